@@ -1,0 +1,8 @@
+// Each binding_*.cc file adds one concern's functions and classes to the addon's exports.
+#pragma once
+#include <napi.h>
+
+namespace ernie_slim {
+void RegisterTokenizerBinding(Napi::Env env, Napi::Object exports);
+void RegisterStudentBinding(Napi::Env env, Napi::Object exports);
+}  // namespace ernie_slim

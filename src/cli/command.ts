@@ -1,0 +1,46 @@
+// The common rules of SPEC.md for every command: --json last line, one-line errors, exit codes 0/1/2.
+import type { Argv, CommandModule } from 'yargs';
+import { InputError, UsageError } from '../errors.js';
+
+export interface GlobalArgs {
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** A command's body returns what `--json` prints; human output goes to stderr (or stdout for stream commands). */
+export type CommandBody<A> = (args: A & GlobalArgs) => Promise<Record<string, unknown> | void>;
+
+export function defineCommand<A>(spec: {
+  command: string;
+  describe: string;
+  builder: (y: Argv) => Argv<A>;
+  run: CommandBody<A>;
+}): CommandModule<object, A> {
+  return {
+    command: spec.command,
+    describe: spec.describe,
+    builder: spec.builder as unknown as CommandModule<object, A>['builder'],
+    handler: async (args) => {
+      const all = args as unknown as A & GlobalArgs & { _: (string | number)[] };
+      try {
+        const result = await spec.run(all);
+        if (all.json) process.stdout.write(JSON.stringify(result ?? {}) + '\n');
+      } catch (err) {
+        reportFailure(err, all.verbose === true);
+      }
+    },
+  };
+}
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof UsageError ? 2 : 1;
+}
+
+export function reportFailure(err: unknown, verbose: boolean): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const line = e.message.split('\n')[0];
+  process.stderr.write(`ernie-slim: ${line}\n`);
+  if (verbose && !(e instanceof InputError) && e.stack) process.stderr.write(e.stack + '\n');
+  else if (verbose && e.stack) process.stderr.write(e.stack + '\n');
+  process.exitCode = exitCodeOf(e);
+}

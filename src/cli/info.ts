@@ -1,0 +1,26 @@
+import os from 'node:os';
+import { defineCommand } from './command.js';
+import { native, addonPath } from '../native.js';
+import { version } from '../version.js';
+
+export const infoCommand = defineCommand({
+  command: 'info',
+  describe: 'Version, native addon build flags and threads',
+  builder: (y) => y,
+  run: async (args) => {
+    const build = native().buildInfo();
+    const info = {
+      version,
+      node: process.version,
+      addon: addonPath(),
+      cuda: build.cuda,
+      threads: build.hardwareThreads,
+      cpus: os.cpus().length,
+      compiler: build.compiler ?? null,
+    };
+    if (!args.json) {
+      for (const [k, v] of Object.entries(info)) process.stdout.write(`${k}: ${v}\n`);
+    }
+    return info;
+  },
+});

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// The ernie-slim command line: a thin yargs layer; every command lives in its own module.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { version } from '../version.js';
+import { commands } from './commands.js';
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('ernie-slim')
+  .usage('$0 <command> [options]')
+  .option('json', { type: 'boolean', describe: 'print one JSON object as the last line of stdout' })
+  .option('verbose', { type: 'boolean', describe: 'print stack traces on failure' })
+  .strict()
+  .recommendCommands()
+  .version(version)
+  .help()
+  .alias('h', 'help')
+  .wrap(Math.min(110, process.stdout.columns ?? 110))
+  .fail((msg, err) => {
+    // Usage mistakes (unknown flags, bad values) exit with 2 and one line naming the flag.
+    if (err) throw err;
+    process.stderr.write(`ernie-slim: ${msg}\n(see ernie-slim --help)\n`);
+    process.exit(2);
+  });
+
+for (const command of commands) cli.command(command as never);
+cli.demandCommand(1, 'give a command');
+
+await cli.parseAsync();

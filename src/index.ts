@@ -1,0 +1,3 @@
+// The package's public API.
+export { InputError, UsageError } from './errors.js';
+export { version } from './version.js';

@@ -1,0 +1,84 @@
+// The contract between the TypeScript student code and native/student (bound in native/binding_student.cc).
+// Weights use ONNX's layouts so that export is a plain copy: dense W is [in, out] (MatMul), LSTM weights are
+// the ONNX LSTM op's W [2, 4H, E], R [2, 4H, H], B [2, 8H] with gate order i, o, f, c.
+
+export type StudentKind = 'bow' | 'cnn' | 'lstm';
+
+export interface StudentConfig {
+  kind: StudentKind;
+  /** Word vocabulary size including [PAD]=0 and [UNK]=1. */
+  vocabSize: number;
+  /** Hashed word-bigram buckets appended after the vocabulary rows (0 = unigrams only). */
+  bigramBuckets: number;
+  embDim: number;
+  hidden: number;
+  numLabels: number;
+  seed: number;
+}
+
+/**
+ * A batch of token rows in CSR form: row r is ids[offsets[r] .. offsets[r+1]).
+ * Ids are word ids (never 0 inside a row); bigram ids are derived natively from neighbouring word ids
+ * with `bigramId(prev, cur) = vocabSize + ((prev * 1000003 + cur) mod bigramBuckets)`.
+ */
+export interface TokenRows {
+  ids: Int32Array;
+  offsets: Int32Array;
+}
+
+export interface TrainingSet extends TokenRows {
+  /** Hard label per row, or -1 where the row has only soft targets. */
+  labels: Int32Array;
+  /** Teacher logits per row (rows x numLabels), NaN rows where the row has none; or null. */
+  teacherLogits: Float32Array | null;
+}
+
+export interface EpochOptions {
+  /** Row order for this epoch (a permutation of 0..n-1 or a subset); batches are consecutive slices. */
+  order: Int32Array;
+  batchSize: number;
+  /** Learning rate at each step of this epoch is lr * schedule; the schedule is linear warm-up then decay. */
+  lr: number;
+  /** Global step at the start of this epoch and total steps of the run, for the schedule. */
+  stepOffset: number;
+  totalSteps: number;
+  warmupSteps: number;
+  weightDecay: number;
+  clipNorm: number;
+  /** Soft loss: T^2 * CE(softmax(teacher/T), softmax(student/T)); mixed as alpha*soft + (1-alpha)*hard. */
+  temperature: number;
+  alpha: number;
+  threads: number;
+  seed: number;
+}
+
+export interface EpochResult {
+  loss: number;
+  tokens: number;
+  steps: number;
+  seconds: number;
+  /** False when a NaN/Inf loss or gradient stopped the epoch; the weights are then left as before the bad step. */
+  finite: boolean;
+}
+
+export interface NativeStudentModel {
+  readonly config: StudentConfig;
+  /** Named weight tensors, copied out (name -> { shape, data }). */
+  getWeights(): Record<string, { shape: number[]; data: Float32Array }>;
+  setWeights(weights: Record<string, { shape: number[]; data: Float32Array }>): void;
+  /** Logits of one row, synchronously, with no allocation of weights-sized buffers. */
+  predictRow(ids: Int32Array): Float32Array;
+  /** Logits of many rows (rows x numLabels), over `threads` threads, off the event loop. */
+  predictRows(rows: TokenRows, threads: number): Promise<Float32Array>;
+  /** One epoch of AdamW over the given rows, off the event loop. */
+  trainEpoch(data: TrainingSet, options: EpochOptions): Promise<EpochResult>;
+  /** Loss and gradients of one batch, for finite-difference tests. */
+  lossAndGradients(data: TrainingSet, rows: Int32Array, temperature: number, alpha: number): {
+    loss: number;
+    gradients: Record<string, Float32Array>;
+  };
+}
+
+export interface NativeStudentAddon {
+  StudentModel: new (config: StudentConfig) => NativeStudentModel;
+}
