@@ -1,5 +1,438 @@
+// The students' JavaScript face (contract: src/student/native-api.ts): argument checks, typed arrays and
+// AsyncWorkers only; the work is in native/student.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "binding_registry.h"
+#include "student/model.h"
+#include "student/trainer.h"
 
 namespace ernie_slim {
-void RegisterStudentBinding(Napi::Env env, Napi::Object exports) {}
+namespace {
+
+using student::Model;
+
+[[noreturn]] void Throw(Napi::Env env, const std::string& message) {
+  throw Napi::TypeError::New(env, "StudentModel: " + message);
+}
+
+template <typename TA>
+TA TypedArrayField(Napi::Env env, const Napi::Value& v, const char* name, napi_typedarray_type type,
+                   const char* type_name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) {
+    Throw(env, std::string(name) + " must be a " + type_name);
+  }
+  return v.As<TA>();
+}
+
+Napi::Int32Array Int32Field(Napi::Env env, const Napi::Value& v, const char* name) {
+  return TypedArrayField<Napi::Int32Array>(env, v, name, napi_int32_array, "Int32Array");
+}
+
+Napi::Object ObjectArg(Napi::Env env, const Napi::Value& v, const char* name) {
+  if (!v.IsObject()) Throw(env, std::string(name) + " must be an object");
+  return v.As<Napi::Object>();
+}
+
+double NumberField(Napi::Env env, const Napi::Object& o, const char* name, double fallback, bool required = false) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined() && !required) return fallback;
+  if (!v.IsNumber() || !std::isfinite(v.As<Napi::Number>().DoubleValue())) {
+    Throw(env, std::string(name) + " must be a finite number");
+  }
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int64_t IntField(Napi::Env env, const Napi::Object& o, const char* name, int64_t fallback, int64_t lo, int64_t hi,
+                 bool required = false) {
+  double d = NumberField(env, o, name, static_cast<double>(fallback), required);
+  if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+    Throw(env, std::string(name) + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+  }
+  return static_cast<int64_t>(d);
+}
+
+// Token rows copied out of JavaScript (so that the caller may reuse its arrays while a worker runs).
+struct OwnedRows {
+  std::vector<int32_t> ids, offsets;
+  int32_t count() const { return static_cast<int32_t>(offsets.size()) - 1; }
+  student::TokenRows view() const { return {ids.data(), offsets.data(), count()}; }
+};
+
+void CheckIds(Napi::Env env, const int32_t* ids, size_t n, int32_t vocab_size) {
+  for (size_t i = 0; i < n; ++i) {
+    if (ids[i] < 1 || ids[i] >= vocab_size) {
+      Throw(env, "ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is outside 1.." +
+                     std::to_string(vocab_size - 1));
+    }
+  }
+}
+
+OwnedRows ReadRows(Napi::Env env, const Napi::Object& o, int32_t vocab_size) {
+  Napi::Int32Array ids = Int32Field(env, o.Get("ids"), "ids");
+  Napi::Int32Array offsets = Int32Field(env, o.Get("offsets"), "offsets");
+  if (offsets.ElementLength() < 1) Throw(env, "offsets must hold rows + 1 entries");
+  OwnedRows rows;
+  rows.ids.assign(ids.Data(), ids.Data() + ids.ElementLength());
+  rows.offsets.assign(offsets.Data(), offsets.Data() + offsets.ElementLength());
+  if (rows.offsets[0] != 0) Throw(env, "offsets[0] must be 0");
+  for (size_t r = 1; r < rows.offsets.size(); ++r) {
+    if (rows.offsets[r] < rows.offsets[r - 1]) Throw(env, "offsets must not decrease (at " + std::to_string(r) + ")");
+  }
+  if (static_cast<size_t>(rows.offsets.back()) != rows.ids.size()) {
+    Throw(env, "offsets[rows] must equal ids.length");
+  }
+  CheckIds(env, rows.ids.data(), rows.ids.size(), vocab_size);
+  return rows;
+}
+
+struct OwnedTrainingSet {
+  OwnedRows rows;
+  std::vector<int32_t> labels;
+  std::vector<float> teacher;
+  bool has_teacher = false;
+  student::TrainingData view() const {
+    return {rows.view(), labels.data(), has_teacher ? teacher.data() : nullptr};
+  }
+};
+
+OwnedTrainingSet ReadTrainingSet(Napi::Env env, const Napi::Value& v, const student::Config& config) {
+  Napi::Object o = ObjectArg(env, v, "data");
+  OwnedTrainingSet set;
+  set.rows = ReadRows(env, o, config.vocab_size);
+  const size_t n = static_cast<size_t>(set.rows.count());
+  Napi::Int32Array labels = Int32Field(env, o.Get("labels"), "labels");
+  if (labels.ElementLength() != n) Throw(env, "labels must hold one entry per row");
+  set.labels.assign(labels.Data(), labels.Data() + n);
+  for (size_t r = 0; r < n; ++r) {
+    if (set.labels[r] < -1 || set.labels[r] >= config.num_labels) {
+      Throw(env, "labels[" + std::to_string(r) + "] = " + std::to_string(set.labels[r]) + " is outside -1.." +
+                     std::to_string(config.num_labels - 1));
+    }
+  }
+  Napi::Value t = o.Get("teacherLogits");
+  if (!t.IsNull() && !t.IsUndefined()) {
+    auto teacher = TypedArrayField<Napi::Float32Array>(env, t, "teacherLogits", napi_float32_array, "Float32Array");
+    if (teacher.ElementLength() != n * config.num_labels) Throw(env, "teacherLogits must hold rows x numLabels values");
+    set.teacher.assign(teacher.Data(), teacher.Data() + teacher.ElementLength());
+    set.has_teacher = true;
+  }
+  return set;
+}
+
+std::vector<int32_t> ReadRowIndices(Napi::Env env, const Napi::Value& v, const char* name, int32_t rows) {
+  Napi::Int32Array a = Int32Field(env, v, name);
+  std::vector<int32_t> out(a.Data(), a.Data() + a.ElementLength());
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i] < 0 || out[i] >= rows) Throw(env, std::string(name) + "[" + std::to_string(i) + "] is not a row index");
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------- workers
+
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Promise::Deferred deferred_;
+};
+
+class PredictWorker : public PromiseWorker {
+ public:
+  PredictWorker(Napi::Env env, std::shared_ptr<const Model> model, OwnedRows rows, int threads)
+      : PromiseWorker(env), model_(std::move(model)), rows_(std::move(rows)), threads_(threads) {}
+
+  void Execute() override {
+    out_.resize(static_cast<size_t>(rows_.count()) * model_->config().num_labels);
+    student::PredictRows(*model_, rows_.view(), threads_, out_.data());
+  }
+  void OnOK() override {
+    Napi::Float32Array result = Napi::Float32Array::New(Env(), out_.size());
+    if (!out_.empty()) std::memcpy(result.Data(), out_.data(), out_.size() * sizeof(float));
+    deferred_.Resolve(result);
+  }
+
+ private:
+  std::shared_ptr<const Model> model_;
+  OwnedRows rows_;
+  int threads_;
+  std::vector<float> out_;
+};
+
+class StudentModelWrap;
+
+class TrainWorker : public PromiseWorker {
+ public:
+  TrainWorker(Napi::Env env, StudentModelWrap* owner, Napi::Object owner_object, std::shared_ptr<Model> model,
+              OwnedTrainingSet data, std::vector<int32_t> order, student::EpochOptions options)
+      : PromiseWorker(env),
+        owner_(owner),
+        owner_ref_(Napi::Persistent(owner_object)),
+        model_(std::move(model)),
+        data_(std::move(data)),
+        order_(std::move(order)),
+        options_(options) {}
+
+  void Execute() override { result_ = student::TrainEpoch(model_.get(), data_.view(), order_, options_); }
+  void OnOK() override;
+  void OnError(const Napi::Error& e) override;
+
+ private:
+  StudentModelWrap* owner_;
+  Napi::ObjectReference owner_ref_;  // keeps the model object alive while training
+  std::shared_ptr<Model> model_;
+  OwnedTrainingSet data_;
+  std::vector<int32_t> order_;
+  student::EpochOptions options_;
+  student::EpochResult result_;
+};
+
+// ---------------------------------------------------------------------------------------------- class
+
+class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "StudentModel",
+                       {
+                           InstanceAccessor<&StudentModelWrap::GetConfig>("config"),
+                           InstanceMethod<&StudentModelWrap::GetWeights>("getWeights"),
+                           InstanceMethod<&StudentModelWrap::SetWeights>("setWeights"),
+                           InstanceMethod<&StudentModelWrap::PredictRow>("predictRow"),
+                           InstanceMethod<&StudentModelWrap::PredictRows>("predictRows"),
+                           InstanceMethod<&StudentModelWrap::TrainEpoch>("trainEpoch"),
+                           InstanceMethod<&StudentModelWrap::LossAndGradients>("lossAndGradients"),
+                       });
+  }
+
+  explicit StudentModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StudentModelWrap>(info) {
+    Napi::Env env = info.Env();
+    if (!info.IsConstructCall()) Throw(env, "use new StudentModel(config)");
+    Napi::Object o = ObjectArg(env, info[0], "config");
+    student::Config c;
+    Napi::Value kind = o.Get("kind");
+    if (!kind.IsString() || !student::ParseKind(kind.As<Napi::String>().Utf8Value(), &c.kind)) {
+      Throw(env, "config.kind must be 'bow', 'cnn' or 'lstm'");
+    }
+    c.vocab_size = static_cast<int32_t>(IntField(env, o, "vocabSize", 0, 2, 0x7fffffff, true));
+    c.bigram_buckets = static_cast<int32_t>(IntField(env, o, "bigramBuckets", 0, 0, 0x7fffffff));
+    c.embed_dim = static_cast<int>(IntField(env, o, "embDim", 128, 1, 65536));
+    c.hidden = static_cast<int>(IntField(env, o, "hidden", 128, 1, 65536));
+    c.num_labels = static_cast<int>(IntField(env, o, "numLabels", 2, 2, 65536, true));
+    c.seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
+    std::string problem = c.Validate();
+    if (!problem.empty()) Throw(env, problem);
+    try {
+      model_ = std::make_shared<Model>(c);
+      scratch_ = std::make_unique<student::State>(*model_, false);
+    } catch (const std::bad_alloc&) {
+      throw Napi::RangeError::New(env, "StudentModel: not enough memory for the weights");
+    }
+  }
+
+  void TrainingDone() { training_ = false; }
+
+ private:
+  Napi::Value GetConfig(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const student::Config& c = model_->config();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("kind", student::KindName(c.kind));
+    o.Set("vocabSize", c.vocab_size);
+    o.Set("bigramBuckets", c.bigram_buckets);
+    o.Set("embDim", c.embed_dim);
+    o.Set("hidden", c.hidden);
+    o.Set("numLabels", c.num_labels);
+    o.Set("seed", static_cast<double>(c.seed));
+    return o;
+  }
+
+  void RefuseWhileTraining(Napi::Env env, const char* what) {
+    if (training_) Throw(env, std::string(what) + " while trainEpoch is running");
+  }
+
+  Napi::Value GetWeights(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    for (const student::Parameter& p : model_->parameters()) {
+      Napi::Object entry = Napi::Object::New(env);
+      Napi::Array shape = Napi::Array::New(env, p.shape.size());
+      for (size_t i = 0; i < p.shape.size(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(p.shape[i]));
+      Napi::Float32Array data = Napi::Float32Array::New(env, p.size());
+      std::memcpy(data.Data(), p.value.data(), p.size() * sizeof(float));
+      entry.Set("shape", shape);
+      entry.Set("data", data);
+      out.Set(p.name, entry);
+    }
+    return out;
+  }
+
+  Napi::Value SetWeights(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RefuseWhileTraining(env, "setWeights");
+    Napi::Object weights = ObjectArg(env, info[0], "weights");
+    // Check everything first so that a bad argument changes nothing.
+    std::vector<Napi::Float32Array> arrays;
+    for (const student::Parameter& p : model_->parameters()) {
+      Napi::Value v = weights.Get(p.name);
+      if (!v.IsObject()) Throw(env, "weights." + p.name + " is missing");
+      Napi::Object entry = v.As<Napi::Object>();
+      Napi::Value shape = entry.Get("shape");
+      if (!shape.IsArray() || shape.As<Napi::Array>().Length() != p.shape.size()) {
+        Throw(env, "weights." + p.name + ".shape must be [" + ShapeString(p.shape) + "]");
+      }
+      for (uint32_t i = 0; i < p.shape.size(); ++i) {
+        Napi::Value d = shape.As<Napi::Array>().Get(i);
+        if (!d.IsNumber() || d.As<Napi::Number>().DoubleValue() != static_cast<double>(p.shape[i])) {
+          Throw(env, "weights." + p.name + ".shape must be [" + ShapeString(p.shape) + "]");
+        }
+      }
+      auto data = TypedArrayField<Napi::Float32Array>(env, entry.Get("data"), ("weights." + p.name + ".data").c_str(),
+                                                      napi_float32_array, "Float32Array");
+      if (data.ElementLength() != p.size()) Throw(env, "weights." + p.name + ".data has the wrong length");
+      arrays.push_back(data);
+    }
+    auto& params = model_->parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      std::memcpy(params[i].value.data(), arrays[i].Data(), params[i].size() * sizeof(float));
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value PredictRow(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Int32Array ids = Int32Field(env, info[0], "ids");
+    const size_t n = ids.ElementLength();
+    CheckIds(env, ids.Data(), n, model_->config().vocab_size);
+    const float* logits = model_->Forward(ids.Data(), static_cast<int>(n), scratch_.get());
+    const int L = model_->config().num_labels;
+    Napi::Float32Array out = Napi::Float32Array::New(env, L);
+    std::memcpy(out.Data(), logits, L * sizeof(float));
+    return out;
+  }
+
+  Napi::Value PredictRows(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = ObjectArg(env, info[0], "rows");
+    OwnedRows rows = ReadRows(env, o, model_->config().vocab_size);
+    int threads = 1;
+    if (info.Length() > 1 && !info[1].IsUndefined()) {
+      double t = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+      if (!(t >= 1 && t <= 1024 && t == std::floor(t))) Throw(env, "threads must be an integer in 1..1024");
+      threads = static_cast<int>(t);
+    }
+    auto* worker = new PredictWorker(env, model_, std::move(rows), threads);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  }
+
+  Napi::Value TrainEpoch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RefuseWhileTraining(env, "trainEpoch");
+    const student::Config& c = model_->config();
+    OwnedTrainingSet data = ReadTrainingSet(env, info[0], c);
+    Napi::Object o = ObjectArg(env, info[1], "options");
+    std::vector<int32_t> order = ReadRowIndices(env, o.Get("order"), "order", data.rows.count());
+    student::EpochOptions opt;
+    opt.batch_size = static_cast<int32_t>(IntField(env, o, "batchSize", 32, 1, 1 << 24));
+    opt.lr = static_cast<float>(NumberField(env, o, "lr", 1e-3, true));
+    opt.step_offset = IntField(env, o, "stepOffset", 0, 0, 1LL << 50);
+    opt.total_steps = IntField(env, o, "totalSteps", 1, 0, 1LL << 50);
+    opt.warmup_steps = IntField(env, o, "warmupSteps", 0, 0, 1LL << 50);
+    opt.weight_decay = static_cast<float>(NumberField(env, o, "weightDecay", 0.0));
+    opt.clip_norm = static_cast<float>(NumberField(env, o, "clipNorm", 0.0));
+    opt.loss = ReadLossOptions(env, NumberField(env, o, "temperature", 1.0), NumberField(env, o, "alpha", 0.5));
+    opt.threads = static_cast<int>(IntField(env, o, "threads", 1, 1, 1024));
+    opt.seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
+    if (opt.lr < 0 || opt.weight_decay < 0 || opt.clip_norm < 0) Throw(env, "lr, weightDecay and clipNorm must be >= 0");
+    training_ = true;
+    auto* worker = new TrainWorker(env, this, Value(), model_, std::move(data), std::move(order), opt);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  }
+
+  Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RefuseWhileTraining(env, "lossAndGradients");
+    OwnedTrainingSet data = ReadTrainingSet(env, info[0], model_->config());
+    std::vector<int32_t> rows = ReadRowIndices(env, info[1], "rows", data.rows.count());
+    double t = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 1.0;
+    double a = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 0.5;
+    student::LossOptions loss_options = ReadLossOptions(env, t, a);
+    student::State state(*model_, true);
+    double loss = student::BatchLossAndGradients(*model_, data.view(), rows.data(), static_cast<int>(rows.size()),
+                                                 loss_options, &state);
+    Napi::Object grads = Napi::Object::New(env);
+    const auto& params = model_->parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      Napi::Float32Array g = Napi::Float32Array::New(env, params[i].size());
+      if (params[i].sparse) {
+        std::memset(g.Data(), 0, params[i].size() * sizeof(float));
+        const auto& sg = state.embedding_grad;
+        for (size_t k = 0; k < sg.size(); ++k) {
+          std::memcpy(g.Data() + static_cast<size_t>(sg.row(k)) * sg.dim(), sg.values(k), sg.dim() * sizeof(float));
+        }
+      } else {
+        std::memcpy(g.Data(), state.grads[i].data(), params[i].size() * sizeof(float));
+      }
+      grads.Set(params[i].name, g);
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("loss", loss);
+    out.Set("gradients", grads);
+    return out;
+  }
+
+  static student::LossOptions ReadLossOptions(Napi::Env env, double temperature, double alpha) {
+    if (!(temperature > 0) || !std::isfinite(temperature)) Throw(env, "temperature must be > 0");
+    if (!(alpha >= 0 && alpha <= 1)) Throw(env, "alpha must be in [0, 1]");
+    student::LossOptions o;
+    o.temperature = static_cast<float>(temperature);
+    o.alpha = static_cast<float>(alpha);
+    return o;
+  }
+
+  static std::string ShapeString(const std::vector<int64_t>& shape) {
+    std::string s;
+    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s;
+  }
+
+  std::shared_ptr<Model> model_;
+  std::unique_ptr<student::State> scratch_;  // predictRow's buffers, reused call after call
+  bool training_ = false;
+};
+
+void TrainWorker::OnOK() {
+  owner_->TrainingDone();
+  Napi::Env env = Env();
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("loss", result_.loss);
+  r.Set("tokens", static_cast<double>(result_.tokens));
+  r.Set("steps", static_cast<double>(result_.steps));
+  r.Set("seconds", result_.seconds);
+  r.Set("finite", result_.finite);
+  deferred_.Resolve(r);
+}
+
+void TrainWorker::OnError(const Napi::Error& e) {
+  owner_->TrainingDone();
+  deferred_.Reject(e.Value());
+}
+
+}  // namespace
+
+void RegisterStudentBinding(Napi::Env env, Napi::Object exports) {
+  exports.Set("StudentModel", StudentModelWrap::Define(env));
+}
+
 }  // namespace ernie_slim

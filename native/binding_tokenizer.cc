@@ -1,5 +1,262 @@
+// The tokenizer's JavaScript face: argument checks and AsyncWorker plumbing around native/tokenizer.
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "binding_registry.h"
+#include "tokenizer/batch_encoder.h"
+#include "tokenizer/line_tokenizer.h"
+#include "tokenizer/tokenizer.h"
+#include "util/thread_pool.h"
 
 namespace ernie_slim {
-void RegisterTokenizerBinding(Napi::Env env, Napi::Object exports) {}
+
+namespace {
+
+size_t OptionalSize(const Napi::Value& value, const char* name) {
+  if (value.IsUndefined() || value.IsNull()) return 0;
+  if (!value.IsNumber() || value.As<Napi::Number>().DoubleValue() < 0)
+    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a non-negative number");
+  return static_cast<size_t>(value.As<Napi::Number>().Int64Value());
+}
+
+std::string StringArgument(const Napi::Value& value, const char* name) {
+  if (!value.IsString()) throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+std::vector<std::string> StringArray(const Napi::Value& value, const char* name) {
+  if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), std::string(name) + " must be an array of strings");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<std::string> out(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) out[i] = StringArgument(array.Get(i), name);
+  return out;
+}
+
+class EncodeBatchWorker : public Napi::AsyncWorker {
+ public:
+  EncodeBatchWorker(Napi::Env env, Napi::Object owner, const WordPieceTokenizer& tokenizer, std::vector<std::string> texts,
+                    std::unique_ptr<std::vector<std::string>> pairs, size_t max_length, size_t threads)
+      : Napi::AsyncWorker(env, "ernie-slim:encodeBatch"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        owner_(Napi::Persistent(owner)),
+        tokenizer_(tokenizer),
+        texts_(std::move(texts)),
+        pairs_(std::move(pairs)),
+        max_length_(max_length),
+        threads_(threads) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    batch_ = EncodeBatch(tokenizer_, texts_, pairs_.get(), max_length_, threads_, ThreadPool::Shared());
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    const size_t size = batch_.tensor_size();
+    // The three tensors share one native allocation that the ArrayBuffer owns from here on.
+    const size_t bytes = batch_.bytes();
+    int64_t* data = batch_.Release();
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+        env, data, bytes, [](Napi::Env, void* p, size_t* length) { EncodedBatch::Free(static_cast<int64_t*>(p), *length); delete length; },
+        new size_t(bytes));
+    Napi::Object out = Napi::Object::New(env);
+    const char* names[3] = {"inputIds", "tokenTypeIds", "attentionMask"};
+    for (size_t k = 0; k < 3; k++)
+      out.Set(names[k], Napi::TypedArrayOf<int64_t>::New(env, size, buffer, k * size * sizeof(int64_t), napi_bigint64_array));
+    out.Set("batchSize", Napi::Number::New(env, static_cast<double>(batch_.batch_size())));
+    out.Set("seqLen", Napi::Number::New(env, static_cast<double>(batch_.seq_len())));
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;  // keeps the tokenizer alive while the worker runs
+  const WordPieceTokenizer& tokenizer_;
+  std::vector<std::string> texts_;
+  std::unique_ptr<std::vector<std::string>> pairs_;
+  size_t max_length_, threads_;
+  EncodedBatch batch_;
+};
+
+class TokenizeLinesWorker : public Napi::AsyncWorker {
+ public:
+  TokenizeLinesWorker(Napi::Env env, Napi::Object owner, const WordPieceTokenizer& tokenizer, Napi::Buffer<char> block,
+                      bool pair, size_t max_length, size_t threads)
+      : Napi::AsyncWorker(env, "ernie-slim:tokenizeLines"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        owner_(Napi::Persistent(owner)),
+        block_ref_(Napi::Persistent(block.As<Napi::Object>())),
+        tokenizer_(tokenizer),
+        block_(block.Data(), block.Length()),
+        pair_(pair),
+        max_length_(max_length),
+        threads_(threads) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    result_ = std::make_unique<TokenizedLines>(TokenizeLines(tokenizer_, block_, pair_, max_length_, threads_, ThreadPool::Shared()));
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("lines", Napi::Number::New(env, static_cast<double>(result_->lines)));
+    out.Set("badLine", Napi::Number::New(env, static_cast<double>(result_->bad_line)));
+    out.Set("problem", Napi::String::New(env, result_->problem));
+    // The output text becomes a Buffer without a copy; the string is freed with it.
+    auto* text = new std::string(std::move(result_->text));
+    out.Set("text", Napi::Buffer<char>::New(env, text->data(), text->size(),
+                                            [](Napi::Env, char*, std::string* owned) { delete owned; }, text));
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;
+  Napi::ObjectReference block_ref_;  // keeps the input bytes alive while the worker reads them
+  const WordPieceTokenizer& tokenizer_;
+  std::string_view block_;
+  bool pair_;
+  size_t max_length_, threads_;
+  std::unique_ptr<TokenizedLines> result_;
+};
+
+class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeWordPieceTokenizer",
+                       {
+                           InstanceMethod<&TokenizerWrap::Encode>("encode"),
+                           InstanceMethod<&TokenizerWrap::EncodeBatchAsync>("encodeBatch"),
+                           InstanceMethod<&TokenizerWrap::TokenizeLinesAsync>("tokenizeLines"),
+                           InstanceMethod<&TokenizerWrap::Normalize>("normalize"),
+                           InstanceMethod<&TokenizerWrap::PreTokenize>("preTokenize"),
+                           InstanceMethod<&TokenizerWrap::TokenToId>("tokenToId"),
+                           InstanceMethod<&TokenizerWrap::IdToToken>("idToToken"),
+                           InstanceMethod<&TokenizerWrap::Info>("info"),
+                       });
+  }
+
+  // new NativeWordPieceTokenizer(vocabPath, lowercase); a bad vocabulary throws an Error with code EVOCAB.
+  explicit TokenizerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TokenizerWrap>(info) {
+    std::string path = StringArgument(info[0], "vocabPath");
+    bool lowercase = info[1].IsUndefined() ? true : info[1].ToBoolean().Value();
+    try {
+      tokenizer_ = std::make_unique<WordPieceTokenizer>(Vocab::FromFile(path), lowercase);
+    } catch (const VocabError& e) {
+      Napi::Error error = Napi::Error::New(info.Env(), e.what());
+      error.Set("code", Napi::String::New(info.Env(), "EVOCAB"));
+      throw error;
+    }
+  }
+
+ private:
+  // encode(text, pair?, maxLength?) -> { ids: number[], typeIds: number[] }
+  Napi::Value Encode(const Napi::CallbackInfo& info) {
+    std::string text = StringArgument(info[0], "text");
+    bool has_pair = !(info[1].IsUndefined() || info[1].IsNull());
+    std::string pair = has_pair ? StringArgument(info[1], "pair") : std::string();
+    std::string_view pair_view = pair;
+    size_t max_length = OptionalSize(info[2], "maxLength");
+    WordPieceTokenizer::State state;
+    Encoding encoding;
+    tokenizer_->Encode(text, has_pair ? &pair_view : nullptr, max_length, state, encoding);
+    Napi::Env env = info.Env();
+    Napi::Array ids = Napi::Array::New(env, encoding.ids.size());
+    Napi::Array types = Napi::Array::New(env, encoding.ids.size());
+    for (uint32_t i = 0; i < encoding.ids.size(); i++) {
+      ids.Set(i, Napi::Number::New(env, encoding.ids[i]));
+      types.Set(i, Napi::Number::New(env, encoding.type_ids[i]));
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("ids", ids);
+    out.Set("typeIds", types);
+    return out;
+  }
+
+  // encodeBatch(texts: string[], pairs: string[] | null, maxLength, threads) -> Promise
+  Napi::Value EncodeBatchAsync(const Napi::CallbackInfo& info) {
+    std::vector<std::string> texts = StringArray(info[0], "texts");
+    std::unique_ptr<std::vector<std::string>> pairs;
+    if (!(info[1].IsUndefined() || info[1].IsNull())) {
+      pairs = std::make_unique<std::vector<std::string>>(StringArray(info[1], "pairs"));
+      if (pairs->size() != texts.size()) throw Napi::RangeError::New(info.Env(), "pairs must be as many as texts");
+    }
+    size_t max_length = OptionalSize(info[2], "maxLength");
+    size_t threads = OptionalSize(info[3], "threads");
+    auto* worker = new EncodeBatchWorker(info.Env(), Value(), *tokenizer_, std::move(texts), std::move(pairs), max_length,
+                                         threads ? threads : ThreadPool::Shared().workers());
+    worker->Queue();
+    return worker->Promise();
+  }
+
+  // tokenizeLines(block: Buffer, pair: boolean, maxLength, threads) -> Promise<{ text, lines, badLine, problem }>
+  Napi::Value TokenizeLinesAsync(const Napi::CallbackInfo& info) {
+    if (!info[0].IsBuffer()) throw Napi::TypeError::New(info.Env(), "block must be a Buffer");
+    bool pair = info[1].ToBoolean().Value();
+    size_t max_length = OptionalSize(info[2], "maxLength");
+    size_t threads = OptionalSize(info[3], "threads");
+    auto* worker = new TokenizeLinesWorker(info.Env(), Value(), *tokenizer_, info[0].As<Napi::Buffer<char>>(), pair,
+                                           max_length, threads ? threads : ThreadPool::Shared().workers());
+    worker->Queue();
+    return worker->Promise();
+  }
+
+  Napi::Value Normalize(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), tokenizer_->Normalize(StringArgument(info[0], "text")));
+  }
+
+  Napi::Value PreTokenize(const Napi::CallbackInfo& info) {
+    std::vector<std::string> words = tokenizer_->PreTokenize(StringArgument(info[0], "text"));
+    Napi::Array out = Napi::Array::New(info.Env(), words.size());
+    for (uint32_t i = 0; i < words.size(); i++) out.Set(i, Napi::String::New(info.Env(), words[i]));
+    return out;
+  }
+
+  Napi::Value TokenToId(const Napi::CallbackInfo& info) {
+    int32_t id = tokenizer_->vocab().Find(StringArgument(info[0], "token"));
+    return id < 0 ? info.Env().Null() : Napi::Number::New(info.Env(), id);
+  }
+
+  Napi::Value IdToToken(const Napi::CallbackInfo& info) {
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "id must be a number");
+    int64_t id = info[0].As<Napi::Number>().Int64Value();
+    if (id < 0 || id > INT32_MAX) return info.Env().Null();
+    const std::string& token = tokenizer_->vocab().Token(static_cast<int32_t>(id));
+    if (token.empty() && tokenizer_->vocab().Find(token) != id) return info.Env().Null();
+    return Napi::String::New(info.Env(), token);
+  }
+
+  // { vocabSize, lowercase, pad, unk, cls, sep, mask } (special ids are -1 where missing)
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Vocab& vocab = tokenizer_->vocab();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("vocabSize", Napi::Number::New(env, static_cast<double>(vocab.size())));
+    out.Set("lowercase", Napi::Boolean::New(env, tokenizer_->lowercase()));
+    const SpecialTokenIds& s = vocab.special();
+    out.Set("pad", Napi::Number::New(env, s.pad));
+    out.Set("unk", Napi::Number::New(env, s.unk));
+    out.Set("cls", Napi::Number::New(env, s.cls));
+    out.Set("sep", Napi::Number::New(env, s.sep));
+    out.Set("mask", Napi::Number::New(env, s.mask));
+    return out;
+  }
+
+  std::unique_ptr<WordPieceTokenizer> tokenizer_;
+};
+
+}  // namespace
+
+void RegisterTokenizerBinding(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeWordPieceTokenizer", TokenizerWrap::Define(env));
+}
+
 }  // namespace ernie_slim

@@ -1,5 +1,5 @@
 // The common rules of SPEC.md for every command: --json last line, one-line errors, exit codes 0/1/2.
-import type { Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InputError, UsageError } from '../errors.js';
 
 export interface GlobalArgs {
@@ -8,7 +8,7 @@ export interface GlobalArgs {
 }
 
 /** A command's body returns what `--json` prints; human output goes to stderr (or stdout for stream commands). */
-export type CommandBody<A> = (args: A & GlobalArgs) => Promise<Record<string, unknown> | void>;
+export type CommandBody<A> = (args: ArgumentsCamelCase<A> & GlobalArgs) => Promise<Record<string, unknown> | void>;
 
 export function defineCommand<A>(spec: {
   command: string;
@@ -21,7 +21,7 @@ export function defineCommand<A>(spec: {
     describe: spec.describe,
     builder: spec.builder as unknown as CommandModule<object, A>['builder'],
     handler: async (args) => {
-      const all = args as unknown as A & GlobalArgs & { _: (string | number)[] };
+      const all = args as ArgumentsCamelCase<A> & GlobalArgs;
       try {
         const result = await spec.run(all);
         if (all.json) process.stdout.write(JSON.stringify(result ?? {}) + '\n');

@@ -1,0 +1,149 @@
+// The students: configuration, named weights (ONNX layouts), forward and backward of one token row.
+//
+// Notation: ids = x_0..x_{n-1} (word ids, 1 <= x_t < V), E = embDim, H = hidden, L = numLabels,
+// V = vocabSize, B = bigramBuckets, row-major tensors, `@` = MatMul with W laid out [in, out].
+// softsign(u) = u / (1 + |u|). Row 0 ([PAD]) of `embedding` is never read nor updated.
+// An empty row (n = 0) gives a zero pooled vector.
+//
+// bow   embedding [V+B, E], dense1.weight [E, H], dense1.bias [H], dense2.weight [H, L], dense2.bias [L]
+//         s      = sum_t embedding[x_t] + sum_{t=1..n-1} embedding[V + ((x_{t-1} * 1000003 + x_t) mod B)]
+//                  (the bigram sum only when B > 0; int64 arithmetic)
+//         h      = tanh(softsign(s) @ dense1.weight + dense1.bias)
+//         logits = h @ dense2.weight + dense2.bias
+//
+// cnn   embedding [V, E], conv.weight [3, E, H], conv.bias [H], dense.weight [H, L], dense.bias [L]
+//         X[t]   = embedding[x_t]                                   X [n, E];  X[-1] = X[n] = 0
+//         C[t]   = relu(conv.bias + sum_{k=0..2} X[t-1+k] @ conv.weight[k])     C [n, H]
+//         logits = softsign(sum_t C[t]) @ dense.weight + dense.bias
+//         (ONNX Conv: weight = transpose(conv.weight, [2, 1, 0]) -> [H, E, 3], pads [1, 1], input [1, E, n])
+//
+// lstm  embedding [V, E], lstm.W [2, 4H, E], lstm.R [2, 4H, H], lstm.B [2, 8H],
+//       dense.weight [2H, L], dense.bias [L]
+//         X[t]   = embedding[x_t]
+//         Y      = ONNX LSTM(X, W = lstm.W, R = lstm.R, B = lstm.B, direction = "bidirectional",
+//                  hidden_size = H, default activations, no peepholes, zero initial state)
+//                  gate order i, o, f, c; direction 0 forward, 1 reverse; Y [n, 2, 1, H]
+//         m[d*H + j] = max_t Y[t, d, 0, j]                           m [2H]  (ReduceMax over time)
+//         logits = m @ dense.weight + dense.bias
+//
+// Weight decay applies to dense*.weight, conv.weight, lstm.W and lstm.R; never to biases or embeddings.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loss.h"
+#include "sparse_gradient.h"
+
+namespace ernie_slim {
+namespace student {
+
+enum class Kind { kBow, kCnn, kLstm };
+
+struct Config {
+  Kind kind = Kind::kBow;
+  int32_t vocab_size = 2;
+  int32_t bigram_buckets = 0;
+  int embed_dim = 128;
+  int hidden = 128;
+  int num_labels = 2;
+  uint32_t seed = 1;
+
+  int64_t embedding_rows() const { return static_cast<int64_t>(vocab_size) + bigram_buckets; }
+  // Empty when valid, else what is wrong.
+  std::string Validate() const;
+};
+
+const char* KindName(Kind kind);
+bool ParseKind(const std::string& name, Kind* kind);
+
+struct Parameter {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> value;
+  std::vector<float> m, v;  // AdamW moments; the embedding keeps both in m, interleaved per row [m | v]
+                            // (one memory stream per row update instead of two), and v is empty
+  bool decay = false;        // decoupled weight decay applies
+  bool sparse = false;       // the embedding: row-sparse gradients, lazy updates
+
+  size_t size() const { return value.size(); }
+};
+
+class Model;
+
+// One row of a batch: its word ids and its target.
+struct RowRef {
+  const int32_t* ids;
+  int n;
+  Target target;
+};
+
+// Everything one thread needs to run the model: activations of the current row and the gradients of the
+// current batch. Threads share only the Model's weights.
+class State {
+ public:
+  State(const Model& model, bool training);
+
+  void ZeroGradients();
+  double GradientSquaredNorm() const;
+
+  std::vector<std::vector<float>> grads;  // per parameter; empty for the embedding
+  SparseRowGradient embedding_grad;
+
+  // activations and their gradients, grown to the longest row seen, never shrunk
+  std::vector<float> x, dx;           // [n, E]
+  std::vector<float> a, da;           // bow: bag [E] | cnn: conv [n, H] | lstm: gates [2, n, 4H], da [n, 4H]
+  std::vector<float> b, db;           // bow: softsign [E] | lstm: cells [2, n, H]
+  std::vector<float> c, dc;           // bow: hidden [H] | cnn: pooled [H] | lstm: h [2, n, H]
+  std::vector<float> d, dd;           // cnn: softsign(pooled) [H] | lstm: max-pooled [2H]
+  std::vector<int32_t> argmax;        // lstm: time step of each max [2H]
+  std::vector<float> logits, dlogits, loss_scratch, lstm_scratch;
+  // bow's batched path: [rows, E] bag and softsign(bag), [rows, H] hidden, [rows, L] logits, and gradients
+  std::vector<float> batch_bag, batch_soft, batch_hidden, batch_logits, batch_dlogits, batch_dhidden, batch_dsoft;
+  std::vector<RowRef> batch_rows;
+
+ private:
+  void Reserve(const Model& model, int n);
+  friend class Model;
+};
+
+class Model {
+ public:
+  explicit Model(const Config& config);
+
+  const Config& config() const { return config_; }
+  std::vector<Parameter>& parameters() { return params_; }
+  const std::vector<Parameter>& parameters() const { return params_; }
+  int FindParameter(const std::string& name) const;
+
+  // Logits of one row (pointer into state->logits).
+  const float* Forward(const int32_t* ids, int n, State* state) const;
+  // Forward, loss, and backward of one row: adds weight * dLoss into state's gradients; returns the loss.
+  float ForwardBackward(const int32_t* ids, int n, const Target& target, const LossOptions& options, float weight,
+                        State* state) const;
+
+  // ForwardBackward over a batch (bow runs its dense layers as matrix products); returns the summed loss.
+  double ForwardBackwardBatch(const RowRef* rows, int count, const LossOptions& options, float weight,
+                              State* state) const;
+
+  // One AdamW step from state's gradients (embedding rows lazily). False when a new weight would not be finite
+  // (that weight is left unchanged).
+  bool ApplyAdamW(const State& state, int64_t step, float lr, float weight_decay, float grad_scale);
+
+ private:
+  void Init();
+  void BowForward(const int32_t* ids, int n, State* s) const;
+  void BowBackward(const int32_t* ids, int n, State* s) const;
+  double BowForwardBackwardBatch(const RowRef* rows, int count, const LossOptions& options, float weight,
+                                 State* s) const;
+  void CnnForward(const int32_t* ids, int n, State* s) const;
+  void CnnBackward(const int32_t* ids, int n, State* s) const;
+  void LstmForward(const int32_t* ids, int n, State* s) const;
+  void LstmBackward(const int32_t* ids, int n, State* s) const;
+
+  Config config_;
+  std::vector<Parameter> params_;
+};
+
+}  // namespace student
+}  // namespace ernie_slim

@@ -1,0 +1,152 @@
+#include "trainer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <thread>
+
+namespace ernie_slim {
+namespace student {
+
+Target TrainingData::TargetOf(int32_t row, int labels_count) const {
+  Target t{labels[row], nullptr};
+  if (teacher) {
+    const float* logits = teacher + static_cast<int64_t>(row) * labels_count;
+    if (!std::isnan(logits[0])) t.teacher = logits;
+  }
+  return t;
+}
+
+float ScheduleFactor(int64_t step, int64_t warmup_steps, int64_t total_steps) {
+  if (warmup_steps > 0 && step < warmup_steps) return static_cast<float>(step + 1) / static_cast<float>(warmup_steps);
+  if (total_steps > warmup_steps) {
+    double f = static_cast<double>(total_steps - step) / static_cast<double>(total_steps - warmup_steps);
+    return static_cast<float>(std::max(0.0, std::min(1.0, f)));
+  }
+  return 1.0f;
+}
+
+double BatchLossAndGradients(const Model& model, const TrainingData& data, const int32_t* rows, int count,
+                             const LossOptions& options, State* state) {
+  const int L = model.config().num_labels;
+  int with_target = 0;
+  for (int i = 0; i < count; ++i) with_target += !data.TargetOf(rows[i], L).empty();
+  state->ZeroGradients();
+  if (with_target == 0) return 0.0;
+  const float weight = 1.0f / static_cast<float>(with_target);
+  std::vector<RowRef>& batch = state->batch_rows;
+  batch.clear();
+  for (int i = 0; i < count; ++i) {
+    int32_t r = rows[i];
+    Target target = data.TargetOf(r, L);
+    if (target.empty()) continue;
+    const int32_t begin = data.rows.offsets[r], end = data.rows.offsets[r + 1];
+    batch.push_back({data.rows.ids + begin, end - begin, target});
+  }
+  double loss = model.ForwardBackwardBatch(batch.data(), static_cast<int>(batch.size()), options, weight, state);
+  return loss / with_target;
+}
+
+EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector<int32_t>& order,
+                       const EpochOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  const int64_t n = static_cast<int64_t>(order.size());
+  const int64_t bs = std::max(1, options.batch_size);
+  const int64_t batches = (n + bs - 1) / bs;
+  const int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(options.threads, std::max<int64_t>(batches, 1))));
+  const int L = model->config().num_labels;
+
+  std::atomic<int64_t> next_step{options.step_offset};
+  std::atomic<bool> stop{false};
+  struct Totals {
+    double loss = 0.0;
+    int64_t rows = 0, tokens = 0, steps = 0;
+    bool finite = true;
+  };
+  std::vector<Totals> totals(threads);
+
+  auto work = [&](int k) {
+    State state(*model, true);
+    Totals& tot = totals[k];
+    for (int64_t b = k; b < batches && !stop.load(std::memory_order_relaxed); b += threads) {
+      const int32_t* rows = order.data() + b * bs;
+      const int count = static_cast<int>(std::min(bs, n - b * bs));
+      double loss = BatchLossAndGradients(*model, data, rows, count, options.loss, &state);
+      double norm2 = state.GradientSquaredNorm();
+      if (!std::isfinite(loss) || !std::isfinite(norm2)) {
+        tot.finite = false;
+        stop = true;
+        break;
+      }
+      int with_target = 0;
+      int64_t tokens = 0;
+      for (int i = 0; i < count; ++i) {
+        with_target += !data.TargetOf(rows[i], L).empty();
+        tokens += data.rows.offsets[rows[i] + 1] - data.rows.offsets[rows[i]];
+      }
+      tot.tokens += tokens;
+      if (with_target == 0) continue;
+      const int64_t step = next_step.fetch_add(1, std::memory_order_relaxed);
+      const float lr = options.lr * ScheduleFactor(step, options.warmup_steps, options.total_steps);
+      const double norm = std::sqrt(norm2);
+      const float scale =
+          options.clip_norm > 0.0f && norm > options.clip_norm ? static_cast<float>(options.clip_norm / norm) : 1.0f;
+      if (!model->ApplyAdamW(state, step + 1, lr, options.weight_decay, scale)) {
+        tot.finite = false;
+        stop = true;
+        break;
+      }
+      tot.loss += loss * with_target;
+      tot.rows += with_target;
+      tot.steps += 1;
+    }
+  };
+
+  if (threads == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int k = 0; k < threads; ++k) pool.emplace_back(work, k);
+    for (auto& t : pool) t.join();
+  }
+
+  EpochResult result;
+  int64_t rows = 0;
+  for (const Totals& t : totals) {
+    result.loss += t.loss;
+    rows += t.rows;
+    result.tokens += t.tokens;
+    result.steps += t.steps;
+    result.finite = result.finite && t.finite;
+  }
+  result.loss = rows > 0 ? result.loss / rows : 0.0;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+void PredictRows(const Model& model, const TokenRows& rows, int threads, float* out) {
+  const int L = model.config().num_labels;
+  threads = std::max(1, std::min<int>(threads, std::max<int32_t>(1, rows.count / 64)));
+  auto work = [&](int k) {
+    State state(model, false);
+    const int32_t begin = static_cast<int32_t>(static_cast<int64_t>(rows.count) * k / threads);
+    const int32_t end = static_cast<int32_t>(static_cast<int64_t>(rows.count) * (k + 1) / threads);
+    for (int32_t r = begin; r < end; ++r) {
+      const int32_t b = rows.offsets[r], e = rows.offsets[r + 1];
+      const float* logits = model.Forward(rows.ids + b, e - b, &state);
+      std::copy(logits, logits + L, out + static_cast<int64_t>(r) * L);
+    }
+  };
+  if (threads == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int k = 0; k < threads; ++k) pool.emplace_back(work, k);
+    for (auto& t : pool) t.join();
+  }
+}
+
+}  // namespace student
+}  // namespace ernie_slim

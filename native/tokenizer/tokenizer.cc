@@ -1,0 +1,47 @@
+#include "tokenizer/tokenizer.h"
+
+namespace ernie_slim {
+
+WordPieceTokenizer::WordPieceTokenizer(Vocab vocab, bool lowercase)
+    : vocab_(std::make_unique<Vocab>(std::move(vocab))),
+      normalizer_(lowercase),
+      wordpiece_(*vocab_),
+      special_tokens_(*vocab_),
+      post_processor_(vocab_->special().cls, vocab_->special().sep) {}
+
+void WordPieceTokenizer::EncodeSequence(std::string_view text, State& state, std::vector<int32_t>& ids) const {
+  ids.clear();
+  special_tokens_.Split(
+      text,
+      [&](std::string_view run) {
+        state.normalized.clear();
+        normalizer_.Normalize(run, state.normalized);
+        state.words.clear();
+        pre_tokenizer_.Split(state.normalized, state.words);
+        for (std::string_view word : state.words) wordpiece_.Tokenize(word, ids);
+      },
+      [&](int32_t id) { ids.push_back(id); });
+}
+
+void WordPieceTokenizer::Encode(std::string_view text, const std::string_view* pair, size_t max_length, State& state,
+                                Encoding& out) const {
+  out.clear();
+  EncodeSequence(text, state, state.first);
+  if (pair) EncodeSequence(*pair, state, state.second);
+  BertPostProcessor::Truncate(max_length, state.first, pair ? &state.second : nullptr);
+  post_processor_.Assemble(state.first, pair ? &state.second : nullptr, out.ids, out.type_ids);
+}
+
+std::string WordPieceTokenizer::Normalize(std::string_view text) const {
+  std::string out;
+  normalizer_.Normalize(text, out);
+  return out;
+}
+
+std::vector<std::string> WordPieceTokenizer::PreTokenize(std::string_view text) const {
+  std::vector<std::string_view> views;
+  pre_tokenizer_.Split(text, views);
+  return std::vector<std::string>(views.begin(), views.end());
+}
+
+}  // namespace ernie_slim

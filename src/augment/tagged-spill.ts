@@ -1,0 +1,56 @@
+// The first pass's tagged records, kept on disk for the second pass: each input line is segmented and tagged once,
+// memory stays flat (only the POS table grows), and stdin works too since the second pass reads this file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { InputError } from '../errors.js';
+
+export class TaggedSpill {
+  private readonly stream: fs.WriteStream;
+  private writeError: Error | null = null;
+
+  private constructor(readonly path: string) {
+    this.stream = fs.createWriteStream(path, { flags: 'wx' });
+    this.stream.on('error', (err) => (this.writeError ??= err));
+  }
+
+  /** A new hidden file in `dir`, removed by `remove()`. */
+  static create(dir: string): TaggedSpill {
+    return new TaggedSpill(path.join(dir, `.ernie-slim-augment.${process.pid}.${randomBytes(4).toString('hex')}.spill`));
+  }
+
+  /** Appends records (whole '\n'-terminated lines). */
+  async write(records: string): Promise<void> {
+    if (this.writeError) throw this.failure(this.writeError);
+    if (records === '') return;
+    if (!this.stream.write(records)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+  }
+
+  /** Flushes and closes the file; the records can then be read back. */
+  async finishWriting(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(this.failure(err)) : resolve())));
+    if (this.writeError) throw this.failure(this.writeError);
+  }
+
+  /** The records in the order written, as chunks of whole lines of about `chunkSize` characters. */
+  async *chunks(chunkSize = 1 << 18): AsyncGenerator<string> {
+    const reader = fs.createReadStream(this.path, { encoding: 'utf8', highWaterMark: chunkSize });
+    let carry = '';
+    for await (const chunk of reader as AsyncIterable<string>) {
+      const data = carry + chunk;
+      const end = data.lastIndexOf('\n') + 1;
+      carry = data.slice(end);
+      if (end > 0) yield data.slice(0, end);
+    }
+    if (carry !== '') yield carry;
+  }
+
+  async remove(): Promise<void> {
+    this.stream.destroy();
+    await fs.promises.rm(this.path, { force: true });
+  }
+
+  private failure(err: Error): InputError {
+    return new InputError(`cannot write a temporary file (${(err as NodeJS.ErrnoException).code ?? err.message}); see --temp-dir`, this.path);
+  }
+}

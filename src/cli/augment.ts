@@ -1,0 +1,86 @@
+// `ernie-slim augment`: flags to augment(), a progress line on stderr, counts for --json.
+import { defineCommand } from './command.js';
+import { createProgress } from './progress.js';
+import { augment } from '../augment/augment.js';
+import { augmentDefaults } from '../augment/options.js';
+
+export const augmentCommand = defineCommand({
+  command: 'augment',
+  describe: "ERNIE Slim's data augmentation: [UNK] noise, same-part-of-speech replacement, n-sampling",
+  builder: (y) =>
+    y
+      .usage(
+        [
+          '$0 augment --input TSV --output TSV [options]',
+          '',
+          'Writes --times new lines per input line, each made by one strategy chosen by --mix:',
+          `  unk      each word becomes [UNK] with probability --unk (default ${augmentDefaults.unk})`,
+          `  pos      each word becomes, with probability --pos-replace (default ${augmentDefaults.posReplace}), another word`,
+          '           of the same jieba part of speech drawn from the input by frequency',
+          '  nsample  a contiguous span of the words: length uniform from 1 to all, then a random start',
+          'Name any of --unk, --pos-replace, --nsample to use only those; name none to use all three.',
+          'Words are jieba\'s; they are rejoined without spaces, except one between two Latin/digit words.',
+          '',
+          'Input: a TSV whose header names text_a (label, text_b and any other columns are carried over; pairs',
+          'augment both sides), or plain text, one text a line, no header. Output: the input\'s columns plus an',
+          '`aug` column (unk, pos, nsample, or orig); plain input gives a `text_a<TAB>aug` TSV with a header.',
+          'The lines made from input line i come together, in input order. With pos, the input is tagged once in a',
+          'first pass (building the part-of-speech table) and kept in a temporary file for the second, so stdin works.',
+        ].join('\n'),
+      )
+      .option('input', { alias: 'i', type: 'string', demandOption: true, describe: "input TSV or text file ('-' for stdin)" })
+      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: "output TSV, written atomically ('-' for stdout)" })
+      .option('times', { type: 'number', default: augmentDefaults.times, describe: 'new lines per input line' })
+      .option('unk', { type: 'number', describe: `probability a word becomes [UNK] (default ${augmentDefaults.unk})` })
+      .option('pos-replace', { type: 'number', describe: `probability a word is replaced by one of its part of speech (default ${augmentDefaults.posReplace})` })
+      .option('nsample', { type: 'boolean', describe: 'n-sampling: a random span of the words' })
+      .option('mix', { type: 'string', describe: 'strategy weights, e.g. unk=1,pos=1,nsample=1 (default: 1 for each in use)' })
+      .option('seed', { type: 'number', default: augmentDefaults.seed, describe: 'seed of every random choice: same seed, same bytes' })
+      .option('keep-original', { type: 'boolean', default: false, describe: 'also write each input line, marked orig' })
+      .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows (counted) instead of failing' })
+      .option('hmm', { type: 'boolean', default: false, describe: "jieba's HMM for words not in its dictionary" })
+      .option('threads', { type: 'number', describe: 'worker threads (default: one per CPU, at most 8; output is the same for any count)' })
+      .option('temp-dir', { type: 'string', describe: "directory for the pos strategy's temporary tagged copy (default: the output's)" }),
+  run: async (args) => {
+    const progress = createProgress('augment', undefined, 'rows');
+    let result;
+    try {
+      result = await augment({
+        input: args.input,
+        output: args.output,
+        times: args.times,
+        unk: args.unk,
+        posReplace: args.posReplace,
+        nsample: args.nsample,
+        mix: args.mix,
+        seed: args.seed,
+        keepOriginal: args.keepOriginal,
+        skipBadLines: args.skipBadLines,
+        hmm: args.hmm,
+        tempDir: args.tempDir,
+        threads: args.threads,
+        onProgress: ({ phase, rows }) => progress.update(rows, phase),
+      });
+    } catch (err) {
+      progress.stop();
+      throw err;
+    }
+    const skipped = result.skipped > 0 ? `; skipped ${result.skipped} bad lines (first: ${result.firstSkipped})` : '';
+    progress.stop(
+      `augment: ${result.rows} rows -> ${result.newLines} new lines in ${result.output}, ${result.seconds.toFixed(2)} s${skipped}`,
+    );
+    return {
+      input: result.input,
+      output: result.output,
+      input_rows: result.rows,
+      skipped_lines: result.skipped,
+      new_lines: result.newLines,
+      lines_written: result.linesWritten,
+      by_strategy: result.byStrategy,
+      pos_table_words: result.posTableWords,
+      seed: result.seed,
+      threads: result.threads,
+      seconds: result.seconds,
+    };
+  },
+});

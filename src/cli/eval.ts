@@ -1,0 +1,37 @@
+// `ernie-slim eval`: a model (.bin or .onnx) on a labeled TSV; accuracy, macro-F1, n.
+import { defineCommand } from './command.js';
+import { evaluate } from '../student/evaluate.js';
+
+export const evalCommand = defineCommand({
+  command: 'eval',
+  describe: 'Evaluate a student (.bin or .onnx) on a labeled TSV',
+  builder: (y) =>
+    y
+      .option('model', { type: 'string', demandOption: true, describe: 'student model (.bin or exported .onnx)' })
+      .option('data', { type: 'string', demandOption: true, describe: 'labeled TSV (label, text_a[, text_b])' })
+      .option('runtime', { choices: ['native', 'onnxruntime'] as const, default: 'native' as const, describe: 'engine for an .onnx model' })
+      .option('threads', { type: 'number', default: 2, describe: 'prediction threads' })
+      .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows and report how many' }),
+  run: async (args) => {
+    const result = await evaluate({
+      model: args.model,
+      data: args.data,
+      runtime: args.runtime,
+      threads: args.threads,
+      skipBadLines: args['skip-bad-lines'],
+    });
+    const skipped = result.skippedLines ? `, ${result.skippedLines} bad lines skipped` : '';
+    const line = `accuracy ${(result.accuracy * 100).toFixed(2)}%  macro_f1 ${(result.macroF1 * 100).toFixed(2)}%  n ${result.n}${skipped}`;
+    if (args.json) process.stderr.write(line + '\n');
+    else process.stdout.write(line + '\n');
+    const out: Record<string, unknown> = {
+      accuracy: result.accuracy,
+      macro_f1: result.macroF1,
+      n: result.n,
+      skipped_lines: result.skippedLines,
+      runtime: result.runtime,
+    };
+    if (result.posNegRatio !== undefined) out.pos_neg_ratio = result.posNegRatio;
+    return out;
+  },
+});

@@ -1,0 +1,19 @@
+// `ernie-slim export`: a .bin student to a standard ONNX file (no native addon needed).
+import { defineCommand } from './command.js';
+import { readModelFile } from '../student/model-file.js';
+import { exportOnnx } from '../student/onnx-export.js';
+
+export const exportCommand = defineCommand({
+  command: 'export',
+  describe: 'Export a student model to ONNX (opset 17) with its vocabulary and labels in the metadata',
+  builder: (y) =>
+    y
+      .option('model', { type: 'string', demandOption: true, describe: 'student model file (.bin)' })
+      .option('onnx', { type: 'string', demandOption: true, describe: 'ONNX file to write' }),
+  run: async (args) => {
+    const data = readModelFile(args.model);
+    await exportOnnx(data, args.onnx);
+    if (!args.json) process.stderr.write(`wrote ${args.onnx} (${data.config.model.kind}, ${data.labels.length} labels)\n`);
+    return { onnx: args.onnx, model: data.config.model.kind, labels: data.labels, vocab_size: data.vocabulary.length, opset: 17 };
+  },
+});

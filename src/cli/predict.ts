@@ -1,0 +1,45 @@
+// `ernie-slim predict`: stdin texts to `label[\tp1,p2,...]` lines, streamed in chunks, order kept.
+import { defineCommand } from './command.js';
+import { BadLinePolicy } from '../data/bad-lines.js';
+import { LineOutput } from '../data/output.js';
+import { readTexts, type TextRow } from '../data/tsv-reader.js';
+import { Student } from '../student/student.js';
+
+const CHUNK_ROWS = 1024;
+
+function formatProbs(probs: number[]): string {
+  return probs.map((p) => Number(p.toFixed(6)).toString()).join(',');
+}
+
+export const predictCommand = defineCommand({
+  command: 'predict',
+  describe: 'Predict labels for stdin texts (one a line, or a TSV with text_a[, text_b])',
+  builder: (y) =>
+    y
+      .option('model', { type: 'string', demandOption: true, describe: 'student model (.bin or exported .onnx)' })
+      .option('probs', { type: 'boolean', default: false, describe: 'append the label probabilities, comma-separated' })
+      .option('runtime', { choices: ['native', 'onnxruntime'] as const, default: 'native' as const, describe: 'engine for an .onnx model' })
+      .option('threads', { type: 'number', default: 2, describe: 'prediction threads' })
+      .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed lines (no output line for them)' }),
+  run: async (args) => {
+    const student = await Student.load(args.model, { runtime: args.runtime, threads: args.threads });
+    const policy = new BadLinePolicy(args['skip-bad-lines']);
+    const out = new LineOutput();
+    let n = 0;
+    let chunk: TextRow[] = [];
+    const flush = async () => {
+      const predictions = await student.predictBatch(chunk, { threads: args.threads });
+      for (const p of predictions) await out.line(args.probs ? `${p.label}\t${formatProbs(p.probs)}` : p.label);
+      n += chunk.length;
+      chunk = [];
+    };
+    for await (const row of readTexts('-', { policy })) {
+      chunk.push(row);
+      if (chunk.length >= CHUNK_ROWS) await flush();
+    }
+    if (chunk.length) await flush();
+    await out.flush();
+    if (policy.skipped) process.stderr.write(`ernie-slim: skipped ${policy.skipped} bad line(s)\n`);
+    return { n, skipped_lines: policy.skipped, labels: student.labels };
+  },
+});

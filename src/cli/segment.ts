@@ -1,0 +1,31 @@
+// `ernie-slim segment`: stdin lines to space-separated jieba words (`word/POS` with --pos), streaming.
+import { defineCommand } from './command.js';
+import { InputError } from '../errors.js';
+import { readLines } from '../data/line-reader.js';
+import { LineOutput } from '../data/output.js';
+import { segmentWords, tagWords } from '../data/segmenter.js';
+
+export const segmentCommand = defineCommand({
+  command: 'segment',
+  describe: 'Segment stdin lines into words with jieba (space-separated; word/POS with --pos)',
+  builder: (y) =>
+    y
+      .option('pos', { type: 'boolean', default: false, describe: 'append part-of-speech tags: word/POS' })
+      .option('hmm', { type: 'boolean', default: false, describe: "let jieba's HMM guess words missing from its dictionary" }),
+  run: async (args) => {
+    const out = new LineOutput();
+    let lines = 0;
+    for await (const raw of readLines('-')) {
+      if (raw.text === null) throw new InputError('invalid UTF-8', '<stdin>', raw.number);
+      const text = raw.text;
+      await out.line(
+        args.pos
+          ? tagWords(text, args.hmm).map((t) => `${t.word}/${t.tag}`).join(' ')
+          : segmentWords(text, args.hmm).join(' '),
+      );
+      lines++;
+    }
+    await out.flush();
+    return { lines };
+  },
+});

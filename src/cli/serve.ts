@@ -1,0 +1,53 @@
+import { defineCommand } from './command.js';
+import { UsageError } from '../errors.js';
+import { TeacherService } from '../server/teacher-service.js';
+
+export const serveCommand = defineCommand({
+  command: 'serve',
+  describe: 'The online-distillation teacher service: KServe v2 over HTTP (as Triton speaks it), with dynamic batching',
+  builder: (y) =>
+    y
+      .option('teacher', { type: 'string', demandOption: true, describe: 'ONNX teacher' })
+      .option('vocab', { type: 'string', describe: "the teacher's vocabulary; lets clients send BYTES text" })
+      .option('lowercase', { type: 'boolean', default: true, describe: '--no-lowercase for cased vocabularies' })
+      .option('host', { type: 'string', default: '127.0.0.1' })
+      .option('port', { type: 'number', default: 8113, describe: '0 picks a free port' })
+      .option('model-name', { type: 'string', default: 'teacher' })
+      .option('max-batch', { type: 'number', default: 64, describe: 'rows per teacher run; larger requests are split' })
+      .option('max-queue-delay-ms', { type: 'number', default: 2, describe: 'how long a request may wait for others to batch with' })
+      .option('max-body-mb', { type: 'number', default: 32, describe: 'larger request bodies get 413' })
+      .option('max-len', { type: 'number', default: 128, describe: 'tokens per row for text inputs' })
+      .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const })
+      .option('threads', { type: 'number', describe: "ONNX Runtime's intra-op threads (default: all cores)" }),
+  run: async (args) => {
+    for (const [flag, value] of [['max-batch', args.maxBatch], ['max-body-mb', args.maxBodyMb], ['max-len', args.maxLen]] as const) {
+      if (!(value > 0)) throw new UsageError(`--${flag} must be positive (got ${value})`);
+    }
+    const service = await TeacherService.start({
+      teacher: args.teacher,
+      vocab: args.vocab,
+      lowercase: args.lowercase,
+      host: args.host,
+      port: args.port,
+      modelName: args.modelName,
+      maxBatch: args.maxBatch,
+      maxQueueDelayMs: args.maxQueueDelayMs,
+      maxBodyBytes: Math.round(args.maxBodyMb * 1024 * 1024),
+      maxLength: args.maxLen,
+      device: args.device,
+      threads: args.threads,
+    });
+    const url = service.url;
+    // Scripts that start the service on port 0 read where it listens from this line.
+    process.stderr.write(`serving ${args.teacher} at ${url} (KServe v2; SIGTERM or Ctrl-C stops)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.stderr.write('stopping: finishing in-flight requests\n');
+        void service.close().then(resolve);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    return { url, ...service.stats };
+  },
+});

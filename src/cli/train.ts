@@ -1,0 +1,98 @@
+// `ernie-slim train`: flags -> train() -> a progress line per epoch on stderr, figures for --json.
+import { defineCommand } from './command.js';
+import { createProgress } from './progress.js';
+import { defaultHyperParameters, train, type EpochReport } from '../student/train.js';
+import type { StudentKind } from '../student/native-api.js';
+
+function epochLine(e: EpochReport): string {
+  const dev = e.devAccuracy !== undefined ? ` dev_acc ${(e.devAccuracy * 100).toFixed(2)}%${e.best ? ' *' : ''}` : '';
+  return `loss ${e.loss.toFixed(4)} ${(e.tokensPerSecond / 1000).toFixed(0)}k tok/s${dev}`;
+}
+
+export const trainCommand = defineCommand({
+  command: 'train',
+  describe: 'Train a student (bow, cnn, lstm) on labeled and teacher-labeled TSVs',
+  builder: (y) =>
+    y
+      .option('train', { type: 'string', demandOption: true, describe: 'labeled TSV (label, text_a[, text_b])' })
+      .option('dev', { type: 'string', describe: 'labeled TSV; the best epoch by dev accuracy is kept' })
+      .option('distill', { type: 'array', string: true, describe: 'teacher-labeled TSVs (text_a[, text_b], label[, logits])' })
+      .option('model', { choices: ['bow', 'cnn', 'lstm'] as const, default: 'bow' as const, describe: 'student kind' })
+      .option('out', { type: 'string', demandOption: true, describe: 'model file to write (.bin)' })
+      .option('epochs', { type: 'number', describe: 'epochs (default per model: bow 8, cnn 6, lstm 5)' })
+      .option('batch-size', { type: 'number', describe: 'rows per batch (default 32)' })
+      .option('lr', { type: 'number', describe: 'peak learning rate of AdamW' })
+      .option('emb-dim', { type: 'number', default: 128, describe: 'word embedding size' })
+      .option('hidden', { type: 'number', describe: 'hidden size (default 128)' })
+      .option('ngrams', { type: 'number', choices: [1, 2], default: 1, describe: '2 adds hashed word bigrams (bow)' })
+      .option('buckets', { type: 'number', describe: 'hash buckets for bigrams (default 200000)' })
+      .option('temperature', { type: 'number', describe: 'distillation temperature T (default 1)' })
+      .option('alpha', { type: 'number', describe: 'weight of the soft loss against the hard one (default 0.5)' })
+      .option('threads', { type: 'number', describe: 'training threads (default: all cores; 1 is bit-for-bit reproducible)' })
+      .option('seed', { type: 'number', default: 1, describe: 'random seed' })
+      .option('min-count', { type: 'number', describe: 'drop words seen fewer times (default 1)' })
+      .option('max-vocab', { type: 'number', describe: 'keep at most this many words (default: all)' })
+      .option('max-words', { type: 'number', describe: 'words per row kept (default: bow all, cnn/lstm 256)' })
+      .option('segmented', { type: 'boolean', default: false, describe: 'the text is already space-separated words' })
+      .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows and report how many' })
+      .option('weight-decay', { type: 'number', describe: 'AdamW decoupled weight decay' })
+      .option('warmup', { type: 'number', describe: 'linear warm-up, as a fraction of all steps' })
+      .option('clip-norm', { type: 'number', describe: 'global gradient-norm clipping (0 = off)' }),
+  run: async (args) => {
+    const tty = process.stderr.isTTY === true;
+    const epochs = args.epochs ?? defaultHyperParameters(args.model as StudentKind).epochs;
+    const bar = tty ? createProgress(`train ${args.model}`, epochs, 'epochs') : null;
+    const result = await train({
+      train: args.train,
+      dev: args.dev,
+      distill: args.distill,
+      model: args.model as StudentKind,
+      out: args.out,
+      epochs,
+      batchSize: args['batch-size'],
+      lr: args.lr,
+      embDim: args['emb-dim'],
+      hidden: args.hidden,
+      ngrams: args.ngrams as 1 | 2,
+      buckets: args.buckets,
+      temperature: args.temperature,
+      alpha: args.alpha,
+      threads: args.threads,
+      seed: args.seed,
+      minCount: args['min-count'],
+      maxVocab: args['max-vocab'],
+      maxWords: args['max-words'],
+      segmented: args.segmented,
+      skipBadLines: args['skip-bad-lines'],
+      weightDecay: args['weight-decay'],
+      warmup: args.warmup,
+      clipNorm: args['clip-norm'],
+      onEpoch: (e) => {
+        if (bar) bar.update(e.epoch, epochLine(e));
+        else process.stderr.write(`epoch ${e.epoch}/${e.epochs} ${epochLine(e)}\n`);
+      },
+      onNote: (message) => process.stderr.write(`ernie-slim: ${message}\n`),
+    });
+    const dev = result.devAccuracy !== null ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})` : '';
+    const summary = `wrote ${result.out}: ${result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}, ${result.trainSeconds.toFixed(1)} s`;
+    if (bar) bar.stop(summary);
+    else process.stderr.write(summary + '\n');
+    return {
+      out: result.out,
+      model: result.kind,
+      dev_accuracy: result.devAccuracy,
+      dev_macro_f1: result.devMacroF1,
+      dev_n: result.devN,
+      best_epoch: result.bestEpoch,
+      epochs: result.epochs,
+      train_seconds: result.trainSeconds,
+      tokens_per_second: result.tokensPerSecond,
+      train_rows: result.trainRows,
+      distill_rows: result.distillRows,
+      vocab_size: result.vocabSize,
+      labels: result.labels,
+      skipped_lines: result.skippedLines,
+      diverged: result.diverged,
+    };
+  },
+});

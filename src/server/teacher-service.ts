@@ -1,0 +1,233 @@
+// `ernie-slim serve`: the teacher behind the KServe v2 HTTP protocol (what Triton speaks), with dynamic
+// batching, on node:http.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OnnxTeacherSession, type TeacherDevice } from '../teacher/onnx-teacher.js';
+import { loadTeacherTokenizer, type TeacherTokenizer } from '../teacher/teacher-tokenizer.js';
+import type { EncodedTensors } from '../teacher/encoded-window.js';
+import { version } from '../version.js';
+import { DynamicBatcher } from './dynamic-batcher.js';
+import { ID_INPUTS, ProtocolError, TEXT_INPUT, TEXT_PAIR_INPUT, parseInferRequest, requestRows, type InferResponse, type TokenRow } from './kserve-protocol.js';
+
+export interface ServeOptions {
+  teacher: string;
+  vocab?: string;
+  lowercase?: boolean;
+  host?: string;
+  port?: number;
+  modelName?: string;
+  maxBatch?: number;
+  maxQueueDelayMs?: number;
+  /** Request bodies larger than this are refused with 413. */
+  maxBodyBytes?: number;
+  /** Tokens per row for BYTES text inputs. */
+  maxLength?: number;
+  device?: TeacherDevice;
+  threads?: number;
+}
+
+export class TeacherService {
+  private inFlight = 0;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly server: http.Server,
+    private readonly session: OnnxTeacherSession,
+    private readonly tokenizer: TeacherTokenizer | null,
+    private readonly batcher: DynamicBatcher<TokenRow>,
+    private readonly options: Required<Pick<ServeOptions, 'modelName' | 'maxBodyBytes' | 'maxLength'>>,
+    private readonly labels: number,
+  ) {}
+
+  static async start(options: ServeOptions): Promise<TeacherService> {
+    const session = await OnnxTeacherSession.open(options.teacher, { device: options.device, threads: options.threads });
+    let tokenizer: TeacherTokenizer | null = null;
+    if (options.vocab) tokenizer = await loadTeacherTokenizer(options.teacher, session.metadata, options);
+    const padId = BigInt(tokenizer?.padId ?? 0);
+    const runner = async (rows: TokenRow[]) => {
+      const { logits, labels } = await session.run(padRows(rows, padId));
+      return { values: logits, width: labels };
+    };
+    // One probe row learns the label count for the model metadata.
+    const probe = await runner([{ ids: BigInt64Array.from([BigInt(tokenizer?.clsId ?? 1)]), typeIds: new BigInt64Array(1) }]);
+    const batcher = new DynamicBatcher(runner, { maxBatch: options.maxBatch ?? 64, maxQueueDelayMs: options.maxQueueDelayMs ?? 2 });
+    const resolved = {
+      modelName: options.modelName ?? 'teacher',
+      maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
+      maxLength: options.maxLength ?? 128,
+    };
+    let service: TeacherService | undefined;
+    const server = http.createServer((req, res) => void service!.handle(req, res));
+    server.keepAliveTimeout = 60_000;
+    service = new TeacherService(server, session, tokenizer, batcher, resolved, probe.width);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8113, options.host ?? '127.0.0.1', () => resolve());
+    });
+    return service;
+  }
+
+  get address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  get url(): string {
+    const { address, port } = this.address;
+    return `http://${address.includes(':') ? `[${address}]` : address}:${port}/v2/models/${this.options.modelName}`;
+  }
+
+  get stats() {
+    return { ...this.batcher.stats, inFlight: this.inFlight };
+  }
+
+  /** Stops taking connections, lets in-flight requests finish, then releases the model. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        this.server.close(() => resolve());
+        this.server.closeIdleConnections();
+      });
+      await this.session.release();
+    })();
+    return this.closing;
+  }
+
+  private metadata() {
+    const idInputs = this.session.inputNames.filter((n) => (ID_INPUTS as readonly string[]).includes(n));
+    return {
+      name: this.options.modelName,
+      versions: ['1'],
+      platform: 'onnxruntime_onnx',
+      inputs: [
+        ...idInputs.map((name) => ({ name, datatype: 'INT64', shape: [-1, -1] })),
+        ...(this.tokenizer ? [{ name: TEXT_INPUT, datatype: 'BYTES', shape: [-1] }, { name: TEXT_PAIR_INPUT, datatype: 'BYTES', shape: [-1] }] : []),
+      ],
+      outputs: [{ name: this.session.outputName, datatype: 'FP32', shape: [-1, this.labels] }],
+    };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.inFlight++;
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const parts = url.pathname.split('/').filter(Boolean);
+      if (parts[0] !== 'v2') throw new ProtocolError(404, `no route ${url.pathname}`);
+      if (parts.length === 1 && req.method === 'GET') return send(res, 200, { name: 'ernie-slim', version, extensions: [] });
+      if (parts[1] === 'health' && parts.length === 3 && req.method === 'GET') {
+        if (parts[2] === 'live') return send(res, 200, { live: true });
+        if (parts[2] === 'ready') return send(res, this.closing ? 503 : 200, { ready: !this.closing });
+      }
+      if (parts[1] === 'models' && parts.length >= 3) {
+        const name = decodeURIComponent(parts[2]!);
+        let rest = parts.slice(3);
+        if (rest[0] === 'versions') rest = rest.slice(2); // one version: any version path names it
+        if (name !== this.options.modelName) throw new ProtocolError(404, `unknown model ${name} (this server has ${this.options.modelName})`);
+        if (rest.length === 0 && req.method === 'GET') return send(res, 200, this.metadata());
+        if (rest.length === 1 && rest[0] === 'ready' && req.method === 'GET') return send(res, 200, { name, ready: true });
+        if (rest.length === 1 && rest[0] === 'infer') {
+          if (req.method !== 'POST') throw new ProtocolError(405, 'infer takes POST');
+          return send(res, 200, await this.infer(req));
+        }
+      }
+      throw new ProtocolError(404, `no route ${req.method} ${url.pathname}`);
+    } catch (err) {
+      if (err instanceof ProtocolError) return send(res, err.status, { error: err.message });
+      return send(res, 500, { error: (err as Error).message.split('\n')[0] });
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async infer(req: http.IncomingMessage): Promise<InferResponse> {
+    const body = await readBody(req, this.options.maxBodyBytes);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new ProtocolError(400, `malformed JSON: ${(err as Error).message}`);
+    }
+    const request = parseInferRequest(json);
+    const parsed = requestRows(request, this.session.inputNames);
+    let rows: TokenRow[];
+    if (parsed.kind === 'ids') {
+      rows = parsed.rows;
+    } else {
+      if (!this.tokenizer) throw new ProtocolError(400, `this server was started without --vocab, so it cannot take ${TEXT_INPUT}; send input_ids`);
+      rows = await tokenizeRows(this.tokenizer, parsed.texts, parsed.pairs, this.options.maxLength);
+    }
+    let result: { values: Float32Array; width: number };
+    try {
+      result = await this.batcher.submit(rows);
+    } catch (err) {
+      // The model ran at start-up, so a failure on one request's rows is that request's input.
+      throw new ProtocolError(400, `the teacher cannot run this input: ${(err as Error).message.replace(/^.*?: the teacher failed/, 'the teacher failed').replace(/^.*Status Message: /, '')}`);
+    }
+    const { values, width } = result;
+    const response: InferResponse = {
+      model_name: this.options.modelName,
+      model_version: '1',
+      outputs: [{ name: this.session.outputName, shape: [rows.length, width], datatype: 'FP32', data: Array.from(values) }],
+    };
+    if (request.id !== undefined) response.id = request.id;
+    return response;
+  }
+}
+
+async function tokenizeRows(tokenizer: TeacherTokenizer, texts: string[], pairs: string[] | null, maxLength: number): Promise<TokenRow[]> {
+  const inputs = pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts;
+  const window = await tokenizer.encodeBatch(inputs, { maxLength });
+  const rows: TokenRow[] = [];
+  for (let r = 0; r < window.batchSize; r++) {
+    const base = r * window.seqLen;
+    let len = 0;
+    while (len < window.seqLen && window.attentionMask[base + len] !== 0n) len++;
+    rows.push({ ids: window.inputIds.slice(base, base + len), typeIds: window.tokenTypeIds.slice(base, base + len) });
+  }
+  return rows;
+}
+
+function padRows(rows: TokenRow[], padId: bigint): EncodedTensors {
+  let seqLen = 1;
+  for (const row of rows) seqLen = Math.max(seqLen, row.ids.length);
+  const n = rows.length;
+  const inputIds = new BigInt64Array(n * seqLen).fill(padId);
+  const tokenTypeIds = new BigInt64Array(n * seqLen);
+  const attentionMask = new BigInt64Array(n * seqLen);
+  rows.forEach((row, i) => {
+    inputIds.set(row.ids, i * seqLen);
+    tokenTypeIds.set(row.typeIds, i * seqLen);
+    attentionMask.fill(1n, i * seqLen, i * seqLen + row.ids.length);
+  });
+  return { inputIds, tokenTypeIds, attentionMask, batchSize: n, seqLen };
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > limit) {
+      reject(new ProtocolError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new ProtocolError(413, `request body is over the ${limit}-byte limit`));
+        req.resume();
+        req.removeAllListeners('data');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

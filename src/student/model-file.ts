@@ -1,0 +1,197 @@
+// The .bin model file: magic, version, config JSON, vocabulary, labels, named float32 weights, SHA-256.
+//
+//   "ERNSLIM\0"  u32 version  u32 n + config JSON (UTF-8)
+//   u32 count, then per word:  u32 n + UTF-8 bytes          (vocabulary, id order)
+//   u32 count, then per label: u32 n + UTF-8 bytes
+//   u32 count, then per tensor (by name): u32 n + name, u32 rank, u32 dims[rank], pad to 4, float32 LE data
+//   32-byte SHA-256 of everything before it
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../data/atomic-file.js';
+import type { StudentConfig } from './native-api.js';
+import type { SegmentationSettings } from './segmentation.js';
+
+export const MODEL_MAGIC = Buffer.from('ERNSLIM\0', 'latin1');
+export const MODEL_FORMAT_VERSION = 1;
+const CHECKSUM_BYTES = 32;
+
+export interface Tensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export type Weights = Record<string, Tensor>;
+
+/** The JSON block: everything a reader needs besides vocabulary, labels and weights. */
+export interface ModelFileConfig {
+  model: StudentConfig;
+  segmentation: SegmentationSettings;
+  /** Hyper-parameters of the run that made the model, for the record. */
+  training?: Record<string, unknown>;
+}
+
+export interface StudentModelData {
+  config: ModelFileConfig;
+  vocabulary: readonly string[];
+  labels: readonly string[];
+  weights: Weights;
+}
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+class ByteWriter {
+  private chunks: Buffer[] = [];
+  length = 0;
+
+  bytes(data: Uint8Array): void {
+    const chunk = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  u32(value: number): void {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(value);
+    this.bytes(b);
+  }
+
+  string(value: string): void {
+    const b = Buffer.from(value, 'utf8');
+    this.u32(b.length);
+    this.bytes(b);
+  }
+
+  align4(): void {
+    if (this.length % 4) this.bytes(Buffer.alloc(4 - (this.length % 4)));
+  }
+
+  concat(): Buffer {
+    return Buffer.concat(this.chunks, this.length);
+  }
+}
+
+export function encodeModelFile(model: StudentModelData): Buffer {
+  const w = new ByteWriter();
+  w.bytes(MODEL_MAGIC);
+  w.u32(MODEL_FORMAT_VERSION);
+  w.string(JSON.stringify(model.config));
+  w.u32(model.vocabulary.length);
+  for (const word of model.vocabulary) w.string(word);
+  w.u32(model.labels.length);
+  for (const label of model.labels) w.string(label);
+  const names = Object.keys(model.weights).sort();
+  w.u32(names.length);
+  for (const name of names) {
+    const tensor = model.weights[name]!;
+    const elements = tensor.shape.reduce((a, b) => a * b, 1);
+    if (elements !== tensor.data.length) throw new Error(`tensor ${name}: shape [${tensor.shape}] does not match ${tensor.data.length} values`);
+    w.string(name);
+    w.u32(tensor.shape.length);
+    for (const dim of tensor.shape) w.u32(dim);
+    w.align4();
+    const data = littleEndian ? tensor.data : byteSwapped(tensor.data);
+    w.bytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  const body = w.concat();
+  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+}
+
+function byteSwapped(data: Float32Array): Float32Array {
+  const out = new Float32Array(data.length);
+  const view = new DataView(out.buffer);
+  data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return out;
+}
+
+class ByteReader {
+  offset = 0;
+
+  constructor(private readonly buf: Buffer, private readonly file: string) {}
+
+  need(n: number): void {
+    if (this.offset + n > this.buf.length) throw new InputError('model file is truncated', this.file);
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32LE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  string(): string {
+    const n = this.u32();
+    this.need(n);
+    const s = this.buf.toString('utf8', this.offset, this.offset + n);
+    this.offset += n;
+    return s;
+  }
+
+  floats(count: number): Float32Array {
+    this.need(count * 4);
+    const out = new Float32Array(count);
+    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.offset, count * 4);
+    if (littleEndian) out.set(new Float32Array(this.buf.buffer.slice(this.buf.byteOffset + this.offset, this.buf.byteOffset + this.offset + count * 4)));
+    else for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+    this.offset += count * 4;
+    return out;
+  }
+}
+
+/** True when `bytes` start like a .bin model file. */
+export function isModelFile(bytes: Uint8Array): boolean {
+  return bytes.length >= MODEL_MAGIC.length && Buffer.from(bytes.buffer, bytes.byteOffset, MODEL_MAGIC.length).equals(MODEL_MAGIC);
+}
+
+export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
+  if (!isModelFile(bytes)) throw new InputError('not an ernie-slim model file (bad magic)', file);
+  if (bytes.length < MODEL_MAGIC.length + 4 + CHECKSUM_BYTES) throw new InputError('model file is truncated', file);
+  const version = bytes.readUInt32LE(MODEL_MAGIC.length);
+  if (version !== MODEL_FORMAT_VERSION) {
+    throw new InputError(`model file format version ${version} is not supported (this ernie-slim reads version ${MODEL_FORMAT_VERSION})`, file);
+  }
+  const body = bytes.subarray(0, bytes.length - CHECKSUM_BYTES);
+  const stored = bytes.subarray(bytes.length - CHECKSUM_BYTES);
+  if (!createHash('sha256').update(body).digest().equals(stored)) {
+    throw new InputError('model file is damaged or truncated (checksum mismatch)', file);
+  }
+  const r = new ByteReader(body, file);
+  r.offset = MODEL_MAGIC.length + 4;
+  let config: ModelFileConfig;
+  try {
+    config = JSON.parse(r.string()) as ModelFileConfig;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError('model file has an unreadable config block', file);
+  }
+  const vocabulary = Array.from({ length: r.u32() }, () => r.string());
+  const labels = Array.from({ length: r.u32() }, () => r.string());
+  const weights: Weights = {};
+  const count = r.u32();
+  for (let t = 0; t < count; t++) {
+    const name = r.string();
+    const shape = Array.from({ length: r.u32() }, () => r.u32());
+    if (r.offset % 4) r.offset += 4 - (r.offset % 4);
+    weights[name] = { shape, data: r.floats(shape.reduce((a, b) => a * b, 1)) };
+  }
+  if (r.offset !== body.length) throw new InputError('model file has trailing bytes before its checksum', file);
+  if (vocabulary.length !== config.model.vocabSize || labels.length !== config.model.numLabels) {
+    throw new InputError('model file is inconsistent (vocabulary or label count differs from its config)', file);
+  }
+  return { config, vocabulary, labels, weights };
+}
+
+export async function writeModelFile(file: string, model: StudentModelData): Promise<void> {
+  await writeFileAtomic(file, encodeModelFile(model));
+}
+
+export function readModelFile(file: string): StudentModelData {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new InputError(`cannot read model (${(err as NodeJS.ErrnoException).code ?? 'error'})`, file);
+  }
+  return decodeModelFile(bytes, file);
+}

@@ -1,0 +1,99 @@
+// Text -> student words: jieba (or whitespace for pre-segmented text), literal [UNK] kept whole, lowercased.
+import { segmentWords, segmentWordsAsync } from '../data/segmenter.js';
+
+export const PAD_WORD = '[PAD]';
+export const UNK_WORD = '[UNK]';
+
+/** How a model turns text into words; stored in the model file and the ONNX metadata. */
+export interface SegmentationSettings {
+  /** `jieba`: @node-rs/jieba's `cut`; `whitespace`: the text is already space-separated words. */
+  segmenter: 'jieba' | 'whitespace';
+  /** jieba's HMM for words missing from its dictionary. */
+  hmm: boolean;
+  /** Lowercase Latin letters (Chinese is unaffected). */
+  lowercase: boolean;
+  /** Words past this many are dropped (0 = no limit). */
+  maxWords: number;
+}
+
+export const defaultSegmentation: SegmentationSettings = { segmenter: 'jieba', hmm: false, lowercase: true, maxWords: 0 };
+
+const spaces = /\s+/;
+
+function splitPiece(piece: string, settings: SegmentationSettings, out: string[]): void {
+  if (settings.segmenter === 'whitespace') {
+    for (const word of piece.split(spaces)) if (word !== '') out.push(settings.lowercase ? word.toLowerCase() : word);
+  } else {
+    for (const word of segmentWords(piece, settings.hmm)) out.push(settings.lowercase ? word.toLowerCase() : word);
+  }
+}
+
+/**
+ * The words of one text. A literal `[UNK]` (written by `augment`) stays one word: jieba would split it into
+ * `[`, `UNK`, `]`, so the text is cut around it first.
+ */
+export function studentWords(text: string, settings: SegmentationSettings): string[] {
+  const out: string[] = [];
+  if (!text.includes(UNK_WORD)) {
+    splitPiece(text, settings, out);
+  } else {
+    text.split(UNK_WORD).forEach((piece, i) => {
+      if (i > 0) out.push(UNK_WORD);
+      splitPiece(piece, settings, out);
+    });
+  }
+  if (settings.maxWords > 0 && out.length > settings.maxWords) out.length = settings.maxWords;
+  return out;
+}
+
+function finish(words: string[], settings: SegmentationSettings): string[] {
+  const out = settings.lowercase ? words.map((w) => w.toLowerCase()) : words;
+  if (settings.maxWords > 0 && out.length > settings.maxWords) out.length = settings.maxWords;
+  return out;
+}
+
+/** `studentWords` with jieba running on the thread pool (same words, for bulk segmentation). */
+export async function studentWordsAsync(text: string, settings: SegmentationSettings): Promise<string[]> {
+  if (settings.segmenter !== 'jieba') return studentWords(text, settings);
+  const pieces = text.split(UNK_WORD);
+  const cut = await Promise.all(pieces.map((piece) => segmentWordsAsync(piece, settings.hmm)));
+  const words: string[] = [];
+  cut.forEach((pieceWords, i) => {
+    if (i > 0) words.push(UNK_WORD);
+    for (const word of pieceWords) words.push(word);
+  });
+  return finish(words, settings);
+}
+
+/** The words of a row: text_b's words follow text_a's. */
+export function rowWords(textA: string, textB: string | undefined, settings: SegmentationSettings): string[] {
+  if (textB === undefined) return studentWords(textA, settings);
+  const words = studentWords(textA, { ...settings, maxWords: 0 });
+  for (const word of studentWords(textB, { ...settings, maxWords: 0 })) words.push(word);
+  if (settings.maxWords > 0 && words.length > settings.maxWords) words.length = settings.maxWords;
+  return words;
+}
+
+/** `rowWords` for many rows, segmenting `parallel` texts at a time on the thread pool; order is kept. */
+export async function rowWordsMany(
+  rows: readonly { textA: string; textB?: string }[],
+  settings: SegmentationSettings,
+  parallel = 64,
+): Promise<string[][]> {
+  const out: string[][] = new Array(rows.length);
+  const unlimited = { ...settings, maxWords: 0 };
+  for (let start = 0; start < rows.length; start += parallel) {
+    const slice = rows.slice(start, start + parallel);
+    const done = await Promise.all(
+      slice.map(async (row) => {
+        const words = await studentWordsAsync(row.textA, row.textB === undefined ? settings : unlimited);
+        if (row.textB === undefined) return words;
+        for (const word of await studentWordsAsync(row.textB, unlimited)) words.push(word);
+        if (settings.maxWords > 0 && words.length > settings.maxWords) words.length = settings.maxWords;
+        return words;
+      }),
+    );
+    done.forEach((words, i) => (out[start + i] = words));
+  }
+  return out;
+}

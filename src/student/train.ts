@@ -1,0 +1,320 @@
+// `train`: step 3 of ERNIE Slim (or a plain supervised baseline): data -> vocabulary -> native epochs -> model.
+import os from 'node:os';
+import { InputError, UsageError } from '../errors.js';
+import { BadLinePolicy } from '../data/bad-lines.js';
+import { LabelMap } from '../data/label-map.js';
+import { readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
+import type { EpochResult, NativeStudentModel, StudentConfig, StudentKind, TrainingSet } from './native-api.js';
+import { createNativeModel } from './native-model.js';
+import { writeModelFile, type ModelFileConfig, type StudentModelData, type Weights } from './model-file.js';
+import { rowWordsMany, type SegmentationSettings } from './segmentation.js';
+import { Vocabulary, WordCounter } from './vocabulary.js';
+import { packRows } from './token-rows.js';
+import { argmax, classificationMetrics, type ClassificationMetrics } from './metrics.js';
+import { SeededRandom } from './random.js';
+import { batchesPerEpoch, epochOrder } from './epoch-order.js';
+import { Student } from './student.js';
+
+export interface TrainOptions {
+  /** Labeled TSV (label, text_a[, text_b]). */
+  train: string;
+  /** Labeled TSV for choosing the best epoch. */
+  dev?: string;
+  /** Teacher-labeled TSVs (text_a[, text_b], label[, logits]). */
+  distill?: string[];
+  model?: StudentKind;
+  /** Where to write the .bin model (atomically); omitted: nothing is written. */
+  out?: string;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  embDim?: number;
+  hidden?: number;
+  /** 2 adds hashed word bigrams (bow only). */
+  ngrams?: 1 | 2;
+  /** Hash buckets for bigrams. */
+  buckets?: number;
+  temperature?: number;
+  alpha?: number;
+  threads?: number;
+  seed?: number;
+  minCount?: number;
+  maxVocab?: number;
+  /** The text is already space-separated words. */
+  segmented?: boolean;
+  /** Words past this many per row are dropped (0 = no limit). */
+  maxWords?: number;
+  skipBadLines?: boolean;
+  weightDecay?: number;
+  /** Warm-up as a fraction of all steps. */
+  warmup?: number;
+  clipNorm?: number;
+  /** Called after every epoch. */
+  onEpoch?: (report: EpochReport) => void;
+  /** Called for notes (skipped lines, divergence). */
+  onNote?: (message: string) => void;
+}
+
+export interface EpochReport {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  seconds: number;
+  tokensPerSecond: number;
+  devAccuracy?: number;
+  devMacroF1?: number;
+  best: boolean;
+}
+
+export interface TrainResult {
+  student: Student;
+  out: string | null;
+  kind: StudentKind;
+  epochs: number;
+  bestEpoch: number;
+  devAccuracy: number | null;
+  devMacroF1: number | null;
+  devN: number;
+  trainSeconds: number;
+  tokensPerSecond: number;
+  trainRows: number;
+  distillRows: number;
+  vocabSize: number;
+  labels: string[];
+  skippedLines: number;
+  diverged: boolean;
+}
+
+/** Defaults per model kind, found on ChnSentiCorp (bench/student.js). */
+export function defaultHyperParameters(kind: StudentKind) {
+  const common = { embDim: 128, batchSize: 32, temperature: 1, alpha: 0.5, minCount: 1, maxVocab: 0, clipNorm: 5 };
+  switch (kind) {
+    case 'bow':
+      return { ...common, epochs: 8, lr: 3e-3, hidden: 128, weightDecay: 0, warmup: 0.05, maxWords: 0, buckets: 200_000 };
+    case 'cnn':
+      return { ...common, epochs: 6, lr: 2e-3, hidden: 128, weightDecay: 0.01, warmup: 0.05, maxWords: 256, buckets: 0 };
+    case 'lstm':
+      return { ...common, epochs: 5, lr: 2e-3, hidden: 128, weightDecay: 0.01, warmup: 0.05, maxWords: 256, buckets: 0 };
+  }
+}
+
+/** A teacher-labeled row and the file it came from (for file:line errors after loading). */
+type DistillRow = LabeledRow & { file: string };
+
+async function collect(file: string, policy: BadLinePolicy, knownLabels?: LabelMap): Promise<LabeledRow[]> {
+  const rows: LabeledRow[] = [];
+  const options = knownLabels ? { policy, knownLabels, knownLabelsName: 'the training labels' } : { policy };
+  for await (const row of readLabeledTsv(file, options)) rows.push(row);
+  return rows;
+}
+
+function checkPositive(name: string, value: number, integer = true): void {
+  if (!(value > 0) || (integer && !Number.isInteger(value))) throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+}
+
+function allFinite(weights: Weights): boolean {
+  for (const tensor of Object.values(weights)) for (const v of tensor.data) if (!Number.isFinite(v)) return false;
+  return true;
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const kind = options.model ?? 'bow';
+  if (kind !== 'bow' && kind !== 'cnn' && kind !== 'lstm') throw new UsageError(`--model must be bow, cnn or lstm, got ${kind}`);
+  const d = defaultHyperParameters(kind);
+  const ngrams = options.ngrams ?? 1;
+  if (ngrams !== 1 && ngrams !== 2) throw new UsageError(`--ngrams must be 1 or 2, got ${ngrams}`);
+  if (ngrams === 2 && kind !== 'bow') throw new UsageError('--ngrams 2 applies to --model bow only');
+  const h = {
+    epochs: options.epochs ?? d.epochs,
+    batchSize: options.batchSize ?? d.batchSize,
+    lr: options.lr ?? d.lr,
+    embDim: options.embDim ?? d.embDim,
+    hidden: options.hidden ?? d.hidden,
+    buckets: ngrams === 2 ? options.buckets ?? (d.buckets || 200_000) : 0,
+    temperature: options.temperature ?? d.temperature,
+    alpha: options.alpha ?? d.alpha,
+    threads: options.threads ?? Math.max(1, os.availableParallelism()),
+    seed: options.seed ?? 1,
+    minCount: options.minCount ?? d.minCount,
+    maxVocab: options.maxVocab ?? d.maxVocab,
+    weightDecay: options.weightDecay ?? d.weightDecay,
+    warmup: options.warmup ?? d.warmup,
+    clipNorm: options.clipNorm ?? d.clipNorm,
+  };
+  for (const name of ['epochs', 'batchSize', 'embDim', 'hidden', 'threads', 'minCount'] as const) checkPositive(name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), h[name]);
+  checkPositive('lr', h.lr, false);
+  checkPositive('temperature', h.temperature, false);
+  if (!(h.alpha >= 0 && h.alpha <= 1)) throw new UsageError(`--alpha must be within [0, 1], got ${h.alpha}`);
+  if (!(h.warmup >= 0 && h.warmup < 1)) throw new UsageError(`--warmup must be a fraction within [0, 1), got ${h.warmup}`);
+  if (ngrams === 2) checkPositive('buckets', h.buckets);
+  const note = options.onNote ?? (() => {});
+  const segmentation: SegmentationSettings = {
+    segmenter: options.segmented ? 'whitespace' : 'jieba',
+    hmm: false,
+    lowercase: true,
+    maxWords: options.maxWords ?? d.maxWords,
+  };
+
+  // Data: training rows, teacher-labeled rows, then dev (whose labels must all be known).
+  const policy = new BadLinePolicy(options.skipBadLines === true);
+  const trainRows = await collect(options.train, policy);
+  if (trainRows.length === 0) throw new InputError('the training set is empty', options.train);
+  const distillRows: DistillRow[] = [];
+  for (const file of options.distill ?? []) {
+    const rows = await collect(file, policy);
+    if (rows.length === 0) throw new InputError('the distillation set is empty', file);
+    for (const row of rows) distillRows.push({ ...row, file });
+  }
+  const labelMap = LabelMap.fromLabels(trainRows.map((r) => r.label));
+  const numLabels = labelMap.size;
+  if (numLabels < 2) throw new InputError(`the training set has only one label (${labelMap.labels[0]}); a classifier needs two or more`, options.train);
+  checkDistillRows(distillRows, labelMap);
+  const devRows = options.dev ? await collect(options.dev, policy, labelMap) : [];
+  if (options.dev && devRows.length === 0) throw new InputError('the dev set is empty', options.dev);
+  if (policy.skipped > 0) note(`skipped ${policy.skipped} bad line(s); the first: ${policy.firstSkipped!.message}`);
+
+  // Vocabulary from the words of all training text (labeled and teacher-labeled).
+  const trainWords = await rowWordsMany(trainRows, segmentation);
+  const distillWords = await rowWordsMany(distillRows, segmentation);
+  const counter = new WordCounter();
+  for (const words of trainWords) counter.add(words);
+  for (const words of distillWords) counter.add(words);
+  const vocabulary = Vocabulary.build(counter, { minCount: h.minCount, maxVocab: h.maxVocab });
+
+  const allWords = trainWords.concat(distillWords);
+  const packed = packRows(allWords.map((w) => vocabulary.encode(w)));
+  const labels = new Int32Array(allWords.length);
+  trainRows.forEach((row, i) => (labels[i] = labelMap.idOf(row.label)));
+  let teacherLogits: Float32Array | null = null;
+  if (distillRows.some((r) => r.logits)) {
+    teacherLogits = new Float32Array(allWords.length * numLabels).fill(NaN);
+  }
+  distillRows.forEach((row, j) => {
+    const i = trainRows.length + j;
+    labels[i] = labelMap.idOf(row.label);
+    if (row.logits && teacherLogits) teacherLogits.set(row.logits, i * numLabels);
+  });
+  const data: TrainingSet = { ...packed, labels, teacherLogits };
+  const devPacked = packRows((await rowWordsMany(devRows, segmentation)).map((w) => vocabulary.encode(w)));
+  const devGold = Int32Array.from(devRows, (r) => labelMap.idOf(r.label));
+
+  const config: StudentConfig = {
+    kind,
+    vocabSize: vocabulary.size,
+    bigramBuckets: h.buckets,
+    embDim: h.embDim,
+    hidden: h.hidden,
+    numLabels,
+    seed: h.seed,
+  };
+  const fileConfig: ModelFileConfig = {
+    model: config,
+    segmentation,
+    training: { ...h, threads: undefined, ngrams, trainRows: trainRows.length, distillRows: distillRows.length },
+  };
+  const model = createNativeModel(config);
+
+  const supervised = Int32Array.from({ length: trainRows.length }, (_, i) => i);
+  const distill = Int32Array.from({ length: distillRows.length }, (_, i) => trainRows.length + i);
+  const stepsPerEpoch = batchesPerEpoch(supervised.length, distill.length, h.batchSize);
+  const totalSteps = stepsPerEpoch * h.epochs;
+  const random = new SeededRandom(h.seed);
+
+  const started = performance.now();
+  let best: { epoch: number; metrics: ClassificationMetrics | null; weights: Weights } | null = null;
+  let tokens = 0;
+  let nativeSeconds = 0;
+  let diverged = false;
+  let epochsRun = 0;
+  for (let epoch = 1; epoch <= h.epochs; epoch++) {
+    const order = epochOrder(supervised, distill, h.batchSize, random);
+    const result: EpochResult = await model.trainEpoch(data, {
+      order,
+      batchSize: h.batchSize,
+      lr: h.lr,
+      stepOffset: (epoch - 1) * stepsPerEpoch,
+      totalSteps,
+      warmupSteps: Math.round(h.warmup * totalSteps),
+      weightDecay: h.weightDecay,
+      clipNorm: h.clipNorm,
+      temperature: h.temperature,
+      alpha: h.alpha,
+      threads: h.threads,
+      seed: (h.seed + epoch) >>> 0,
+    });
+    if (!result.finite || !Number.isFinite(result.loss)) {
+      diverged = true;
+      if (best) note(`epoch ${epoch} diverged (NaN/Inf loss); stopped and kept epoch ${best.epoch} (try a lower --lr)`);
+      break;
+    }
+    epochsRun = epoch;
+    tokens += result.tokens;
+    nativeSeconds += result.seconds;
+    const metrics = devRows.length ? await evaluateRows(model, devPacked, devGold, numLabels, h.threads) : null;
+    const isBest = !best || !best.metrics || (metrics !== null && metrics.accuracy > best.metrics.accuracy);
+    // Without a dev set the last finite epoch is kept.
+    if (isBest) best = { epoch, metrics, weights: model.getWeights() };
+    const report: EpochReport = {
+      epoch,
+      epochs: h.epochs,
+      loss: result.loss,
+      seconds: result.seconds,
+      tokensPerSecond: result.seconds > 0 ? result.tokens / result.seconds : 0,
+      best: isBest,
+    };
+    if (metrics) {
+      report.devAccuracy = metrics.accuracy;
+      report.devMacroF1 = metrics.macroF1;
+    }
+    options.onEpoch?.(report);
+  }
+  if (!best) throw new InputError(`training diverged in the first epoch (NaN/Inf loss); no model written (try a lower --lr)`, options.train);
+  if (!allFinite(best.weights)) throw new Error('training produced non-finite weights; no model written (try a lower --lr)');
+  model.setWeights(best.weights);
+  const modelData: StudentModelData = { config: fileConfig, vocabulary: vocabulary.words, labels: labelMap.labels, weights: best.weights };
+  if (options.out) await writeModelFile(options.out, modelData);
+  const student = Student.fromNative({ config: fileConfig, vocabulary: vocabulary.words, labels: labelMap.labels }, model);
+  return {
+    student,
+    out: options.out ?? null,
+    kind,
+    epochs: epochsRun,
+    bestEpoch: best.epoch,
+    devAccuracy: best.metrics?.accuracy ?? null,
+    devMacroF1: best.metrics?.macroF1 ?? null,
+    devN: devRows.length,
+    trainSeconds: (performance.now() - started) / 1000,
+    tokensPerSecond: nativeSeconds > 0 ? tokens / nativeSeconds : 0,
+    trainRows: trainRows.length,
+    distillRows: distillRows.length,
+    vocabSize: vocabulary.size,
+    labels: [...labelMap.labels],
+    skippedLines: policy.skipped,
+    diverged,
+  };
+}
+
+/** Teacher-labeled rows must use the training labels, and carry one logit per label. */
+function checkDistillRows(rows: DistillRow[], labelMap: LabelMap): void {
+  for (const row of rows) {
+    const file = row.file;
+    if (!labelMap.has(row.label)) {
+      throw new InputError(`teacher label ${JSON.stringify(row.label)} is not among the training labels (${labelMap.labels.join(', ')})`, file, row.line);
+    }
+    if (row.logits && row.logits.length !== labelMap.size) {
+      throw new InputError(`${row.logits.length} logits, but the training set has ${labelMap.size} labels`, file, row.line);
+    }
+  }
+}
+
+async function evaluateRows(
+  model: NativeStudentModel,
+  rows: ReturnType<typeof packRows>,
+  gold: Int32Array,
+  numLabels: number,
+  threads: number,
+): Promise<ClassificationMetrics> {
+  const logits = await model.predictRows(rows, threads);
+  const predicted = Int32Array.from({ length: gold.length }, (_, r) => argmax(logits, r * numLabels, numLabels));
+  return classificationMetrics(gold, predicted, numLabels);
+}

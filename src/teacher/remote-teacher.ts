@@ -1,0 +1,122 @@
+// A teacher behind KServe v2 services (ernie-slim serve, Triton): with a local vocabulary the ids are sent
+// as INT64 tensors; without one, the texts go as a BYTES `text` input and the service tokenizes.
+import { InputError } from '../errors.js';
+import { gatherRows, rowLengths, type EncodedTensors } from './encoded-window.js';
+import { KServeClient, type InferTensor, type KServeClientOptions } from './kserve-client.js';
+import type { PreparedWindow, TeacherBackend, TeacherText } from './teacher-backend.js';
+import type { TeacherTokenizer } from './teacher-tokenizer.js';
+
+export interface RemoteTeacherOptions extends KServeClientOptions {
+  /** Rows per request at most; a larger batch is split into concurrent requests. */
+  serverBatchSize?: number;
+}
+
+interface RemoteWindow extends PreparedWindow {
+  window?: EncodedTensors;
+  texts?: readonly TeacherText[];
+}
+
+const ID_INPUT_NAMES = ['input_ids', 'token_type_ids', 'attention_mask'] as const;
+
+export class RemoteTeacherBackend implements TeacherBackend {
+  readonly device = 'remote';
+
+  private constructor(
+    private readonly client: KServeClient,
+    private readonly tokenizer: TeacherTokenizer | null,
+    /** The id tensors the remote model takes (empty in text mode). */
+    private readonly idInputs: string[],
+    private readonly outputName: string,
+    private readonly serverBatchSize: number,
+  ) {}
+
+  static async open(urls: readonly string[], tokenizer: TeacherTokenizer | null, options: RemoteTeacherOptions = {}): Promise<RemoteTeacherBackend> {
+    const client = new KServeClient(urls, options);
+    try {
+      const meta = await client.metadata();
+      const inputNames = (meta.inputs ?? []).map((i) => i.name);
+      const idInputs = inputNames.filter((n) => (ID_INPUT_NAMES as readonly string[]).includes(n));
+      if (tokenizer ? !idInputs.includes('input_ids') : !inputNames.includes('text')) {
+        throw new InputError(
+          tokenizer
+            ? `the service's model takes ${inputNames.join(', ')}; it has no input_ids to send ids to`
+            : `the service takes no BYTES text input (it has ${inputNames.join(', ')}); give --vocab so ids can be sent`,
+          client.urls[0],
+        );
+      }
+      const outputName = meta.outputs?.[0]?.name ?? 'logits';
+      return new RemoteTeacherBackend(client, tokenizer, tokenizer ? idInputs : [], outputName, Math.max(1, options.serverBatchSize ?? 64));
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+  }
+
+  get source(): string {
+    return this.client.urls.join(',');
+  }
+
+  get concurrency(): number {
+    return this.client.concurrency;
+  }
+
+  readonly labelNames = null;
+
+  get retries(): number {
+    return this.client.retries;
+  }
+
+  async prepare(texts: readonly TeacherText[], maxLength: number): Promise<RemoteWindow> {
+    if (this.tokenizer) {
+      const window = await this.tokenizer.encodeBatch(texts, { maxLength });
+      return { window, lengths: rowLengths(window) };
+    }
+    // The service tokenizes; characters stand in for tokens when bucketing.
+    const lengths = Int32Array.from(texts, (t) => Math.min(maxLength, typeof t === 'string' ? t.length + 2 : t[0].length + t[1].length + 3));
+    return { texts, lengths };
+  }
+
+  async run(prepared: PreparedWindow, rows: number[]): Promise<{ logits: Float32Array; labels: number }> {
+    const chunks: number[][] = [];
+    for (let i = 0; i < rows.length; i += this.serverBatchSize) chunks.push(rows.slice(i, i + this.serverBatchSize));
+    const results = await Promise.all(chunks.map((chunk) => this.runChunk(prepared as RemoteWindow, chunk)));
+    const labels = results[0]!.labels;
+    const logits = new Float32Array(rows.length * labels);
+    let offset = 0;
+    for (const r of results) {
+      logits.set(r.logits, offset);
+      offset += r.logits.length;
+    }
+    return { logits, labels };
+  }
+
+  async probe(): Promise<number> {
+    const prepared = await this.prepare(['[CLS]'], 8);
+    return (await this.run(prepared, [0])).labels;
+  }
+
+  release(): Promise<void> {
+    return this.client.close();
+  }
+
+  private async runChunk(prepared: RemoteWindow, rows: number[]): Promise<{ logits: Float32Array; labels: number }> {
+    const inputs: InferTensor[] = [];
+    if (prepared.window) {
+      const batch = gatherRows(prepared.window, rows, prepared.lengths, BigInt(this.tokenizer!.padId));
+      const shape = [batch.batchSize, batch.seqLen];
+      const tensors: Record<string, BigInt64Array> = { input_ids: batch.inputIds, token_type_ids: batch.tokenTypeIds, attention_mask: batch.attentionMask };
+      for (const name of this.idInputs) inputs.push({ name, shape, datatype: 'INT64', data: Array.from(tensors[name]!, Number) });
+    } else {
+      const texts = rows.map((r) => prepared.texts![r]!);
+      const pairs = texts.some((t) => typeof t !== 'string');
+      inputs.push({ name: 'text', shape: [texts.length], datatype: 'BYTES', data: texts.map((t) => (typeof t === 'string' ? t : t[0])) });
+      if (pairs) inputs.push({ name: 'text_pair', shape: [texts.length], datatype: 'BYTES', data: texts.map((t) => (typeof t === 'string' ? '' : t[1])) });
+    }
+    const outputs = await this.client.infer(inputs, [this.outputName]);
+    const out = outputs.find((o) => o.name === this.outputName) ?? outputs[0]!;
+    if (out.shape.length !== 2 || out.shape[0] !== rows.length) {
+      throw new InputError(`the service answered ${out.name} of shape [${out.shape.join(', ')}] for ${rows.length} rows`, this.source);
+    }
+    return { logits: Float32Array.from(out.data as number[]), labels: out.shape[1]! };
+  }
+}

@@ -1,0 +1,183 @@
+// The three strategies, the POS table, the mixer and the spacing rule, on their own.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRandom } from '../dist/util/random.js';
+import { analyzeText } from '../dist/augment/analyzed-text.js';
+import { unkReplace, unkReplaceWords } from '../dist/augment/unk.js';
+import { nsample, nsampleSpan } from '../dist/augment/nsample.js';
+import { posReplaceWords, posReplace } from '../dist/augment/pos-replace.js';
+import { PosTable } from '../dist/augment/pos-table.js';
+import { StrategyMixer } from '../dist/augment/mixer.js';
+import { joinWords, spacesBetween } from '../dist/augment/word-spacing.js';
+import { parseMix, resolveAugmentOptions } from '../dist/augment/options.js';
+import { tagWords } from '../dist/data/segmenter.js';
+import { makeTexts, sentences } from './augment-helpers.js';
+
+const tagged = { tag: true, hmm: false, unkToken: '[UNK]' };
+
+test('words rejoin without spaces between Chinese words and with one between Latin/digit words', () => {
+  const text = analyzeText('我的 iPhone 5 很好 用，battery life 一般', tagged);
+  assert.equal(joinWords(text.words, text.spaceBefore), '我的iPhone 5很好用，battery life一般');
+  assert.deepEqual([...spacesBetween(['hello', 'world', '好', 'ok', '，', 'x'])], [0, 1, 0, 0, 0, 0]);
+});
+
+test('a literal [UNK] in the input stays one word', () => {
+  const text = analyzeText('房间[UNK]干净', tagged);
+  assert.ok(text.words.includes('[UNK]'));
+  assert.equal(text.words.join(''), '房间[UNK]干净');
+});
+
+test('unk replaces each word with probability p (rate within tolerance)', () => {
+  const random = new SeededRandom(5);
+  let words = 0;
+  let unks = 0;
+  for (const t of makeTexts(400)) {
+    const text = analyzeText(t, tagged);
+    const out = unkReplaceWords(text, 0.2, '[UNK]', random);
+    assert.equal(out.length, text.words.length);
+    out.forEach((word, i) => assert.ok(word === '[UNK]' || word === text.words[i]));
+    words += out.length;
+    unks += out.filter((w) => w === '[UNK]').length;
+  }
+  assert.ok(words > 5000, `only ${words} words`);
+  assert.ok(Math.abs(unks / words - 0.2) < 0.015, `[UNK] rate ${unks / words}`);
+  // p = 0 and p = 1 are exact.
+  const text = analyzeText(sentences[0], tagged);
+  assert.equal(unkReplace(text, 0, '[UNK]', random), joinWords(text.words, text.spaceBefore));
+  assert.equal(unkReplace(text, 1, '[UNK]', random), '[UNK]'.repeat(text.words.length));
+});
+
+test('an [UNK] keeps the spacing of the Latin word it replaced', () => {
+  const text = analyzeText('battery life', tagged);
+  assert.equal(unkReplace(text, 1, '[UNK]', new SeededRandom(1)), '[UNK] [UNK]');
+});
+
+test('nsample spans are contiguous, at least one word, every length possible', () => {
+  const random = new SeededRandom(9);
+  const lengths = new Map();
+  for (let i = 0; i < 5000; i++) {
+    const { start, end } = nsampleSpan(6, random);
+    assert.ok(start >= 0 && end <= 6 && end - start >= 1, `${start}..${end}`);
+    lengths.set(end - start, (lengths.get(end - start) ?? 0) + 1);
+  }
+  for (let n = 1; n <= 6; n++) assert.ok(lengths.get(n) > 5000 / 6 / 1.3, `length ${n}: ${lengths.get(n)}`);
+  assert.deepEqual(nsampleSpan(1, random), { start: 0, end: 1 });
+  for (const t of makeTexts(50)) {
+    const text = analyzeText(t, tagged);
+    const out = nsample(text, random);
+    let found = false;
+    for (let s = 0; s < text.words.length && !found; s++) {
+      for (let e = s + 1; e <= text.words.length && !found; e++) found = joinWords(text.words, text.spaceBefore, s, e) === out;
+    }
+    assert.ok(found, `${out} is not a span of ${text.words.join('|')}`);
+  }
+});
+
+function tableOf(texts) {
+  const table = new PosTable();
+  for (const text of texts) text.words.forEach((word, i) => table.add(word, text.tags[i]));
+  table.freeze();
+  return table;
+}
+
+test('pos replaces a word by another word seen with the same tag', () => {
+  const texts = makeTexts(300).map((t) => analyzeText(t, tagged));
+  const table = tableOf(texts);
+  const random = new SeededRandom(3);
+  let replaced = 0;
+  let retagged = 0;
+  for (const text of texts.slice(0, 150)) {
+    const out = posReplaceWords(text, 0.5, table, random);
+    assert.equal(out.length, text.words.length);
+    out.forEach((word, i) => {
+      if (word === text.words[i]) return;
+      replaced++;
+      const tag = text.tags[i];
+      assert.ok(table.count(word, tag) > 0, `${text.words[i]}/${tag} -> ${word}, never seen as ${tag}`);
+      // Re-tag check: jieba's tag of the new word on its own is the replaced word's tag.
+      const alone = tagWords(word);
+      if (alone.length === 1) {
+        retagged++;
+        assert.equal(alone[0].tag, tag, `${text.words[i]}/${tag} -> ${word}/${alone[0].tag}`);
+      }
+    });
+  }
+  assert.ok(replaced > 300, `only ${replaced} replacements`);
+  assert.ok(retagged > replaced / 2, `only ${retagged} of ${replaced} re-tagged`);
+  const text = texts[0];
+  assert.equal(posReplace(text, 0, table, random), joinWords(text.words, text.spaceBefore));
+});
+
+test('the POS table draws other words by frequency, and keeps a tag\'s only word', () => {
+  const table = new PosTable();
+  for (let i = 0; i < 30; i++) table.add('好', 'a');
+  for (let i = 0; i < 10; i++) table.add('差', 'a');
+  table.add('贵', 'a');
+  table.add('的', 'uj');
+  table.freeze();
+  const random = new SeededRandom(11);
+  const drawn = new Map();
+  for (let i = 0; i < 11000; i++) {
+    const word = table.drawOther('贵', 'a', random);
+    drawn.set(word, (drawn.get(word) ?? 0) + 1);
+  }
+  assert.equal(drawn.get('贵'), undefined);
+  assert.ok(Math.abs(drawn.get('好') / 11000 - 0.75) < 0.02, `好 ${drawn.get('好')}`);
+  for (let i = 0; i < 100; i++) assert.notEqual(table.drawOther('好', 'a', random), '好');
+  assert.equal(table.drawOther('的', 'uj', random), '的');
+  assert.equal(table.drawOther('x', 'unknown-tag', random), 'x');
+});
+
+test('the POS table does not depend on the order its counts arrive in', () => {
+  const a = new PosTable();
+  const b = new PosTable();
+  a.merge([['n', ['房间', '酒店'], [2, 3]]]);
+  a.merge([['n', ['早餐'], [1]]]);
+  b.merge([['n', ['早餐', '酒店'], [1, 3]]]);
+  b.merge([['n', ['房间'], [2]]]);
+  a.freeze();
+  b.freeze();
+  const ra = new SeededRandom(2);
+  const rb = new SeededRandom(2);
+  for (let i = 0; i < 50; i++) assert.equal(a.drawOther('早餐', 'n', ra), b.drawOther('早餐', 'n', rb));
+});
+
+test('the mixer follows the weights and draws nothing for a single strategy', () => {
+  const mixer = new StrategyMixer({ unk: 1, pos: 0, nsample: 3 });
+  const random = new SeededRandom(4);
+  const counts = { unk: 0, pos: 0, nsample: 0 };
+  for (let i = 0; i < 8000; i++) counts[mixer.pick(random)]++;
+  assert.equal(counts.pos, 0);
+  assert.ok(Math.abs(counts.unk / 8000 - 0.25) < 0.02, JSON.stringify(counts));
+  const single = new StrategyMixer({ unk: 0, pos: 0, nsample: 1 });
+  const r1 = new SeededRandom(1);
+  assert.equal(single.pick(r1), 'nsample');
+  assert.equal(r1.nextUint32(), new SeededRandom(1).nextUint32());
+});
+
+test('options: defaults, strategy selection, and flag errors that name the flag', () => {
+  const base = { input: 'in.tsv', output: 'out.tsv', threads: 1 };
+  const all = resolveAugmentOptions(base);
+  assert.deepEqual(all.weights, { unk: 1, pos: 1, nsample: 1 });
+  assert.equal(all.times, 10);
+  assert.equal(all.unk, 0.1);
+  assert.equal(all.posReplace, 0.1);
+  assert.deepEqual(resolveAugmentOptions({ ...base, nsample: true }).weights, { unk: 0, pos: 0, nsample: 1 });
+  assert.deepEqual(resolveAugmentOptions({ ...base, unk: 0.3, posReplace: 0.2 }).weights, { unk: 1, pos: 1, nsample: 0 });
+  assert.deepEqual(resolveAugmentOptions({ ...base, mix: 'unk=2, nsample=1' }).weights, { unk: 2, pos: 0, nsample: 1 });
+  assert.deepEqual(parseMix({ pos: 2 }), { unk: 0, pos: 2, nsample: 0 });
+  const usage = (options, flag) =>
+    assert.throws(() => resolveAugmentOptions({ ...base, ...options }), (err) => err.name === 'UsageError' && err.message.includes(flag));
+  usage({ unk: 2 }, '--unk');
+  usage({ posReplace: -0.1 }, '--pos-replace');
+  usage({ posReplace: NaN }, '--pos-replace');
+  usage({ mix: 'bogus=1' }, '--mix');
+  usage({ mix: 'unk' }, '--mix');
+  usage({ mix: 'unk=-1' }, '--mix');
+  usage({ mix: 'unk=0' }, '--mix');
+  usage({ nsample: true, mix: 'unk=1' }, '--mix');
+  usage({ times: 1.5 }, '--times');
+  usage({ times: 0 }, '--times');
+  usage({ seed: 1.5 }, '--seed');
+  usage({ threads: 0 }, '--threads');
+});

@@ -1,0 +1,58 @@
+// Shared fixtures for the student tests: a small generated sentiment data set (no ../shared needed).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const cliMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
+
+/** Runs the CLI; returns { status, stdout, stderr } as strings. */
+export function cli(args, input) {
+  const run = spawnSync(process.execPath, [cliMain, ...args], { input, maxBuffer: 1 << 28 });
+  return { status: run.status, stdout: run.stdout.toString(), stderr: run.stderr.toString() };
+}
+
+export function tempDir(prefix = 'ernie-slim-student-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const POSITIVE = ['很好', '喜欢', '满意', '推荐', '不错', '舒服', '干净', '漂亮', 'great'];
+const NEGATIVE = ['很差', '失望', '糟糕', '退货', '垃圾', '难吃', '吵闹', '肮脏', 'terrible'];
+const NEUTRAL = ['酒店', '房间', '服务', '价格', '这本书', '电脑', '早餐', '我们', '前台', '质量', '屏幕', '今天'];
+
+/** Reviews whose label ('pos'/'neg') follows their sentiment words; `sep` joins the words. */
+export function generateReviews(n, seed, sep = '，') {
+  const rand = rng(seed);
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  const rows = [];
+  for (let i = 0; i < n; i++) {
+    const positive = rand() < 0.5;
+    const words = [];
+    const len = 3 + Math.floor(rand() * 6);
+    for (let t = 0; t < len; t++) {
+      const r = rand();
+      words.push(r < 0.45 ? pick(NEUTRAL) : r < 0.9 ? pick(positive ? POSITIVE : NEGATIVE) : pick(positive ? NEGATIVE : POSITIVE));
+    }
+    rows.push({ label: positive ? 'pos' : 'neg', text: words.join(sep) });
+  }
+  return rows;
+}
+
+/** Writes a labeled TSV (header label, text_a) and returns its path. */
+export function writeLabeledTsv(dir, name, rows) {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, 'label\ttext_a\n' + rows.map((r) => `${r.label}\t${r.text}\n`).join(''));
+  return file;
+}

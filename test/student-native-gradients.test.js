@@ -1,0 +1,121 @@
+// Every layer of every student: analytic gradients (lossAndGradients) against central finite differences
+// of a float64 reference of the same model (test/student-native-reference.js), plus forward parity.
+// Each parameter tensor belongs to one layer (embedding bag / gather, conv1d, lstm, dense, softsign, tanh,
+// relu, max pooling, the losses), so checking all tensors checks every layer's backward pass.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StudentModel, rng, rowsFrom } from './student-native-helpers.js';
+import { referenceLogits, referenceLoss } from './student-native-reference.js';
+
+const L = 3;
+
+function fixture(vocabSize) {
+  const rand = rng(11);
+  const list = [];
+  for (let i = 0; i < 6; i++) {
+    const len = 1 + Math.floor(rand() * 6);
+    list.push(Array.from({ length: len }, () => 1 + Math.floor(rand() * (vocabSize - 1))));
+  }
+  list.push([3, 3, 3, 4]);  // repeated ids (and a repeated bigram)
+  const n = list.length;
+  // rows 0-1 hard only, 2-3 soft only, 4-6 both
+  const labels = Int32Array.from({ length: n }, (_, i) => (i === 2 || i === 3 ? -1 : i % L));
+  const teacherLogits = new Float32Array(n * L);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < L; k++) teacherLogits[i * L + k] = i < 2 ? NaN : (rand() * 4 - 2);
+  }
+  return { ...rowsFrom(list), labels, teacherLogits };
+}
+
+function gradientCheck(config, { temperature, alpha }) {
+  const model = new StudentModel(config);
+  const data = fixture(config.vocabSize);
+  const rows = Int32Array.from({ length: data.labels.length }, (_, i) => i);
+  const { loss, gradients } = model.lossAndGradients(data, rows, temperature, alpha);
+  const weights = model.getWeights();
+  const W64 = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, { data: Float64Array.from(v.data) }]));
+  // the native forward and loss agree with the float64 reference of model.h's formulas
+  const refLoss = referenceLoss(config, W64, data, rows, temperature, alpha);
+  assert.ok(Number.isFinite(loss) && loss > 0);
+  assert.ok(Math.abs(loss - refLoss) < 1e-5 * Math.max(1, refLoss), `loss ${loss} vs reference ${refLoss}`);
+  for (const r of rows) {
+    const ids = data.ids.subarray(data.offsets[r], data.offsets[r + 1]);
+    const z = model.predictRow(ids), zr = referenceLogits(config, W64, Array.from(ids));
+    z.forEach((v, k) => assert.ok(Math.abs(v - zr[k]) < 1e-5, `logits row ${r}: ${v} vs ${zr[k]}`));
+  }
+  assert.deepEqual(Object.keys(gradients).sort(), Object.keys(weights).sort());
+  const E = config.embDim;
+  for (let k = 0; k < E; k++) assert.equal(gradients.embedding[k], 0, '[PAD] row gets no gradient');
+  const h = 1e-6;
+  for (const [name, { data: w }] of Object.entries(W64)) {
+    const g = gradients[name];
+    assert.equal(g.length, w.length);
+    let diff2 = 0, ref2 = 0, worst = 0;
+    for (let i = 0; i < w.length; i++) {
+      const orig = w[i];
+      w[i] = orig + h;
+      const up = referenceLoss(config, W64, data, rows, temperature, alpha);
+      w[i] = orig - h;
+      const down = referenceLoss(config, W64, data, rows, temperature, alpha);
+      w[i] = orig;
+      const numeric = (up - down) / (2 * h);
+      diff2 += (numeric - g[i]) ** 2;
+      ref2 += numeric ** 2;
+      worst = Math.max(worst, Math.abs(numeric - g[i]) / (1e-6 + Math.abs(numeric)));
+    }
+    assert.ok(ref2 > 0, `${config.kind} ${name}: no gradient at all`);
+    const rel = Math.sqrt(diff2 / ref2);
+    assert.ok(rel < 1e-3, `${config.kind} ${name}: relative gradient error ${rel}`);
+    assert.ok(worst < 2e-2, `${config.kind} ${name}: worst entry off by ${worst} (relative)`);
+  }
+}
+
+const base = { vocabSize: 13, bigramBuckets: 0, embDim: 5, hidden: 4, numLabels: L, seed: 5 };
+
+test('bow gradients: hard + soft mixed, T = 2', () => {
+  gradientCheck({ ...base, kind: 'bow' }, { temperature: 2, alpha: 0.3 });
+});
+
+test('bow gradients with hashed bigrams, T = 1', () => {
+  gradientCheck({ ...base, kind: 'bow', bigramBuckets: 7 }, { temperature: 1, alpha: 0.7 });
+});
+
+test('bow gradients, soft loss only (alpha = 1), T = 4', () => {
+  gradientCheck({ ...base, kind: 'bow', bigramBuckets: 5 }, { temperature: 4, alpha: 1 });
+});
+
+test('cnn gradients: conv1d, relu, sum pooling, softsign, dense; T = 2', () => {
+  gradientCheck({ ...base, kind: 'cnn' }, { temperature: 2, alpha: 0.5 });
+});
+
+test('lstm gradients: bidirectional lstm, max pooling, dense; T = 3', () => {
+  gradientCheck({ ...base, kind: 'lstm' }, { temperature: 3, alpha: 0.4 });
+});
+
+test('hard loss only (alpha = 0) equals cross-entropy of the logits', () => {
+  const model = new StudentModel({ ...base, kind: 'bow' });
+  const data = fixture(base.vocabSize);
+  const { loss } = model.lossAndGradients({ ...data, teacherLogits: null }, Int32Array.from([0, 1, 4]), 1, 0);
+  let expected = 0;
+  for (const r of [0, 1, 4]) {
+    const z = model.predictRow(data.ids.subarray(data.offsets[r], data.offsets[r + 1]));
+    const m = Math.max(...z);
+    const lse = m + Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0));
+    expected += lse - z[data.labels[r]];
+  }
+  assert.ok(Math.abs(loss - expected / 3) < 1e-5, `${loss} vs ${expected / 3}`);
+});
+
+test('soft loss equals T^2 * CE(softmax(t/T), softmax(z/T))', () => {
+  const model = new StudentModel({ ...base, kind: 'cnn' });
+  const data = fixture(base.vocabSize);
+  const T = 2.5;
+  const { loss } = model.lossAndGradients(data, Int32Array.from([2]), T, 0.3);  // row 2: soft only
+  const z = model.predictRow(data.ids.subarray(data.offsets[2], data.offsets[3]));
+  const t = data.teacherLogits.subarray(2 * L, 3 * L);
+  const softmax = (v) => { const m = Math.max(...v); const e = v.map((x) => Math.exp(x - m)); const s = e.reduce((a, b) => a + b); return e.map((x) => x / s); };
+  const q = softmax(Array.from(t, (x) => x / T));
+  const p = softmax(Array.from(z, (x) => x / T));
+  const expected = T * T * q.reduce((s, qk, k) => s - qk * Math.log(p[k]), 0);
+  assert.ok(Math.abs(loss - expected) < 1e-5, `${loss} vs ${expected}`);
+});
