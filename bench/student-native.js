@@ -28,15 +28,16 @@ const { values: args } = parseArgs({
     clip: { type: 'string', default: '5' },
     seed: { type: 'string', default: '1' },
     'max-len': { type: 'string', default: '0' },
+    dropout: { type: 'string' },
     data: { type: 'string', default: path.join(here, '..', '..', 'shared', 'data', 'chnsenticorp') },
   },
 });
 
 // Per-kind defaults (the ones chosen with this harness).
 const DEFAULTS = {
-  bow: { epochs: 4, lr: 0.003, batch: 32, hidden: 128, wd: 0.01 },
-  cnn: { epochs: 4, lr: 0.002, batch: 32, hidden: 128, wd: 0.01 },
-  lstm: { epochs: 4, lr: 0.003, batch: 32, hidden: 128, wd: 0.01 },
+  bow: { epochs: 5, lr: 0.005, batch: 32, hidden: 128, wd: 0.01, dropout: 0 },
+  cnn: { epochs: 4, lr: 0.002, batch: 32, hidden: 128, wd: 0.01, dropout: 0.2 },
+  lstm: { epochs: 6, lr: 0.004, batch: 32, hidden: 64, wd: 0.01, dropout: 0.15 },
 };
 
 function readTsv(file) {
@@ -106,20 +107,51 @@ for (const kind of kinds) {
   const model = new StudentModel({ kind, vocabSize: vocab.size, bigramBuckets, embDim: Number(args.emb), hidden, numLabels: labelNames.length, seed: Number(args.seed) });
   const perEpoch = Math.ceil(train.length / batchSize);
   let best = 0, tokens = 0, seconds = 0;
+  let cpuSeconds = 0;
   for (let e = 0; e < epochs; e++) {
+    const cpu0 = process.cpuUsage();
     const r = await model.trainEpoch(trainSet, {
       order: shuffle(train.length, Number(args.seed) * 1000 + e), batchSize, lr, stepOffset: e * perEpoch, totalSteps: epochs * perEpoch,
       warmupSteps: Math.ceil(perEpoch / 2), weightDecay: wd, clipNorm: Number(args.clip), temperature: 1, alpha: 0.5, threads, seed: Number(args.seed),
+      wordDropout: Number(args.dropout ?? d.dropout ?? 0),
     });
+    const cpu = process.cpuUsage(cpu0);
+    const epochCpu = (cpu.user + cpu.system) / 1e6;  // all threads of this process: a contention-proof figure
+    cpuSeconds += epochCpu;
     tokens += r.tokens; seconds += r.seconds;
     const t1 = performance.now();
     const acc = accuracy(await model.predictRows(devSet, threads), devSet.labels, labelNames.length);
     const predictSeconds = (performance.now() - t1) / 1000;
     best = Math.max(best, acc);
     console.error(`${kind} epoch ${e + 1}/${epochs}: loss ${r.loss.toFixed(4)} dev ${(acc * 100).toFixed(2)}% ` +
-      `${(r.tokens / r.seconds / threads / 1e6).toFixed(2)}M words/s/thread (${r.seconds.toFixed(2)} s) ` +
+      `${(r.tokens / r.seconds / threads / 1e6).toFixed(2)}M words/s/thread (${r.seconds.toFixed(2)} s; ` +
+      `${(r.tokens / epochCpu / 1e6).toFixed(2)}M words/cpu-s) ` +
       `predict ${(dev.length / predictSeconds).toFixed(0)} rows/s${r.finite ? '' : ' NON-FINITE'}`);
   }
-  summary.push({ kind, bigramBuckets, epochs, lr, batchSize, hidden, embDim: Number(args.emb), threads, bestDevAccuracy: best, wordsPerSecondPerThread: Math.round(tokens / seconds / threads) });
+  // Latency of predictRow (the synchronous path of student.predict) and of segmentation + lookup + predictRow.
+  const lat = [], full = [];
+  for (let pass = 0; pass < 2; pass++) {
+    for (let r = 0; r < dev.length; r++) {
+      const ids = devSet.ids.subarray(devSet.offsets[r], devSet.offsets[r + 1]);
+      let t = process.hrtime.bigint();
+      model.predictRow(ids);
+      if (pass) lat.push(Number(process.hrtime.bigint() - t) / 1e3);
+      t = process.hrtime.bigint();
+      const words = segment(dev[r].text);
+      const row = new Int32Array(words.length);
+      for (let i = 0; i < words.length; i++) row[i] = vocab.get(words[i]) ?? 1;
+      model.predictRow(row);
+      if (pass) full.push(Number(process.hrtime.bigint() - t) / 1e3);
+    }
+  }
+  const pct = (a, q) => a.slice().sort((x, y) => x - y)[Math.floor(q * (a.length - 1))];
+  console.error(`${kind} predictRow p50 ${pct(lat, 0.5).toFixed(1)} us p99 ${pct(lat, 0.99).toFixed(1)} us; ` +
+    `segment + predictRow p50 ${pct(full, 0.5).toFixed(1)} us p99 ${pct(full, 0.99).toFixed(1)} us`);
+  const t2 = performance.now();
+  const reps = 5;
+  for (let i = 0; i < reps; i++) await model.predictRows(devSet, 2);
+  const rowsPerSecond = (reps * dev.length) / ((performance.now() - t2) / 1000);
+  console.error(`${kind} predictRows on 2 threads: ${rowsPerSecond.toFixed(0)} rows/s`);
+  summary.push({ kind, predictRowP50Us: pct(lat, 0.5), segmentAndPredictP50Us: pct(full, 0.5), predictRowsPerSecond2Threads: Math.round(rowsPerSecond), bigramBuckets, epochs, lr, batchSize, hidden, embDim: Number(args.emb), threads, bestDevAccuracy: best, wordsPerSecondPerThread: Math.round(tokens / seconds / threads), wordsPerCpuSecond: Math.round(tokens / cpuSeconds) });
 }
 console.log(JSON.stringify(summary));

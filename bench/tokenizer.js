@@ -35,20 +35,35 @@ await ours.encodeBatch(texts.slice(0, 100), { maxLength: MAX_LEN });
 await reference.encodeBatch(texts.slice(0, 100));
 const oursTimes = [];
 const referenceTimes = [];
+// CPU seconds of all the process's threads: steadier than wall time when other work shares the cores.
+const oursCpu = [];
+const referenceCpu = [];
+const cpuSeconds = (start) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
 for (let r = 0; r < ROUNDS; r++) {
   let start = process.hrtime.bigint();
+  let cpu = process.cpuUsage();
   await ours.encodeBatch(texts, { maxLength: MAX_LEN });
   oursTimes.push(seconds(start));
+  oursCpu.push(cpuSeconds(cpu));
   start = process.hrtime.bigint();
+  cpu = process.cpuUsage();
   await reference.encodeBatch(texts);
   referenceTimes.push(seconds(start));
+  referenceCpu.push(cpuSeconds(cpu));
 }
 const oursRate = texts.length / median(oursTimes);
 const referenceRate = texts.length / median(referenceTimes);
+// Other work on the machine slows both sides, not always alike: say how busy it was.
+const load = () => os.loadavg()[0].toFixed(2);
+console.log(`load average before: ${load()}`);
 console.log(`encodeBatch, ChnSentiCorp train (${texts.length} lines, max ${MAX_LEN}, ${os.cpus().length} cpus, median of ${ROUNDS})`);
 console.log(`  ernie-slim  ${Math.round(oursRate).toLocaleString('en')} lines/s`);
 console.log(`  tokenizers  ${Math.round(referenceRate).toLocaleString('en')} lines/s`);
 console.log(`  ratio       ${(oursRate / referenceRate).toFixed(1)}x`);
+console.log(`  cpu time    ernie-slim ${(median(oursCpu) * 1000).toFixed(0)} ms, tokenizers ${(median(referenceCpu) * 1000).toFixed(0)} ms: ${(median(referenceCpu) / median(oursCpu)).toFixed(1)}x`);
 
 // (2) The whole command, each a fresh process reading the same file on stdin.
 const corpus = [...texts, ...readTsvTexts(path.join(sharedDir, 'data/tnews/train.tsv'))];
@@ -84,3 +99,4 @@ console.log(`tokenize command, ${LINES.toLocaleString('en')} lines of ChnSentiCo
 console.log(`  ernie-slim tokenize         ${median(commandTimes).toFixed(2)} s  ${Math.round(LINES / median(commandTimes)).toLocaleString('en')} lines/s`);
 console.log(`  node + tokenizers script    ${median(scriptTimes).toFixed(2)} s  ${Math.round(LINES / median(scriptTimes)).toLocaleString('en')} lines/s`);
 console.log(`  ratio                       ${(median(scriptTimes) / median(commandTimes)).toFixed(1)}x  (outputs identical: ${same})`);
+console.log(`load average after: ${load()}`);

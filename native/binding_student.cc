@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -151,8 +152,12 @@ class PredictWorker : public PromiseWorker {
       : PromiseWorker(env), model_(std::move(model)), rows_(std::move(rows)), threads_(threads) {}
 
   void Execute() override {
-    out_.resize(static_cast<size_t>(rows_.count()) * model_->config().num_labels);
-    student::PredictRows(*model_, rows_.view(), threads_, out_.data());
+    try {
+      out_.resize(static_cast<size_t>(rows_.count()) * model_->config().num_labels);
+      student::PredictRows(*model_, rows_.view(), threads_, out_.data());
+    } catch (const std::exception& e) {
+      SetError(std::string("StudentModel.predictRows: ") + e.what());
+    }
   }
   void OnOK() override {
     Napi::Float32Array result = Napi::Float32Array::New(Env(), out_.size());
@@ -181,7 +186,13 @@ class TrainWorker : public PromiseWorker {
         order_(std::move(order)),
         options_(options) {}
 
-  void Execute() override { result_ = student::TrainEpoch(model_.get(), data_.view(), order_, options_); }
+  void Execute() override {
+    try {
+      result_ = student::TrainEpoch(model_.get(), data_.view(), order_, options_);
+    } catch (const std::exception& e) {
+      SetError(std::string("StudentModel.trainEpoch: ") + e.what());
+    }
+  }
   void OnOK() override;
   void OnError(const Napi::Error& e) override;
 
@@ -352,6 +363,8 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     opt.loss = ReadLossOptions(env, NumberField(env, o, "temperature", 1.0), NumberField(env, o, "alpha", 0.5));
     opt.threads = static_cast<int>(IntField(env, o, "threads", 1, 1, 1024));
     opt.seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
+    opt.word_dropout = static_cast<float>(NumberField(env, o, "wordDropout", 0.0));
+    if (!(opt.word_dropout >= 0.0f && opt.word_dropout < 1.0f)) Throw(env, "wordDropout must be in [0, 1)");
     if (opt.lr < 0 || opt.weight_decay < 0 || opt.clip_norm < 0) Throw(env, "lr, weightDecay and clipNorm must be >= 0");
     training_ = true;
     auto* worker = new TrainWorker(env, this, Value(), model_, std::move(data), std::move(order), opt);

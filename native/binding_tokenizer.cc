@@ -57,10 +57,12 @@ class EncodeBatchWorker : public Napi::AsyncWorker {
     const size_t size = batch_.tensor_size();
     // The three tensors share one native allocation that the ArrayBuffer owns from here on.
     const size_t bytes = batch_.bytes();
-    int64_t* data = batch_.Release();
-    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
-        env, data, bytes, [](Napi::Env, void* p, size_t* length) { EncodedBatch::Free(static_cast<int64_t*>(p), *length); delete length; },
-        new size_t(bytes));
+    TensorMemory memory = batch_.Release();
+    auto release = [](Napi::Env, void* data, size_t* capacity) {
+      ReleaseTensorMemory(data, *capacity);
+      delete capacity;
+    };
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, memory.data, bytes, release, new size_t(memory.capacity));
     Napi::Object out = Napi::Object::New(env);
     const char* names[3] = {"inputIds", "tokenTypeIds", "attentionMask"};
     for (size_t k = 0; k < 3; k++)
@@ -154,6 +156,8 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
       Napi::Error error = Napi::Error::New(info.Env(), e.what());
       error.Set("code", Napi::String::New(info.Env(), "EVOCAB"));
       throw error;
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), path + ": " + e.what());
     }
   }
 

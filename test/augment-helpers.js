@@ -85,7 +85,7 @@ export function readOutput(file) {
   return { header, rows };
 }
 
-/** Files in `dir` other than the ones named (leftover temporary or spill files). */
-export function strayFiles(dir, expected) {
-  return fs.readdirSync(dir).filter((name) => !expected.includes(name));
+/** Leftover temporary outputs or spill files in `dir` (and any file named `unexpected`). */
+export function strayFiles(dir, unexpected = []) {
+  return fs.readdirSync(dir).filter((name) => /\.(tmp|spill)$/.test(name) || unexpected.includes(name));
 }

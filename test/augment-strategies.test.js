@@ -2,13 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../dist/util/random.js';
-import { analyzeText } from '../dist/augment/analyzed-text.js';
-import { unkReplace, unkReplaceWords } from '../dist/augment/unk.js';
+import { analyzeText, analyzeTextAsync } from '../dist/augment/analyzed-text.js';
+import { WordTagCounts } from '../dist/augment/word-tags.js';
+import { unkReplace, unkPositions } from '../dist/augment/unk.js';
 import { nsample, nsampleSpan } from '../dist/augment/nsample.js';
-import { posReplaceWords, posReplace } from '../dist/augment/pos-replace.js';
+import { posReplacements, posReplace } from '../dist/augment/pos-replace.js';
 import { PosTable } from '../dist/augment/pos-table.js';
 import { StrategyMixer } from '../dist/augment/mixer.js';
-import { joinWords, spacesBetween } from '../dist/augment/word-spacing.js';
+import { joinWords, layoutWords, spacesBetween } from '../dist/augment/word-spacing.js';
+import { chosenPositions } from '../dist/augment/chosen-positions.js';
 import { parseMix, resolveAugmentOptions } from '../dist/augment/options.js';
 import { tagWords } from '../dist/data/segmenter.js';
 import { makeTexts, sentences } from './augment-helpers.js';
@@ -17,8 +19,53 @@ const tagged = { tag: true, hmm: false, unkToken: '[UNK]' };
 
 test('words rejoin without spaces between Chinese words and with one between Latin/digit words', () => {
   const text = analyzeText('我的 iPhone 5 很好 用，battery life 一般', tagged);
-  assert.equal(joinWords(text.words, text.spaceBefore), '我的iPhone 5很好用，battery life一般');
+  assert.equal(text.joined, '我的iPhone 5很好用，battery life一般');
   assert.deepEqual([...spacesBetween(['hello', 'world', '好', 'ok', '，', 'x'])], [0, 1, 0, 0, 0, 0]);
+  for (const t of makeTexts(30)) {
+    const { words, joined, starts } = analyzeText(t, tagged);
+    assert.equal(joined, joinWords(words, spacesBetween(words)));
+    assert.deepEqual(layoutWords(words).starts, starts);
+    words.forEach((word, i) => assert.equal(joined.slice(starts[i], starts[i] + word.length), word));
+  }
+});
+
+test('chosen positions: each position with probability p, ascending, in range', () => {
+  const random = new SeededRandom(8);
+  for (const p of [0.05, 0.3, 0.9]) {
+    const hits = new Float64Array(10);
+    const trials = 20000;
+    for (let t = 0; t < trials; t++) {
+      const chosen = chosenPositions(10, p, random);
+      chosen.forEach((i, k) => {
+        assert.ok(i >= 0 && i < 10 && (k === 0 || i > chosen[k - 1]));
+        hits[i]++;
+      });
+    }
+    for (const h of hits) assert.ok(Math.abs(h / trials - p) < 0.015, `p ${p}: ${h / trials}`);
+  }
+  assert.deepEqual(chosenPositions(4, 0, random), []);
+  assert.deepEqual(chosenPositions(4, 1, random), [0, 1, 2, 3]);
+});
+
+test('cutting on the thread pool with per-word tags gives jieba\'s line tags, and counts them', async () => {
+  const texts = [...makeTexts(200, 3), '房间[UNK]干净，[UNK]', '[UNK]', 'AT&T 的 T恤 15.4寸', '他说：“好！”   ok'];
+  const counts = new WordTagCounts(false);
+  const expected = new PosTable();
+  for (const t of texts) {
+    const sync = analyzeText(t, tagged);
+    const async = await analyzeTextAsync(t, tagged, counts);
+    assert.deepEqual(async.words, sync.words, t);
+    assert.deepEqual(async.tags, sync.tags, t);
+    assert.equal(async.joined, sync.joined);
+    sync.words.forEach((word, i) => expected.add(word, sync.tags[i]));
+  }
+  const table = counts.toPosTable();
+  table.freeze();
+  expected.freeze();
+  assert.deepEqual(table.entries(), expected.entries());
+  const untagged = await analyzeTextAsync(texts[0], { ...tagged, tag: false }, null);
+  assert.equal(untagged.tags, null);
+  assert.deepEqual(untagged.words, analyzeText(texts[0], tagged).words);
 });
 
 test('a literal [UNK] in the input stays one word', () => {
@@ -33,17 +80,17 @@ test('unk replaces each word with probability p (rate within tolerance)', () => 
   let unks = 0;
   for (const t of makeTexts(400)) {
     const text = analyzeText(t, tagged);
-    const out = unkReplaceWords(text, 0.2, '[UNK]', random);
-    assert.equal(out.length, text.words.length);
-    out.forEach((word, i) => assert.ok(word === '[UNK]' || word === text.words[i]));
-    words += out.length;
-    unks += out.filter((w) => w === '[UNK]').length;
+    const positions = unkPositions(text, 0.2, random);
+    const out = unkReplace(text, 0.2, '[UNK]', new SeededRandom(positions.length));
+    assert.equal(out.split('[UNK]').length - 1, unkPositions(text, 0.2, new SeededRandom(positions.length)).length);
+    words += text.words.length;
+    unks += positions.length;
   }
   assert.ok(words > 5000, `only ${words} words`);
   assert.ok(Math.abs(unks / words - 0.2) < 0.015, `[UNK] rate ${unks / words}`);
   // p = 0 and p = 1 are exact.
   const text = analyzeText(sentences[0], tagged);
-  assert.equal(unkReplace(text, 0, '[UNK]', random), joinWords(text.words, text.spaceBefore));
+  assert.equal(unkReplace(text, 0, '[UNK]', random), text.joined);
   assert.equal(unkReplace(text, 1, '[UNK]', random), '[UNK]'.repeat(text.words.length));
 });
 
@@ -65,9 +112,10 @@ test('nsample spans are contiguous, at least one word, every length possible', (
   for (const t of makeTexts(50)) {
     const text = analyzeText(t, tagged);
     const out = nsample(text, random);
+    const spaces = spacesBetween(text.words);
     let found = false;
     for (let s = 0; s < text.words.length && !found; s++) {
-      for (let e = s + 1; e <= text.words.length && !found; e++) found = joinWords(text.words, text.spaceBefore, s, e) === out;
+      for (let e = s + 1; e <= text.words.length && !found; e++) found = joinWords(text.words, spaces, s, e) === out;
     }
     assert.ok(found, `${out} is not a span of ${text.words.join('|')}`);
   }
@@ -87,8 +135,9 @@ test('pos replaces a word by another word seen with the same tag', () => {
   let replaced = 0;
   let retagged = 0;
   for (const text of texts.slice(0, 150)) {
-    const out = posReplaceWords(text, 0.5, table, random);
-    assert.equal(out.length, text.words.length);
+    const { positions, replacements } = posReplacements(text, 0.5, table, random);
+    const out = text.words.slice();
+    positions.forEach((i, k) => (out[i] = replacements[k]));
     out.forEach((word, i) => {
       if (word === text.words[i]) return;
       replaced++;
@@ -105,7 +154,14 @@ test('pos replaces a word by another word seen with the same tag', () => {
   assert.ok(replaced > 300, `only ${replaced} replacements`);
   assert.ok(retagged > replaced / 2, `only ${retagged} of ${replaced} re-tagged`);
   const text = texts[0];
-  assert.equal(posReplace(text, 0, table, random), joinWords(text.words, text.spaceBefore));
+  assert.equal(posReplace(text, 0, table, random), text.joined);
+  // The written text is the words with the replacements, spaced as the originals were.
+  const r1 = new SeededRandom(77);
+  const r2 = new SeededRandom(77);
+  const { positions, replacements } = posReplacements(text, 0.5, table, r1);
+  const words = text.words.slice();
+  positions.forEach((i, k) => (words[i] = replacements[k]));
+  assert.equal(posReplace(text, 0.5, table, r2), joinWords(words, spacesBetween(text.words)));
 });
 
 test('the POS table draws other words by frequency, and keeps a tag\'s only word', () => {

@@ -61,7 +61,7 @@ for (const kind of ['bow', 'cnn', 'lstm']) {
     const data = separableData(200, VOCAB, 9);
     const weightsAfter = async () => {
       const model = new StudentModel(small(kind, kind === 'bow' ? { bigramBuckets: 17 } : {}));
-      const results = await train(model, data, 2);
+      const results = await train(model, data, 2, { wordDropout: 0.2 });
       return { w: model.getWeights(), loss: results.map((r) => r.loss) };
     };
     const a = await weightsAfter(), b = await weightsAfter();
@@ -73,6 +73,17 @@ for (const kind of ['bow', 'cnn', 'lstm']) {
     assert.notDeepEqual(other.getWeights().embedding.data, new StudentModel(small(kind)).getWeights().embedding.data);
   });
 }
+
+test('word dropout trains and changes the run', async () => {
+  const data = separableData(600, VOCAB, 1);
+  const plain = new StudentModel(small('bow')), dropped = new StudentModel(small('bow'));
+  await train(plain, data, 1);
+  const results = await train(dropped, data, 4, { wordDropout: 0.3 });
+  assert.ok(results.every((r) => r.finite));
+  assert.notDeepEqual(dropped.getWeights()['dense1.weight'].data, plain.getWeights()['dense1.weight'].data);
+  assert.ok(accuracy(await dropped.predictRows(data, 1), data.labels, 2) >= 0.95);
+  await assert.rejects(async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), wordDropout: 1 })), /wordDropout/);
+});
 
 test('two threads train too (Hogwild)', async () => {
   const data = separableData(600, VOCAB, 1);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { WordPieceTokenizer } from '../dist/index.js';
-import { bertVocab, readTsvTexts, referenceIds, referenceTokenizer, sharedDir, sharedMissing, unpaddedRows } from './tokenizer-reference.js';
+import { EDGE_CASES, bertVocab, randomTexts, readTsvTexts, referenceIds, referenceTokenizer, sharedDir, sharedMissing, unpaddedRows } from './tokenizer-reference.js';
 
 function assertSameRows(got, expected, inputs, what) {
   assert.equal(got.length, expected.length);
@@ -30,9 +30,14 @@ for (const [set, file] of [
   });
 }
 
-for (const maxLength of [32, 128]) {
-  test(`lcqmc pairs truncated to ${maxLength}: the reference's ids`, { skip: sharedMissing }, async () => {
-    const pairs = [...readTsvTexts(path.join(sharedDir, 'data/lcqmc/train.tsv')), ...readTsvTexts(path.join(sharedDir, 'data/lcqmc/dev.tsv'))];
+// Train and dev at 32 (most pairs cut), dev alone at 128 (some cut) and 12 (text_a and text_b both cut hard).
+for (const [maxLength, files] of [
+  [32, ['train.tsv', 'dev.tsv']],
+  [128, ['dev.tsv']],
+  [12, ['dev.tsv']],
+]) {
+  test(`lcqmc ${files.join(' + ')} pairs truncated to ${maxLength}: the reference's ids`, { skip: sharedMissing }, async () => {
+    const pairs = files.flatMap((file) => readTsvTexts(path.join(sharedDir, 'data/lcqmc', file)));
     const ours = WordPieceTokenizer.fromFile(bertVocab);
     const reference = await referenceTokenizer(bertVocab, { maxLength });
     const expected = await referenceIds(reference, pairs);
@@ -41,10 +46,29 @@ for (const maxLength of [32, 128]) {
   });
 }
 
-test('lcqmc text_a and text_b truncated hard (max 12): the reference ids', { skip: sharedMissing }, async () => {
-  const pairs = readTsvTexts(path.join(sharedDir, 'data/lcqmc/dev.tsv'));
-  const ours = WordPieceTokenizer.fromFile(bertVocab);
-  const reference = await referenceTokenizer(bertVocab, { maxLength: 12 });
-  const expected = await referenceIds(reference, pairs);
-  assertSameRows(unpaddedRows(await ours.encodeBatch(pairs, { maxLength: 12 })), expected, pairs, 'lcqmc dev');
+test('edge cases with bert-base-chinese, cased and uncased, single and paired', { skip: sharedMissing }, async () => {
+  for (const lowercase of [true, false]) {
+    const ours = WordPieceTokenizer.fromFile(bertVocab, { lowercase });
+    const reference = await referenceTokenizer(bertVocab, { lowercase, maxLength: 64 });
+    const pairs = EDGE_CASES.map((text, i) => [text, EDGE_CASES[(i * 5 + 3) % EDGE_CASES.length]]);
+    for (const inputs of [EDGE_CASES, pairs]) {
+      const expected = await referenceIds(reference, inputs);
+      assertSameRows(unpaddedRows(await ours.encodeBatch(inputs, { maxLength: 64 })), expected, inputs, `lowercase ${lowercase}`);
+    }
+  }
+});
+
+test('seeded random texts and pairs with bert-base-chinese, cased and uncased, truncated', { skip: sharedMissing }, async () => {
+  const texts = randomTexts(4000, 11);
+  const pairs = randomTexts(3000, 12).map((a, i) => [a, texts[i]]);
+  for (const lowercase of [true, false]) {
+    const ours = WordPieceTokenizer.fromFile(bertVocab, { lowercase });
+    for (const maxLength of [512, 16]) {
+      const reference = await referenceTokenizer(bertVocab, { lowercase, maxLength });
+      for (const inputs of [texts, pairs]) {
+        const expected = await referenceIds(reference, inputs);
+        assertSameRows(unpaddedRows(await ours.encodeBatch(inputs, { maxLength })), expected, inputs, `lowercase ${lowercase} max ${maxLength}`);
+      }
+    }
+  }
 });

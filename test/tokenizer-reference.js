@@ -138,3 +138,19 @@ export const EDGE_CASES = [
   '!!!???...,,,',
   '中a文b字c1二2',
 ];
+
+/** Seeded random texts glued from pieces that stress every stage (special-token fragments, marks, scripts). */
+export function randomTexts(count, seed) {
+  let state = seed >>> 0;
+  const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const pieces = [
+    ...new Set([...EDGE_CASES.join('')]),
+    ...SPECIAL_TOKENS, '[', ']', 'UNK', '##', 'ing', 'play', 'un', 'aff', 'hello', 'The', ' ', '  ', '\t',
+    '\u0301', '\u302e', '\ua953', '\u0000', '\u200d', '中国', 'ＡＢ', '😀', '\ufffd', 'x'.repeat(30),
+  ];
+  return Array.from({ length: count }, () => {
+    let text = '';
+    for (let n = Math.floor(random() * 40); n > 0; n--) text += pieces[Math.floor(random() * pieces.length)];
+    return text;
+  });
+}

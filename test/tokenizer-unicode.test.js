@@ -52,6 +52,23 @@ for (const lowercase of [true, false]) {
   });
 }
 
+test('NFD canonical ordering of combining marks: every triple of a set of marks, starters and controls', () => {
+  // Combining marks of Unicode 8.0 that stay (Mc), that strip-accents drops (Mn, classes above 0 and 0), of
+  // 9.0 (still ordered by the reference) and later (not), with starters, a control and a format character.
+  const marks = [0x1b44, 0x302e, 0x302f, 0xa953, 0x1d165, 0x1d16d, 0x1d16e, 0x111c0, 0x0301, 0x0316, 0x05b0, 0x0941,
+    0x08d4, 0x1e944, 0x1df6, 0x11d42, 0x0f73, 0x0344, 0x0007, 0x200d, 0x61, 0x4e2d, 0x20, 0x01d6, 0x1d15f];
+  const chars = marks.map((c) => String.fromCodePoint(c));
+  let text = '';
+  for (const a of chars) for (const b of chars) for (const c of chars) text += 'x' + a + b + c;
+  for (const lowercase of [true, false]) {
+    const ours = WordPieceTokenizer.fromFile(vocabs.bert, { lowercase });
+    const reference = tokenizers.bertNormalizer({ cleanText: true, handleChineseChars: true, lowercase });
+    const got = ours.normalize(text);
+    const expected = reference.normalizeString(text);
+    if (got !== expected) assert.fail(`lowercase ${lowercase}: ${firstDifference(got, expected)}`);
+  }
+});
+
 test('pre-tokenizer matches BertPreTokenizer on every code point', () => {
   const ours = WordPieceTokenizer.fromFile(vocabs.bert);
   const reference = tokenizers.bertPreTokenizer();

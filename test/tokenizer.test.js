@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import { InputError, WordPieceTokenizer } from '../dist/index.js';
-import { EDGE_CASES, referenceEncodings, referenceIds, referenceTokenizer, unpaddedRows, writeFixtureVocabs } from './tokenizer-reference.js';
+import { EDGE_CASES, randomTexts, referenceEncodings, referenceIds, referenceTokenizer, unpaddedRows, writeFixtureVocabs } from './tokenizer-reference.js';
 
 let vocabs;
 let reference;
@@ -28,7 +30,7 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
 
   test('edge cases: identical ids to Hugging Face tokenizers', async () => {
     const expected = await referenceIds(reference, EDGE_CASES);
-    EDGE_CASES.forEach((text, i) => assert.deepEqual(tokenizer.encode(text).ids, expected[i], JSON.stringify(text)));
+    EDGE_CASES.forEach((text, i) => assert.deepEqual(tokenizer.encode(text), expected[i], JSON.stringify(text)));
   });
 
   test('edge cases: each stage matches on its own', () => {
@@ -41,11 +43,29 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     }
   });
 
+  test('seeded random texts and pairs, cased and uncased, with and without truncation', async () => {
+    const texts = randomTexts(3000, 7);
+    const pairs = randomTexts(2000, 8).map((a, i) => [a, texts[i]]);
+    for (const lowercase of [true, false]) {
+      const ours = WordPieceTokenizer.fromFile(vocabs.bert, { lowercase });
+      for (const maxLength of [512, 9]) {
+        const ref = await referenceTokenizer(vocabs.bert, { lowercase, maxLength });
+        for (const inputs of [texts, pairs]) {
+          const expected = await referenceIds(ref, inputs);
+          inputs.forEach((input, i) => {
+            const got = typeof input === 'string' ? ours.encode(input, null, { maxLength }) : ours.encode(input[0], input[1], { maxLength });
+            if (got.join() !== expected[i].join()) assert.deepEqual(got, expected[i], JSON.stringify(input));
+          });
+        }
+      }
+    }
+  });
+
   test('--no-lowercase keeps case and accents, as BertNormalizer with lowercase false', async () => {
     const cased = WordPieceTokenizer.fromFile(vocabs.bert, { lowercase: false });
     const ref = await referenceTokenizer(vocabs.bert, { lowercase: false });
     const expected = await referenceIds(ref, EDGE_CASES);
-    EDGE_CASES.forEach((text, i) => assert.deepEqual(cased.encode(text).ids, expected[i], JSON.stringify(text)));
+    EDGE_CASES.forEach((text, i) => assert.deepEqual(cased.encode(text), expected[i], JSON.stringify(text)));
   });
 
   test('pairs: token types and longest-first truncation for every length combination', async () => {
@@ -58,13 +78,13 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
       const expected = await referenceIds(ref, inputs);
       const types = (await referenceEncodings(ref, inputs)).map((e) => e.getTypeIds());
       inputs.forEach(([a, b], i) => {
-        const got = tokenizer.encode(a, b, { maxLength });
+        const got = tokenizer.encodeWithTypes(a, b, { maxLength });
         assert.deepEqual(got.ids, expected[i], `max ${maxLength}: ${a} | ${b}`);
         assert.deepEqual(got.typeIds, types[i]);
       });
       const singles = inputs.map(([a]) => a);
       const expectedSingles = await referenceIds(ref, singles);
-      singles.forEach((a, i) => assert.deepEqual(tokenizer.encode(a, null, { maxLength }).ids, expectedSingles[i]));
+      singles.forEach((a, i) => assert.deepEqual(tokenizer.encode(a, null, { maxLength }), expectedSingles[i]));
     }
   });
 
@@ -76,7 +96,7 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     assert.equal(batch.inputIds.length, batch.batchSize * batch.seqLen);
     assert.equal(batch.inputIds.buffer, batch.attentionMask.buffer);
     const rows = unpaddedRows(batch);
-    texts.forEach((t, i) => assert.deepEqual(rows[i], tokenizer.encode(t).ids));
+    texts.forEach((t, i) => assert.deepEqual(rows[i], tokenizer.encode(t)));
     assert.equal(batch.seqLen, Math.max(...rows.map((r) => r.length)));
     for (let k = 0; k < batch.inputIds.length; k++) {
       if (batch.attentionMask[k] === 0n) assert.equal(batch.inputIds[k], BigInt(tokenizer.specialIds.pad));
@@ -104,14 +124,47 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     assert.throws(() => tokenizer.encode('a', null, { maxLength: 0 }), RangeError);
   });
 
+  test('encodeBatch: large batches in memory freed by earlier ones still read padded', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    const long = 'hello world 中国 '.repeat(60);
+    // Alternately full and mostly short rows, so that reused memory holds ids where the next batch pads.
+    for (let round = 0; round < 6; round++) {
+      const texts = Array.from({ length: 3000 }, (_, i) => (round % 2 === 0 || i === 0 ? long : `world ${i % 7}`));
+      const batch = await tokenizer.encodeBatch(texts);
+      assert.ok(batch.inputIds.byteLength * 3 >= 4 << 20, 'large enough for mapped memory');
+      const rows = unpaddedRows(batch);
+      for (let i = 0; i < texts.length; i += 41) assert.deepEqual(rows[i], tokenizer.encode(texts[i]));
+      for (let r = 1; r < batch.batchSize; r += 7) {
+        const at = r * batch.seqLen + rows[r].length;
+        if (rows[r].length === batch.seqLen) continue;
+        assert.equal(batch.attentionMask[at], 0n);
+        assert.equal(batch.inputIds[at], BigInt(tokenizer.specialIds.pad));
+        assert.equal(batch.tokenTypeIds[batch.seqLen * (r + 1) - 1], 0n);
+      }
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  });
+
+  test('concurrent encodeBatch calls share the thread pool and keep their rows', async () => {
+    const batches = Array.from({ length: 12 }, (_, b) => Array.from({ length: 300 + b }, (_, i) => `hello ${'中国 '.repeat((i + b) % 9)} world ${i}`));
+    const results = await Promise.all(batches.map((texts) => tokenizer.encodeBatch(texts, { threads: 2 })));
+    results.forEach((batch, b) => {
+      const rows = unpaddedRows(batch);
+      for (let i = 0; i < rows.length; i += 37) assert.deepEqual(rows[i], tokenizer.encode(batches[b][i]));
+      assert.equal(rows.length, batches[b].length);
+    });
+  });
+
   test('ERNIE `token<TAB>id` vocabulary gives the same tokens under its own ids', () => {
     const ernie = WordPieceTokenizer.fromFile(vocabs.ernie);
     const n = vocabs.tokens.length;
     assert.equal(ernie.vocabSize, n);
     assert.equal(ernie.specialIds.cls, n - 1 - 2);
     for (const text of EDGE_CASES) {
-      const bertIds = tokenizer.encode(text).ids;
-      assert.deepEqual(ernie.encode(text).ids, bertIds.map((id) => n - 1 - id), JSON.stringify(text));
+      const bertIds = tokenizer.encode(text);
+      assert.deepEqual(ernie.encode(text), bertIds.map((id) => n - 1 - id), JSON.stringify(text));
     }
   });
 

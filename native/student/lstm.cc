@@ -26,19 +26,17 @@ void LstmDirection::Forward(const float* x, int n, const float* w, const float* 
     if (prev_h) {
       for (int j = 0; j < G; ++j) g[j] += Dot(r + static_cast<long>(j) * H, prev_h, H);
     }
-    for (int j = 0; j < 3 * H; ++j) g[j] = Sigmoid(g[j]);
-    for (int j = 3 * H; j < G; ++j) g[j] = std::tanh(g[j]);
+    SigmoidForward(g, g, 3 * H);
+    TanhForward(g + 3 * H, g + 3 * H, H);
     const float* gi = g;
     const float* go = g + H;
     const float* gf = g + 2 * H;
     const float* gc = g + 3 * H;
     float* ct = cells + static_cast<long>(t) * H;
     float* ht = h + static_cast<long>(t) * H;
-    for (int j = 0; j < H; ++j) {
-      float c = gi[j] * gc[j] + (prev_c ? gf[j] * prev_c[j] : 0.0f);
-      ct[j] = c;
-      ht[j] = go[j] * std::tanh(c);
-    }
+    for (int j = 0; j < H; ++j) ct[j] = gi[j] * gc[j] + (prev_c ? gf[j] * prev_c[j] : 0.0f);
+    TanhForward(ct, ht, H);
+    for (int j = 0; j < H; ++j) ht[j] *= go[j];
     prev_h = ht;
     prev_c = ct;
   }
@@ -50,6 +48,7 @@ void LstmDirection::Backward(const float* x, int n, const float* w, const float*
   const int H = hidden, G = 4 * hidden;
   float* dh_next = scratch;      // H: gradient flowing to h_prev
   float* dc_next = scratch + H;  // H: gradient flowing to C_prev
+  float* tanh_c = scratch + 2 * H;  // H: tanh(C_t), recomputed as in Forward
   Zero(dh_next, H);
   Zero(dc_next, H);
   for (int step = n - 1; step >= 0; --step) {
@@ -64,9 +63,10 @@ void LstmDirection::Backward(const float* x, int n, const float* w, const float*
     const float* cp = tp >= 0 ? cells + static_cast<long>(tp) * H : nullptr;
     const float* dht = dh + static_cast<long>(t) * H;
     float* dg = dgates + static_cast<long>(t) * G;
+    TanhForward(ct, tanh_c, H);
     for (int j = 0; j < H; ++j) {
       float d_h = dht[j] + dh_next[j];
-      float tc = std::tanh(ct[j]);
+      float tc = tanh_c[j];
       float d_c = d_h * go[j] * (1.0f - tc * tc) + dc_next[j];
       dg[j] = d_c * gc[j] * gi[j] * (1.0f - gi[j]);
       dg[H + j] = d_h * tc * go[j] * (1.0f - go[j]);

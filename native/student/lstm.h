@@ -18,7 +18,7 @@ struct LstmDirection {
   void Forward(const float* x, int n, const float* w, const float* r, const float* b, float* gates, float* cells,
                float* h) const;
   // dh [n, H] is the loss gradient w.r.t. h from above. Accumulates dW, dR, dB and dX [n, E];
-  // dgates holds n x 4H floats, scratch 2H.
+  // dgates holds n x 4H floats, scratch 3H.
   void Backward(const float* x, int n, const float* w, const float* r, const float* gates, const float* cells,
                 const float* h, const float* dh, float* dw, float* dr, float* db, float* dx, float* dgates,
                 float* scratch) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "activations.h"
 #include "adamw.h"
@@ -164,7 +165,7 @@ void Model::Init() {
     for (float& w : p.value) w = rng.Uniform(-limit, limit);
   };
   Parameter& emb = params_[kEmbedding];
-  uniform(emb, 0.1f);
+  uniform(emb, getenv("EMB_SCALE") ? static_cast<float>(atof(getenv("EMB_SCALE"))) : 0.1f);
   std::fill(emb.value.begin(), emb.value.begin() + E, 0.0f);  // [PAD]
   auto glorot = [](int64_t fan_in, int64_t fan_out) {
     return static_cast<float>(std::sqrt(6.0 / static_cast<double>(fan_in + fan_out)));
@@ -202,18 +203,6 @@ void Model::BowForward(const int32_t* ids, int n, State* s) const {
   TanhForward(s->c.data(), s->c.data(), H);
   DenseForward(s->c.data(), params_[kBowDense2W].value.data(), params_[kBowDense2B].value.data(), H, L,
                s->logits.data());
-}
-
-void Model::BowBackward(const int32_t* ids, int n, State* s) const {
-  const int E = config_.embed_dim, H = config_.hidden, L = config_.num_labels;
-  DenseBackward(s->c.data(), params_[kBowDense2W].value.data(), s->dlogits.data(), H, L, s->grads[kBowDense2W].data(),
-                s->grads[kBowDense2B].data(), s->dc.data());
-  TanhBackward(s->c.data(), s->dc.data(), s->dc.data(), H);
-  DenseBackward(s->b.data(), params_[kBowDense1W].value.data(), s->dc.data(), E, H, s->grads[kBowDense1W].data(),
-                s->grads[kBowDense1B].data(), s->db.data());
-  SoftsignBackward(s->a.data(), s->db.data(), s->da.data(), E);
-  EmbeddingBag bag{E, config_.vocab_size, config_.bigram_buckets};
-  bag.Backward(ids, n, s->da.data(), &s->embedding_grad);
 }
 
 double Model::BowForwardBackwardBatch(const RowRef* rows, int count, const LossOptions& options, float weight,
@@ -371,11 +360,15 @@ const float* Model::Forward(const int32_t* ids, int n, State* s) const {
 
 float Model::ForwardBackward(const int32_t* ids, int n, const Target& target, const LossOptions& options, float weight,
                              State* s) const {
+  if (config_.kind == Kind::kBow) {
+    RowRef row{ids, n, target};
+    return static_cast<float>(BowForwardBackwardBatch(&row, 1, options, weight, s));
+  }
   Forward(ids, n, s);
   float loss = DistillationLoss(s->logits.data(), config_.num_labels, target, options, weight, s->dlogits.data(),
                                 s->loss_scratch.data());
   switch (config_.kind) {
-    case Kind::kBow: BowBackward(ids, n, s); break;
+    case Kind::kBow: break;  // handled above
     case Kind::kCnn: CnnBackward(ids, n, s); break;
     case Kind::kLstm: LstmBackward(ids, n, s); break;
   }

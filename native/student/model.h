@@ -27,6 +27,8 @@
 //         logits = m @ dense.weight + dense.bias
 //
 // Weight decay applies to dense*.weight, conv.weight, lstm.W and lstm.R; never to biases or embeddings.
+// tanh and sigmoid are computed with a vectorized exp (|error| < 1e-7, activations.h); standard ONNX Tanh /
+// Sigmoid / LSTM reproduce the logits far within 1e-4.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -101,6 +103,7 @@ class State {
   // bow's batched path: [rows, E] bag and softsign(bag), [rows, H] hidden, [rows, L] logits, and gradients
   std::vector<float> batch_bag, batch_soft, batch_hidden, batch_logits, batch_dlogits, batch_dhidden, batch_dsoft;
   std::vector<RowRef> batch_rows;
+  std::vector<int32_t> kept_ids;  // the batch's tokens left after word dropout
 
  private:
   void Reserve(const Model& model, int n);
@@ -133,7 +136,6 @@ class Model {
  private:
   void Init();
   void BowForward(const int32_t* ids, int n, State* s) const;
-  void BowBackward(const int32_t* ids, int n, State* s) const;
   double BowForwardBackwardBatch(const RowRef* rows, int count, const LossOptions& options, float weight,
                                  State* s) const;
   void CnnForward(const int32_t* ids, int n, State* s) const;

@@ -29,7 +29,7 @@ float ScheduleFactor(int64_t step, int64_t warmup_steps, int64_t total_steps) {
 }
 
 double BatchLossAndGradients(const Model& model, const TrainingData& data, const int32_t* rows, int count,
-                             const LossOptions& options, State* state) {
+                             const LossOptions& options, State* state, float word_dropout, Random* rng) {
   const int L = model.config().num_labels;
   int with_target = 0;
   for (int i = 0; i < count; ++i) with_target += !data.TargetOf(rows[i], L).empty();
@@ -38,12 +38,30 @@ double BatchLossAndGradients(const Model& model, const TrainingData& data, const
   const float weight = 1.0f / static_cast<float>(with_target);
   std::vector<RowRef>& batch = state->batch_rows;
   batch.clear();
+  const bool dropout = word_dropout > 0.0f && rng != nullptr;
+  std::vector<int32_t>& kept = state->kept_ids;
+  if (dropout) {
+    size_t tokens = 0;
+    for (int i = 0; i < count; ++i) tokens += data.rows.offsets[rows[i] + 1] - data.rows.offsets[rows[i]];
+    kept.clear();
+    kept.reserve(tokens);  // no reallocation below: the batch points into it
+  }
+  const uint32_t keep_below = static_cast<uint32_t>((1.0 - word_dropout) * 4294967296.0 > 4294967295.0
+                                                        ? 4294967295.0 : (1.0 - word_dropout) * 4294967296.0);
   for (int i = 0; i < count; ++i) {
     int32_t r = rows[i];
     Target target = data.TargetOf(r, L);
     if (target.empty()) continue;
     const int32_t begin = data.rows.offsets[r], end = data.rows.offsets[r + 1];
-    batch.push_back({data.rows.ids + begin, end - begin, target});
+    if (!dropout) {
+      batch.push_back({data.rows.ids + begin, end - begin, target});
+      continue;
+    }
+    const size_t start = kept.size();
+    for (int32_t t = begin; t < end; ++t) {
+      if (static_cast<uint32_t>(rng->Next() >> 32) < keep_below) kept.push_back(data.rows.ids[t]);
+    }
+    batch.push_back({kept.data() + start, static_cast<int>(kept.size() - start), target});
   }
   double loss = model.ForwardBackwardBatch(batch.data(), static_cast<int>(batch.size()), options, weight, state);
   return loss / with_target;
@@ -73,7 +91,9 @@ EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector
     for (int64_t b = k; b < batches && !stop.load(std::memory_order_relaxed); b += threads) {
       const int32_t* rows = order.data() + b * bs;
       const int count = static_cast<int>(std::min(bs, n - b * bs));
-      double loss = BatchLossAndGradients(*model, data, rows, count, options.loss, &state);
+      // Each batch draws from its own stream: the same seed gives the same dropout whatever the threads.
+      Random rng(static_cast<uint64_t>(options.seed) * 0x100000001B3ULL + static_cast<uint64_t>(options.step_offset + b));
+      double loss = BatchLossAndGradients(*model, data, rows, count, options.loss, &state, options.word_dropout, &rng);
       double norm2 = state.GradientSquaredNorm();
       if (!std::isfinite(loss) || !std::isfinite(norm2)) {
         tot.finite = false;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model.h"
+#include "util/random.h"
 
 namespace ernie_slim {
 namespace student {
@@ -35,6 +36,8 @@ struct EpochOptions {
   LossOptions loss;
   int threads = 1;
   uint32_t seed = 1;
+  // Word dropout (Iyyer et al. 2015): each token of a training row is left out with this probability.
+  float word_dropout = 0.0f;
 };
 
 struct EpochResult {
@@ -51,9 +54,11 @@ float ScheduleFactor(int64_t step, int64_t warmup_steps, int64_t total_steps);
 EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector<int32_t>& order,
                        const EpochOptions& options);
 
-// Mean loss over `rows` and its gradients, left in state (no clipping, no update).
+// Mean loss over `rows` and its gradients, left in state (no clipping, no update). With word_dropout > 0,
+// rng decides which tokens are left out.
 double BatchLossAndGradients(const Model& model, const TrainingData& data, const int32_t* rows, int count,
-                             const LossOptions& options, State* state);
+                             const LossOptions& options, State* state, float word_dropout = 0.0f,
+                             Random* rng = nullptr);
 
 // out [count, L]
 void PredictRows(const Model& model, const TokenRows& rows, int threads, float* out);

@@ -1,9 +1,6 @@
 #include "tokenizer/batch_encoder.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <new>
 
 namespace ernie_slim {
 
@@ -18,39 +15,25 @@ struct EncodedSlice {
 
 }  // namespace
 
-// Padded batches of long texts reach hundreds of megabytes: mapped memory with huge pages where the
-// kernel offers them makes their page faults a small cost.
-EncodedBatch::EncodedBatch(size_t batch_size, size_t seq_len) : batch_size_(batch_size), seq_len_(seq_len) {
-  bytes_ = std::max<size_t>(1, tensor_size() * 3) * sizeof(int64_t);
-  void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-  if (bytes_ >= (4u << 20)) madvise(p, bytes_, MADV_HUGEPAGE);
-#endif
-  data_ = static_cast<int64_t*>(p);
-}
+EncodedBatch::EncodedBatch(size_t batch_size, size_t seq_len)
+    : batch_size_(batch_size), seq_len_(seq_len), memory_(AcquireTensorMemory(bytes())) {}
 
-EncodedBatch::~EncodedBatch() { Free(data_, bytes_); }
+EncodedBatch::~EncodedBatch() { ReleaseTensorMemory(memory_.data, memory_.capacity); }
 
 EncodedBatch& EncodedBatch::operator=(EncodedBatch&& other) noexcept {
   if (this != &other) {
-    Free(data_, bytes_);
+    ReleaseTensorMemory(memory_.data, memory_.capacity);
     batch_size_ = other.batch_size_;
     seq_len_ = other.seq_len_;
-    bytes_ = other.bytes_;
-    data_ = other.Release();
+    memory_ = other.Release();
   }
   return *this;
 }
 
-int64_t* EncodedBatch::Release() {
-  int64_t* data = data_;
-  data_ = nullptr;
-  return data;
-}
-
-void EncodedBatch::Free(int64_t* data, size_t bytes) {
-  if (data) munmap(data, bytes);
+TensorMemory EncodedBatch::Release() {
+  TensorMemory memory = memory_;
+  memory_ = TensorMemory{};
+  return memory;
 }
 
 EncodedBatch EncodeBatch(const WordPieceTokenizer& tokenizer, const std::vector<std::string>& texts,
@@ -85,6 +68,7 @@ EncodedBatch EncodeBatch(const WordPieceTokenizer& tokenizer, const std::vector<
   EncodedBatch batch(rows, seq_len);
   const size_t size = batch.tensor_size();
   const int64_t pad = std::max(0, tokenizer.vocab().special().pad);
+  const bool zeroed = batch.zeroed();
   pool.ParallelFor(slices, threads, [&](size_t slice) {
     const EncodedSlice& in = encoded[slice];
     uint32_t begin = 0;
@@ -99,8 +83,12 @@ EncodedBatch EncodeBatch(const WordPieceTokenizer& tokenizer, const std::vector<
         types[i] = in.type_ids[begin + i];
         mask[i] = 1;
       }
-      // Fresh mapped memory is zero: only a non-zero [PAD] id needs writing.
-      if (pad != 0) std::fill(ids + n, ids + seq_len, pad);
+      // Fresh mapped memory is zero already: there only a non-zero [PAD] id needs writing.
+      if (pad != 0 || !zeroed) std::fill(ids + n, ids + seq_len, pad);
+      if (!zeroed) {
+        std::fill(types + n, types + seq_len, 0);
+        std::fill(mask + n, mask + seq_len, 0);
+      }
       begin = end;
     }
   });

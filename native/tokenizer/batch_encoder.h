@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer/tensor_memory.h"
 #include "tokenizer/tokenizer.h"
 #include "util/thread_pool.h"
 
@@ -21,16 +22,17 @@ class EncodedBatch {
   size_t seq_len() const { return seq_len_; }
   size_t tensor_size() const { return batch_size_ * seq_len_; }
   // input_ids, then token_type_ids, then attention_mask, each batch_size x seq_len.
-  int64_t* data() const { return data_; }
-  size_t bytes() const { return bytes_; }
+  int64_t* data() const { return static_cast<int64_t*>(memory_.data); }
+  size_t bytes() const { return tensor_size() * 3 * sizeof(int64_t); }
+  // Whether the memory starts out as zeros.
+  bool zeroed() const { return memory_.zeroed; }
 
-  // Hands the memory over to the caller, who frees it with Free(data, bytes).
-  int64_t* Release();
-  static void Free(int64_t* data, size_t bytes);
+  // Hands the memory over to the caller, who frees it with ReleaseTensorMemory(data, capacity).
+  TensorMemory Release();
 
  private:
-  size_t batch_size_ = 0, seq_len_ = 0, bytes_ = 0;
-  int64_t* data_ = nullptr;
+  size_t batch_size_ = 0, seq_len_ = 0;
+  TensorMemory memory_;
 };
 
 // pairs is null for single texts, else as long as texts. Texts must be valid UTF-8.

@@ -93,7 +93,8 @@ for (let c = 0; c <= MAX_CP; c++) {
   if (CJK_RANGES.some(([a, b]) => c >= a && c <= b)) f |= FLAG.cjk;
   const folded = nfd(c).filter((d) => oldCategory(d) !== 'Mn').flatMap(lowercase);
   if (folded.length !== 1 || folded[0] !== c) { f |= FLAG.folds; folds.push([c, folded]); }
-  if (oldCombiningClass(c)) f |= FLAG.combining;
+  // Non-starters all through: NFD's canonical ordering sorts runs of these and no part of them ends a run.
+  if (nfd(c).every((d) => oldCombiningClass(d) > 0)) f |= FLAG.combining;
   flags[c] = f;
 }
 

@@ -13,9 +13,6 @@ void BertPostProcessor::Truncate(size_t max_length, std::vector<int32_t>& a, std
     return;
   }
   if (a.size() + b->size() <= budget) return;
-  // tokenizers cuts each sequence to max_length first (measured: it decides which one is longer), then splits.
-  if (a.size() > max_length) a.resize(max_length);
-  if (b->size() > max_length) b->resize(max_length);
   bool swapped = a.size() > b->size();
   size_t shorter = swapped ? b->size() : a.size();
   size_t longer;

@@ -9,25 +9,33 @@ WordPieceTokenizer::WordPieceTokenizer(Vocab vocab, bool lowercase)
       special_tokens_(*vocab_),
       post_processor_(vocab_->special().cls, vocab_->special().sep) {}
 
-void WordPieceTokenizer::EncodeSequence(std::string_view text, State& state, std::vector<int32_t>& ids) const {
+void WordPieceTokenizer::EncodeSequence(std::string_view text, size_t enough, State& state, std::vector<int32_t>& ids) const {
   ids.clear();
   special_tokens_.Split(
       text,
       [&](std::string_view run) {
+        if (enough && ids.size() >= enough) return;
         state.normalized.clear();
         normalizer_.Normalize(run, state.normalized);
         state.words.clear();
         pre_tokenizer_.Split(state.normalized, state.words);
-        for (std::string_view word : state.words) wordpiece_.Tokenize(word, ids);
+        for (std::string_view word : state.words) {
+          if (enough && ids.size() >= enough) return;
+          wordpiece_.Tokenize(word, ids);
+        }
       },
-      [&](int32_t id) { ids.push_back(id); });
+      [&](int32_t id) {
+        if (!enough || ids.size() < enough) ids.push_back(id);
+      });
 }
 
 void WordPieceTokenizer::Encode(std::string_view text, const std::string_view* pair, size_t max_length, State& state,
                                 Encoding& out) const {
   out.clear();
-  EncodeSequence(text, state, state.first);
-  if (pair) EncodeSequence(*pair, state, state.second);
+  // With truncation, tokenizers stops a sequence at the first word that brings it to max_length tokens; the
+  // pair truncation then sees those lengths (which can pass max_length by the rest of that word).
+  EncodeSequence(text, max_length, state, state.first);
+  if (pair) EncodeSequence(*pair, max_length, state, state.second);
   BertPostProcessor::Truncate(max_length, state.first, pair ? &state.second : nullptr);
   post_processor_.Assemble(state.first, pair ? &state.second : nullptr, out.ids, out.type_ids);
 }

@@ -48,7 +48,8 @@ class WordPieceTokenizer {
   bool lowercase() const { return normalizer_.lowercase(); }
 
  private:
-  void EncodeSequence(std::string_view text, State& state, std::vector<int32_t>& ids) const;
+  // Stops after the word that brings ids to `enough` tokens (0: no limit).
+  void EncodeSequence(std::string_view text, size_t enough, State& state, std::vector<int32_t>& ids) const;
 
   std::unique_ptr<Vocab> vocab_;  // on the heap: the stages keep references to it
   BertNormalizer normalizer_;

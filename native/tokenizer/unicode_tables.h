@@ -12,7 +12,7 @@ enum CodePointFlag : uint8_t {
   kPunctuation = 4,  // ASCII punctuation or Unicode P*
   kCjk = 8,          // gets spaces around it (handle_chinese_chars)
   kFolds = 16,       // strip-accents then lowercase changes it (see FoldCodePoint)
-  kCombining = 32,   // canonical combining class above 0: NFD sorts runs of these
+  kCombining = 32,   // NFD is all non-starters (combining class above 0): NFD sorts runs of these
 };
 
 namespace unicode_tables {

@@ -56,8 +56,10 @@ Vocab Vocab::FromText(std::string_view text, const std::string& name) {
         throw VocabError(name + ":" + std::to_string(index + 1) + ": expected `token<TAB>id` like the lines above it");
       size_t tab = line.rfind('\t');
       token = line.substr(0, tab);
-      id = std::stoll(std::string(line.substr(tab + 1)));
-      if (id > 0x7FFFFFF) throw VocabError(name + ":" + std::to_string(index + 1) + ": id too large");
+      std::string_view digits = line.substr(tab + 1);
+      if (digits.size() > 9) throw VocabError(name + ":" + std::to_string(index + 1) + ": id too large");
+      id = 0;
+      for (char d : digits) id = id * 10 + (d - '0');
     }
     vocab.tokens_.Insert(token, static_cast<int32_t>(id));
     if (token.size() > kContinuationPrefix.size() && token.substr(0, kContinuationPrefix.size()) == kContinuationPrefix)

@@ -1,11 +1,8 @@
-// A worker thread's side of the batch jobs: jieba loads here, so segmentation runs beside the main thread.
+// A worker thread's side of the augmenting stage (jieba is not needed here: records arrive already cut).
 import { parentPort, workerData } from 'node:worker_threads';
-import { segmentWords } from '../data/segmenter.js';
 import { BatchWorker, type BatchContext, type BatchJob } from './batch-jobs.js';
 
 const worker = new BatchWorker(workerData as BatchContext);
-// Load the dictionary now, while the main thread reads the first batch.
-segmentWords('预热');
 
 parentPort!.on('message', ({ id, job }: { id: number; job: BatchJob }) => {
   try {

@@ -1,15 +1,16 @@
 // The streaming driver: read rows, segment and tag each once, write `--times` new lines per row in input order.
-// With the pos strategy, a first pass builds the POS table and spills the tagged rows; a second pass augments them.
-// Batches of rows go to worker threads; results are written in submission order.
+// Rows go in batches through two stages: analysis (jieba on libuv's thread pool) and augmentation (worker threads).
+// With the pos strategy, a first pass analyzes every row, building the POS table and spilling the records to a
+// temporary file; a second pass augments the spilled records. Results are written in submission order.
 import path from 'node:path';
 import { BadLinePolicy } from '../data/bad-lines.js';
-import type { BatchContext, BatchJob, BatchResult } from './batch-jobs.js';
-import { AugmentInput, augColumn, type InputLayout } from './input-rows.js';
+import { BatchAnalyzer, type AnalyzedBatch } from './batch-analysis.js';
+import type { BatchContext, BatchResult } from './batch-jobs.js';
+import { AugmentInput, augColumn, type InputLayout, type InputRow } from './input-rows.js';
 import { InProcessRunner, WorkerPool, type JobRunner } from './job-runner.js';
 import { LineSink } from './line-sink.js';
 import { resolveAugmentOptions, type AugmentOptions } from './options.js';
-import { OrderedJobs } from './ordered-jobs.js';
-import { PosTable } from './pos-table.js';
+import { OrderedResults } from './ordered-results.js';
 import { emptyCounts, type StrategyCounts } from './row-augmenter.js';
 import { TaggedSpill } from './tagged-spill.js';
 
@@ -45,27 +46,8 @@ export interface AugmentResult {
   seconds: number;
 }
 
-// Rows per job: large enough to amortize a message, small enough to keep every thread busy.
+// Rows per batch: large enough to amortize a message, small enough to keep every thread busy.
 const rowsPerBatch = 256;
-
-/** Collects rows into `line<TAB>input line` batches. */
-class RowBatcher {
-  private text = '';
-  private count = 0;
-
-  add(line: number, rowText: string): boolean {
-    this.text += line + '\t' + rowText + '\n';
-    return ++this.count >= rowsPerBatch;
-  }
-
-  take(): string | null {
-    if (this.count === 0) return null;
-    const text = this.text;
-    this.text = '';
-    this.count = 0;
-    return text;
-  }
-}
 
 /**
  * ERNIE Slim's data augmentation (SPEC.md `augment`): writes `output`, the input's columns plus `aug`
@@ -91,77 +73,80 @@ export async function augment(runOptions: AugmentRunOptions): Promise<AugmentRes
     analyze: { tag: usePos, hmm: options.hmm, unkToken: options.unkToken },
   };
   const sink = await LineSink.open(options.output);
+  const analyzer = new BatchAnalyzer(context.analyze);
   let runner: JobRunner | null = null;
   let spill: TaggedSpill | null = null;
   let headerWritten = false;
   let rows = 0;
+  let augmented = 0;
   const byStrategy = emptyCounts();
   let posTableWords = 0;
+  const inFlight = 2 * options.threads + 2;
 
   const writeHeader = async (layout: InputLayout) => {
     if (headerWritten) return;
     headerWritten = true;
     await sink.line([...layout.columns, augColumn].join('\t'));
   };
-  const reportNoWords = (result: BatchResult) => {
-    for (const line of result.noWords) policy.reject('text has no words', input.name, line);
+  const analyzed = (batch: AnalyzedBatch) => {
+    for (const line of batch.noWords) policy.reject('text has no words', input.name, line);
+    rows += batch.rows;
   };
-  const writeLines = async (result: BatchResult, phase: AugmentProgress['phase'], done: number) => {
-    reportNoWords(result);
+  // Worker threads start with the first batch to augment, so a tiny input never waits for them.
+  const augmentJobs = new OrderedResults<BatchResult>(inFlight, async (result) => {
     await sink.chunk(result.text, result.lines);
     for (const key of Object.keys(byStrategy) as (keyof StrategyCounts)[]) byStrategy[key] += result.counts[key];
-    onProgress?.({ phase, rows: done });
+    augmented += result.rows;
+    onProgress?.({ phase: 'augment', rows: augmented });
+  });
+  const startedRunner = (): JobRunner => (runner ??= options.threads > 1 ? new WorkerPool(options.threads, context) : new InProcessRunner(context));
+  const augmentRecords = (records: string) => augmentJobs.push(startedRunner().run({ kind: 'augment', layout: input.layout, records }));
+  /** Reads every row, analyzing batches in order; `each` gets each analyzed batch in input order. */
+  const analyzeAll = async (each: (batch: AnalyzedBatch) => Promise<void>) => {
+    const analyses = new OrderedResults<AnalyzedBatch>(inFlight, async (batch) => {
+      analyzed(batch);
+      await each(batch);
+    });
+    let batch: InputRow[] = [];
+    for await (const row of input.rows()) {
+      batch.push(row);
+      if (batch.length >= rowsPerBatch) {
+        await analyses.push(analyzer.analyze(batch, input.layout));
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await analyses.push(analyzer.analyze(batch, input.layout));
+    await analyses.drain();
   };
 
   try {
-    runner = options.threads > 1 ? new WorkerPool(options.threads, context) : new InProcessRunner(context);
-    const inFlight = 2 * options.threads + 1;
-    const batcher = new RowBatcher();
     if (!usePos) {
-      const jobs = new OrderedJobs(runner, inFlight, async (result) => {
-        rows += result.rows;
-        await writeLines(result, 'augment', rows);
-      });
-      const submit = (batch: string) => jobs.submit({ kind: 'augment-rows', layout: input.layout, rows: batch });
-      for await (const row of input.rows()) {
+      await analyzeAll(async (batch) => {
         await writeHeader(input.layout);
-        if (batcher.add(row.line, row.text)) await submit(batcher.take()!);
-      }
-      const last = batcher.take();
-      if (last !== null) await submit(last);
-      await jobs.drain();
+        if (batch.rows > 0) await augmentRecords(batch.records);
+      });
+      await augmentJobs.drain();
     } else {
       const tempDir = options.tempDir ?? (options.output === '-' ? process.cwd() : path.dirname(path.resolve(options.output)));
       const tagged = TaggedSpill.create(tempDir);
       spill = tagged;
-      const tagJobs = new OrderedJobs(runner, inFlight, async (result) => {
-        reportNoWords(result);
-        await tagged.write(result.text);
-        rows += result.rows;
+      await analyzeAll(async (batch) => {
+        await tagged.write(batch.records);
         onProgress?.({ phase: 'tag', rows });
       });
-      const submit = (batch: string) => tagJobs.submit({ kind: 'tag', layout: input.layout, rows: batch });
-      for await (const row of input.rows()) if (batcher.add(row.line, row.text)) await submit(batcher.take()!);
-      const last = batcher.take();
-      if (last !== null) await submit(last);
-      await tagJobs.drain();
       await tagged.finishWriting();
-
-      const table = new PosTable();
-      for (const share of await runner.broadcast({ kind: 'take-counts' })) table.merge(share.entries!);
+      const table = analyzer.tagCounts!.toPosTable();
       table.freeze();
       posTableWords = table.entryCount;
-      await runner.broadcast({ kind: 'set-table', entries: table.entries() });
-
       await writeHeader(input.layout);
-      let done = 0;
-      const augmentJobs = new OrderedJobs(runner, inFlight, async (result) => {
-        done += result.rows;
-        await writeLines(result, 'augment', done);
-      });
+      const entries = table.entries();
+      let tableSent = false;
       for await (const records of tagged.chunks()) {
-        const job: BatchJob = { kind: 'augment-tagged', layout: input.layout, records };
-        await augmentJobs.submit(job);
+        if (!tableSent) {
+          await startedRunner().broadcast({ kind: 'set-table', entries });
+          tableSent = true;
+        }
+        await augmentRecords(records);
       }
       await augmentJobs.drain();
     }
@@ -173,7 +158,7 @@ export async function augment(runOptions: AugmentRunOptions): Promise<AugmentRes
     throw err;
   } finally {
     await spill?.remove();
-    await runner?.close();
+    await (runner as JobRunner | null)?.close();
   }
   return {
     input: options.input,

@@ -1,7 +1,6 @@
 // Strategy "nsample" (ERNIE Slim's n-sampling): a contiguous span of the words, of random length, from a random start.
 import type { SeededRandom } from '../util/random.js';
 import type { AnalyzedText } from './analyzed-text.js';
-import { joinWords } from './word-spacing.js';
 
 /** Span [start, end): the length is uniform in 1..n (every length equally likely), then the start uniform where it fits. */
 export function nsampleSpan(wordCount: number, random: SeededRandom): { start: number; end: number } {
@@ -13,5 +12,6 @@ export function nsampleSpan(wordCount: number, random: SeededRandom): { start: n
 
 export function nsample(text: AnalyzedText, random: SeededRandom): string {
   const { start, end } = nsampleSpan(text.words.length, random);
-  return joinWords(text.words, text.spaceBefore, start, end);
+  if (end <= start) return '';
+  return text.joined.slice(text.starts[start], text.starts[end - 1]! + text.words[end - 1]!.length);
 }

@@ -42,3 +42,15 @@ export function joinWords(words: readonly string[], spaceBefore: Uint8Array, fro
   for (let i = from + 1; i < to; i++) text += spaceBefore[i] ? ' ' + words[i]! : words[i]!;
   return text;
 }
+
+/** The words joined by the rule, and where each word starts in that text (so strategies can copy slices). */
+export function layoutWords(words: readonly string[]): { joined: string; starts: Uint32Array } {
+  const starts = new Uint32Array(words.length);
+  let joined = '';
+  for (let i = 0; i < words.length; i++) {
+    if (i > 0 && needsSpace(words[i - 1]!, words[i]!)) joined += ' ';
+    starts[i] = joined.length;
+    joined += words[i]!;
+  }
+  return { joined, starts };
+}

@@ -13,19 +13,17 @@ export const augmentCommand = defineCommand({
         [
           '$0 augment --input TSV --output TSV [options]',
           '',
-          'Writes --times new lines per input line, each made by one strategy chosen by --mix:',
-          `  unk      each word becomes [UNK] with probability --unk (default ${augmentDefaults.unk})`,
-          `  pos      each word becomes, with probability --pos-replace (default ${augmentDefaults.posReplace}), another word`,
-          '           of the same jieba part of speech drawn from the input by frequency',
-          '  nsample  a contiguous span of the words: length uniform from 1 to all, then a random start',
-          'Name any of --unk, --pos-replace, --nsample to use only those; name none to use all three.',
-          'Words are jieba\'s; they are rejoined without spaces, except one between two Latin/digit words.',
+          'Writes --times new lines per input line, each made by one strategy picked by the --mix weights:',
+          `- unk: each word becomes [UNK] with probability --unk (default ${augmentDefaults.unk}).`,
+          `- pos: each word, with probability --pos-replace (default ${augmentDefaults.posReplace}), becomes another word with its jieba tag, drawn from the input by frequency.`,
+          '- nsample: a contiguous span of the words, its length uniform from 1 to all, then its start uniform.',
+          'Name any of --unk, --pos-replace, --nsample to use only those; name none to use all three (ERNIE Slim: 0.1, 0.1, 10 times).',
+          "Words are jieba's; they are rejoined without spaces, except one between two Latin/digit words; a replacement keeps the spacing of the word it replaced.",
           '',
-          'Input: a TSV whose header names text_a (label, text_b and any other columns are carried over; pairs',
-          'augment both sides), or plain text, one text a line, no header. Output: the input\'s columns plus an',
-          '`aug` column (unk, pos, nsample, or orig); plain input gives a `text_a<TAB>aug` TSV with a header.',
-          'The lines made from input line i come together, in input order. With pos, the input is tagged once in a',
-          'first pass (building the part-of-speech table) and kept in a temporary file for the second, so stdin works.',
+          'Input: a TSV whose header names text_a (label, text_b and other columns are carried over; pairs augment both sides), or plain text, one text a line, no header.',
+          'Output: the input\'s columns plus an `aug` column (unk, pos, nsample, or orig); plain input gives a `text_a<TAB>aug` TSV with that header.',
+          'The lines made from input line i come together, in input order. Lines identical to their source are kept (the teacher labels them anyway).',
+          'With pos, a first pass tags each line once and builds the part-of-speech table, keeping the tagged lines in a temporary file for the second pass, so stdin works too.',
         ].join('\n'),
       )
       .option('input', { alias: 'i', type: 'string', demandOption: true, describe: "input TSV or text file ('-' for stdin)" })
@@ -43,6 +41,8 @@ export const augmentCommand = defineCommand({
       .option('temp-dir', { type: 'string', describe: "directory for the pos strategy's temporary tagged copy (default: the output's)" }),
   run: async (args) => {
     const progress = createProgress('augment', undefined, 'rows');
+    // Quick runs (and quick failures) print no progress, only their one closing line.
+    const quiet = performance.now() + 2000;
     let result;
     try {
       result = await augment({
@@ -59,7 +59,7 @@ export const augmentCommand = defineCommand({
         hmm: args.hmm,
         tempDir: args.tempDir,
         threads: args.threads,
-        onProgress: ({ phase, rows }) => progress.update(rows, phase),
+        onProgress: ({ phase, rows }) => performance.now() > quiet && progress.update(rows, phase),
       });
     } catch (err) {
       progress.stop();

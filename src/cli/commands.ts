@@ -5,11 +5,12 @@ import { tokenizeCommand } from './tokenize.js';
 import { labelCommand } from './label.js';
 import { makeTeacherCommand } from './make-teacher.js';
 import { serveCommand } from './serve.js';
+import { distillCommand } from './distill.js';
 import { augmentCommand } from './augment.js';
 
 export const commands: CommandModule<object, any>[] = [infoCommand];
 commands.push(tokenizeCommand);
-commands.push(labelCommand, makeTeacherCommand, serveCommand);
+commands.push(labelCommand, makeTeacherCommand, serveCommand, distillCommand);
 commands.push(augmentCommand);
 import { segmentCommand } from './segment.js';
 import { trainCommand } from './train.js';

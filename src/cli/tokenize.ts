@@ -39,20 +39,20 @@ export async function tokenizeStream(
   };
 
   for await (const chunk of input as AsyncIterable<Buffer>) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes < BLOCK_BYTES) continue;
-    const data = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-    const cut = data.lastIndexOf(10);
-    if (cut < 0) {
-      pending = [data];
+    // Cut after the chunk's last newline once a block's worth has come in; a chunk without one waits (a long line).
+    const newline = pendingBytes + chunk.length < BLOCK_BYTES ? -1 : chunk.lastIndexOf(10);
+    if (newline < 0) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
       continue;
     }
-    const rest = data.subarray(cut + 1);
+    pending.push(chunk.subarray(0, newline + 1));
+    const block = Buffer.concat(pending, pendingBytes + newline + 1);
+    const rest = chunk.subarray(newline + 1);
     pending = rest.length ? [rest] : [];
     pendingBytes = rest.length;
     await inflight;
-    inflight = tokenizeBlock(data.subarray(0, cut + 1));
+    inflight = tokenizeBlock(block);
     // A failed block is reported when awaited; keep it from counting as unhandled meanwhile.
     inflight.catch(() => {});
   }

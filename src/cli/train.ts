@@ -19,28 +19,29 @@ export const trainCommand = defineCommand({
       .option('distill', { type: 'array', string: true, describe: 'teacher-labeled TSVs (text_a[, text_b], label[, logits])' })
       .option('model', { choices: ['bow', 'cnn', 'lstm'] as const, default: 'bow' as const, describe: 'student kind' })
       .option('out', { type: 'string', demandOption: true, describe: 'model file to write (.bin)' })
-      .option('epochs', { type: 'number', describe: 'epochs (default per model: bow 8, cnn 6, lstm 5)' })
-      .option('batch-size', { type: 'number', describe: 'rows per batch (default 32)' })
+      .option('epochs', { type: 'number', describe: 'epochs (default: bow 6, bow with bigrams 10, cnn 8, lstm 4)' })
+      .option('batch-size', { type: 'number', describe: 'rows per batch (default: bow/cnn 16, lstm 32)' })
       .option('lr', { type: 'number', describe: 'peak learning rate of AdamW' })
       .option('emb-dim', { type: 'number', default: 128, describe: 'word embedding size' })
-      .option('hidden', { type: 'number', describe: 'hidden size (default 128)' })
+      .option('hidden', { type: 'number', describe: 'hidden size (default: bow 64, cnn/lstm 128)' })
       .option('ngrams', { type: 'number', choices: [1, 2], default: 1, describe: '2 adds hashed word bigrams (bow)' })
       .option('buckets', { type: 'number', describe: 'hash buckets for bigrams (default 200000)' })
       .option('temperature', { type: 'number', describe: 'distillation temperature T (default 1)' })
       .option('alpha', { type: 'number', describe: 'weight of the soft loss against the hard one (default 0.5)' })
       .option('threads', { type: 'number', describe: 'training threads (default: all cores; 1 is bit-for-bit reproducible)' })
       .option('seed', { type: 'number', default: 1, describe: 'random seed' })
-      .option('min-count', { type: 'number', describe: 'drop words seen fewer times (default 1)' })
+      .option('min-count', { type: 'number', describe: 'drop words seen fewer times (default 2)' })
       .option('max-vocab', { type: 'number', describe: 'keep at most this many words (default: all)' })
       .option('max-words', { type: 'number', describe: 'words per row kept (default: bow all, cnn/lstm 256)' })
       .option('segmented', { type: 'boolean', default: false, describe: 'the text is already space-separated words' })
       .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows and report how many' })
       .option('weight-decay', { type: 'number', describe: 'AdamW decoupled weight decay' })
       .option('warmup', { type: 'number', describe: 'linear warm-up, as a fraction of all steps' })
+      .option('word-dropout', { type: 'number', describe: 'leave each training token out with this probability (default: bow 0, bigrams 0.3, cnn 0.2, lstm 0.1)' })
       .option('clip-norm', { type: 'number', describe: 'global gradient-norm clipping (0 = off)' }),
   run: async (args) => {
     const tty = process.stderr.isTTY === true;
-    const epochs = args.epochs ?? defaultHyperParameters(args.model as StudentKind).epochs;
+    const epochs = args.epochs ?? defaultHyperParameters(args.model as StudentKind, args.ngrams === 2 ? 2 : 1).epochs;
     const bar = tty ? createProgress(`train ${args.model}`, epochs, 'epochs') : null;
     const result = await train({
       train: args.train,
@@ -67,6 +68,7 @@ export const trainCommand = defineCommand({
       weightDecay: args['weight-decay'],
       warmup: args.warmup,
       clipNorm: args['clip-norm'],
+      wordDropout: args['word-dropout'],
       onEpoch: (e) => {
         if (bar) bar.update(e.epoch, epochLine(e));
         else process.stderr.write(`epoch ${e.epoch}/${e.epochs} ${epochLine(e)}\n`);

@@ -1,4 +1,5 @@
 // Reads an ONNX model's metadata_props without decoding its (possibly huge) graph.
+import fs from 'node:fs';
 import protobuf from 'protobufjs/minimal.js';
 import { onnx } from './graph-builder.js';
 
@@ -19,4 +20,8 @@ export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
     }
   }
   return out;
+}
+
+export async function readOnnxMetadataFile(file: string): Promise<Record<string, string>> {
+  return readOnnxMetadata(await fs.promises.readFile(file));
 }

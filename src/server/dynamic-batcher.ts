@@ -1,10 +1,15 @@
 // Dynamic batching: requests queue, and run together up to maxBatch rows or maxQueueDelayMs; a request
-// larger than maxBatch is split across batches and its rows reassembled in order.
+// larger than maxBatch is split across batches and its rows reassembled in order. Rows queued together are
+// grouped by length, so each batch pads only to its own longest row.
 
 export interface BatcherOptions {
   maxBatch: number;
   /** How long the first queued row may wait for company while the runner is idle. */
   maxQueueDelayMs: number;
+  /** Rows taken from the queue at once (first come, first served) and sorted by length into batches. */
+  window?: number;
+  /** A row's length, for grouping; rows are not regrouped without it. */
+  lengthOf?: (row: unknown) => number;
 }
 
 /** Runs rows as one batch and returns rows x width values. */
@@ -17,18 +22,23 @@ interface Pending<R> {
   /** Rows whose results are in. */
   done: number;
   values: Float32Array | null;
-  width: number;
   enqueuedAt: number;
   resolve: (result: { values: Float32Array; width: number }) => void;
   reject: (err: Error) => void;
   failed: boolean;
 }
 
+/** One row of one request, as placed in a batch. */
+interface Slot<R> {
+  pending: Pending<R>;
+  index: number;
+}
+
 export class DynamicBatcher<R> {
   private readonly queue: Pending<R>[] = [];
   private running = false;
   private timer: NodeJS.Timeout | null = null;
-  /** Batches run and rows per batch, for the service's statistics. */
+  /** Batches run and rows run, for the service's statistics. */
   readonly stats = { batches: 0, rows: 0 };
 
   constructor(
@@ -40,14 +50,9 @@ export class DynamicBatcher<R> {
   submit(rows: R[]): Promise<{ values: Float32Array; width: number }> {
     if (rows.length === 0) return Promise.resolve({ values: new Float32Array(0), width: 0 });
     return new Promise((resolve, reject) => {
-      this.queue.push({ rows, taken: 0, done: 0, values: null, width: 0, enqueuedAt: performance.now(), resolve, reject, failed: false });
+      this.queue.push({ rows, taken: 0, done: 0, values: null, enqueuedAt: performance.now(), resolve, reject, failed: false });
       this.schedule();
     });
-  }
-
-  /** Requests still queued or running. */
-  get pending(): number {
-    return this.queue.length;
   }
 
   private queuedRows(): number {
@@ -65,7 +70,7 @@ export class DynamicBatcher<R> {
     if (waiting >= this.options.maxBatch || waited >= this.options.maxQueueDelayMs) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
-      void this.runNext();
+      void this.runWindow();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -74,64 +79,74 @@ export class DynamicBatcher<R> {
     }
   }
 
-  private deliver(parts: { pending: Pending<R>; from: number; count: number }[], values: Float32Array, width: number): void {
-    this.stats.batches++;
-    let offset = 0;
-    for (const { pending, from, count } of parts) {
-      this.stats.rows += count;
-      if (!pending.values) {
-        pending.width = width;
-        pending.values = new Float32Array(pending.rows.length * width);
-      }
-      pending.values.set(values.subarray(offset * width, (offset + count) * width), from * width);
-      offset += count;
-      pending.done += count;
-      if (pending.done === pending.rows.length && !pending.failed) pending.resolve({ values: pending.values, width });
-    }
-  }
-
-  private fail(pending: Pending<R>, err: Error): void {
-    if (!pending.failed) pending.reject(err);
-    pending.failed = true;
-    pending.taken = pending.rows.length;
-    pending.done = pending.rows.length;
-  }
-
-  private async runNext(): Promise<void> {
+  /** Takes up to `window` queued rows, groups them by length into batches, and runs those in turn. */
+  private async runWindow(): Promise<void> {
     this.running = true;
-    // Take rows first-come first-served, splitting a request that does not fit.
-    const parts: { pending: Pending<R>; from: number; count: number }[] = [];
-    const rows: R[] = [];
+    const limit = Math.max(this.options.maxBatch, this.options.window ?? this.options.maxBatch);
+    const slots: Slot<R>[] = [];
     for (const pending of this.queue) {
-      if (rows.length >= this.options.maxBatch) break;
-      const available = pending.rows.length - pending.taken;
-      if (available === 0) continue;
-      const count = Math.min(available, this.options.maxBatch - rows.length);
-      parts.push({ pending, from: pending.taken, count });
-      for (let i = 0; i < count; i++) rows.push(pending.rows[pending.taken + i]!);
-      pending.taken += count;
+      while (slots.length < limit && pending.taken < pending.rows.length) slots.push({ pending, index: pending.taken++ });
+      if (slots.length >= limit) break;
     }
-    try {
-      const { values, width } = await this.run(rows);
-      this.deliver(parts, values, width);
-    } catch (err) {
-      // One bad request must not fail the others batched with it: rerun each part on its own.
-      if (parts.length === 1) this.fail(parts[0]!.pending, err as Error);
-      for (const part of parts.length > 1 ? parts : []) {
-        try {
-          const { values, width } = await this.run(part.pending.rows.slice(part.from, part.from + part.count));
-          this.deliver([part], values, width);
-        } catch (partErr) {
-          this.fail(part.pending, partErr as Error);
-        }
-      }
+    const lengthOf = this.options.lengthOf;
+    if (lengthOf) {
+      const lengths = slots.map((s) => lengthOf(s.pending.rows[s.index]));
+      const order = slots.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+      const sorted = order.map((i) => slots[i]!);
+      slots.splice(0, slots.length, ...sorted);
     }
-    // Drop finished requests from the head of the queue.
+    for (let start = 0; start < slots.length; start += this.options.maxBatch) {
+      const chunk = slots.slice(start, start + this.options.maxBatch);
+      // Rows of a request that already failed are not run again.
+      for (const s of chunk) if (s.pending.failed) s.pending.done++;
+      const batch = chunk.filter((s) => !s.pending.failed);
+      if (batch.length > 0) await this.runBatch(batch);
+    }
+    // Drop finished requests.
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const p = this.queue[i]!;
       if (p.done === p.rows.length) this.queue.splice(i, 1);
     }
     this.running = false;
     this.schedule();
+  }
+
+  private async runBatch(batch: Slot<R>[]): Promise<void> {
+    try {
+      const { values, width } = await this.run(batch.map((s) => s.pending.rows[s.index]!));
+      this.deliver(batch, values, width);
+    } catch (err) {
+      // One bad request must not fail the others batched with it: rerun each request's rows on their own.
+      const requests = [...new Set(batch.map((s) => s.pending))];
+      if (requests.length === 1) return this.fail(requests[0]!, batch, err as Error);
+      for (const pending of requests) {
+        const own = batch.filter((s) => s.pending === pending);
+        try {
+          const { values, width } = await this.run(own.map((s) => pending.rows[s.index]!));
+          this.deliver(own, values, width);
+        } catch (ownErr) {
+          this.fail(pending, own, ownErr as Error);
+        }
+      }
+    }
+  }
+
+  private deliver(batch: Slot<R>[], values: Float32Array, width: number): void {
+    this.stats.batches++;
+    this.stats.rows += batch.length;
+    batch.forEach(({ pending, index }, i) => {
+      pending.values ??= new Float32Array(pending.rows.length * width);
+      pending.values.set(values.subarray(i * width, (i + 1) * width), index * width);
+      pending.done++;
+      if (pending.done === pending.rows.length && !pending.failed) pending.resolve({ values: pending.values, width });
+    });
+  }
+
+  private fail(pending: Pending<R>, batch: Slot<R>[], err: Error): void {
+    if (!pending.failed) pending.reject(err);
+    pending.failed = true;
+    // Rows not yet taken are dropped; its rows later in this window are skipped by runWindow.
+    pending.done += batch.length + (pending.rows.length - pending.taken);
+    pending.taken = pending.rows.length;
   }
 }

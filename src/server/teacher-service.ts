@@ -50,7 +50,13 @@ export class TeacherService {
     };
     // One probe row learns the label count for the model metadata.
     const probe = await runner([{ ids: BigInt64Array.from([BigInt(tokenizer?.clsId ?? 1)]), typeIds: new BigInt64Array(1) }]);
-    const batcher = new DynamicBatcher(runner, { maxBatch: options.maxBatch ?? 64, maxQueueDelayMs: options.maxQueueDelayMs ?? 2 });
+    const maxBatch = options.maxBatch ?? 64;
+    const batcher = new DynamicBatcher(runner, {
+      maxBatch,
+      maxQueueDelayMs: options.maxQueueDelayMs ?? 2,
+      window: maxBatch * 8,
+      lengthOf: (row) => (row as TokenRow).ids.length,
+    });
     const resolved = {
       modelName: options.modelName ?? 'teacher',
       maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,

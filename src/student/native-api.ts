@@ -8,7 +8,7 @@ export interface StudentConfig {
   kind: StudentKind;
   /** Word vocabulary size including [PAD]=0 and [UNK]=1. */
   vocabSize: number;
-  /** Hashed word-bigram buckets appended after the vocabulary rows (0 = unigrams only). */
+  /** Hashed word-bigram buckets appended after the vocabulary rows (0 = unigrams only; bow only). */
   bigramBuckets: number;
   embDim: number;
   hidden: number;
@@ -50,6 +50,8 @@ export interface EpochOptions {
   alpha: number;
   threads: number;
   seed: number;
+  /** Optional word dropout: each token of a training row is left out with this probability (default 0). */
+  wordDropout?: number;
 }
 
 export interface EpochResult {

@@ -157,6 +157,13 @@ export class Student {
     return { ...this.data, weights: this.weights() };
   }
 
+  /** Releases the onnxruntime session, if any (the native model is freed with the object). */
+  async close(): Promise<void> {
+    const session = this.onnxSession;
+    this.onnxSession = null;
+    if (session) await session.close();
+  }
+
   /** Writes the .bin model file atomically. */
   async save(path: string): Promise<void> {
     if (!path) throw new UsageError('a model path is required');

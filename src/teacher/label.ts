@@ -21,6 +21,8 @@ export interface LabelOptions extends TeacherOptions {
   window?: number;
   resume?: boolean;
   skipBadLines?: boolean;
+  /** Names of the teacher's logit columns for the label column (default: the model's metadata, else the index). */
+  labelNames?: readonly string[];
   /** Called after each window with the rows done so far. */
   onProgress?: (rows: number) => void;
 }
@@ -61,7 +63,7 @@ export async function label(options: LabelOptions): Promise<LabelResult> {
     resumedRows = sink.keptRows;
     const source = skipRows(readTexts(input, { policy }), resumedRows);
     for await (const labeled of labelWindows(source, teacher, { batchSize, maxTokens, window })) {
-      await sink.write(formatWindow(labeled, teacher.labelNames, options, rows + resumedRows === 0 && !sink.hasHeader));
+      await sink.write(formatWindow(labeled, options.labelNames ?? teacher.labelNames, options, rows + resumedRows === 0 && !sink.hasHeader));
       rows += labeled.rows.length;
       options.onProgress?.(rows + resumedRows);
     }
@@ -91,7 +93,7 @@ async function* skipRows(rows: AsyncIterable<TextRow>, n: number): AsyncGenerato
   for await (const row of rows) if (seen++ >= n) yield row;
 }
 
-function formatWindow(w: LabeledWindow, names: string[] | null, options: LabelOptions, withHeader: boolean): string {
+function formatWindow(w: LabeledWindow, names: readonly string[] | null, options: LabelOptions, withHeader: boolean): string {
   const pairs = w.rows[0]?.textB !== undefined;
   const parts: string[] = [];
   if (withHeader) {

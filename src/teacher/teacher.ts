@@ -3,6 +3,8 @@ import { InputError, UsageError } from '../errors.js';
 import { bucketByLength } from './length-bucketer.js';
 import { OnnxTeacherBackend, OnnxTeacherSession, type TeacherDevice } from './onnx-teacher.js';
 import { RemoteTeacherBackend, type RemoteTeacherOptions } from './remote-teacher.js';
+import { StudentTeacherBackend } from './student-teacher.js';
+import { readOnnxMetadataFile } from '../onnx/model-metadata.js';
 import type { PreparedWindow, TeacherBackend, TeacherText } from './teacher-backend.js';
 import { loadTeacherTokenizer, wordPieceTeacherTokenizer, type TeacherTokenizer } from './teacher-tokenizer.js';
 import { mapLimited } from '../util/concurrency.js';
@@ -53,6 +55,8 @@ export class Teacher {
       for (const source of sources) {
         if (isUrl(source)) {
           backends.push(await RemoteTeacherBackend.open(source.split(','), sharedTokenizer, options));
+        } else if (await isExportedStudent(source)) {
+          backends.push(await StudentTeacherBackend.open(source, options.threads));
         } else {
           const session = await OnnxTeacherSession.open(source, options);
           const tokenizer: TeacherTokenizer = sharedTokenizer ?? (await loadTeacherTokenizer(source, session.metadata, options));
@@ -127,4 +131,10 @@ export class Teacher {
   async close(): Promise<void> {
     await Promise.all(this.backends.map((b) => b.release()));
   }
+}
+
+/** An `ernie-slim export` file carries its own segmentation and vocabulary. */
+async function isExportedStudent(file: string): Promise<boolean> {
+  const metadata = await readOnnxMetadataFile(file).catch(() => ({}) as Record<string, string>);
+  return (metadata['ernie_slim.format'] ?? '').startsWith('student/');
 }

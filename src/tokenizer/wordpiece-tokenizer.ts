@@ -62,7 +62,12 @@ export class WordPieceTokenizer {
   }
 
   /** Ids of one row, `[CLS] text [SEP]` or `[CLS] text [SEP] pair [SEP]`, synchronously. */
-  encode(text: string, pair?: string | null, options: EncodeOptions = {}): Encoding {
+  encode(text: string, pair?: string | null, options: EncodeOptions = {}): number[] {
+    return this.encodeWithTypes(text, pair, options).ids;
+  }
+
+  /** Ids and token type ids (0 for the first text, 1 for the pair) of one row, synchronously. */
+  encodeWithTypes(text: string, pair?: string | null, options: EncodeOptions = {}): Encoding {
     return this.impl.encode(text, pair ?? null, checkedMaxLength(options.maxLength));
   }
 

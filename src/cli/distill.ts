@@ -1,0 +1,90 @@
+import { defineCommand } from './command.js';
+import { UsageError } from '../errors.js';
+import { distill } from '../distill/pipeline.js';
+import { runDemo } from '../distill/demo.js';
+
+export const distillCommand = defineCommand({
+  command: 'distill',
+  describe: "ERNIE Slim's three steps in one job (with no arguments: the built-in offline demo)",
+  builder: (y) =>
+    y
+      .option('teacher', { type: 'string', array: true, describe: 'ONNX teacher(s); several average their logits' })
+      .option('teacher-url', { type: 'string', array: true, describe: 'KServe v2 teacher service(s): http://host:port/v2/models/NAME' })
+      .option('train-teacher', { choices: ['lstm', 'cnn'] as const, describe: 'no ERNIE at hand: train this native model as the teacher and export it to ONNX' })
+      .option('teacher-train', { type: 'string', describe: "the trained teacher's data (default: --train)" })
+      .option('teacher-epochs', { type: 'number' })
+      .option('vocab', { type: 'string', describe: "the teacher's WordPiece vocabulary" })
+      .option('lowercase', { type: 'boolean', default: true })
+      .option('train', { type: 'string', describe: 'labeled TSV (label, text_a[, text_b])' })
+      .option('dev', { type: 'string', describe: 'labeled TSV: picks the best epoch and reports the results' })
+      .option('unlabeled', { type: 'string', describe: 'same-source unlabeled text: one a line, or a TSV with text_a' })
+      .option('unlabeled-ratio', { type: 'number', default: 1, describe: 'share of the unlabeled lines to use, drawn with --seed' })
+      .option('augment-times', { type: 'number', default: 10, describe: 'augmented lines per training line (0: none)' })
+      .option('student', { choices: ['bow', 'cnn', 'lstm'] as const, default: 'bow' as const })
+      .option('ngrams', { choices: [1, 2] as const, describe: '2 adds hashed word bigrams (bow)' })
+      .option('epochs', { type: 'number' })
+      .option('lr', { type: 'number' })
+      .option('temperature', { type: 'number', describe: 'soft-label temperature' })
+      .option('alpha', { type: 'number', describe: 'weight of the soft loss against the hard one' })
+      .option('baseline', { type: 'boolean', default: true, describe: 'also train a student without distillation (--no-baseline skips it)' })
+      .option('online', { type: 'boolean', default: false, describe: 'train while a teacher service labels batches on demand' })
+      .option('concurrency', { type: 'number', default: 10, describe: 'requests in flight to teacher services' })
+      .option('server-batch-size', { type: 'number', default: 64 })
+      .option('teacher-timeout', { type: 'number', default: 60, describe: 'seconds all teacher services may be down' })
+      .option('max-len', { type: 'number', default: 128 })
+      .option('batch-size', { type: 'number', default: 64, describe: "the teacher's batch size" })
+      .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const })
+      .option('threads', { type: 'number' })
+      .option('seed', { type: 'number', default: 1 })
+      .option('out', { type: 'string', describe: 'output folder (student.bin, student.onnx, metrics.json, report.md)' }),
+  run: async (args) => {
+    const say = (line: string) => process.stderr.write(line + '\n');
+    const wantsDemo = !args.train && !args.dev && !args.teacher && !args.teacherUrl && !args.trainTeacher && !args.unlabeled;
+    const result = wantsDemo
+      ? await runDemo({ out: args.out, seed: args.seed, threads: args.threads, onStep: say })
+      : await distill({
+          teacher: args.teacher,
+          teacherUrl: args.teacherUrl,
+          trainTeacher: args.trainTeacher,
+          teacherTrain: args.teacherTrain,
+          teacherEpochs: args.teacherEpochs,
+          vocab: args.vocab,
+          lowercase: args.lowercase,
+          train: required(args.train, '--train'),
+          dev: required(args.dev, '--dev'),
+          unlabeled: args.unlabeled,
+          unlabeledRatio: args.unlabeledRatio,
+          augmentTimes: args.augmentTimes,
+          student: args.student,
+          ngrams: args.ngrams,
+          epochs: args.epochs,
+          lr: args.lr,
+          temperature: args.temperature,
+          alpha: args.alpha,
+          baseline: args.baseline,
+          online: args.online,
+          concurrency: args.concurrency,
+          serverBatchSize: args.serverBatchSize,
+          teacherTimeoutMs: args.teacherTimeout * 1000,
+          maxLength: args.maxLen,
+          batchSize: args.batchSize,
+          device: args.device,
+          threads: args.threads,
+          seed: args.seed,
+          out: required(args.out, '--out'),
+          onStep: say,
+        });
+    const m = result.metrics;
+    const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
+    say(
+      `teacher ${pct(m.teacher_accuracy)}, student baseline ${pct(m.baseline_accuracy)}, student + distillation ${pct(m.student_accuracy)}; ` +
+        `speed-up ${m.speedup.toFixed(0)}x; wrote ${result.files.report}`,
+    );
+    return { out: result.out, ...m, files: result.files };
+  },
+});
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`${flag} is required (run \`ernie-slim distill\` with no arguments for the demo)`);
+  return value;
+}

@@ -1,0 +1,43 @@
+// report.md: ERNIE Slim's results table (teacher, student baseline, student + distillation) and the speed-up.
+import type { DistillMetrics } from './pipeline.js';
+
+const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
+
+export function renderReport(m: DistillMetrics, data: { train: string; dev: string }): string {
+  const s = m.speed;
+  const lines = [
+    '# ernie-slim distillation report',
+    '',
+    `Training set \`${data.train}\` (${m.data.train_rows} rows); results on \`${data.dev}\` (${m.data.dev_rows} rows).`,
+    `The teacher labeled ${m.data.teacher_labeled_rows} lines: ${m.data.augmented_rows} augmented copies of the training set and ${m.data.unlabeled_rows} unlabeled lines.`,
+    '',
+    '| model | dev accuracy | dev macro-F1 |',
+    '| --- | --- | --- |',
+    `| teacher (${m.teacher.trained ? `ernie-slim ${m.teacher.trained}, exported to ONNX` : m.teacher.source}) | ${pct(m.teacher_accuracy)} | ${pct(m.teacher_macro_f1)} |`,
+    `| student ${m.student.kind}, baseline (no distillation) | ${pct(m.baseline_accuracy)} | ${pct(m.baseline_macro_f1)} |`,
+    `| student ${m.student.kind} + distillation | ${pct(m.student_accuracy)} | ${pct(m.student_macro_f1)} |`,
+    '',
+    '## Speed on this machine',
+    '',
+    `${s.cores} cores (${s.cpu}), ${s.sentences} dev sentences.`,
+    '',
+    '| | per sentence | sentences/s |',
+    '| --- | --- | --- |',
+    `| teacher, batches of 64 (${m.teacher.device}) | ${fmtUs(s.teacherMicrosecondsPerSentence)} | ${s.teacherSentencesPerSecond.toFixed(1)} |`,
+    `| student \`predict(text)\`, one at a time, segmentation included | ${fmtUs(s.studentMicrosecondsPerSentence)} | ${s.studentSentencesPerSecond.toFixed(0)} |`,
+    '',
+    `**Speed-up: ${s.speedup.toFixed(0)}×** (the student predicts one sentence in the time the teacher needs for 1/${s.speedup.toFixed(0)} of one).`,
+    '',
+    '## Time per step',
+    '',
+    '| step | seconds |',
+    '| --- | --- |',
+    ...Object.entries(m.timings).map(([k, v]) => `| ${k.replace(/_seconds$/, '').replace(/_/g, ' ')} | ${v.toFixed(1)} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function fmtUs(us: number): string {
+  return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`;
+}
