@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
 const DEFAULTS = {
   bow: { epochs: 5, lr: 0.005, batch: 32, hidden: 128, wd: 0.01, dropout: 0 },
   cnn: { epochs: 4, lr: 0.002, batch: 32, hidden: 128, wd: 0.01, dropout: 0.2 },
-  lstm: { epochs: 6, lr: 0.004, batch: 32, hidden: 64, wd: 0.01, dropout: 0.15 },
+  lstm: { epochs: 4, lr: 0.004, batch: 32, hidden: 64, wd: 0.01, dropout: 0.1 },
 };
 
 function readTsv(file) {

@@ -23,3 +23,6 @@ export { BadLinePolicy } from './data/bad-lines.js';
 export { writeFileAtomic, AtomicFileWriter } from './data/atomic-file.js';
 export { LabelMap } from './data/label-map.js';
 export type { StudentKind, StudentConfig } from './student/native-api.js';
+export { distill, type DistillOptions, type DistillResult, type DistillMetrics } from './distill/pipeline.js';
+export { runDemo } from './distill/demo.js';
+export { TeacherService, type ServeOptions } from './server/teacher-service.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Vocabulary, WordCounter } from '../dist/student/vocabulary.js';
-import { studentWords, defaultSegmentation } from '../dist/student/segmentation.js';
+import { studentWords, rowWordsMany, defaultSegmentation } from '../dist/student/segmentation.js';
 import { encodeModelFile, decodeModelFile, readModelFile, writeModelFile, InputError } from '../dist/index.js';
 import { tempDir } from './student-fixtures.js';
 
@@ -22,9 +22,11 @@ test('vocabulary: [PAD]=0, [UNK]=1, words by count then code point, --min-count 
   assert.deepEqual([...all.encode([])], [1], 'an empty row becomes one [UNK]');
 });
 
-test('a literal [UNK] stays one word and maps to the [UNK] id; Latin words are lowercased', () => {
+test('a literal [UNK] stays one word and maps to the [UNK] id; Latin words are lowercased', async () => {
   const words = studentWords('这本书[UNK]很好 Hello', defaultSegmentation);
   assert.deepEqual(words, ['这', '本书', '[UNK]', '很', '好', 'hello']);
+  const [bulk] = await rowWordsMany([{ textA: '这本书[UNK]很好 Hello' }], defaultSegmentation);
+  assert.deepEqual(bulk, words, 'bulk (training) segmentation gives the same words as predict()');
   const counter = new WordCounter();
   counter.add(words);
   counter.add(['[UNK]', '[UNK]']);

@@ -88,6 +88,22 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     }
   });
 
+  test('pairs: where a special token meets the length limit (tokenizers stops a sequence after a word only)', async () => {
+    const words = (n) => Array(n).fill('hello').join(' ');
+    const inputs = [];
+    for (let k = 10; k <= 20; k++) inputs.push([`${words(k)} [MASK] ${words(20 - k)}`, words(20)], [words(20), `${words(k)}[SEP]${words(20 - k)}`]);
+    inputs.push(['[MASK]'.repeat(20) + ' hello', words(20)], [words(18), '[UNK] '.repeat(17) + 'playing']);
+    for (const maxLength of [8, 16, 19]) {
+      const ref = await referenceTokenizer(vocabs.bert, { maxLength });
+      const expected = await referenceEncodings(ref, inputs);
+      inputs.forEach(([a, b], i) => {
+        const got = tokenizer.encodeWithTypes(a, b, { maxLength });
+        assert.deepEqual(got.ids, expected[i].getIds(), `max ${maxLength}: ${a} | ${b}`);
+        assert.deepEqual(got.typeIds, expected[i].getTypeIds());
+      });
+    }
+  });
+
   test('encodeBatch: padded BigInt64Array tensors on one native buffer', async () => {
     const texts = ['hello world', '中国', '', 'playing tokenizers and more words'];
     const batch = await tokenizer.encodeBatch(texts);

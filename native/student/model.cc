@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include "activations.h"
 #include "adamw.h"
@@ -165,7 +164,7 @@ void Model::Init() {
     for (float& w : p.value) w = rng.Uniform(-limit, limit);
   };
   Parameter& emb = params_[kEmbedding];
-  uniform(emb, getenv("EMB_SCALE") ? static_cast<float>(atof(getenv("EMB_SCALE"))) : 0.1f);
+  uniform(emb, 0.1f);
   std::fill(emb.value.begin(), emb.value.begin() + E, 0.0f);  // [PAD]
   auto glorot = [](int64_t fan_in, int64_t fan_out) {
     return static_cast<float>(std::sqrt(6.0 / static_cast<double>(fan_in + fan_out)));

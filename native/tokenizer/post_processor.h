@@ -13,6 +13,7 @@ class BertPostProcessor {
   static size_t AddedTokens(bool pair) { return pair ? 3 : 2; }
 
   // Shortens a (and b) so that the assembled row fits max_length (0: no limit), tokenizers' longest_first.
+  // Sequences come in as WordPieceTokenizer stops them early (see EncodeSequence): that decides which is longer.
   static void Truncate(size_t max_length, std::vector<int32_t>& a, std::vector<int32_t>* b);
 
   // Appends the assembled row to ids and its token types to type_ids.

@@ -11,21 +11,26 @@ WordPieceTokenizer::WordPieceTokenizer(Vocab vocab, bool lowercase)
 
 void WordPieceTokenizer::EncodeSequence(std::string_view text, size_t enough, State& state, std::vector<int32_t>& ids) const {
   ids.clear();
+  bool stopped = false;
   special_tokens_.Split(
       text,
       [&](std::string_view run) {
-        if (enough && ids.size() >= enough) return;
+        if (stopped) return;
         state.normalized.clear();
         normalizer_.Normalize(run, state.normalized);
         state.words.clear();
         pre_tokenizer_.Split(state.normalized, state.words);
         for (std::string_view word : state.words) {
-          if (enough && ids.size() >= enough) return;
           wordpiece_.Tokenize(word, ids);
+          // Only a word ends the sequence early: a special token reaching the limit does not (measured).
+          if (enough && ids.size() >= enough) {
+            stopped = true;
+            return;
+          }
         }
       },
       [&](int32_t id) {
-        if (!enough || ids.size() < enough) ids.push_back(id);
+        if (!stopped) ids.push_back(id);
       });
 }
 

@@ -1,3 +1,4 @@
+// Command bodies load their modules on use, so that every command starts without loading all of them.
 // Every command module, in the order `--help` lists them.
 import type { CommandModule } from 'yargs';
 import { infoCommand } from './info.js';

@@ -1,7 +1,6 @@
+import fs from 'node:fs';
 import { defineCommand } from './command.js';
 import { UsageError } from '../errors.js';
-import { distill } from '../distill/pipeline.js';
-import { runDemo } from '../distill/demo.js';
 
 export const distillCommand = defineCommand({
   command: 'distill',
@@ -39,6 +38,7 @@ export const distillCommand = defineCommand({
       .option('out', { type: 'string', describe: 'output folder (student.bin, student.onnx, metrics.json, report.md)' }),
   run: async (args) => {
     const say = (line: string) => process.stderr.write(line + '\n');
+    const [{ distill }, { runDemo }] = await Promise.all([import('../distill/pipeline.js'), import('../distill/demo.js')]);
     const wantsDemo = !args.train && !args.dev && !args.teacher && !args.teacherUrl && !args.trainTeacher && !args.unlabeled;
     const result = wantsDemo
       ? await runDemo({ out: args.out, seed: args.seed, threads: args.threads, onStep: say })
@@ -74,6 +74,10 @@ export const distillCommand = defineCommand({
           out: required(args.out, '--out'),
           onStep: say,
         });
+    if (wantsDemo) {
+      say('\n' + fs.readFileSync(result.files.report, 'utf8').split('\n## Time per step')[0]!.trim() + '\n');
+      say('next: distill your own teacher (an ERNIE/BERT ONNX export) on your data:\n  npx ernie-slim distill --teacher model.onnx --vocab vocab.txt --train train.tsv --dev dev.tsv --unlabeled texts.txt --out out/\n(README: "Your own teacher and data")');
+    }
     const m = result.metrics;
     const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
     say(

@@ -1,6 +1,5 @@
 import { defineCommand } from './command.js';
 import { createProgress } from './progress.js';
-import { label } from '../teacher/label.js';
 
 export const labelCommand = defineCommand({
   command: 'label',
@@ -28,6 +27,7 @@ export const labelCommand = defineCommand({
   run: async (args) => {
     const progress = createProgress('label', undefined, 'lines');
     const started = performance.now();
+    const { label } = await import('../teacher/label.js');
     const result = await label({
       teacher: args.teacher,
       vocab: args.vocab,

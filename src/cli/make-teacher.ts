@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { defineCommand } from './command.js';
-import { makeTeacherFile } from '../teacher/make-teacher-file.js';
 
 export const makeTeacherCommand = defineCommand({
   command: 'make-teacher',
@@ -20,6 +19,7 @@ export const makeTeacherCommand = defineCommand({
       .option('seed', { type: 'number', default: 1 }),
   run: async (args) => {
     const started = performance.now();
+    const { makeTeacherFile } = await import('../teacher/make-teacher-file.js');
     const result = await makeTeacherFile({
       vocab: args.vocab,
       out: args.out,

@@ -1,6 +1,5 @@
 import { defineCommand } from './command.js';
 import { UsageError } from '../errors.js';
-import { TeacherService } from '../server/teacher-service.js';
 
 export const serveCommand = defineCommand({
   command: 'serve',
@@ -23,6 +22,7 @@ export const serveCommand = defineCommand({
     for (const [flag, value] of [['max-batch', args.maxBatch], ['max-body-mb', args.maxBodyMb], ['max-len', args.maxLen]] as const) {
       if (!(value > 0)) throw new UsageError(`--${flag} must be positive (got ${value})`);
     }
+    const { TeacherService } = await import('../server/teacher-service.js');
     const service = await TeacherService.start({
       teacher: args.teacher,
       vocab: args.vocab,

@@ -16,13 +16,25 @@ export interface TaggedWord {
 
 const blank = /^\s*$/;
 
+/** True for the whitespace runs jieba returns as tokens (a char-code test first: most words are not blank). */
+export function isBlankWord(word: string): boolean {
+  const c = word.charCodeAt(0);
+  if (c > 32 && c !== 0xa0 && c !== 0x3000 && c !== 0xfeff && c !== 0x85 && !(c >= 0x1680 && c <= 0x205f)) return false;
+  return blank.test(word);
+}
+
+/** jieba's tokens of `text`, whitespace runs included (callers that drop them in their own loop save a pass). */
+export function cutTokens(text: string, hmm = false): string[] {
+  return instance().cut(text, hmm);
+}
+
 /** The words of `text`, whitespace dropped. `hmm` lets jieba guess words missing from its dictionary. */
 export function segmentWords(text: string, hmm = false): string[] {
   const words = instance().cut(text, hmm);
   let kept = 0;
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (!blank.test(word)) words[kept++] = word;
+    if (!isBlankWord(word)) words[kept++] = word;
   }
   words.length = kept;
   return words;
@@ -31,13 +43,13 @@ export function segmentWords(text: string, hmm = false): string[] {
 /** `segmentWords` on libuv's thread pool, so many texts segment in parallel. */
 export async function segmentWordsAsync(text: string, hmm = false): Promise<string[]> {
   const words = (await instance().cutAsync(text, hmm)) as string[];
-  return words.filter((word) => !blank.test(word));
+  return words.filter((word) => !isBlankWord(word));
 }
 
 /** The words of `text` with their part-of-speech tags (jieba's ICTCLAS-style tags), whitespace dropped. */
 export function tagWords(text: string, hmm = false): TaggedWord[] {
   return instance()
     .tag(text, hmm)
-    .filter((t) => !blank.test(t.word))
+    .filter((t) => !isBlankWord(t.word))
     .map((t) => ({ word: t.word, tag: t.tag }));
 }

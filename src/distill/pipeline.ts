@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { LabelMap } from '../data/label-map.js';
-import { readLabeledTsv, readTexts, type LabeledRow } from '../data/tsv-reader.js';
+import { readLabeledTsv, readTexts, type LabeledRow, type TextRow } from '../data/tsv-reader.js';
 import { writeFileAtomic } from '../data/atomic-file.js';
 import { augment } from '../augment/index.js';
 import { train, type TrainResult } from '../student/train.js';
+import type { OnlineTeacher } from '../student/online-epoch.js';
 import { exportOnnx } from '../student/onnx-export.js';
 import { classificationMetrics, argmax } from '../student/metrics.js';
 import type { StudentKind } from '../student/native-api.js';
@@ -71,7 +72,7 @@ export interface DistillMetrics {
   student_macro_f1: number;
   speedup: number;
   speed: SpeedupMeasurement & { cores: number; cpu: string };
-  teacher: { source: string; device: string; trained: string | null };
+  teacher: { source: string; device: string; trained: string | null; online: boolean };
   student: { kind: StudentKind; vocab_size: number; best_epoch: number; tokens_per_second: number };
   data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
   cache: { labels_reused: number; labels_made: number };
@@ -105,7 +106,6 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   if (sources.length !== 1) throw new UsageError('give exactly one of --teacher, --teacher-url and --train-teacher');
   if (!Number.isInteger(augmentTimes) || augmentTimes < 0) throw new UsageError(`--augment-times must be a whole number (got ${options.augmentTimes})`);
   if (!(unlabeledRatio > 0 && unlabeledRatio <= 1)) throw new UsageError(`--unlabeled-ratio must be within (0, 1] (got ${options.unlabeledRatio})`);
-  if (options.online) throw new UsageError('--online: online distillation is not available yet; run without it (offline)');
   if (augmentTimes === 0 && !options.unlabeled) throw new UsageError('nothing for the teacher to label: give --unlabeled or --augment-times above 0');
 
   // Check everything before any long step.
@@ -168,22 +168,32 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     let reused = 0;
     let made = 0;
     let teacherLabeled = 0;
-    await time('label', async () => {
-      for (const item of toLabel) {
-        const key = cacheKey([teacherKey, await fileDigest(item.file), teacherOptions.maxLength, teacherLabelNames]);
-        const output = path.join(cacheDir, `labels-${item.name}-${key}.tsv`);
-        if (fs.existsSync(output)) {
-          reused++;
-          say(`step 2: teacher labels for ${item.rows} ${item.name} lines reused from ${path.relative(process.cwd(), output)}`);
-        } else {
-          say(`step 2: the teacher labels ${item.rows} ${item.name} lines`);
-          await label({ ...teacherOptions, teacher: teacherSources, input: item.file, output, soft: true, resume: true, batchSize: options.batchSize ?? 64, labelNames: teacherLabelNames });
-          made++;
+    let online: OnlineTeacher | undefined;
+    if (options.online) {
+      // Online: no labels are stored; the teacher scores each segment of batches when training reaches it.
+      const rows: TextRow[] = [];
+      for (const item of toLabel) for await (const row of readTexts(item.file)) rows.push(row);
+      teacherLabeled = rows.length;
+      online = { rows, label: (batch) => scoreFlat(teacher, batch, options.batchSize ?? 64) };
+      say(`step 2: online — the teacher labels ${rows.length} lines on demand while the student trains`);
+    } else {
+      await time('label', async () => {
+        for (const item of toLabel) {
+          const key = cacheKey([teacherKey, await fileDigest(item.file), teacherOptions.maxLength, teacherLabelNames]);
+          const output = path.join(cacheDir, `labels-${item.name}-${key}.tsv`);
+          if (fs.existsSync(output)) {
+            reused++;
+            say(`step 2: teacher labels for ${item.rows} ${item.name} lines reused from ${path.relative(process.cwd(), output)}`);
+          } else {
+            say(`step 2: the teacher labels ${item.rows} ${item.name} lines`);
+            await label({ ...teacherOptions, teacher: teacherSources, input: item.file, output, soft: true, resume: true, batchSize: options.batchSize ?? 64, labelNames: teacherLabelNames });
+            made++;
+          }
+          teacherLabeled += item.rows;
+          distillFiles.push(output);
         }
-        teacherLabeled += item.rows;
-        distillFiles.push(output);
-      }
-    });
+      });
+    }
 
     // Step 3: the student on the training set interleaved with the teacher's labels, and a baseline without.
     const common = { train: options.train, dev: options.dev, model: kind, ngrams: options.ngrams, epochs: options.epochs, lr: options.lr, threads, seed };
@@ -195,7 +205,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     say(`step 3: ${kind} student with ${teacherLabeled} teacher-labeled lines`);
     const studentFile = path.join(out, 'student.bin');
     const student = await time('train', () =>
-      train({ ...common, distill: distillFiles, temperature: options.temperature, alpha: options.alpha, out: studentFile }),
+      train({ ...common, distill: distillFiles, online, temperature: options.temperature, alpha: options.alpha, out: studentFile }),
     );
     const onnxFile = path.join(out, 'student.onnx');
     await exportOnnx(student.student.toData(), onnxFile);
@@ -221,7 +231,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       student_macro_f1: student.devMacroF1!,
       speedup: speed.speedup,
       speed: { ...speed, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown' },
-      teacher: { source: teacherSources.join(', '), device: teacher.device, trained: trainedTeacher ? options.trainTeacher! : null },
+      teacher: { source: teacherSources.join(', '), device: teacher.device, trained: trainedTeacher ? options.trainTeacher! : null, online: options.online === true },
       student: { kind, vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond },
       data: {
         train_rows: trainRows.length,
@@ -311,4 +321,13 @@ async function sampleUnlabeled(file: string, cacheDir: string, ratio: number, se
   }
   await writeFileAtomic(sampled, (hasPairs ? 'text_a\ttext_b\n' : 'text_a\n') + lines.join('\n') + '\n');
   return { file: sampled, rows: lines.length };
+}
+
+/** Teacher logits of rows, flattened (rows x labels), for online distillation. */
+async function scoreFlat(teacher: Teacher, rows: readonly TextRow[], batchSize: number): Promise<Float32Array> {
+  const logits = await teacher.score(rows.map((r) => (r.textB !== undefined ? ([r.textA, r.textB] as const) : r.textA)), { batchSize });
+  const width = teacher.labels;
+  const out = new Float32Array(rows.length * width);
+  logits.forEach((row, i) => out.set(row, i * width));
+  return out;
 }

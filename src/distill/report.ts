@@ -26,7 +26,7 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
     `| teacher, batches of 64 (${m.teacher.device}) | ${fmtUs(s.teacherMicrosecondsPerSentence)} | ${s.teacherSentencesPerSecond.toFixed(1)} |`,
     `| student \`predict(text)\`, one at a time, segmentation included | ${fmtUs(s.studentMicrosecondsPerSentence)} | ${s.studentSentencesPerSecond.toFixed(0)} |`,
     '',
-    `**Speed-up: ${s.speedup.toFixed(0)}×** (the student predicts one sentence in the time the teacher needs for 1/${s.speedup.toFixed(0)} of one).`,
+    `**Speed-up: ${s.speedup.toFixed(0)}×**: the student answers ${s.speedup.toFixed(0)} sentences in the time the teacher scores one.`,
     '',
     '## Time per step',
     '',

@@ -1,7 +1,10 @@
 // Builds ONNX graphs with onnx-proto's generated protobufjs messages (never hand-written protobuf).
 import onnxProto from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
 
+export type { OnnxTypes };
 export const onnx = onnxProto.onnx;
+export const DataType = onnx.TensorProto.DataType;
 const { TensorProto, AttributeProto } = onnx;
 
 /** Integers become INT(S) attributes; wrap a whole-number float as { float } (or { floats }) to keep it a float. */
@@ -65,6 +68,16 @@ export class GraphBuilder {
       }),
     );
     return name;
+  }
+
+  /** A named int64 constant: a scalar, or a list. */
+  int64(name: string, values: number | number[]): string {
+    return Array.isArray(values) ? this.int64Tensor(name, [values.length], values) : this.int64Tensor(name, [], [values]);
+  }
+
+  /** Renames a node output, so that a graph output can carry the name its users expect. */
+  rename(from: string, to: string): void {
+    for (const node of this.nodes) node.output = node.output.map((o) => (o === from ? to : o));
   }
 
   /** A one-off int64 constant (shapes, axes, indices). */

@@ -78,11 +78,11 @@ export function parseInferRequest(body: unknown): InferRequest {
 }
 
 /** Turns the request's tensors into rows: the model's id inputs, or a BYTES `text` input. */
-export function requestRows(req: InferRequest, modelInputs: readonly string[]): ParsedInputs {
+export function requestRows(req: InferRequest, acceptedInputs: readonly string[]): ParsedInputs {
   const byName = new Map(req.inputs.map((i) => [i.name, i]));
-  const known = new Set<string>([...modelInputs, TEXT_INPUT, TEXT_PAIR_INPUT]);
+  const known = new Set<string>([...acceptedInputs, TEXT_INPUT, TEXT_PAIR_INPUT]);
   for (const input of req.inputs) {
-    if (!known.has(input.name)) throw new ProtocolError(400, `unknown input ${input.name} (this model takes ${[...modelInputs, TEXT_INPUT].join(', ')})`);
+    if (!known.has(input.name)) throw new ProtocolError(400, `unknown input ${input.name} (this model takes ${acceptedInputs.join(', ')})`);
   }
   const text = byName.get(TEXT_INPUT);
   if (text) {

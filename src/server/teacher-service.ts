@@ -2,12 +2,11 @@
 // batching, on node:http.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OnnxTeacherSession, type TeacherDevice } from '../teacher/onnx-teacher.js';
-import { loadTeacherTokenizer, type TeacherTokenizer } from '../teacher/teacher-tokenizer.js';
-import type { EncodedTensors } from '../teacher/encoded-window.js';
+import type { TeacherDevice } from '../teacher/onnx-teacher.js';
 import { version } from '../version.js';
 import { DynamicBatcher } from './dynamic-batcher.js';
-import { ID_INPUTS, ProtocolError, TEXT_INPUT, TEXT_PAIR_INPUT, parseInferRequest, requestRows, type InferResponse, type TokenRow } from './kserve-protocol.js';
+import { ProtocolError, TEXT_INPUT, parseInferRequest, requestRows, type InferResponse } from './kserve-protocol.js';
+import { openServedModel, type ServedModel } from './served-model.js';
 
 export interface ServeOptions {
   teacher: string;
@@ -32,45 +31,46 @@ export class TeacherService {
 
   private constructor(
     readonly server: http.Server,
-    private readonly session: OnnxTeacherSession,
-    private readonly tokenizer: TeacherTokenizer | null,
-    private readonly batcher: DynamicBatcher<TokenRow>,
+    private readonly model: ServedModel,
+    private readonly batcher: DynamicBatcher<unknown>,
     private readonly options: Required<Pick<ServeOptions, 'modelName' | 'maxBodyBytes' | 'maxLength'>>,
     private readonly labels: number,
   ) {}
 
   static async start(options: ServeOptions): Promise<TeacherService> {
-    const session = await OnnxTeacherSession.open(options.teacher, { device: options.device, threads: options.threads });
-    let tokenizer: TeacherTokenizer | null = null;
-    if (options.vocab) tokenizer = await loadTeacherTokenizer(options.teacher, session.metadata, options);
-    const padId = BigInt(tokenizer?.padId ?? 0);
-    const runner = async (rows: TokenRow[]) => {
-      const { logits, labels } = await session.run(padRows(rows, padId));
-      return { values: logits, width: labels };
-    };
-    // One probe row learns the label count for the model metadata.
-    const probe = await runner([{ ids: BigInt64Array.from([BigInt(tokenizer?.clsId ?? 1)]), typeIds: new BigInt64Array(1) }]);
-    const maxBatch = options.maxBatch ?? 64;
-    const batcher = new DynamicBatcher(runner, {
-      maxBatch,
-      maxQueueDelayMs: options.maxQueueDelayMs ?? 2,
-      window: maxBatch * 8,
-      lengthOf: (row) => (row as TokenRow).ids.length,
-    });
-    const resolved = {
-      modelName: options.modelName ?? 'teacher',
-      maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
-      maxLength: options.maxLength ?? 128,
-    };
-    let service: TeacherService | undefined;
-    const server = http.createServer((req, res) => void service!.handle(req, res));
-    server.keepAliveTimeout = 60_000;
-    service = new TeacherService(server, session, tokenizer, batcher, resolved, probe.width);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 8113, options.host ?? '127.0.0.1', () => resolve());
-    });
-    return service;
+    const model = await openServedModel(options.teacher, options);
+    try {
+      const resolved = {
+        modelName: options.modelName ?? 'teacher',
+        maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
+        maxLength: options.maxLength ?? 128,
+      };
+      // One probe row checks that the model runs and learns the label count for the metadata.
+      const probeRows = await model.rows(
+        model.acceptedInputs.includes(TEXT_INPUT) ? { kind: 'text', texts: ['[UNK]'], pairs: null } : { kind: 'ids', rows: [{ ids: BigInt64Array.from([1n]), typeIds: new BigInt64Array(1) }] },
+        resolved.maxLength,
+      );
+      const probe = await model.run(probeRows);
+      const maxBatch = options.maxBatch ?? 64;
+      const batcher = new DynamicBatcher((rows) => model.run(rows), {
+        maxBatch,
+        maxQueueDelayMs: options.maxQueueDelayMs ?? 2,
+        window: maxBatch * 8,
+        lengthOf: (row) => model.lengthOf(row),
+      });
+      let service: TeacherService | undefined;
+      const server = http.createServer((req, res) => void service!.handle(req, res));
+      server.keepAliveTimeout = 60_000;
+      service = new TeacherService(server, model, batcher, resolved, probe.width);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 8113, options.host ?? '127.0.0.1', () => resolve());
+      });
+      return service;
+    } catch (err) {
+      await model.release();
+      throw err;
+    }
   }
 
   get address(): AddressInfo {
@@ -93,22 +93,18 @@ export class TeacherService {
         this.server.close(() => resolve());
         this.server.closeIdleConnections();
       });
-      await this.session.release();
+      await this.model.release();
     })();
     return this.closing;
   }
 
   private metadata() {
-    const idInputs = this.session.inputNames.filter((n) => (ID_INPUTS as readonly string[]).includes(n));
     return {
       name: this.options.modelName,
       versions: ['1'],
       platform: 'onnxruntime_onnx',
-      inputs: [
-        ...idInputs.map((name) => ({ name, datatype: 'INT64', shape: [-1, -1] })),
-        ...(this.tokenizer ? [{ name: TEXT_INPUT, datatype: 'BYTES', shape: [-1] }, { name: TEXT_PAIR_INPUT, datatype: 'BYTES', shape: [-1] }] : []),
-      ],
-      outputs: [{ name: this.session.outputName, datatype: 'FP32', shape: [-1, this.labels] }],
+      inputs: this.model.inputs,
+      outputs: [{ name: this.model.outputName, datatype: 'FP32', shape: [-1, this.labels] }],
     };
   }
 
@@ -153,14 +149,7 @@ export class TeacherService {
       throw new ProtocolError(400, `malformed JSON: ${(err as Error).message}`);
     }
     const request = parseInferRequest(json);
-    const parsed = requestRows(request, this.session.inputNames);
-    let rows: TokenRow[];
-    if (parsed.kind === 'ids') {
-      rows = parsed.rows;
-    } else {
-      if (!this.tokenizer) throw new ProtocolError(400, `this server was started without --vocab, so it cannot take ${TEXT_INPUT}; send input_ids`);
-      rows = await tokenizeRows(this.tokenizer, parsed.texts, parsed.pairs, this.options.maxLength);
-    }
+    const rows = await this.model.rows(requestRows(request, this.model.acceptedInputs), this.options.maxLength);
     let result: { values: Float32Array; width: number };
     try {
       result = await this.batcher.submit(rows);
@@ -172,39 +161,11 @@ export class TeacherService {
     const response: InferResponse = {
       model_name: this.options.modelName,
       model_version: '1',
-      outputs: [{ name: this.session.outputName, shape: [rows.length, width], datatype: 'FP32', data: Array.from(values) }],
+      outputs: [{ name: this.model.outputName, shape: [rows.length, width], datatype: 'FP32', data: Array.from(values) }],
     };
     if (request.id !== undefined) response.id = request.id;
     return response;
   }
-}
-
-async function tokenizeRows(tokenizer: TeacherTokenizer, texts: string[], pairs: string[] | null, maxLength: number): Promise<TokenRow[]> {
-  const inputs = pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts;
-  const window = await tokenizer.encodeBatch(inputs, { maxLength });
-  const rows: TokenRow[] = [];
-  for (let r = 0; r < window.batchSize; r++) {
-    const base = r * window.seqLen;
-    let len = 0;
-    while (len < window.seqLen && window.attentionMask[base + len] !== 0n) len++;
-    rows.push({ ids: window.inputIds.slice(base, base + len), typeIds: window.tokenTypeIds.slice(base, base + len) });
-  }
-  return rows;
-}
-
-function padRows(rows: TokenRow[], padId: bigint): EncodedTensors {
-  let seqLen = 1;
-  for (const row of rows) seqLen = Math.max(seqLen, row.ids.length);
-  const n = rows.length;
-  const inputIds = new BigInt64Array(n * seqLen).fill(padId);
-  const tokenTypeIds = new BigInt64Array(n * seqLen);
-  const attentionMask = new BigInt64Array(n * seqLen);
-  rows.forEach((row, i) => {
-    inputIds.set(row.ids, i * seqLen);
-    tokenTypeIds.set(row.typeIds, i * seqLen);
-    attentionMask.fill(1n, i * seqLen, i * seqLen + row.ids.length);
-  });
-  return { inputIds, tokenTypeIds, attentionMask, batchSize: n, seqLen };
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {

@@ -1,6 +1,6 @@
 // Each epoch's row order: supervised and distillation rows shuffled apart, cut into full batches, and the
 // two kinds of batch interleaved evenly (ERNIE Slim alternates them), so every batch is one kind.
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../util/random.js';
 
 /** `rows` shuffled and cut into batches of exactly `batchSize` (the last one topped up from the start). */
 function fullBatches(rows: Int32Array, batchSize: number, random: SeededRandom): Int32Array[] {

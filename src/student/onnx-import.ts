@@ -1,7 +1,7 @@
 // Reads a student back from its exported .onnx: the weights are the initializers named in the metadata.
 import fs from 'node:fs';
 import { InputError } from '../errors.js';
-import { onnx, DataType, type OnnxTypes } from './onnx-graph.js';
+import { onnx, DataType, type OnnxTypes } from '../onnx/graph-builder.js';
 import type { ModelFileConfig, StudentModelData, Weights } from './model-file.js';
 
 /** Metadata keys of an exported student (also read by the teacher step). */

@@ -1,5 +1,5 @@
 // Text -> student words: jieba (or whitespace for pre-segmented text), literal [UNK] kept whole, lowercased.
-import { segmentWords, segmentWordsAsync } from '../data/segmenter.js';
+import { cutTokens, isBlankWord, segmentWordsAsync } from '../data/segmenter.js';
 
 export const PAD_WORD = '[PAD]';
 export const UNK_WORD = '[UNK]';
@@ -20,11 +20,25 @@ export const defaultSegmentation: SegmentationSettings = { segmenter: 'jieba', h
 
 const spaces = /\s+/;
 
+/** Lowercases words with letters that have a lower case; CJK words (most of them) skip the call. */
+function lowercased(word: string): string {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || (c >= 0xc0 && c < 0x2e80) || (c >= 0xff21 && c <= 0xff3a)) return word.toLowerCase();
+  }
+  return word;
+}
+
 function splitPiece(piece: string, settings: SegmentationSettings, out: string[]): void {
   if (settings.segmenter === 'whitespace') {
-    for (const word of piece.split(spaces)) if (word !== '') out.push(settings.lowercase ? word.toLowerCase() : word);
-  } else {
-    for (const word of segmentWords(piece, settings.hmm)) out.push(settings.lowercase ? word.toLowerCase() : word);
+    for (const word of piece.split(spaces)) if (word !== '') out.push(settings.lowercase ? lowercased(word) : word);
+    return;
+  }
+  // One loop drops jieba's whitespace tokens and lowercases (this runs inside every predict()).
+  const tokens = cutTokens(piece, settings.hmm);
+  for (let i = 0; i < tokens.length; i++) {
+    const word = tokens[i]!;
+    if (!isBlankWord(word)) out.push(settings.lowercase ? lowercased(word) : word);
   }
 }
 
@@ -46,10 +60,9 @@ export function studentWords(text: string, settings: SegmentationSettings): stri
   return out;
 }
 
-function finish(words: string[], settings: SegmentationSettings): string[] {
-  const out = settings.lowercase ? words.map((w) => w.toLowerCase()) : words;
-  if (settings.maxWords > 0 && out.length > settings.maxWords) out.length = settings.maxWords;
-  return out;
+function truncated(words: string[], settings: SegmentationSettings): string[] {
+  if (settings.maxWords > 0 && words.length > settings.maxWords) words.length = settings.maxWords;
+  return words;
 }
 
 /** `studentWords` with jieba running on the thread pool (same words, for bulk segmentation). */
@@ -60,9 +73,9 @@ export async function studentWordsAsync(text: string, settings: SegmentationSett
   const words: string[] = [];
   cut.forEach((pieceWords, i) => {
     if (i > 0) words.push(UNK_WORD);
-    for (const word of pieceWords) words.push(word);
+    for (const word of pieceWords) words.push(settings.lowercase ? lowercased(word) : word);
   });
-  return finish(words, settings);
+  return truncated(words, settings);
 }
 
 /** The words of a row: text_b's words follow text_a's. */

@@ -11,9 +11,10 @@ import { rowWordsMany, type SegmentationSettings } from './segmentation.js';
 import { Vocabulary, WordCounter } from './vocabulary.js';
 import { packRows } from './token-rows.js';
 import { argmax, classificationMetrics, type ClassificationMetrics } from './metrics.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../util/random.js';
 import { batchesPerEpoch, epochOrder } from './epoch-order.js';
 import { Student } from './student.js';
+import { trainOnlineEpoch, type OnlineTeacher } from './online-epoch.js';
 
 export interface TrainOptions {
   /** Labeled TSV (label, text_a[, text_b]). */
@@ -51,6 +52,8 @@ export interface TrainOptions {
   clipNorm?: number;
   /** Each token of a training row is left out with this probability (word dropout, default 0). */
   wordDropout?: number;
+  /** Online distillation: rows the teacher labels on demand while the student trains (no --distill files needed). */
+  online?: OnlineTeacher;
   /** Called after every epoch. */
   onEpoch?: (report: EpochReport) => void;
   /** Called for notes (skipped lines, divergence). */
@@ -172,6 +175,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (rows.length === 0) throw new InputError('the distillation set is empty', file);
     for (const row of rows) distillRows.push({ ...row, file });
   }
+  // Online rows come last, without labels: the teacher scores them when the training reaches them.
+  const firstOnlineRow = distillRows.length;
+  const onlineRows = options.online?.rows ?? [];
   const labelMap = LabelMap.fromLabels(trainRows.map((r) => r.label));
   const numLabels = labelMap.size;
   if (numLabels < 2) throw new InputError(`the training set has only one label (${labelMap.labels[0]}); a classifier needs two or more`, options.train);
@@ -182,7 +188,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   // Vocabulary from the words of all training text (labeled and teacher-labeled).
   const trainWords = await rowWordsMany(trainRows, segmentation);
-  const distillWords = await rowWordsMany(distillRows, segmentation);
+  const distillWords = await rowWordsMany([...distillRows, ...onlineRows], segmentation);
   const counter = new WordCounter();
   for (const words of trainWords) counter.add(words);
   for (const words of distillWords) counter.add(words);
@@ -193,7 +199,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const labels = new Int32Array(allWords.length);
   trainRows.forEach((row, i) => (labels[i] = labelMap.idOf(row.label)));
   let teacherLogits: Float32Array | null = null;
-  if (distillRows.some((r) => r.logits)) {
+  if (distillRows.some((r) => r.logits) || onlineRows.length > 0) {
     teacherLogits = new Float32Array(allWords.length * numLabels).fill(NaN);
   }
   distillRows.forEach((row, j) => {
@@ -201,6 +207,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     labels[i] = labelMap.idOf(row.label);
     if (row.logits && teacherLogits) teacherLogits.set(row.logits, i * numLabels);
   });
+  labels.fill(-1, trainRows.length + firstOnlineRow);
   const data: TrainingSet = { ...packed, labels, teacherLogits };
   const devPacked = packRows((await rowWordsMany(devRows, segmentation)).map((w) => vocabulary.encode(w)));
   const devGold = Int32Array.from(devRows, (r) => labelMap.idOf(r.label));
@@ -217,12 +224,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const fileConfig: ModelFileConfig = {
     model: config,
     segmentation,
-    training: { ...h, threads: undefined, ngrams, trainRows: trainRows.length, distillRows: distillRows.length },
+    training: { ...h, threads: undefined, ngrams, trainRows: trainRows.length, distillRows: distillRows.length + onlineRows.length, online: onlineRows.length > 0 },
   };
   const model = createNativeModel(config);
 
   const supervised = Int32Array.from({ length: trainRows.length }, (_, i) => i);
-  const distill = Int32Array.from({ length: distillRows.length }, (_, i) => trainRows.length + i);
+  const distill = Int32Array.from({ length: distillRows.length + onlineRows.length }, (_, i) => trainRows.length + i);
   const stepsPerEpoch = batchesPerEpoch(supervised.length, distill.length, h.batchSize);
   const totalSteps = stepsPerEpoch * h.epochs;
   const random = new SeededRandom(h.seed);
@@ -235,7 +242,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let epochsRun = 0;
   for (let epoch = 1; epoch <= h.epochs; epoch++) {
     const order = epochOrder(supervised, distill, h.batchSize, random);
-    const result: EpochResult = await model.trainEpoch(data, {
+    const epochOptions = {
       order,
       batchSize: h.batchSize,
       lr: h.lr,
@@ -249,7 +256,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       threads: h.threads,
       seed: (h.seed + epoch) >>> 0,
       wordDropout: h.wordDropout,
-    });
+    };
+    let result: EpochResult;
+    try {
+      result = options.online
+        ? await trainOnlineEpoch(model, data, numLabels, trainRows.length + firstOnlineRow, options.online, epochOptions)
+        : await model.trainEpoch(data, epochOptions);
+    } catch (err) {
+      // The teacher service went away for good: keep what was learned so far, under a name that says so.
+      if (!options.online || !options.out) throw err;
+      const partial = options.out.replace(/(\.bin)?$/, '.partial.bin');
+      const weights = model.getWeights();
+      if (allFinite(weights)) await writeModelFile(partial, { config: fileConfig, vocabulary: vocabulary.words, labels: labelMap.labels, weights });
+      throw new InputError(`${(err as Error).message.split('\n')[0]} (the student trained so far is saved as ${partial})`);
+    }
     if (!result.finite || !Number.isFinite(result.loss)) {
       diverged = true;
       if (best) note(`epoch ${epoch} diverged (NaN/Inf loss); stopped and kept epoch ${best.epoch} (try a lower --lr)`);
@@ -294,7 +314,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     trainSeconds: (performance.now() - started) / 1000,
     tokensPerSecond: nativeSeconds > 0 ? tokens / nativeSeconds : 0,
     trainRows: trainRows.length,
-    distillRows: distillRows.length,
+    distillRows: distillRows.length + onlineRows.length,
     vocabSize: vocabulary.size,
     labels: [...labelMap.labels],
     skippedLines: policy.skipped,

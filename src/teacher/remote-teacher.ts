@@ -36,16 +36,18 @@ export class RemoteTeacherBackend implements TeacherBackend {
       const meta = await client.metadata();
       const inputNames = (meta.inputs ?? []).map((i) => i.name);
       const idInputs = inputNames.filter((n) => (ID_INPUT_NAMES as readonly string[]).includes(n));
-      if (tokenizer ? !idInputs.includes('input_ids') : !inputNames.includes('text')) {
+      // Ids when both sides can (the service need not tokenize); else text, which the service tokenizes.
+      const sendIds = tokenizer !== null && idInputs.includes('input_ids');
+      if (!sendIds && !inputNames.includes('text')) {
         throw new InputError(
           tokenizer
-            ? `the service's model takes ${inputNames.join(', ')}; it has no input_ids to send ids to`
+            ? `the service's model takes ${inputNames.join(', ')}: neither input_ids nor a BYTES text input`
             : `the service takes no BYTES text input (it has ${inputNames.join(', ')}); give --vocab so ids can be sent`,
           client.urls[0],
         );
       }
       const outputName = meta.outputs?.[0]?.name ?? 'logits';
-      return new RemoteTeacherBackend(client, tokenizer, tokenizer ? idInputs : [], outputName, Math.max(1, options.serverBatchSize ?? 64));
+      return new RemoteTeacherBackend(client, sendIds ? tokenizer : null, sendIds ? idInputs : [], outputName, Math.max(1, options.serverBatchSize ?? 64));
     } catch (err) {
       await client.close();
       throw err;

@@ -1,0 +1,131 @@
+// What the service runs: an ERNIE/BERT ONNX teacher fed with id tensors (or text it tokenizes), or a student
+// exported by `ernie-slim export` fed with text. Rows from many requests are batched together.
+import { OnnxTeacherSession, type TeacherDevice } from '../teacher/onnx-teacher.js';
+import { loadTeacherTokenizer, type TeacherTokenizer } from '../teacher/teacher-tokenizer.js';
+import type { EncodedTensors } from '../teacher/encoded-window.js';
+import { readOnnxMetadataFile } from '../onnx/model-metadata.js';
+import { Student } from '../student/student.js';
+import { packRows } from '../student/token-rows.js';
+import { ID_INPUTS, ProtocolError, TEXT_INPUT, TEXT_PAIR_INPUT, type ParsedInputs, type TokenRow } from './kserve-protocol.js';
+
+export interface TensorSpec {
+  name: string;
+  datatype: string;
+  shape: number[];
+}
+
+export interface ServedModel {
+  readonly inputs: TensorSpec[];
+  readonly outputName: string;
+  /** Names a request may use for its tensors. */
+  readonly acceptedInputs: readonly string[];
+  /** A request's rows, ready for batching (text is tokenized here). */
+  rows(parsed: ParsedInputs, maxLength: number): Promise<unknown[]>;
+  lengthOf(row: unknown): number;
+  run(rows: unknown[]): Promise<{ values: Float32Array; width: number }>;
+  release(): Promise<void>;
+}
+
+export async function openServedModel(file: string, options: { vocab?: string; lowercase?: boolean; device?: TeacherDevice; threads?: number }): Promise<ServedModel> {
+  const metadata = await readOnnxMetadataFile(file).catch(() => ({}) as Record<string, string>);
+  if ((metadata['ernie_slim.format'] ?? '').startsWith('student/')) return new StudentModel(await Student.load(file, { runtime: 'onnxruntime', threads: options.threads }));
+  const session = await OnnxTeacherSession.open(file, options);
+  const tokenizer = options.vocab ? await loadTeacherTokenizer(file, session.metadata, options) : null;
+  return new WordPieceModel(session, tokenizer);
+}
+
+/** An ERNIE/BERT teacher: id tensors in (or text, with a vocabulary), logits out. */
+class WordPieceModel implements ServedModel {
+  readonly inputs: TensorSpec[];
+  readonly acceptedInputs: readonly string[];
+
+  constructor(
+    private readonly session: OnnxTeacherSession,
+    private readonly tokenizer: TeacherTokenizer | null,
+  ) {
+    const idInputs = session.inputNames.filter((n) => (ID_INPUTS as readonly string[]).includes(n));
+    this.inputs = idInputs.map((name) => ({ name, datatype: 'INT64', shape: [-1, -1] }));
+    if (tokenizer) this.inputs.push({ name: TEXT_INPUT, datatype: 'BYTES', shape: [-1] }, { name: TEXT_PAIR_INPUT, datatype: 'BYTES', shape: [-1] });
+    this.acceptedInputs = this.inputs.map((i) => i.name);
+  }
+
+  get outputName(): string {
+    return this.session.outputName;
+  }
+
+  async rows(parsed: ParsedInputs, maxLength: number): Promise<TokenRow[]> {
+    if (parsed.kind === 'ids') return parsed.rows;
+    if (!this.tokenizer) throw new ProtocolError(400, `this server was started without --vocab, so it cannot take ${TEXT_INPUT}; send input_ids`);
+    const { texts, pairs } = parsed;
+    const window = await this.tokenizer.encodeBatch(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts, { maxLength });
+    const rows: TokenRow[] = [];
+    for (let r = 0; r < window.batchSize; r++) {
+      const base = r * window.seqLen;
+      let len = 0;
+      while (len < window.seqLen && window.attentionMask[base + len] !== 0n) len++;
+      rows.push({ ids: window.inputIds.slice(base, base + len), typeIds: window.tokenTypeIds.slice(base, base + len) });
+    }
+    return rows;
+  }
+
+  lengthOf(row: unknown): number {
+    return (row as TokenRow).ids.length;
+  }
+
+  async run(rows: unknown[]): Promise<{ values: Float32Array; width: number }> {
+    const { logits, labels } = await this.session.run(padRows(rows as TokenRow[], BigInt(this.tokenizer?.padId ?? 0)));
+    return { values: logits, width: labels };
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** A student exported by `ernie-slim export`: it segments text itself, so clients send BYTES text. */
+class StudentModel implements ServedModel {
+  readonly inputs: TensorSpec[] = [
+    { name: TEXT_INPUT, datatype: 'BYTES', shape: [-1] },
+    { name: TEXT_PAIR_INPUT, datatype: 'BYTES', shape: [-1] },
+  ];
+  readonly acceptedInputs = [TEXT_INPUT, TEXT_PAIR_INPUT];
+  readonly outputName = 'logits';
+
+  constructor(private readonly student: Student) {}
+
+  async rows(parsed: ParsedInputs, maxLength: number): Promise<Int32Array[]> {
+    if (parsed.kind !== 'text') throw new ProtocolError(400, `this model is an ernie-slim student: send a BYTES ${TEXT_INPUT} input`);
+    return parsed.texts.map((t, i) => {
+      const ids = this.student.encode(parsed.pairs ? [t, parsed.pairs[i]!] : t);
+      return ids.length > maxLength ? ids.subarray(0, maxLength) : ids;
+    });
+  }
+
+  lengthOf(row: unknown): number {
+    return (row as Int32Array).length;
+  }
+
+  async run(rows: unknown[]): Promise<{ values: Float32Array; width: number }> {
+    const values = await this.student.logitsOfRows(packRows(rows as Int32Array[]));
+    return { values, width: this.student.labels.length };
+  }
+
+  release(): Promise<void> {
+    return this.student.close();
+  }
+}
+
+function padRows(rows: TokenRow[], padId: bigint): EncodedTensors {
+  let seqLen = 1;
+  for (const row of rows) seqLen = Math.max(seqLen, row.ids.length);
+  const n = rows.length;
+  const inputIds = new BigInt64Array(n * seqLen).fill(padId);
+  const tokenTypeIds = new BigInt64Array(n * seqLen);
+  const attentionMask = new BigInt64Array(n * seqLen);
+  rows.forEach((row, i) => {
+    inputIds.set(row.ids, i * seqLen);
+    tokenTypeIds.set(row.typeIds, i * seqLen);
+    attentionMask.fill(1n, i * seqLen, i * seqLen + row.ids.length);
+  });
+  return { inputIds, tokenTypeIds, attentionMask, batchSize: n, seqLen };
+}
