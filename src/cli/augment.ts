@@ -1,7 +1,6 @@
 // `ernie-slim augment`: flags to augment(), a progress line on stderr, counts for --json.
 import { defineCommand } from './command.js';
 import { createProgress } from './progress.js';
-import { augment } from '../augment/augment.js';
 import { augmentDefaults } from '../augment/options.js';
 
 export const augmentCommand = defineCommand({
@@ -45,6 +44,7 @@ export const augmentCommand = defineCommand({
     const quiet = performance.now() + 2000;
     let result;
     try {
+      const { augment } = await import('../augment/augment.js');
       result = await augment({
         input: args.input,
         output: args.output,

@@ -1,6 +1,5 @@
 // `ernie-slim eval`: a model (.bin or .onnx) on a labeled TSV; accuracy, macro-F1, n.
 import { defineCommand } from './command.js';
-import { evaluate } from '../student/evaluate.js';
 
 export const evalCommand = defineCommand({
   command: 'eval',
@@ -13,6 +12,7 @@ export const evalCommand = defineCommand({
       .option('threads', { type: 'number', default: 2, describe: 'prediction threads' })
       .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows and report how many' }),
   run: async (args) => {
+    const { evaluate } = await import('../student/evaluate.js');
     const result = await evaluate({
       model: args.model,
       data: args.data,

@@ -1,7 +1,5 @@
 // `ernie-slim export`: a .bin student to a standard ONNX file (no native addon needed).
 import { defineCommand } from './command.js';
-import { readModelFile } from '../student/model-file.js';
-import { exportOnnx } from '../student/onnx-export.js';
 
 export const exportCommand = defineCommand({
   command: 'export',
@@ -11,6 +9,7 @@ export const exportCommand = defineCommand({
       .option('model', { type: 'string', demandOption: true, describe: 'student model file (.bin)' })
       .option('onnx', { type: 'string', demandOption: true, describe: 'ONNX file to write' }),
   run: async (args) => {
+    const [{ readModelFile }, { exportOnnx }] = await Promise.all([import('../student/model-file.js'), import('../student/onnx-export.js')]);
     const data = readModelFile(args.model);
     await exportOnnx(data, args.onnx);
     if (!args.json) process.stderr.write(`wrote ${args.onnx} (${data.config.model.kind}, ${data.labels.length} labels)\n`);

@@ -3,7 +3,6 @@ import { defineCommand } from './command.js';
 import { BadLinePolicy } from '../data/bad-lines.js';
 import { LineOutput } from '../data/output.js';
 import { readTexts, type TextRow } from '../data/tsv-reader.js';
-import { Student } from '../student/student.js';
 
 const CHUNK_ROWS = 1024;
 
@@ -22,6 +21,7 @@ export const predictCommand = defineCommand({
       .option('threads', { type: 'number', default: 2, describe: 'prediction threads' })
       .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed lines (no output line for them)' }),
   run: async (args) => {
+    const { Student } = await import('../student/student.js');
     const student = await Student.load(args.model, { runtime: args.runtime, threads: args.threads });
     const policy = new BadLinePolicy(args['skip-bad-lines']);
     const out = new LineOutput();

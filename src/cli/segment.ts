@@ -3,7 +3,6 @@ import { defineCommand } from './command.js';
 import { InputError } from '../errors.js';
 import { readLines } from '../data/line-reader.js';
 import { LineOutput } from '../data/output.js';
-import { segmentWords, tagWords } from '../data/segmenter.js';
 
 export const segmentCommand = defineCommand({
   command: 'segment',
@@ -13,6 +12,7 @@ export const segmentCommand = defineCommand({
       .option('pos', { type: 'boolean', default: false, describe: 'append part-of-speech tags: word/POS' })
       .option('hmm', { type: 'boolean', default: false, describe: "let jieba's HMM guess words missing from its dictionary" }),
   run: async (args) => {
+    const { segmentWords, tagWords } = await import('../data/segmenter.js');
     const out = new LineOutput();
     let lines = 0;
     for await (const raw of readLines('-')) {

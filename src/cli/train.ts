@@ -1,7 +1,7 @@
 // `ernie-slim train`: flags -> train() -> a progress line per epoch on stderr, figures for --json.
 import { defineCommand } from './command.js';
 import { createProgress } from './progress.js';
-import { defaultHyperParameters, train, type EpochReport } from '../student/train.js';
+import type { EpochReport } from '../student/train.js';
 import type { StudentKind } from '../student/native-api.js';
 
 function epochLine(e: EpochReport): string {
@@ -41,6 +41,7 @@ export const trainCommand = defineCommand({
       .option('clip-norm', { type: 'number', describe: 'global gradient-norm clipping (0 = off)' }),
   run: async (args) => {
     const tty = process.stderr.isTTY === true;
+    const { defaultHyperParameters, train } = await import('../student/train.js');
     const epochs = args.epochs ?? defaultHyperParameters(args.model as StudentKind, args.ngrams === 2 ? 2 : 1).epochs;
     const bar = tty ? createProgress(`train ${args.model}`, epochs, 'epochs') : null;
     const result = await train({
