@@ -14,7 +14,7 @@ export const labelCommand = defineCommand({
       .option('batch-size', { type: 'number', default: 64 })
       .option('max-tokens', { type: 'number', describe: 'padded tokens per batch at most (guards GPU memory)' })
       .option('max-len', { type: 'number', default: 128, describe: 'tokens per row, [CLS]/[SEP] included' })
-      .option('window', { type: 'number', describe: 'rows bucketed together (default max(1024, 16 x batch size)); resume points fall on its multiples' })
+      .option('window', { type: 'number', describe: 'rows bucketed together (default max(4096, 64 x batch size)); resume points fall on its multiples' })
       .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const })
       .option('threads', { type: 'number', describe: "ONNX Runtime's intra-op threads (default: all cores)" })
       .option('concurrency', { type: 'number', default: 10, describe: 'requests in flight to teacher services' })

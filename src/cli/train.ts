@@ -27,6 +27,7 @@ export const trainCommand = defineCommand({
       .option('ngrams', { type: 'number', choices: [1, 2], default: 1, describe: '2 adds hashed word bigrams (bow)' })
       .option('buckets', { type: 'number', describe: 'hash buckets for bigrams (default 200000)' })
       .option('temperature', { type: 'number', describe: 'distillation temperature T (default 1)' })
+      .option('temperature-schedule', { choices: ['constant', 'linear'] as const, default: 'constant' as const, describe: 'linear: anneal T to 1 over the epochs' })
       .option('alpha', { type: 'number', describe: 'weight of the soft loss against the hard one (default 0.5)' })
       .option('threads', { type: 'number', describe: 'training threads (default: all cores; 1 is bit-for-bit reproducible)' })
       .option('seed', { type: 'number', default: 1, describe: 'random seed' })
@@ -58,6 +59,7 @@ export const trainCommand = defineCommand({
       ngrams: args.ngrams as 1 | 2,
       buckets: args.buckets,
       temperature: args.temperature,
+      temperatureSchedule: args.temperatureSchedule,
       alpha: args.alpha,
       threads: args.threads,
       seed: args.seed,

@@ -29,7 +29,7 @@ export interface ServedModel {
 export async function openServedModel(file: string, options: { vocab?: string; lowercase?: boolean; device?: TeacherDevice; threads?: number }): Promise<ServedModel> {
   const metadata = await readOnnxMetadataFile(file).catch(() => ({}) as Record<string, string>);
   if ((metadata['ernie_slim.format'] ?? '').startsWith('student/')) return new StudentModel(await Student.load(file, { runtime: 'onnxruntime', threads: options.threads }));
-  const session = await OnnxTeacherSession.open(file, options);
+  const session = await OnnxTeacherSession.open(file, { ...options, spin: false });
   const tokenizer = options.vocab ? await loadTeacherTokenizer(file, session.metadata, options) : null;
   return new WordPieceModel(session, tokenizer);
 }
@@ -95,10 +95,9 @@ class StudentModel implements ServedModel {
 
   async rows(parsed: ParsedInputs, maxLength: number): Promise<Int32Array[]> {
     if (parsed.kind !== 'text') throw new ProtocolError(400, `this model is an ernie-slim student: send a BYTES ${TEXT_INPUT} input`);
-    return parsed.texts.map((t, i) => {
-      const ids = this.student.encode(parsed.pairs ? [t, parsed.pairs[i]!] : t);
-      return ids.length > maxLength ? ids.subarray(0, maxLength) : ids;
-    });
+    const { texts, pairs } = parsed;
+    const rows = await this.student.encodeMany(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts);
+    return rows.map((ids) => (ids.length > maxLength ? ids.subarray(0, maxLength) : ids));
   }
 
   lengthOf(row: unknown): number {

@@ -11,7 +11,9 @@ export class OnnxStudentSession {
 
   static async open(file: string, threads = 2): Promise<OnnxStudentSession> {
     try {
-      return new OnnxStudentSession(await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1 }));
+      // A student's runs are short: threads that spin between them would only take cores from everything else.
+      const extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+      return new OnnxStudentSession(await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 4, extra }));
     } catch (err) {
       throw new InputError(`onnxruntime cannot open the model: ${(err as Error).message.split('\n')[0]}`, file);
     }

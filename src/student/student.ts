@@ -110,6 +110,12 @@ export class Student {
     return this.vocabulary.encode(rowWords(textA, textB, this.segmentation));
   }
 
+  /** Word ids of many texts, segmented in parallel on libuv's thread pool. */
+  async encodeMany(inputs: readonly StudentInput[]): Promise<Int32Array[]> {
+    const words = await rowWordsMany(inputs.map(split), this.segmentation);
+    return words.map((w) => this.vocabulary.encode(w));
+  }
+
   /** Raw logits of one text, synchronously. */
   logits(input: StudentInput): Float32Array {
     const { textA, textB } = split(input);

@@ -36,6 +36,8 @@ export interface TrainOptions {
   /** Hash buckets for bigrams. */
   buckets?: number;
   temperature?: number;
+  /** `constant` keeps T; `linear` anneals it from T at the first epoch to 1 at the last. */
+  temperatureSchedule?: 'constant' | 'linear';
   alpha?: number;
   threads?: number;
   seed?: number;
@@ -153,6 +155,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   for (const name of ['epochs', 'batchSize', 'embDim', 'hidden', 'threads', 'minCount'] as const) checkPositive(name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), h[name]);
   checkPositive('lr', h.lr, false);
   checkPositive('temperature', h.temperature, false);
+  const schedule = options.temperatureSchedule ?? 'constant';
+  if (schedule !== 'constant' && schedule !== 'linear') throw new UsageError(`--temperature-schedule must be constant or linear, got ${schedule}`);
   if (!(h.alpha >= 0 && h.alpha <= 1)) throw new UsageError(`--alpha must be within [0, 1], got ${h.alpha}`);
   if (!(h.wordDropout >= 0 && h.wordDropout < 1)) throw new UsageError(`--word-dropout must be within [0, 1), got ${h.wordDropout}`);
   if (!(h.warmup >= 0 && h.warmup < 1)) throw new UsageError(`--warmup must be a fraction within [0, 1), got ${h.warmup}`);
@@ -251,7 +255,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       warmupSteps: Math.round(h.warmup * totalSteps),
       weightDecay: h.weightDecay,
       clipNorm: h.clipNorm,
-      temperature: h.temperature,
+      temperature: schedule === 'linear' && h.epochs > 1 ? h.temperature + ((1 - h.temperature) * (epoch - 1)) / (h.epochs - 1) : h.temperature,
       alpha: h.alpha,
       threads: h.threads,
       seed: (h.seed + epoch) >>> 0,

@@ -17,7 +17,7 @@ export interface LabeledWindow {
   labels: number;
 }
 
-export const defaultWindow = (batchSize: number) => Math.max(1024, batchSize * 16);
+export const defaultWindow = (batchSize: number) => Math.max(4096, batchSize * 64);
 
 /** Labels `rows` window by window; tokenizing the next window overlaps the current window's teacher runs. */
 export async function* labelWindows(rows: AsyncIterable<TextRow>, teacher: Teacher, options: LabelerOptions): AsyncGenerator<LabeledWindow> {

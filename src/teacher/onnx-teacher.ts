@@ -36,6 +36,8 @@ export interface OnnxSessionOptions {
   device?: TeacherDevice;
   /** Intra-op threads; defaults to the machine's cores. */
   threads?: number;
+  /** Let ONNX Runtime's threads spin between runs (faster alone; a service turns it off to leave the cores to request handling). */
+  spin?: boolean;
   /** Where one-line notices go (the CPU fallback of `auto`). */
   notice?: (line: string) => void;
 }
@@ -109,6 +111,7 @@ async function createSession(file: string, bytes: Buffer, options: OnnxSessionOp
     executionMode: 'sequential',
     // Failures reach the user as one line of ours; ONNX Runtime's own log would repeat them.
     logSeverityLevel: 4,
+    ...(options.spin === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
   };
   if (device === 'cuda' || device === 'auto') {
     try {

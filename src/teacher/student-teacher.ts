@@ -26,10 +26,7 @@ export class StudentTeacherBackend implements TeacherBackend {
   }
 
   async prepare(texts: readonly TeacherText[], maxLength: number): Promise<WordWindow> {
-    const ids = texts.map((t) => {
-      const row = this.student.encode(t);
-      return row.length > maxLength ? row.subarray(0, maxLength) : row;
-    });
+    const ids = (await this.student.encodeMany(texts)).map((row) => (row.length > maxLength ? row.subarray(0, maxLength) : row));
     return { ids, lengths: Int32Array.from(ids, (r) => r.length) };
   }
 
