@@ -58,7 +58,7 @@ test('distill writes the student, its ONNX, metrics.json and report.md; a rerun 
   assert.equal(metrics.cache.labels_made, 2);
   assert.ok(metrics.speedup > 1, `speed-up ${metrics.speedup}`);
   const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
-  assert.match(report, /\| teacher .*\| student bow, baseline .*\| student bow \+ distillation/s);
+  assert.match(report, /\| teacher .*\| student bow, baseline .*\| student bow, with distillation/s);
   // The student's ONNX and .bin agree, and both load.
   const bin = await Student.load(path.join(out, 'student.bin'));
   const onnx = await Student.load(path.join(out, 'student.onnx'));

@@ -13,7 +13,7 @@ export interface DemoOptions {
 }
 
 /** Sizes that keep the demo under two minutes on two cores while the teacher still knows more than the student. */
-export const DEMO_SIZES = { train: 2000, dev: 1000, unlabeled: 8000, augmentTimes: 2 } as const;
+export const DEMO_SIZES = { train: 2000, dev: 1000, unlabeled: 20000, augmentTimes: 4 } as const;
 
 export async function writeDemoData(dir: string, seed: number): Promise<{ train: string; dev: string; unlabeled: string }> {
   fs.mkdirSync(dir, { recursive: true });
@@ -37,16 +37,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DistillResult>
     `demo: no arguments were given, so ernie-slim runs its built-in demo offline in ${out}/. It generates Chinese reviews ` +
       `(${DEMO_SIZES.train} labeled, ${DEMO_SIZES.dev} for dev, ${DEMO_SIZES.unlabeled} unlabeled), trains an LSTM teacher on the labeled ones ` +
       `and exports it to ONNX (step 1), lets it label the unlabeled text and ${DEMO_SIZES.augmentTimes}x augmented copies (step 2), trains a ` +
-      `bag-of-words student on them and a baseline without (step 3), and writes the results table to ${out}/report.md.`,
+      `bag-of-words student (words and word bigrams) on them and a baseline without (step 3), and writes the results table to ${out}/report.md.`,
   );
   const data = await writeDemoData(path.join(out, 'data'), seed);
   const run: DistillOptions = {
     trainTeacher: 'lstm',
+    teacherEpochs: 8,
     train: data.train,
     dev: data.dev,
     unlabeled: data.unlabeled,
     augmentTimes: DEMO_SIZES.augmentTimes,
     student: 'bow',
+    ngrams: 2,
     seed,
     threads: options.threads,
     out,

@@ -73,7 +73,7 @@ export interface DistillMetrics {
   speedup: number;
   speed: SpeedupMeasurement & { cores: number; cpu: string };
   teacher: { source: string; device: string; trained: string | null; online: boolean };
-  student: { kind: StudentKind; vocab_size: number; best_epoch: number; tokens_per_second: number };
+  student: { kind: StudentKind; ngrams: 1 | 2; vocab_size: number; best_epoch: number; tokens_per_second: number };
   data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
   cache: { labels_reused: number; labels_made: number };
   timings: Record<string, number>;
@@ -232,7 +232,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       speedup: speed.speedup,
       speed: { ...speed, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown' },
       teacher: { source: teacherSources.join(', '), device: teacher.device, trained: trainedTeacher ? options.trainTeacher! : null, online: options.online === true },
-      student: { kind, vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond },
+      student: { kind, ngrams: options.ngrams ?? 1, vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond },
       data: {
         train_rows: trainRows.length,
         dev_rows: devRows.length,

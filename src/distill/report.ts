@@ -5,6 +5,7 @@ const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}
 
 export function renderReport(m: DistillMetrics, data: { train: string; dev: string }): string {
   const s = m.speed;
+  const student = `student ${m.student.kind}${m.student.ngrams === 2 ? ' + bigrams' : ''}`;
   const lines = [
     '# ernie-slim distillation report',
     '',
@@ -14,8 +15,8 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
     '| model | dev accuracy | dev macro-F1 |',
     '| --- | --- | --- |',
     `| teacher (${m.teacher.trained ? `ernie-slim ${m.teacher.trained}, exported to ONNX` : m.teacher.source}) | ${pct(m.teacher_accuracy)} | ${pct(m.teacher_macro_f1)} |`,
-    `| student ${m.student.kind}, baseline (no distillation) | ${pct(m.baseline_accuracy)} | ${pct(m.baseline_macro_f1)} |`,
-    `| student ${m.student.kind} + distillation | ${pct(m.student_accuracy)} | ${pct(m.student_macro_f1)} |`,
+    `| ${student}, baseline (no distillation) | ${pct(m.baseline_accuracy)} | ${pct(m.baseline_macro_f1)} |`,
+    `| ${student}, with distillation | ${pct(m.student_accuracy)} | ${pct(m.student_macro_f1)} |`,
     '',
     '## Speed on this machine',
     '',
