@@ -3,7 +3,7 @@
 //  Case 1: students on ChnSentiCorp train + the online_shopping texts labeled by the teacher.
 //  Case 2: students on ChnSentiCorp train + 10x augmentation labeled by the teacher.
 // Results on ChnSentiCorp dev, as ERNIE Slim's tables, with the share of the baseline-to-teacher gap closed.
-// Usage: node bench/quality.js [--students bow,cnn,lstm] [--cases 1,2] [--out DIR]
+// Usage: node bench/quality.js [--students bow,cnn,lstm] [--cases 1,2] [--teacher-model lstm|cnn] [--teacher-epochs N] [--out DIR]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,12 +29,14 @@ const arg = (name, fallback) => {
 };
 const students = arg('students', 'bow,cnn,lstm').split(',');
 const cases = arg('cases', '1,2').split(',').map(Number);
+const teacherModel = arg('teacher-model', 'lstm');
+const teacherEpochs = arg('teacher-epochs', undefined);
 const work = path.resolve(arg('out', path.join(os.tmpdir(), 'ernie-slim-quality')));
 fs.mkdirSync(work, { recursive: true });
 const log = (line) => process.stderr.write(line + '\n');
 
 // The reference teacher: knows online_shopping's labels as well as ChnSentiCorp train.
-const teacherFile = path.join(work, 'reference-teacher.onnx');
+const teacherFile = path.join(work, `reference-teacher-${teacherModel}.onnx`);
 let teacherNote = 'reused';
 if (!fs.existsSync(teacherFile)) {
   const merged = path.join(work, 'teacher-train.tsv');
@@ -46,9 +48,9 @@ if (!fs.existsSync(teacherFile)) {
     return lines.map((line) => line.split('\t')).filter((f) => f.length === cols.length && f[t].trim()).map((f) => `${f[l]}\t${f[t]}`);
   };
   fs.writeFileSync(merged, 'label\ttext_a\n' + [...rows(reviews), ...rows(chnTrain)].join('\n') + '\n');
-  log('training the reference teacher (lstm) on online_shopping_10_cats + ChnSentiCorp train');
+  log(`training the reference teacher (${teacherModel}) on online_shopping_10_cats + ChnSentiCorp train`);
   const started = performance.now();
-  const result = await train({ train: merged, dev: chnDev, model: 'lstm', seed: 1, onEpoch: (e) => log(`  teacher epoch ${e.epoch}: dev ${(e.devAccuracy * 100).toFixed(2)}%`) });
+  const result = await train({ train: merged, dev: chnDev, model: teacherModel, epochs: teacherEpochs === undefined ? undefined : Number(teacherEpochs), seed: 1, onEpoch: (e) => log(`  teacher epoch ${e.epoch}: dev ${(e.devAccuracy * 100).toFixed(2)}%`) });
   await exportOnnx(result.student.toData(), teacherFile);
   teacherNote = `trained in ${((performance.now() - started) / 1000).toFixed(0)} s`;
 }
@@ -76,7 +78,7 @@ for (const c of cases) {
 
 const pct = (x) => `${(x * 100).toFixed(2)}%`;
 const goals = { 1: { bow: 0.7, cnn: 0.7, lstm: 0.7 }, 2: { bow: 0.35, lstm: 0.65 } };
-console.log(`\nReference teacher: ernie-slim lstm on online_shopping_10_cats + ChnSentiCorp train (${teacherNote}); ChnSentiCorp dev; ${os.availableParallelism()} cores.`);
+console.log(`\nReference teacher: ernie-slim ${teacherModel} on online_shopping_10_cats + ChnSentiCorp train (${teacherNote}); ChnSentiCorp dev; ${os.availableParallelism()} cores.`);
 for (const c of cases) {
   console.log(`\nCase ${c}: ${c === 1 ? 'ChnSentiCorp train + online_shopping texts labeled by the teacher' : 'ChnSentiCorp train + 10x augmentation labeled by the teacher'}`);
   console.log('| student | teacher | baseline | + distillation | gap closed | goal |');

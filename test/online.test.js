@@ -4,15 +4,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Teacher, train, exportOnnx } from '../dist/index.js';
 import { distill } from '../dist/distill/pipeline.js';
 import { demoRows, demoLabeledTsv, demoTextLines } from '../dist/distill/demo-data.js';
+import { freePort, startService } from './service-helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist', 'cli', 'main.js');
 let dir;
 let files;
 
@@ -37,32 +33,13 @@ before(async () => {
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function startService(port) {
-  const child = spawn(process.execPath, [cli, 'serve', '--teacher', files.teacher, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-      if (err.includes('serving')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-}
+const startTeacherService = (port) => startService(['--teacher', files.teacher], port);
 
 test('distill --online against a service matches offline distillation within noise', async () => {
   const common = { train: files.train, dev: files.dev, unlabeled: files.unlabeled, augmentTimes: 0, epochs: 3, threads: 1, seed: 5, baseline: false };
   const offline = await distill({ ...common, teacher: [files.teacher], out: path.join(dir, 'offline') });
   const port = await freePort();
-  const service = await startService(port);
+  const service = await startTeacherService(port);
   try {
     const online = await distill({ ...common, teacherUrl: [`http://127.0.0.1:${port}/v2/models/teacher`], online: true, concurrency: 4, out: path.join(dir, 'online') });
     assert.equal(online.metrics.teacher.online, true);
@@ -76,7 +53,7 @@ test('distill --online against a service matches offline distillation within noi
 
 test('the service killed and restarted mid-training: training continues, no batch lost or counted twice', async () => {
   const port = await freePort();
-  let service = await startService(port);
+  let service = await startTeacherService(port);
   const url = `http://127.0.0.1:${port}/v2/models/teacher`;
   const teacher = await Teacher.open(url, { backoffMs: 50, timeoutMs: 30_000, concurrency: 2 });
   const rows = fs.readFileSync(files.unlabeled, 'utf8').trimEnd().split('\n').map((textA, i) => ({ line: i + 1, textA }));
@@ -91,7 +68,7 @@ test('the service killed and restarted mid-training: training continues, no batc
       if (requested > rows.length / 2 && !restarted) {
         restarted = true;
         service.kill('SIGKILL');
-        setTimeout(async () => (service = await startService(port)), 300);
+        setTimeout(async () => (service = await startTeacherService(port)), 300);
       }
       const logits = await teacher.score(batch.map((r) => r.textA), { batchSize: 16 });
       delivered += logits.length;
@@ -114,7 +91,7 @@ test('the service killed and restarted mid-training: training continues, no batc
 
 test('all services down longer than --teacher-timeout: one clear error and a saved partial student', async () => {
   const port = await freePort();
-  const service = await startService(port);
+  const service = await startTeacherService(port);
   const url = `http://127.0.0.1:${port}/v2/models/teacher`;
   const out = path.join(dir, 'down', 'student.bin');
   fs.mkdirSync(path.dirname(out), { recursive: true });

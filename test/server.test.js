@@ -5,15 +5,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Teacher, makeTeacher, label } from '../dist/index.js';
 import { TeacherService } from '../dist/server/teacher-service.js';
 import { DynamicBatcher } from '../dist/server/dynamic-batcher.js';
+import { freePort, startService } from './service-helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'dist', 'cli', 'main.js');
 const CHARS = '酒店服务环境房间好差很不错一般便宜贵干净早餐位置交通方便安静吵设施旧新热情冷淡推荐失望满意';
 let dir;
 let vocab;
@@ -193,17 +189,7 @@ test('label against the service matches in-process labeling, across replicas, wi
 
 test('the service killed and restarted mid-run: labeling retries and loses or repeats no line', async () => {
   const port = await freePort();
-  const start = () => {
-    const child = spawn(process.execPath, [cli, 'serve', '--teacher', model, '--vocab', vocab, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    return new Promise((resolve, reject) => {
-      let err = '';
-      child.stderr.on('data', (d) => {
-        err += d;
-        if (err.includes('serving')) resolve(child);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-    });
-  };
+  const start = () => startService(['--teacher', model, '--vocab', vocab], port);
   let server = await start();
   const input = path.join(dir, 'restart.txt');
   const sample = texts(3000, 21);
@@ -243,12 +229,3 @@ test('all services down longer than --teacher-timeout: one clear error', async (
     /no teacher service answered for 1 s \(--teacher-timeout\)/,
   );
 });
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
