@@ -257,3 +257,18 @@ test('make-teacher: both styles run in onnxruntime, inputs as SPEC.md says', asy
 function escape(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('--device auto falls back to the CPU with one line; --device cuda without the CUDA provider fails with one', (t) => {
+  const ortBin = path.join(root, 'node_modules', 'onnxruntime-node', 'bin');
+  const hasCuda = fs.existsSync(ortBin) && fs.readdirSync(ortBin, { recursive: true }).some((f) => String(f).includes('providers_cuda'));
+  if (hasCuda) return t.skip("onnxruntime-node's CUDA provider is installed here; the fallback cannot be observed");
+  const model = writeTeacher('device.onnx', {});
+  const auto = runCli(['label', '--teacher', model, '--vocab', vocabPath, '--device', 'auto'], '好\n');
+  assert.equal(auto.status, 0, auto.stderr);
+  assert.match(auto.stderr, /^ernie-slim: no usable CUDA provider .*runs on the CPU$/m);
+  assert.equal(auto.stdout.trim().split('\n').length, 2);
+  const cuda = runCli(['label', '--teacher', model, '--vocab', vocabPath, '--device', 'cuda'], '好\n');
+  assert.equal(cuda.status, 1);
+  assert.equal(cuda.stderr.trim().split('\n').length, 1, cuda.stderr);
+  assert.match(cuda.stderr, /--device cuda: .*CUDA provider is not available/);
+});

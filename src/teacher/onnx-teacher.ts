@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import ort from 'onnxruntime-node';
-import { InputError, UsageError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { readOnnxMetadata } from '../onnx/model-metadata.js';
 import { gatherRows, rowLengths, type EncodedTensors } from './encoded-window.js';
 import type { PreparedWindow, TeacherBackend, TeacherText } from './teacher-backend.js';
@@ -102,6 +102,9 @@ export class OnnxTeacherSession {
   }
 }
 
+// Failures reach the user as one line of ours; ONNX Runtime's own log lines would only repeat them.
+ort.env.logLevel = 'fatal';
+
 async function createSession(file: string, bytes: Buffer, options: OnnxSessionOptions): Promise<{ session: ort.InferenceSession; device: 'cpu' | 'cuda' }> {
   const device = options.device ?? 'cpu';
   const base: ort.InferenceSession.SessionOptions = {
@@ -118,7 +121,7 @@ async function createSession(file: string, bytes: Buffer, options: OnnxSessionOp
       return { session: await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cuda'] }), device: 'cuda' };
     } catch (err) {
       if (device === 'cuda') {
-        throw new UsageError(`--device cuda: ONNX Runtime's CUDA provider is not available (${firstLine(err)}); see README "GPU"`);
+        throw new InputError(`--device cuda: ONNX Runtime's CUDA provider is not available (${firstLine(err)}); see README "GPU"`);
       }
       (options.notice ?? ((l) => process.stderr.write(l + '\n')))(`ernie-slim: no usable CUDA provider (${firstLine(err)}); the teacher runs on the CPU`);
     }
