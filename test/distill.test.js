@@ -105,3 +105,17 @@ test("the demo's generated data is deterministic per seed", () => {
   assert.ok(positive > 120 && positive < 280, `balanced labels (${positive}/400 positive)`);
   assert.ok(rows.every((r) => r.text.length > 3 && !r.text.includes('\t')));
 });
+
+test('bench prints the speed table; --json gives the figures', () => {
+  const trained = spawnSync(process.execPath, [cli, 'train', '--train', files.train, '--model', 'bow', '--epochs', '1', '--out', path.join(dir, 'bench-student.bin')], { encoding: 'utf8' });
+  assert.equal(trained.status, 0, trained.stderr);
+  const args = [cli, 'bench', '--teacher', files.teacher, '--vocab', files.vocab, '--student', path.join(dir, 'bench-student.bin'), '--data', files.unlabeled, '--sentences', '100', '--teacher-sentences', '16'];
+  const json = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8' });
+  assert.equal(json.status, 0, json.stderr);
+  const t = JSON.parse(json.stdout.trim().split('\n').pop());
+  assert.equal(t.sentences, 100);
+  for (const v of [t.tokenizer.linesPerSecond, t.student.predictP50Microseconds, t.student.predictBatchPerSecond, t.teacher.sentencesPerSecond, t.speedup]) assert.ok(v > 0);
+  assert.ok(t.student.predictP99Microseconds >= t.student.predictP50Microseconds);
+  const table = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  assert.match(table.stdout, /speed-up .* \d+x/);
+});

@@ -12,6 +12,7 @@ import { predictCommand } from './predict.js';
 import { exportCommand } from './export.js';
 import { serveCommand } from './serve.js';
 import { makeTeacherCommand } from './make-teacher.js';
+import { benchCommand } from './bench.js';
 import { infoCommand } from './info.js';
 
 export const commands: CommandModule<object, any>[] = [
@@ -26,5 +27,6 @@ export const commands: CommandModule<object, any>[] = [
   exportCommand,
   serveCommand,
   makeTeacherCommand,
+  benchCommand,
   infoCommand,
 ];

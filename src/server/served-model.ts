@@ -93,11 +93,11 @@ class StudentModel implements ServedModel {
 
   constructor(private readonly student: Student) {}
 
-  async rows(parsed: ParsedInputs, maxLength: number): Promise<Int32Array[]> {
+  // The student's own segmentation settings limit its words; --max-len counts WordPiece tokens.
+  async rows(parsed: ParsedInputs): Promise<Int32Array[]> {
     if (parsed.kind !== 'text') throw new ProtocolError(400, `this model is an ernie-slim student: send a BYTES ${TEXT_INPUT} input`);
     const { texts, pairs } = parsed;
-    const rows = await this.student.encodeMany(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts);
-    return rows.map((ids) => (ids.length > maxLength ? ids.subarray(0, maxLength) : ids));
+    return this.student.encodeMany(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts);
   }
 
   lengthOf(row: unknown): number {

@@ -25,8 +25,9 @@ export class StudentTeacherBackend implements TeacherBackend {
     return [...this.student.labels];
   }
 
-  async prepare(texts: readonly TeacherText[], maxLength: number): Promise<WordWindow> {
-    const ids = (await this.student.encodeMany(texts)).map((row) => (row.length > maxLength ? row.subarray(0, maxLength) : row));
+  // The student's own segmentation settings limit its words; --max-len counts WordPiece tokens, not words.
+  async prepare(texts: readonly TeacherText[]): Promise<WordWindow> {
+    const ids = await this.student.encodeMany(texts);
     return { ids, lengths: Int32Array.from(ids, (r) => r.length) };
   }
 
@@ -37,7 +38,7 @@ export class StudentTeacherBackend implements TeacherBackend {
   }
 
   async probe(): Promise<number> {
-    const window = await this.prepare(['[UNK]'], 8);
+    const window = await this.prepare(['[UNK]']);
     return (await this.run(window, [0])).labels;
   }
 
