@@ -30,6 +30,22 @@ export function parseHeader(fields: string[]): TsvColumns {
   return { label: at('label'), textA: at('text_a'), textB: at('text_b'), logits: at('logits'), count: fields.length };
 }
 
+/** A row's fields and texts, or null (after telling the policy) when its column count or a text is wrong. */
+function textFields(line: string, columns: TsvColumns, policy: BadLinePolicy, name: string, number: number): { fields: string[]; textA: string; textB?: string } | null {
+  const fields = line.split('\t');
+  if (fields.length !== columns.count) {
+    policy.reject(`expected ${columns.count} tab-separated columns, found ${fields.length}`, name, number);
+    return null;
+  }
+  const textA = fields[columns.textA]!;
+  const textB = columns.textB >= 0 ? fields[columns.textB]! : undefined;
+  if (textA.trim() === '' || (textB !== undefined && textB.trim() === '')) {
+    policy.reject('empty text', name, number);
+    return null;
+  }
+  return textB !== undefined ? { fields, textA, textB } : { fields, textA };
+}
+
 export interface LabeledReadOptions {
   policy?: BadLinePolicy;
   /** When given, a label outside it is a bad row (eval time). */
@@ -67,18 +83,10 @@ export async function* readLabeledTsv(file: string, options: LabeledReadOptions 
       policy.reject('invalid UTF-8', name, raw.number);
       continue;
     }
-    const fields = raw.text.split('\t');
-    if (fields.length !== columns.count) {
-      policy.reject(`expected ${columns.count} tab-separated columns, found ${fields.length}`, name, raw.number);
-      continue;
-    }
-    const textA = fields[columns.textA]!;
-    const textB = columns.textB >= 0 ? fields[columns.textB]! : undefined;
+    const parsed = textFields(raw.text, columns, policy, name, raw.number);
+    if (!parsed) continue;
+    const { fields, textA, textB } = parsed;
     const label = fields[columns.label]!;
-    if (textA.trim() === '' || (textB !== undefined && textB.trim() === '')) {
-      policy.reject('empty text', name, raw.number);
-      continue;
-    }
     if (label === '') {
       policy.reject('empty label', name, raw.number);
       continue;
@@ -127,17 +135,9 @@ export async function* readTexts(file: string, options: { policy?: BadLinePolicy
       else yield { line: raw.number, textA: text };
       continue;
     }
-    const fields = raw.text.split('\t');
-    if (fields.length !== columns.count) {
-      policy.reject(`expected ${columns.count} tab-separated columns, found ${fields.length}`, name, raw.number);
-      continue;
-    }
-    const textA = fields[columns.textA]!;
-    const textB = columns.textB >= 0 ? fields[columns.textB]! : undefined;
-    if (textA.trim() === '' || (textB !== undefined && textB.trim() === '')) {
-      policy.reject('empty text', name, raw.number);
-      continue;
-    }
+    const parsed = textFields(raw.text, columns, policy, name, raw.number);
+    if (!parsed) continue;
+    const { textA, textB } = parsed;
     yield textB !== undefined ? { line: raw.number, textA, textB } : { line: raw.number, textA };
   }
 }
