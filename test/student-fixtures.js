@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { rng } from './student-native-helpers.js';
 
 export const cliMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
 
@@ -17,16 +18,6 @@ export function tempDir(prefix = 'ernie-slim-student-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const POSITIVE = ['很好', '喜欢', '满意', '推荐', '不错', '舒服', '干净', '漂亮', 'great'];
 const NEGATIVE = ['很差', '失望', '糟糕', '退货', '垃圾', '难吃', '吵闹', '肮脏', 'terrible'];

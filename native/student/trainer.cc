@@ -6,8 +6,23 @@
 #include <cmath>
 #include <memory>
 #include <thread>
+#include <vector>
 
 namespace ernie_slim {
+
+namespace {
+// Runs work(0..threads-1), on the calling thread alone when there is one.
+template <typename Work>
+void RunOnThreads(int threads, Work& work) {
+  if (threads == 1) {
+    work(0);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (int k = 0; k < threads; ++k) pool.emplace_back(work, k);
+  for (auto& t : pool) t.join();
+}
+}  // namespace
 namespace student {
 
 Target TrainingData::TargetOf(int32_t row, int labels_count) const {
@@ -124,13 +139,7 @@ EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector
     }
   };
 
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (int k = 0; k < threads; ++k) pool.emplace_back(work, k);
-    for (auto& t : pool) t.join();
-  }
+  RunOnThreads(threads, work);
 
   EpochResult result;
   int64_t rows = 0;
@@ -159,13 +168,7 @@ void PredictRows(const Model& model, const TokenRows& rows, int threads, float* 
       std::copy(logits, logits + L, out + static_cast<int64_t>(r) * L);
     }
   };
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (int k = 0; k < threads; ++k) pool.emplace_back(work, k);
-    for (auto& t : pool) t.join();
-  }
+  RunOnThreads(threads, work);
 }
 
 }  // namespace student

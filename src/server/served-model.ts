@@ -2,7 +2,7 @@
 // exported by `ernie-slim export` fed with text. Rows from many requests are batched together.
 import { OnnxTeacherSession, type TeacherDevice } from '../teacher/onnx-teacher.js';
 import { loadTeacherTokenizer, type TeacherTokenizer } from '../teacher/teacher-tokenizer.js';
-import type { EncodedTensors } from '../teacher/encoded-window.js';
+import { rowLengths, type EncodedTensors } from '../teacher/encoded-window.js';
 import { readOnnxMetadataFile } from '../onnx/model-metadata.js';
 import { Student } from '../student/student.js';
 import { packRows } from '../student/token-rows.js';
@@ -58,14 +58,11 @@ class WordPieceModel implements ServedModel {
     if (!this.tokenizer) throw new ProtocolError(400, `this server was started without --vocab, so it cannot take ${TEXT_INPUT}; send input_ids`);
     const { texts, pairs } = parsed;
     const window = await this.tokenizer.encodeBatch(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts, { maxLength });
-    const rows: TokenRow[] = [];
-    for (let r = 0; r < window.batchSize; r++) {
+    const lengths = rowLengths(window);
+    return Array.from(lengths, (len, r) => {
       const base = r * window.seqLen;
-      let len = 0;
-      while (len < window.seqLen && window.attentionMask[base + len] !== 0n) len++;
-      rows.push({ ids: window.inputIds.slice(base, base + len), typeIds: window.tokenTypeIds.slice(base, base + len) });
-    }
-    return rows;
+      return { ids: window.inputIds.slice(base, base + len), typeIds: window.tokenTypeIds.slice(base, base + len) };
+    });
   }
 
   lengthOf(row: unknown): number {
