@@ -4,11 +4,13 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "binding_registry.h"
+#include "cuda/bow_gpu_trainer.h"
 #include "student/model.h"
 #include "student/trainer.h"
 
@@ -177,18 +179,21 @@ class StudentModelWrap;
 class TrainWorker : public PromiseWorker {
  public:
   TrainWorker(Napi::Env env, StudentModelWrap* owner, Napi::Object owner_object, std::shared_ptr<Model> model,
-              OwnedTrainingSet data, std::vector<int32_t> order, student::EpochOptions options)
+              std::shared_ptr<cuda::BowGpuTrainer> gpu, OwnedTrainingSet data, std::vector<int32_t> order,
+              student::EpochOptions options)
       : PromiseWorker(env),
         owner_(owner),
         owner_ref_(Napi::Persistent(owner_object)),
         model_(std::move(model)),
+        gpu_(std::move(gpu)),
         data_(std::move(data)),
         order_(std::move(order)),
         options_(options) {}
 
   void Execute() override {
     try {
-      result_ = student::TrainEpoch(model_.get(), data_.view(), order_, options_);
+      result_ = gpu_ ? gpu_->TrainEpoch(model_.get(), data_.view(), order_, options_)
+                     : student::TrainEpoch(model_.get(), data_.view(), order_, options_);
     } catch (const std::exception& e) {
       SetError(std::string("StudentModel.trainEpoch: ") + e.what());
     }
@@ -200,6 +205,7 @@ class TrainWorker : public PromiseWorker {
   StudentModelWrap* owner_;
   Napi::ObjectReference owner_ref_;  // keeps the model object alive while training
   std::shared_ptr<Model> model_;
+  std::shared_ptr<cuda::BowGpuTrainer> gpu_;  // null: the CPU trains
   OwnedTrainingSet data_;
   std::vector<int32_t> order_;
   student::EpochOptions options_;
@@ -314,6 +320,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     for (size_t i = 0; i < params.size(); ++i) {
       std::memcpy(params[i].value.data(), arrays[i].Data(), params[i].size() * sizeof(float));
     }
+    if (gpu_) gpu_->HostWeightsChanged();
     return env.Undefined();
   }
 
@@ -366,8 +373,9 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     opt.word_dropout = static_cast<float>(NumberField(env, o, "wordDropout", 0.0));
     if (!(opt.word_dropout >= 0.0f && opt.word_dropout < 1.0f)) Throw(env, "wordDropout must be in [0, 1)");
     if (opt.lr < 0 || opt.weight_decay < 0 || opt.clip_norm < 0) Throw(env, "lr, weightDecay and clipNorm must be >= 0");
+    std::shared_ptr<cuda::BowGpuTrainer> gpu = ReadDevice(env, o.Get("device")) ? Gpu(env) : nullptr;
     training_ = true;
-    auto* worker = new TrainWorker(env, this, Value(), model_, std::move(data), std::move(order), opt);
+    auto* worker = new TrainWorker(env, this, Value(), model_, std::move(gpu), std::move(data), std::move(order), opt);
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
@@ -381,9 +389,17 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     double t = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 1.0;
     double a = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 0.5;
     student::LossOptions loss_options = ReadLossOptions(env, t, a);
+    const bool on_gpu = ReadDevice(env, info[4]);
     student::State state(*model_, true);
-    double loss = student::BatchLossAndGradients(*model_, data.view(), rows.data(), static_cast<int>(rows.size()),
-                                                 loss_options, &state);
+    double loss;
+    try {
+      loss = on_gpu ? Gpu(env)->LossAndGradients(*model_, data.view(), rows.data(), static_cast<int>(rows.size()),
+                                                 loss_options, &state)
+                    : student::BatchLossAndGradients(*model_, data.view(), rows.data(), static_cast<int>(rows.size()),
+                                                     loss_options, &state);
+    } catch (const std::runtime_error& e) {
+      Throw(env, e.what());
+    }
     Napi::Object grads = Napi::Object::New(env);
     const auto& params = model_->parameters();
     for (size_t i = 0; i < params.size(); ++i) {
@@ -405,6 +421,28 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     return out;
   }
 
+  // True for 'cuda', false for 'cpu' or undefined.
+  static bool ReadDevice(Napi::Env env, const Napi::Value& v) {
+    if (v.IsUndefined()) return false;
+    const std::string device = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+    if (device != "cpu" && device != "cuda") Throw(env, "device must be 'cpu' or 'cuda'");
+    return device == "cuda";
+  }
+
+  // The device trainer, made on first use; weights and moments move to the device then.
+  std::shared_ptr<cuda::BowGpuTrainer> Gpu(Napi::Env env) {
+    if (!gpu_) {
+      std::string problem;
+      try {
+        gpu_ = cuda::BowGpuTrainer::Create(*model_, &problem);
+      } catch (const std::runtime_error& e) {
+        problem = e.what();
+      }
+      if (!gpu_) throw Napi::Error::New(env, "StudentModel: device cuda: " + problem);
+    }
+    return gpu_;
+  }
+
   static student::LossOptions ReadLossOptions(Napi::Env env, double temperature, double alpha) {
     if (!(temperature > 0) || !std::isfinite(temperature)) Throw(env, "temperature must be > 0");
     if (!(alpha >= 0 && alpha <= 1)) Throw(env, "alpha must be in [0, 1]");
@@ -422,6 +460,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
 
   std::shared_ptr<Model> model_;
   std::unique_ptr<student::State> scratch_;  // predictRow's buffers, reused call after call
+  std::shared_ptr<cuda::BowGpuTrainer> gpu_;
   bool training_ = false;
 };
 

@@ -7,6 +7,8 @@ export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 export interface NativeBuildInfo {
   cuda: boolean;
+  /** ERNIE_SLIM_CUDA at build time: AUTO, ON or OFF. */
+  cudaSetting: string;
   hardwareThreads: number;
   compiler?: string;
 }

@@ -29,6 +29,7 @@ export const trainCommand = defineCommand({
       .option('temperature', { type: 'number', describe: 'distillation temperature T (default 1)' })
       .option('temperature-schedule', { choices: ['constant', 'linear'] as const, default: 'constant' as const, describe: 'linear: anneal T to 1 over the epochs' })
       .option('alpha', { type: 'number', describe: 'weight of the soft loss against the hard one (default 0.5)' })
+      .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'cuda: train a bow student on the GPU; auto: the GPU when there is one' })
       .option('threads', { type: 'number', describe: 'training threads (default: all cores; 1 is bit-for-bit reproducible)' })
       .option('seed', { type: 'number', default: 1, describe: 'random seed' })
       .option('min-count', { type: 'number', describe: 'drop words seen fewer times (default 2)' })
@@ -62,6 +63,7 @@ export const trainCommand = defineCommand({
       temperatureSchedule: args.temperatureSchedule,
       alpha: args.alpha,
       threads: args.threads,
+      device: args.device,
       seed: args.seed,
       minCount: args['min-count'],
       maxVocab: args['max-vocab'],
@@ -79,7 +81,7 @@ export const trainCommand = defineCommand({
       onNote: (message) => process.stderr.write(`ernie-slim: ${message}\n`),
     });
     const dev = result.devAccuracy !== null ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})` : '';
-    const summary = `wrote ${result.out}: ${result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}, ${result.trainSeconds.toFixed(1)} s`;
+    const summary = `wrote ${result.out}: ${result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}, ${result.trainSeconds.toFixed(1)} s on ${result.device}`;
     if (bar) bar.stop(summary);
     else process.stderr.write(summary + '\n');
     return {
@@ -98,6 +100,7 @@ export const trainCommand = defineCommand({
       labels: result.labels,
       skipped_lines: result.skippedLines,
       diverged: result.diverged,
+      device: result.device,
     };
   },
 });

@@ -73,7 +73,7 @@ export interface DistillMetrics {
   speedup: number;
   speed: SpeedupMeasurement & { cores: number; cpu: string };
   teacher: { source: string; device: string; trained: string | null; online: boolean };
-  student: { kind: StudentKind; ngrams: 1 | 2; vocab_size: number; best_epoch: number; tokens_per_second: number };
+  student: { kind: StudentKind; ngrams: 1 | 2; vocab_size: number; best_epoch: number; tokens_per_second: number; device: 'cpu' | 'cuda' };
   data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
   cache: { labels_reused: number; labels_made: number };
   timings: Record<string, number>;
@@ -196,7 +196,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     }
 
     // Step 3: the student on the training set interleaved with the teacher's labels, and a baseline without.
-    const common = { train: options.train, dev: options.dev, model: kind, ngrams: options.ngrams, epochs: options.epochs, lr: options.lr, threads, seed };
+    // --device cuda|auto puts the teacher on the GPU, and the student too where the addon can train it there.
+    const studentDevice = (options.device ?? 'cpu') === 'cpu' ? ('cpu' as const) : ('auto' as const);
+    const common = { train: options.train, dev: options.dev, model: kind, ngrams: options.ngrams, epochs: options.epochs, lr: options.lr, threads, seed, device: studentDevice };
     let baseline: TrainResult | null = null;
     if (options.baseline !== false) {
       say(`step 3: baseline ${kind} student (no distillation)`);
@@ -232,7 +234,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       speedup: speed.speedup,
       speed: { ...speed, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown' },
       teacher: { source: teacherSources.join(', '), device: teacher.device, trained: trainedTeacher ? options.trainTeacher! : null, online: options.online === true },
-      student: { kind, ngrams: options.ngrams ?? 1, vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond },
+      student: { kind, ngrams: options.ngrams ?? 1, vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond, device: student.device },
       data: {
         train_rows: trainRows.length,
         dev_rows: devRows.length,

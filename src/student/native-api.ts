@@ -52,6 +52,11 @@ export interface EpochOptions {
   seed: number;
   /** Optional word dropout: each token of a training row is left out with this probability (default 0). */
   wordDropout?: number;
+  /**
+   * `cuda`: the addon's GPU trainer (bow only; weights and AdamW moments stay on the device between epochs and
+   * the new weights are copied back after each). Default `cpu`.
+   */
+  device?: 'cpu' | 'cuda';
 }
 
 export interface EpochResult {
@@ -75,7 +80,7 @@ export interface NativeStudentModel {
   /** One epoch of AdamW over the given rows, off the event loop. */
   trainEpoch(data: TrainingSet, options: EpochOptions): Promise<EpochResult>;
   /** Loss and gradients of one batch, for finite-difference tests. */
-  lossAndGradients(data: TrainingSet, rows: Int32Array, temperature: number, alpha: number): {
+  lossAndGradients(data: TrainingSet, rows: Int32Array, temperature: number, alpha: number, device?: 'cpu' | 'cuda'): {
     loss: number;
     gradients: Record<string, Float32Array>;
   };

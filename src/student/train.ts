@@ -15,6 +15,7 @@ import { SeededRandom } from '../util/random.js';
 import { batchesPerEpoch, epochOrder } from './epoch-order.js';
 import { Student } from './student.js';
 import { trainOnlineEpoch, type OnlineTeacher } from './online-epoch.js';
+import { resolveTrainingDevice, type TrainingDevice } from './training-device.js';
 
 export interface TrainOptions {
   /** Labeled TSV (label, text_a[, text_b]). */
@@ -40,6 +41,8 @@ export interface TrainOptions {
   temperatureSchedule?: 'constant' | 'linear';
   alpha?: number;
   threads?: number;
+  /** `cuda` trains a bow student on the GPU (addon built with CUDA); `auto` uses it when there is one. Default cpu. */
+  device?: TrainingDevice;
   seed?: number;
   minCount?: number;
   maxVocab?: number;
@@ -90,6 +93,8 @@ export interface TrainResult {
   labels: string[];
   skippedLines: number;
   diverged: boolean;
+  /** Where the epochs ran. */
+  device: 'cpu' | 'cuda';
 }
 
 /** Defaults per model kind (and bigrams), found on ChnSentiCorp dev with bench/student.js. */
@@ -161,6 +166,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!(h.wordDropout >= 0 && h.wordDropout < 1)) throw new UsageError(`--word-dropout must be within [0, 1), got ${h.wordDropout}`);
   if (!(h.warmup >= 0 && h.warmup < 1)) throw new UsageError(`--warmup must be a fraction within [0, 1), got ${h.warmup}`);
   if (ngrams === 2) checkPositive('buckets', h.buckets);
+  const device = resolveTrainingDevice(options.device ?? 'cpu', kind);
   const note = options.onNote ?? (() => {});
   const segmentation: SegmentationSettings = {
     segmenter: options.segmented ? 'whitespace' : 'jieba',
@@ -260,6 +266,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       threads: h.threads,
       seed: (h.seed + epoch) >>> 0,
       wordDropout: h.wordDropout,
+      device,
     };
     let result: EpochResult;
     try {
@@ -323,6 +330,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     labels: [...labelMap.labels],
     skippedLines: policy.skipped,
     diverged,
+    device,
   };
 }
 
