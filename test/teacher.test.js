@@ -271,4 +271,17 @@ test('--device auto falls back to the CPU with one line; --device cuda without t
   assert.equal(cuda.status, 1);
   assert.equal(cuda.stderr.trim().split('\n').length, 1, cuda.stderr);
   assert.match(cuda.stderr, /--device cuda: .*CUDA provider is not available/);
+  // serve and distill open the teacher the same way: one line, exit 1, before any work.
+  const serve = runCli(['serve', '--teacher', model, '--vocab', vocabPath, '--device', 'cuda', '--port', '0'], '');
+  assert.equal(serve.status, 1, serve.stderr);
+  assert.equal(serve.stderr.trim().split('\n').length, 1, serve.stderr);
+  assert.match(serve.stderr, /^ernie-slim: --device cuda: .*CUDA provider is not available/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-device-'));
+  const tsv = path.join(dir, 'train.tsv');
+  fs.writeFileSync(tsv, 'label\ttext_a\n1\t好\n0\t差\n');
+  const distill = runCli(['distill', '--teacher', model, '--vocab', vocabPath, '--train', tsv, '--dev', tsv, '--device', 'cuda', '--out', path.join(dir, 'out')], '');
+  assert.equal(distill.status, 1, distill.stderr);
+  assert.match(distill.stderr.trim().split('\n').at(-1), /^ernie-slim: --device cuda: .*CUDA provider is not available/);
+  assert.equal(fs.existsSync(path.join(dir, 'out', 'student.bin')), false);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
