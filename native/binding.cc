@@ -24,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
   RegisterTokenizerBinding(env, exports);
   RegisterStudentBinding(env, exports);
+  RegisterSegmenterBinding(env, exports);
   return exports;
 }
 
