@@ -25,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterTokenizerBinding(env, exports);
   RegisterStudentBinding(env, exports);
   RegisterSegmenterBinding(env, exports);
+  RegisterTextEncoderBinding(env, exports);
   return exports;
 }
 

@@ -1,5 +1,5 @@
-// The native segmenter against @node-rs/jieba on every text of the data sets in ../shared (ChnSentiCorp,
-// TNEWS, LCQMC both columns, online_shopping_10_cats).
+// The native segmenter and the student's native encoder against the reference path on every text of the
+// data sets in ../shared (ChnSentiCorp, TNEWS, LCQMC both columns, online_shopping_10_cats).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { jiebaDictionary } from '../dist/data/jieba-dictionary.js';
+import { defaultSegmentation } from '../dist/student/segmentation.js';
+import { syntheticStudent } from './segmenter-fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const data = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -43,4 +45,24 @@ test('cut equals @node-rs/jieba cut(text, false) on every text of the data sets'
     }
   }
   assert.ok(texts > 170_000, `${texts} texts`);
+});
+
+test('native word ids and probabilities equal the TypeScript path on ChnSentiCorp and LCQMC pairs', { skip }, async () => {
+  const reviews = rows('chnsenticorp/dev.tsv').map((r) => r.textA);
+  const pairs = rows('lcqmc/dev.tsv').slice(0, 3000);
+  const vocabularyTexts = [...rows('chnsenticorp/train.tsv').map((r) => r.textA), ...pairs.flatMap((p) => [p.textA, p.textB])];
+  const settings = [
+    { kind: 'bow', bigramBuckets: 5000, segmentation: defaultSegmentation },
+    { kind: 'cnn', bigramBuckets: 0, segmentation: { ...defaultSegmentation, maxWords: 40 } },
+  ];
+  for (const { kind, bigramBuckets, segmentation } of settings) {
+    const native = syntheticStudent({ texts: vocabularyTexts, segmentation, kind, bigramBuckets });
+    const reference = syntheticStudent({ texts: vocabularyTexts, segmentation, kind, bigramBuckets, textEncoder: 'javascript' });
+    assert.equal(native.textEncoder, 'native');
+    assert.equal(reference.textEncoder, 'javascript');
+    const inputs = [...reviews, ...pairs];
+    for (const input of inputs) assert.deepEqual(native.encode(input), reference.encode(input), JSON.stringify(input));
+    for (const input of inputs.slice(0, 2000)) assert.deepEqual(native.predict(input), reference.predict(input));
+    assert.deepEqual(await native.predictBatch(inputs), await reference.predictBatch(inputs));
+  }
 });

@@ -1,5 +1,8 @@
-// Adversarial text for the native segmenter: pieces that stress jieba's block rules, whitespace, [UNK],
-// letter case and UTF-16, concatenated at random.
+// Adversarial text for the native segmenter and encoder: pieces that stress jieba's block rules, whitespace,
+// [UNK], lowercasing and UTF-16, concatenated at random; and synthetic students over any settings.
+import { Student } from '../dist/index.js';
+import { studentWords } from '../dist/student/segmentation.js';
+import { createNativeModel } from '../dist/student/native-model.js';
 import { rng } from './student-native-helpers.js';
 
 export const PIECES = [
@@ -42,4 +45,20 @@ export function adversarialTexts(n = 1500, seed = 7) {
     texts.push(parts.join(rand() < 0.3 ? ' ' : ''));
   }
   return texts;
+}
+
+/**
+ * A student with random weights over the words that the TypeScript path finds in `texts` (every `dropEvery`th
+ * word left out, so that unknown words occur; a word listed twice keeps its later id, as in Vocabulary).
+ */
+export function syntheticStudent({ texts, segmentation, kind = 'bow', bigramBuckets = 0, labels = ['neg', 'pos'], textEncoder, dropEvery = 7, extraWords = [] }) {
+  const seen = new Set();
+  for (const text of texts) for (const word of studentWords(text, segmentation)) seen.add(word);
+  seen.delete('[PAD]');
+  seen.delete('[UNK]');
+  const words = [...seen].filter((_, i) => i % dropEvery !== 0);
+  const vocabulary = ['[PAD]', '[UNK]', ...words, ...extraWords];
+  const model = { kind, vocabSize: vocabulary.length, bigramBuckets, embDim: 8, hidden: 6, numLabels: labels.length, seed: 5 };
+  const weights = createNativeModel(model).getWeights();
+  return Student.fromData({ config: { model, segmentation }, vocabulary, labels, weights }, { textEncoder });
 }
