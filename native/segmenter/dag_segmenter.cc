@@ -15,7 +15,9 @@ void DagSegmenter::Route(const char32_t* text, size_t n, DagScratch* scratch) co
   const double log_total = dictionary.log_total();
   log_prob[n] = 0.0;
   next[n] = static_cast<uint32_t>(n);
+  constexpr size_t kAhead = 6;  // the walk from i - kAhead is asked of the memory while the walk from i runs
   for (size_t i = n; i-- > 0;) {
+    if (i >= kAhead) dictionary.Prefetch(text + i - kAhead, n - i + kAhead);
     bool found = false;
     double best = 0.0;
     size_t best_end = i + 1;

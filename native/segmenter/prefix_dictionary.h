@@ -49,6 +49,15 @@ class PrefixDictionary {
       if (k == kEmpty) return kNoNode;
     }
   }
+  // Asks the memory for the nodes of text's first one and two code points (for a BMP first code point, both
+  // addresses are known without reading anything), so that a walk started a few positions later finds them
+  // in the cache.
+  void Prefetch(const char32_t* text, size_t n) const {
+    const char32_t c = text[0];
+    if (c >= kDirectRoots) return;
+    __builtin_prefetch(&slots_[c]);
+    if (n > 1) __builtin_prefetch(&slots_[kDirectRoots + Home(KeyOf(static_cast<Node>(c), text[1]))]);
+  }
   bool IsWord(Node node) const { return (slots_[node].key & kWordBit) != 0; }
   bool HasChildren(Node node) const { return (slots_[node].key & kInnerBit) != 0; }
   // ln(freq) of the word that ends at `node` (where IsWord).
