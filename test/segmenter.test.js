@@ -28,6 +28,17 @@ test('cut equals @node-rs/jieba cut(text, false) token for token on adversarial 
   assert.ok(texts.length > PIECES.length * 2);
 });
 
+test('cut equals @node-rs/jieba on every code point, alone and between letters, digits and words', () => {
+  const segmenter = jiebaDictionary();
+  for (let start = 0; start < 0x110000; start += 4096) {
+    const chars = [];
+    for (let c = start; c < start + 4096; c++) if (c < 0xd800 || c > 0xdfff) chars.push(String.fromCodePoint(c));
+    for (const text of [chars.join(''), chars.map((c) => `a${c}1中国${c}`).join('')]) {
+      assert.deepEqual(segmenter.cut(text), reference.cut(text, false), `code points from ${start.toString(16)}`);
+    }
+  }
+});
+
 test('cutBoundaries gives where each token of cut ends, in UTF-16 units', () => {
   const segmenter = jiebaDictionary();
   for (const text of adversarialTexts(200, 11)) {

@@ -65,6 +65,19 @@ test('only lone surrogates, and in whitespace words a capital sigma or plane-2 l
   assert.notEqual(whitespace.encode('😀Good 𠀀 Ｈｅｌｌｏ'), null);
 });
 
+test('every code point of planes 0-1 alone and between letters: same ids on both paths', () => {
+  const all = [];
+  for (let c = 0; c < 0x20000; c++) if (c < 0xd800 || c > 0xdfff) all.push(String.fromCodePoint(c));
+  // Texts of 512 code points each, as they are, and each code point between an upper-case letter and a word.
+  const chunks = [];
+  for (let i = 0; i < all.length; i += 512) chunks.push(all.slice(i, i + 512).join(''), all.slice(i, i + 512).map((c) => `A${c}中`).join(''));
+  for (const segmentation of [defaultSegmentation, { ...defaultSegmentation, segmenter: 'whitespace' }]) {
+    const native = syntheticStudent({ texts: chunks, segmentation });
+    const reference = syntheticStudent({ texts: chunks, segmentation, textEncoder: 'javascript' });
+    for (const text of chunks) assert.deepEqual(native.encode(text), reference.encode(text));
+  }
+});
+
 test('cnn and lstm students give the TypeScript path probabilities', async () => {
   for (const kind of ['cnn', 'lstm']) {
     const native = syntheticStudent({ texts, segmentation: { ...defaultSegmentation, maxWords: 20 }, kind });
