@@ -1,6 +1,7 @@
 // The student side by side with fastText on ChnSentiCorp (../shared/data/chnsenticorp), in one run:
 // dev accuracy of bow, bow+bigrams (vs fastText -wordNgrams 2), cnn and lstm; training words/sec/thread vs
-// fastText; student.predict p50/p99 (µs, segmentation included) and predictBatch reviews/s.
+// fastText; student.predict p50/p99 (µs, segmentation included) and predictBatch reviews/s, with the native
+// text encoder and, side by side, with the previous jieba + TypeScript path (textEncoder: 'javascript').
 // fastText gets the same jieba segmentation (`__label__X word word ...`); Debian's `fasttext` is installed
 // with apt-get when missing.
 //   node bench/student.js [--only bow,bow2,cnn,lstm] [--no-fasttext] [--out DIR]
@@ -140,8 +141,11 @@ for (const name of args.only.split(',')) {
   const out = path.join(args.out, `${name}.bin`);
   const result = await train({ train: trainFile, dev: devFile, out, seed: 1, ...variant, onEpoch: (e) => log(`${name} epoch ${e.epoch}/${e.epochs} dev ${(e.devAccuracy * 100).toFixed(2)}% ${(e.tokensPerSecond / 1000).toFixed(0)}k tok/s`) });
   const student = await Student.load(out);
+  const reference = await Student.load(out, { textEncoder: 'javascript' });
   const lat = latency(student, devTexts);
+  const latJs = latency(reference, devTexts);
   const perSecond = await batchThroughput(student, devTexts);
+  const perSecondJs = await batchThroughput(reference, devTexts);
   results.students[name] = {
     devAccuracy: result.devAccuracy,
     devMacroF1: result.devMacroF1,
@@ -149,9 +153,11 @@ for (const name of args.only.split(',')) {
     trainSeconds: result.trainSeconds,
     threads: variant.threads,
     wordsPerSecondPerThread: result.tokensPerSecond / variant.threads,
+    textEncoder: student.textEncoder,
     predictP50us: lat.p50,
     predictP99us: lat.p99,
     predictBatchPerSecond: perSecond,
+    javascriptPath: { predictP50us: latJs.p50, predictP99us: latJs.p99, predictBatchPerSecond: perSecondJs },
     modelBytes: fs.statSync(out).size,
   };
   log(`${name}: ${JSON.stringify(results.students[name])}`);
@@ -160,13 +166,13 @@ results.segmentation = segmentationLatency(devTexts);
 
 const pct = (x) => (x === undefined || Number.isNaN(x) ? '   -  ' : `${(x * 100).toFixed(2)}%`);
 const ft = results.fasttext;
-const lines = ['', `student on ChnSentiCorp dev (${results.machine})`, 'model       dev acc   goal     words/s/thread   vs fastText   predict p50/p99 µs   batch reviews/s'];
+const lines = ['', `student on ChnSentiCorp dev (${results.machine}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`, 'model       dev acc   goal     words/s/thread   vs fastText   predict p50/p99 µs   batch reviews/s   (jieba + TypeScript path: p50/p99, batch)'];
 for (const [name, r] of Object.entries(results.students)) {
   const peer = name === 'bow2' ? ft.bigram : ft.unigram;
   const goal = name === 'bow2' ? ft.bigram?.accuracy : GOALS[name];
   const speedRatio = peer && (name === 'bow' || name === 'bow2') ? `${(r.wordsPerSecondPerThread / peer.wordsPerSecondPerThread).toFixed(2)}x` : '  -';
   lines.push(
-    `${name.padEnd(10)}  ${pct(r.devAccuracy)}  ${goal ? pct(goal) : '  -   '}  ${(r.wordsPerSecondPerThread / 1e6).toFixed(2).padStart(8)}M       ${speedRatio.padStart(6)}      ${r.predictP50us.toFixed(1).padStart(6)} / ${r.predictP99us.toFixed(1).padStart(6)}    ${Math.round(r.predictBatchPerSecond).toString().padStart(8)}`,
+    `${name.padEnd(10)}  ${pct(r.devAccuracy)}  ${goal ? pct(goal) : '  -   '}  ${(r.wordsPerSecondPerThread / 1e6).toFixed(2).padStart(8)}M       ${speedRatio.padStart(6)}      ${r.predictP50us.toFixed(1).padStart(6)} / ${r.predictP99us.toFixed(1).padStart(6)}    ${Math.round(r.predictBatchPerSecond).toString().padStart(8)}          (${r.javascriptPath.predictP50us.toFixed(1)} / ${r.javascriptPath.predictP99us.toFixed(1)}, ${Math.round(r.javascriptPath.predictBatchPerSecond)})`,
   );
 }
 for (const [name, r] of Object.entries(ft)) lines.push(`fastText ${name.padEnd(8)} ${pct(r.accuracy)}           ${(r.wordsPerSecondPerThread / 1e6).toFixed(2).padStart(8)}M`);

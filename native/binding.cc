@@ -41,6 +41,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo, "cudaInfo"));
   RegisterTokenizerBinding(env, exports);
   RegisterStudentBinding(env, exports);
+  RegisterSegmenterBinding(env, exports);
+  RegisterTextEncoderBinding(env, exports);
   return exports;
 }
 

@@ -5,4 +5,6 @@
 namespace ernie_slim {
 void RegisterTokenizerBinding(Napi::Env env, Napi::Object exports);
 void RegisterStudentBinding(Napi::Env env, Napi::Object exports);
+void RegisterSegmenterBinding(Napi::Env env, Napi::Object exports);
+void RegisterTextEncoderBinding(Napi::Env env, Napi::Object exports);
 }  // namespace ernie_slim

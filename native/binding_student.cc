@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "binding_registry.h"
+#include "binding_text.h"
 #include "cuda/bow_gpu_trainer.h"
 #include "student/model.h"
+#include "student/text_prediction.h"
 #include "student/trainer.h"
 
 namespace ernie_slim {
@@ -174,6 +176,47 @@ class PredictWorker : public PromiseWorker {
   std::vector<float> out_;
 };
 
+class PredictTextsWorker : public PromiseWorker {
+ public:
+  PredictTextsWorker(Napi::Env env, std::shared_ptr<const Model> model, std::shared_ptr<const student::TextEncoder> encoder,
+                     student::TextBatch batch, int threads)
+      : PromiseWorker(env),
+        model_(std::move(model)),
+        encoder_(std::move(encoder)),
+        batch_(std::move(batch)),
+        threads_(threads) {}
+
+  void Execute() override {
+    try {
+      const size_t rows = batch_.rows.size();
+      logits_.resize(rows * model_->config().num_labels);
+      needs_reference_.resize(rows);
+      student::PredictTexts(*model_, *encoder_, batch_, threads_, logits_.data(), needs_reference_.data());
+    } catch (const std::exception& e) {
+      SetError(std::string("StudentModel.predictTexts: ") + e.what());
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Float32Array logits = Napi::Float32Array::New(env, logits_.size());
+    if (!logits_.empty()) std::memcpy(logits.Data(), logits_.data(), logits_.size() * sizeof(float));
+    Napi::Uint8Array needs = Napi::Uint8Array::New(env, needs_reference_.size());
+    if (!needs_reference_.empty()) std::memcpy(needs.Data(), needs_reference_.data(), needs_reference_.size());
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("logits", logits);
+    out.Set("needsReference", needs);
+    deferred_.Resolve(out);
+  }
+
+ private:
+  std::shared_ptr<const Model> model_;
+  std::shared_ptr<const student::TextEncoder> encoder_;
+  student::TextBatch batch_;
+  int threads_;
+  std::vector<float> logits_;
+  std::vector<uint8_t> needs_reference_;
+};
+
 class StudentModelWrap;
 
 class TrainWorker : public PromiseWorker {
@@ -224,6 +267,8 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
                            InstanceMethod<&StudentModelWrap::SetWeights>("setWeights"),
                            InstanceMethod<&StudentModelWrap::PredictRow>("predictRow"),
                            InstanceMethod<&StudentModelWrap::PredictRows>("predictRows"),
+                           InstanceMethod<&StudentModelWrap::PredictText>("predictText"),
+                           InstanceMethod<&StudentModelWrap::PredictTexts>("predictTexts"),
                            InstanceMethod<&StudentModelWrap::TrainEpoch>("trainEpoch"),
                            InstanceMethod<&StudentModelWrap::LossAndGradients>("lossAndGradients"),
                        });
@@ -334,6 +379,40 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     Napi::Float32Array out = Napi::Float32Array::New(env, L);
     std::memcpy(out.Data(), logits, L * sizeof(float));
     return out;
+  }
+
+  // predictText(encoder, textA, textB | undefined, out: Float32Array): the text's logits into out, in one
+  // native call; false (out untouched) when the encoder leaves the text to the reference path.
+  Napi::Value PredictText(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    TextEncoderRef ref = UnwrapTextEncoder(info[0]);
+    student::TextEncoderScratch& s = *ref.scratch;
+    const std::u16string_view a(s.text.data(), ReadUtf16(info[1], "textA", &s.text));
+    std::u16string_view b;
+    const bool has_b = !info[2].IsUndefined() && !info[2].IsNull();
+    if (has_b) b = std::u16string_view(s.text_b.data(), ReadUtf16(info[2], "textB", &s.text_b));
+    auto out = TypedArrayField<Napi::Float32Array>(env, info[3], "out", napi_float32_array, "Float32Array");
+    const int L = model_->config().num_labels;
+    if (out.ElementLength() < static_cast<size_t>(L)) Throw(env, "out must hold numLabels values");
+    if (!ref.encoder->Encode(a, has_b ? &b : nullptr, &s, &s.ids) || !student::IdsFitModel(s.ids, model_->config())) {
+      return Napi::Boolean::New(env, false);
+    }
+    const float* logits = model_->Forward(s.ids.data(), static_cast<int>(s.ids.size()), scratch_.get());
+    std::memcpy(out.Data(), logits, L * sizeof(float));
+    return Napi::Boolean::New(env, true);
+  }
+
+  // predictTexts(encoder, texts, textsB | undefined, threads) -> Promise<{ logits, needsReference }>
+  Napi::Value PredictTexts(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    TextEncoderRef ref = UnwrapTextEncoder(info[0]);
+    student::TextBatch batch = ReadTextBatch(info[1], info[2]);
+    const double t = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 1;
+    if (!(t >= 1 && t <= 1024 && t == std::floor(t))) Throw(env, "threads must be an integer in 1..1024");
+    auto* worker = new PredictTextsWorker(env, model_, ref.encoder, std::move(batch), static_cast<int>(t));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
   }
 
   Napi::Value PredictRows(const Napi::CallbackInfo& info) {

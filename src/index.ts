@@ -11,7 +11,7 @@ export { makeTeacher, countParameters } from './teacher/make-teacher.js';
 export type { TeacherArchitecture, TeacherStyle } from './teacher/make-teacher.js';
 export { augment } from './augment/index.js';
 export type { AugmentOptions, AugmentResult, AugmentRunOptions, AugmentProgress, StrategyName } from './augment/index.js';
-export { Student, type Prediction, type StudentInput, type StudentLoadOptions, type PredictBatchOptions } from './student/student.js';
+export { Student, type Prediction, type StudentInput, type StudentLoadOptions, type PredictBatchOptions, type TextEncoderKind } from './student/student.js';
 export { train, type TrainOptions, type TrainResult, type EpochReport } from './student/train.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './student/evaluate.js';
 export { exportOnnx, studentToOnnx } from './student/onnx-export.js';

@@ -3,8 +3,6 @@ import { BadLinePolicy } from '../data/bad-lines.js';
 import { readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
 import { InputError } from '../errors.js';
 import { argmax, classificationMetrics } from './metrics.js';
-import { rowWordsMany } from './segmentation.js';
-import { packRows } from './token-rows.js';
 import { Student, type StudentLoadOptions } from './student.js';
 
 export interface EvaluateOptions extends StudentLoadOptions {
@@ -40,8 +38,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   let pairs = false;
   let chunk: LabeledRow[] = [];
   const flush = async () => {
-    const words = await rowWordsMany(chunk, student.segmentation);
-    const logits = await student.logitsOfRows(packRows(words.map((w) => student.vocabulary.encode(w))), options.threads ?? 2);
+    const rows = await student.encodeRows(chunk, options.threads ?? 2);
+    const logits = await student.logitsOfRows(rows, options.threads ?? 2);
     chunk.forEach((row, r) => {
       gold.push(student.labelMap.idOf(row.label));
       predicted.push(argmax(logits, r * width, width));

@@ -1,4 +1,6 @@
 // The contract between the TypeScript student code and native/student (bound in native/binding_student.cc).
+import type { NativeTextEncoder } from './native-text-encoder.js';
+
 // Weights use ONNX's layouts so that export is a plain copy: dense W is [in, out] (MatMul), LSTM weights are
 // the ONNX LSTM op's W [2, 4H, E], R [2, 4H, H], B [2, 8H] with gate order i, o, f, c.
 
@@ -77,6 +79,21 @@ export interface NativeStudentModel {
   predictRow(ids: Int32Array): Float32Array;
   /** Logits of many rows (rows x numLabels), over `threads` threads, off the event loop. */
   predictRows(rows: TokenRows, threads: number): Promise<Float32Array>;
+  /**
+   * Logits of one raw text (or pair) into `out`, segmentation and vocabulary lookup included, in one native
+   * call; false (`out` untouched) when the encoder leaves the text to the TypeScript path.
+   */
+  predictText(encoder: NativeTextEncoder, textA: string, textB: string | undefined, out: Float32Array): boolean;
+  /**
+   * Logits (rows x numLabels) of raw texts, each thread segmenting a text and running the model on it, off the
+   * event loop; rows flagged in `needsReference` are left to the TypeScript path (their logits are 0).
+   */
+  predictTexts(
+    encoder: NativeTextEncoder,
+    texts: readonly string[],
+    textsB: readonly (string | undefined)[] | undefined,
+    threads: number,
+  ): Promise<{ logits: Float32Array; needsReference: Uint8Array }>;
   /** One epoch of AdamW over the given rows, off the event loop. */
   trainEpoch(data: TrainingSet, options: EpochOptions): Promise<EpochResult>;
   /** Loss and gradients of one batch, for finite-difference tests. */

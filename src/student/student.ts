@@ -7,6 +7,8 @@ import { createNativeModel } from './native-model.js';
 import { isModelFile, readModelFile, writeModelFile, type StudentModelData, type Weights } from './model-file.js';
 import { rowWords, rowWordsMany, type SegmentationSettings } from './segmentation.js';
 import { Vocabulary } from './vocabulary.js';
+import { createNativeTextEncoder, nativeEncodingCovers, type NativeTextEncoder } from './native-text-encoder.js';
+import { jiebaDictionaryAsync } from '../data/jieba-dictionary.js';
 import { packRows } from './token-rows.js';
 import { argmax, softmax } from './metrics.js';
 import { readOnnxStudent } from './onnx-import.js';
@@ -27,6 +29,19 @@ function split(input: StudentInput): { textA: string; textB?: string } {
   return input as { textA: string; textB?: string };
 }
 
+// The native encoder's arguments: every text_a, and the text_b column when any input is a pair.
+function textColumns(parts: readonly { textA: string; textB?: string }[]): [string[], (string | undefined)[] | undefined] {
+  const textsA = parts.map((p) => p.textA);
+  return [textsA, parts.some((p) => p.textB !== undefined) ? parts.map((p) => p.textB) : undefined];
+}
+
+// The rows that the native encoder left to the TypeScript path.
+function referenceRows(needsReference: Uint8Array): number[] {
+  const rows: number[] = [];
+  for (let r = needsReference.indexOf(1); r !== -1; r = needsReference.indexOf(1, r + 1)) rows.push(r);
+  return rows;
+}
+
 export interface StudentLoadOptions {
   /**
    * `native` (default): the native model runs everything. `onnxruntime` (an .onnx file only): batch
@@ -35,7 +50,15 @@ export interface StudentLoadOptions {
   runtime?: 'native' | 'onnxruntime';
   /** Threads for onnxruntime. */
   threads?: number;
+  /**
+   * `native` (default): text becomes word ids in one native call (a jieba-compatible segmenter and the
+   * vocabulary in C++) where the model's segmentation allows it (jieba without HMM, or whitespace).
+   * `javascript`: @node-rs/jieba and the TypeScript word rules, the reference that `native` reproduces.
+   */
+  textEncoder?: TextEncoderKind;
 }
+
+export type TextEncoderKind = 'native' | 'javascript';
 
 export interface PredictBatchOptions {
   /** Native threads for the forward pass (default: 2). */
@@ -47,21 +70,27 @@ export class Student {
   readonly labelMap: LabelMap;
   // Reused by predict(): holds one row's ids, grown only for a longer text.
   private rowIds = new Int32Array(1024);
+  // Reused by predict() on the native path: one text's logits.
+  private readonly rowLogits: Float32Array;
   private onnxSession: OnnxStudentSession | null = null;
+  // Made on first use; null where the settings (or the options) keep the TypeScript path.
+  private encoder: NativeTextEncoder | null | undefined;
 
   private constructor(
     readonly data: Omit<StudentModelData, 'weights'>,
     private readonly model: NativeStudentModel,
+    private readonly textEncoderKind: TextEncoderKind = 'native',
   ) {
     this.vocabulary = new Vocabulary(data.vocabulary);
     this.labelMap = new LabelMap(data.labels);
+    this.rowLogits = new Float32Array(data.labels.length);
   }
 
   /** A student over given weights (as `train` makes and `Student.load` reads). */
-  static fromData(data: StudentModelData): Student {
+  static fromData(data: StudentModelData, options: Pick<StudentLoadOptions, 'textEncoder'> = {}): Student {
     const model = createNativeModel(data.config.model);
     model.setWeights(data.weights);
-    return new Student({ config: data.config, vocabulary: data.vocabulary, labels: data.labels }, model);
+    return new Student({ config: data.config, vocabulary: data.vocabulary, labels: data.labels }, model, options.textEncoder);
   }
 
   /** Internal: wraps a native model that training already holds. */
@@ -83,12 +112,18 @@ export class Student {
     } catch (err) {
       throw new InputError(`cannot read model (${(err as NodeJS.ErrnoException).code ?? 'error'})`, path);
     }
+    let student: Student;
     if (isModelFile(head)) {
       if (options.runtime === 'onnxruntime') throw new UsageError(`runtime onnxruntime needs an .onnx model, ${path} is a .bin file`);
-      return Student.fromData(readModelFile(path));
+      student = Student.fromData(readModelFile(path), options);
+    } else {
+      student = Student.fromData(await readOnnxStudent(path), options);
+      if (options.runtime === 'onnxruntime') student.onnxSession = await OnnxStudentSession.open(path, options.threads);
     }
-    const student = Student.fromData(await readOnnxStudent(path));
-    if (options.runtime === 'onnxruntime') student.onnxSession = await OnnxStudentSession.open(path, options.threads);
+    // The dictionary is read on a worker thread here, so that the first predict() does not wait for it.
+    if (student.textEncoderKind === 'native' && nativeEncodingCovers(student.segmentation) && student.segmentation.segmenter === 'jieba') {
+      await jiebaDictionaryAsync();
+    }
     return student;
   }
 
@@ -104,21 +139,58 @@ export class Student {
     return this.data.config.segmentation;
   }
 
+  /** Which path turns text into word ids: `native` (one native call) or `javascript` (@node-rs/jieba). */
+  get textEncoder(): TextEncoderKind {
+    return this.nativeEncoder() ? 'native' : 'javascript';
+  }
+
+  private nativeEncoder(): NativeTextEncoder | null {
+    if (this.encoder === undefined) {
+      this.encoder = this.textEncoderKind === 'native' ? createNativeTextEncoder(this.data.vocabulary, this.segmentation) : null;
+    }
+    return this.encoder;
+  }
+
   /** The student's word ids for a text (what the native model and the ONNX graph take). */
   encode(input: StudentInput): Int32Array {
     const { textA, textB } = split(input);
-    return this.vocabulary.encode(rowWords(textA, textB, this.segmentation));
+    return this.nativeEncoder()?.encode(textA, textB) ?? this.vocabulary.encode(rowWords(textA, textB, this.segmentation));
   }
 
-  /** Word ids of many texts, segmented in parallel on libuv's thread pool. */
-  async encodeMany(inputs: readonly StudentInput[]): Promise<Int32Array[]> {
-    const words = await rowWordsMany(inputs.map(split), this.segmentation);
-    return words.map((w) => this.vocabulary.encode(w));
+  /** Word ids of many texts, as CSR rows: on native threads, or segmented on libuv's thread pool. */
+  async encodeRows(inputs: readonly StudentInput[], threads = 2): Promise<TokenRows> {
+    const parts = inputs.map(split);
+    const encoder = this.nativeEncoder();
+    if (!encoder) return packRows((await rowWordsMany(parts, this.segmentation)).map((w) => this.vocabulary.encode(w)));
+    const encoded = await encoder.encodeMany(...textColumns(parts), threads);
+    const left = referenceRows(encoded.needsReference);
+    if (left.length === 0) return { ids: encoded.ids, offsets: encoded.offsets };
+    const rows = parts.map((_, r) => encoded.ids.subarray(encoded.offsets[r], encoded.offsets[r + 1]));
+    const words = await rowWordsMany(left.map((r) => parts[r]!), this.segmentation);
+    left.forEach((r, k) => (rows[r] = this.vocabulary.encode(words[k]!)));
+    return packRows(rows);
+  }
+
+  /** Word ids of many texts, one array a text. */
+  async encodeMany(inputs: readonly StudentInput[], threads = 2): Promise<Int32Array[]> {
+    const { ids, offsets } = await this.encodeRows(inputs, threads);
+    return inputs.map((_, r) => ids.subarray(offsets[r], offsets[r + 1]));
   }
 
   /** Raw logits of one text, synchronously. */
   logits(input: StudentInput): Float32Array {
     const { textA, textB } = split(input);
+    if (this.nativeLogits(textA, textB)) return this.rowLogits.slice();
+    return this.referenceLogits(textA, textB);
+  }
+
+  // The text's logits into rowLogits in one native call; false where the text needs the TypeScript path.
+  private nativeLogits(textA: string, textB: string | undefined): boolean {
+    const encoder = this.nativeEncoder();
+    return encoder !== null && this.model.predictText(encoder, textA, textB, this.rowLogits);
+  }
+
+  private referenceLogits(textA: string, textB: string | undefined): Float32Array {
     const words = rowWords(textA, textB, this.segmentation);
     if (words.length > this.rowIds.length) this.rowIds = new Int32Array(words.length * 2);
     return this.model.predictRow(this.vocabulary.encode(words, this.rowIds));
@@ -126,7 +198,13 @@ export class Student {
 
   /** The label and probabilities of one text, synchronously. */
   predict(input: StudentInput): Prediction {
-    const logits = this.logits(input);
+    let logits: Float32Array;
+    if (typeof input === 'string') {
+      logits = this.nativeLogits(input, undefined) ? this.rowLogits : this.referenceLogits(input, undefined);
+    } else {
+      const { textA, textB } = split(input);
+      logits = this.nativeLogits(textA, textB) ? this.rowLogits : this.referenceLogits(textA, textB);
+    }
     return { label: this.labelMap.labelOf(argmax(logits)), probs: softmax(logits) };
   }
 
@@ -141,16 +219,35 @@ export class Student {
     return this.onnxSession ? 'onnxruntime' : 'native';
   }
 
-  /** Predictions for many texts: segmentation on the thread pool, the forward pass on native threads. */
+  /**
+   * Predictions for many texts, off the event loop: on the native path each of `threads` native threads
+   * segments a text and runs the model on it; otherwise segmentation runs on libuv's thread pool and the
+   * forward pass on native threads.
+   */
   async predictBatch(inputs: readonly StudentInput[], options: PredictBatchOptions = {}): Promise<Prediction[]> {
-    const words = await rowWordsMany(inputs.map(split), this.segmentation);
-    const rows = packRows(words.map((w) => this.vocabulary.encode(w)));
-    const logits = await this.logitsOfRows(rows, options.threads ?? 2);
+    const threads = options.threads ?? 2;
+    const logits = await this.logitsOfTexts(inputs, threads);
     const width = this.labels.length;
-    return words.map((_, r) => ({
+    return inputs.map((_, r) => ({
       label: this.labelMap.labelOf(argmax(logits, r * width, width)),
       probs: softmax(logits, r * width, width),
     }));
+  }
+
+  /** Logits (rows x labels) of raw texts. */
+  private async logitsOfTexts(inputs: readonly StudentInput[], threads: number): Promise<Float32Array> {
+    const encoder = this.nativeEncoder();
+    if (!encoder || this.onnxSession) return this.logitsOfRows(await this.encodeRows(inputs, threads), threads);
+    const parts = inputs.map(split);
+    const { logits, needsReference } = await this.model.predictTexts(encoder, ...textColumns(parts), threads);
+    const left = referenceRows(needsReference);
+    if (left.length > 0) {
+      const words = await rowWordsMany(left.map((r) => parts[r]!), this.segmentation);
+      const patch = await this.model.predictRows(packRows(words.map((w) => this.vocabulary.encode(w))), threads);
+      const width = this.labels.length;
+      left.forEach((r, k) => logits.set(patch.subarray(k * width, (k + 1) * width), r * width));
+    }
+    return logits;
   }
 
   /** The current weights, copied out. */
