@@ -5,9 +5,9 @@ import { LabelMap } from '../data/label-map.js';
 import type { NativeStudentModel, StudentKind, TokenRows } from './native-api.js';
 import { createNativeModel } from './native-model.js';
 import { isModelFile, readModelFile, writeModelFile, type StudentModelData, type Weights } from './model-file.js';
-import { rowWords, rowWordsMany, type SegmentationSettings } from './segmentation.js';
+import { pairWords, pairWordsMany, rowWords, rowWordsMany, type SegmentationSettings } from './segmentation.js';
 import { Vocabulary } from './vocabulary.js';
-import { packRows } from './token-rows.js';
+import { packStudentRows, type StudentRow } from './token-rows.js';
 import { argmax, softmax } from './metrics.js';
 import { readOnnxStudent } from './onnx-import.js';
 import { OnnxStudentSession } from './onnx-session.js';
@@ -18,7 +18,10 @@ export interface Prediction {
   probs: number[];
 }
 
-/** A text, or a text pair (`text_b` follows `text_a`, as in training). */
+/**
+ * A text, or a text pair: a pair (two-tower) student encodes text_a and text_b apart; a one-text student
+ * trained on pairs with `pairs: 'concat'` reads text_b's words after text_a's, as in training.
+ */
 export type StudentInput = string | { textA: string; textB?: string } | readonly [string, string];
 
 function split(input: StudentInput): { textA: string; textB?: string } {
@@ -45,8 +48,9 @@ export interface PredictBatchOptions {
 export class Student {
   readonly vocabulary: Vocabulary;
   readonly labelMap: LabelMap;
-  // Reused by predict(): holds one row's ids, grown only for a longer text.
+  // Reused by predict(): hold one row's ids (and text_b's), grown only for a longer text.
   private rowIds = new Int32Array(1024);
+  private rowIdsB = new Int32Array(1024);
   private onnxSession: OnnxStudentSession | null = null;
 
   private constructor(
@@ -104,27 +108,58 @@ export class Student {
     return this.data.config.segmentation;
   }
 
-  /** The student's word ids for a text (what the native model and the ONNX graph take). */
+  /** True for a two-tower student, which compares text_a with text_b. */
+  get pair(): boolean {
+    return this.data.config.model.pair === true;
+  }
+
+  private pairOf(input: StudentInput): { textA: string; textB: string } {
+    const row = split(input);
+    if (row.textB === undefined) throw new UsageError('this student compares text pairs: give { textA, textB } (or [textA, textB])');
+    return row as { textA: string; textB: string };
+  }
+
+  private oneTextOnly(what: string): void {
+    if (this.pair) throw new UsageError(`${what} is for one-text students; this one compares pairs (use encodeRows)`);
+  }
+
+  /** The student's word ids for a text (what a one-text native model and its ONNX graph take). */
   encode(input: StudentInput): Int32Array {
+    this.oneTextOnly('encode');
     const { textA, textB } = split(input);
     return this.vocabulary.encode(rowWords(textA, textB, this.segmentation));
   }
 
-  /** Word ids of many texts, segmented in parallel on libuv's thread pool. */
+  /** Word ids of many texts, segmented in parallel on libuv's thread pool (one-text students). */
   async encodeMany(inputs: readonly StudentInput[]): Promise<Int32Array[]> {
+    this.oneTextOnly('encodeMany');
     const words = await rowWordsMany(inputs.map(split), this.segmentation);
     return words.map((w) => this.vocabulary.encode(w));
   }
 
-  /** Raw logits of one text, synchronously. */
+  /** Word ids of many rows for this student: text_b's apart for a pair student; segmented on the thread pool. */
+  async encodeRows(inputs: readonly StudentInput[]): Promise<StudentRow[]> {
+    if (!this.pair) return (await this.encodeMany(inputs)).map((ids) => ({ ids }));
+    const words = await pairWordsMany(inputs.map((i) => this.pairOf(i)), this.segmentation);
+    return words.map(([a, b]) => ({ ids: this.vocabulary.encode(a), idsB: this.vocabulary.encode(b) }));
+  }
+
+  /** Raw logits of one text (or pair), synchronously. */
   logits(input: StudentInput): Float32Array {
+    if (this.pair) {
+      const { textA, textB } = this.pairOf(input);
+      const [a, b] = pairWords(textA, textB, this.segmentation);
+      if (a.length > this.rowIds.length) this.rowIds = new Int32Array(a.length * 2);
+      if (b.length > this.rowIdsB.length) this.rowIdsB = new Int32Array(b.length * 2);
+      return this.model.predictRow(this.vocabulary.encode(a, this.rowIds), this.vocabulary.encode(b, this.rowIdsB));
+    }
     const { textA, textB } = split(input);
     const words = rowWords(textA, textB, this.segmentation);
     if (words.length > this.rowIds.length) this.rowIds = new Int32Array(words.length * 2);
     return this.model.predictRow(this.vocabulary.encode(words, this.rowIds));
   }
 
-  /** The label and probabilities of one text, synchronously. */
+  /** The label and probabilities of one text (or pair), synchronously. */
   predict(input: StudentInput): Prediction {
     const logits = this.logits(input);
     return { label: this.labelMap.labelOf(argmax(logits)), probs: softmax(logits) };
@@ -141,13 +176,12 @@ export class Student {
     return this.onnxSession ? 'onnxruntime' : 'native';
   }
 
-  /** Predictions for many texts: segmentation on the thread pool, the forward pass on native threads. */
+  /** Predictions for many texts (or pairs): segmentation on the thread pool, the forward pass on native threads. */
   async predictBatch(inputs: readonly StudentInput[], options: PredictBatchOptions = {}): Promise<Prediction[]> {
-    const words = await rowWordsMany(inputs.map(split), this.segmentation);
-    const rows = packRows(words.map((w) => this.vocabulary.encode(w)));
-    const logits = await this.logitsOfRows(rows, options.threads ?? 2);
+    const rows = await this.encodeRows(inputs);
+    const logits = await this.logitsOfRows(packStudentRows(rows), options.threads ?? 2);
     const width = this.labels.length;
-    return words.map((_, r) => ({
+    return rows.map((_, r) => ({
       label: this.labelMap.labelOf(argmax(logits, r * width, width)),
       probs: softmax(logits, r * width, width),
     }));
