@@ -19,6 +19,8 @@ export interface ServedModel {
   readonly outputName: string;
   /** Names a request may use for its tensors. */
   readonly acceptedInputs: readonly string[];
+  /** Text requests must carry text_pair too (a two-tower student). */
+  readonly pairsRequired?: boolean;
   /** A request's rows, ready for batching (text is tokenized here). */
   rows(parsed: ParsedInputs, maxLength: number): Promise<unknown[]>;
   lengthOf(row: unknown): number;
@@ -89,6 +91,10 @@ class StudentModel implements ServedModel {
   readonly outputName = 'logits';
 
   constructor(private readonly student: Student) {}
+
+  get pairsRequired(): boolean {
+    return this.student.pair;
+  }
 
   // The student's own segmentation settings limit its words; --max-len counts WordPiece tokens.
   async rows(parsed: ParsedInputs): Promise<StudentRow[]> {
