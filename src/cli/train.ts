@@ -48,7 +48,7 @@ export const trainCommand = defineCommand({
     const tty = process.stderr.isTTY === true;
     const { train } = await import('../student/train.js');
     // The epoch count depends on the data (text pairs have their own defaults): the bar starts with the first epoch.
-    let bar: Progress | null = null;
+    const progress: { bar: Progress | null } = { bar: null };
     const result = await train({
       train: args.train,
       dev: args.dev,
@@ -80,15 +80,15 @@ export const trainCommand = defineCommand({
       clipNorm: args['clip-norm'],
       wordDropout: args['word-dropout'],
       onEpoch: (e) => {
-        if (tty) bar ??= createProgress(`train ${args.model}`, e.epochs, 'epochs');
-        if (bar) bar.update(e.epoch, epochLine(e));
+        if (tty) progress.bar ??= createProgress(`train ${args.model}`, e.epochs, 'epochs');
+        if (progress.bar) progress.bar.update(e.epoch, epochLine(e));
         else process.stderr.write(`epoch ${e.epoch}/${e.epochs} ${epochLine(e)}\n`);
       },
       onNote: (message) => process.stderr.write(`ernie-slim: ${message}\n`),
     });
     const dev = result.devAccuracy !== null ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})` : '';
     const summary = `wrote ${result.out}: ${result.pair ? `two-tower ${result.kind}` : result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}, ${result.trainSeconds.toFixed(1)} s`;
-    if (bar) (bar as Progress).stop(summary);
+    if (progress.bar) progress.bar.stop(summary);
     else process.stderr.write(summary + '\n');
     return {
       out: result.out,
