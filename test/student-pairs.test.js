@@ -208,3 +208,23 @@ test('distill on pair data: a trained two-tower teacher, augmented pairs, pos/ne
   assert.equal(student.pair, true);
   assert.match(fs.readFileSync(result.files.report, 'utf8'), /\| model \| dev accuracy \| dev macro-F1 \| dev pos\/neg order ratio \|/);
 });
+
+test('online distillation of a two-tower student: the teacher labels pair rows as training reaches them', async () => {
+  const rows = generatePairs(60, 34).map((r, i) => ({ line: i + 2, textA: r.a, textB: r.b }));
+  let asked = 0;
+  const online = {
+    rows,
+    segmentBatches: 2,
+    label: async (batch) => {
+      asked += batch.length;
+      assert.ok(batch.every((r) => r.textB !== undefined), 'pair rows reach the teacher whole');
+      return Float32Array.from(batch.flatMap((r) => (bow.student.predict([r.textA, r.textB]).label === '1' ? [-2, 2] : [2, -2])));
+    },
+  };
+  const result = await train({ train: trainFile, dev: devFile, model: 'bow', epochs: 2, batchSize: 16, online, ...small });
+  assert.equal(result.pair, true);
+  assert.equal(result.distillRows, rows.length);
+  assert.ok(asked >= 2 * rows.length, `the teacher labeled ${asked} rows`);
+  assert.ok(result.devAccuracy > 0.75, `dev accuracy ${result.devAccuracy}`);
+  await assert.rejects(train({ train: trainFile, model: 'bow', epochs: 1, online: { ...online, rows: [{ line: 9, textA: '手机' }] }, ...small }), /online distillation row 9/);
+});

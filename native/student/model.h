@@ -26,14 +26,12 @@
 //         m[d*H + j] = max_t Y[t, d, 0, j]                           m [2H]  (ReduceMax over time)
 //         logits = m @ dense.weight + dense.bias
 //
-// Every student is an encoder (the tower: a token row -> a vector) and a head:
-//   bow   enc = h [H]          head dense2 (above)
-//   cnn   enc = softsign(sum_t C[t]) [H]      head dense
-//   lstm  enc = m [2H]         head dense
+// Every student is an encoder (a token row -> a vector) and a head on it:
+//   bow  enc = h [H], head dense2;   cnn  enc = softsign(sum_t C[t]) [H], head dense;   lstm  enc = m [2H], head dense.
 //
-// pair (two towers, config.pair): text_a (ids a) and text_b (ids b) go through the same encoder, whose weights
-// (embedding and tower layers, named as above) they share; D = the encoder's width (bow/cnn H, lstm 2H),
-// M = config.match_hidden:
+// pair (two towers, config.pair): text_a's ids a and text_b's ids b go through the same encoder (embedding and
+// encoder weights named as above, shared); the match head replaces dense2 / dense. D = the encoder's width
+// (bow, cnn H; lstm 2H), M = config.match_hidden:
 //         u = enc(a), v = enc(b)                                             u, v [D]
 //         f = [u, v, |u - v|, u * v]                                         f [4D]  (match_features.h)
 //   M > 0: match.weight [4D, M], match.bias [M], classifier.weight [M, L], classifier.bias [L]
