@@ -204,6 +204,8 @@ test('distill on pair data: a trained two-tower teacher, augmented pairs, pos/ne
   assert.equal(m.student.pair, true);
   assert.equal(m.data.augmented_rows, fs.readFileSync(trainFile, 'utf8').trim().split('\n').length - 1);
   for (const k of ['teacher_pos_neg_ratio', 'baseline_pos_neg_ratio', 'student_pos_neg_ratio']) assert.equal(typeof m[k], 'number', k);
+  assert.equal(result.files.labels.length, 1);
+  assert.equal(fs.readFileSync(result.files.labels[0], 'utf8').split('\n')[0], 'text_a\ttext_b\tlabel\tlogits');
   const student = await Student.load(result.files.onnx);
   assert.equal(student.pair, true);
   assert.match(fs.readFileSync(result.files.report, 'utf8'), /\| model \| dev accuracy \| dev macro-F1 \| dev pos\/neg order ratio \|/);

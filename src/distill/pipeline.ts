@@ -87,7 +87,8 @@ export interface DistillMetrics {
 
 export interface DistillResult {
   out: string;
-  files: { student: string; onnx: string; metrics: string; report: string };
+  /** `labels`: the teacher-labeled TSVs the student trained on (in the cache; none when online). */
+  files: { student: string; onnx: string; metrics: string; report: string; labels: string[] };
   metrics: DistillMetrics;
 }
 
@@ -259,7 +260,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       cache: { labels_reused: reused, labels_made: made },
       timings,
     };
-    const files = { student: studentFile, onnx: onnxFile, metrics: path.join(out, 'metrics.json'), report: path.join(out, 'report.md') };
+    const files = { student: studentFile, onnx: onnxFile, metrics: path.join(out, 'metrics.json'), report: path.join(out, 'report.md'), labels: distillFiles };
     await writeFileAtomic(files.metrics, JSON.stringify(metrics, null, 2) + '\n');
     await writeFileAtomic(files.report, renderReport(metrics, { train: options.train, dev: options.dev }));
     return { out, files, metrics };
