@@ -9,12 +9,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { train, Student } from '../dist/index.js';
 import { studentWords, defaultSegmentation } from '../dist/student/segmentation.js';
 import { segmentWords } from '../dist/data/segmenter.js';
+import { ensureFastText, runFastText } from './fasttext.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -55,30 +55,12 @@ function readTsv(file) {
   });
 }
 
-function ensureFastText() {
-  if (spawnSync('fasttext', [], { stdio: 'ignore' }).error === undefined) return true;
-  log('fasttext is missing: apt-get install -y fasttext');
-  let run = spawnSync('apt-get', ['install', '-y', 'fasttext'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (run.status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'ignore' });
-    run = spawnSync('apt-get', ['install', '-y', 'fasttext'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-  return run.status === 0 && spawnSync('fasttext', [], { stdio: 'ignore' }).error === undefined;
-}
-
 function fastTextFile(rows, file) {
   fs.writeFileSync(file, rows.map((r) => `__label__${r.label} ${studentWords(r.text, defaultSegmentation).join(' ')}\n`).join(''));
 }
 
-function runFastText(ngrams, trainTxt, devTxt) {
-  const prefix = path.join(args.out, `fasttext-${ngrams}`);
-  const started = performance.now();
-  const fit = spawnSync('fasttext', ['supervised', '-input', trainTxt, '-output', prefix, '-wordNgrams', String(ngrams), '-epoch', '25', '-dim', '100', '-thread', '1'], { maxBuffer: 1 << 28 });
-  const seconds = (performance.now() - started) / 1000;
-  const speeds = [...fit.stderr.toString().matchAll(/words\/sec\/thread:\s*(\d+)/g)].map((m) => Number(m[1]));
-  const test = spawnSync('fasttext', ['test', `${prefix}.bin`, devTxt]).stdout.toString();
-  const accuracy = Number(/P@1\s+([\d.]+)/.exec(test)?.[1]);
-  return { accuracy, wordsPerSecondPerThread: speeds.at(-1) ?? NaN, seconds };
+function runFastTextNgrams(ngrams, trainTxt, devTxt) {
+  return runFastText(path.join(args.out, `fasttext-${ngrams}`), trainTxt, devTxt, ['-wordNgrams', String(ngrams), '-epoch', '25', '-dim', '100', '-thread', '1']);
 }
 
 function percentile(sorted, p) {
@@ -128,7 +110,7 @@ if (!args['no-fasttext'] && ensureFastText()) {
   fastTextFile(readTsv(trainFile), trainTxt);
   fastTextFile(devRows, devTxt);
   for (const ngrams of [1, 2]) {
-    results.fasttext[ngrams === 1 ? 'unigram' : 'bigram'] = runFastText(ngrams, trainTxt, devTxt);
+    results.fasttext[ngrams === 1 ? 'unigram' : 'bigram'] = runFastTextNgrams(ngrams, trainTxt, devTxt);
     log(`fastText -wordNgrams ${ngrams}: ${JSON.stringify(results.fasttext[ngrams === 1 ? 'unigram' : 'bigram'])}`);
   }
 } else {

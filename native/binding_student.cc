@@ -61,37 +61,60 @@ int64_t IntField(Napi::Env env, const Napi::Object& o, const char* name, int64_t
   return static_cast<int64_t>(d);
 }
 
-// Token rows copied out of JavaScript (so that the caller may reuse its arrays while a worker runs).
+// Token rows copied out of JavaScript (so that the caller may reuse its arrays while a worker runs); a pair
+// model's rows carry text_b's ids as a second CSR set.
 struct OwnedRows {
-  std::vector<int32_t> ids, offsets;
+  std::vector<int32_t> ids, offsets, ids_b, offsets_b;
+  bool pair = false;
   int32_t count() const { return static_cast<int32_t>(offsets.size()) - 1; }
-  student::TokenRows view() const { return {ids.data(), offsets.data(), count()}; }
+  student::TokenRows view() const {
+    student::TokenRows rows{ids.data(), offsets.data(), count()};
+    if (pair) {
+      rows.ids_b = ids_b.data();
+      rows.offsets_b = offsets_b.data();
+    }
+    return rows;
+  }
 };
 
-void CheckIds(Napi::Env env, const int32_t* ids, size_t n, int32_t vocab_size) {
+void CheckIds(Napi::Env env, const int32_t* ids, size_t n, int32_t vocab_size, const char* name = "ids") {
   for (size_t i = 0; i < n; ++i) {
     if (ids[i] < 1 || ids[i] >= vocab_size) {
-      Throw(env, "ids[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is outside 1.." +
+      Throw(env, std::string(name) + "[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is outside 1.." +
                      std::to_string(vocab_size - 1));
     }
   }
 }
 
-OwnedRows ReadRows(Napi::Env env, const Napi::Object& o, int32_t vocab_size) {
-  Napi::Int32Array ids = Int32Field(env, o.Get("ids"), "ids");
-  Napi::Int32Array offsets = Int32Field(env, o.Get("offsets"), "offsets");
-  if (offsets.ElementLength() < 1) Throw(env, "offsets must hold rows + 1 entries");
+// One CSR set: ids and offsets (rows + 1 entries, from 0, not decreasing, ending at ids.length).
+void ReadCsr(Napi::Env env, const Napi::Object& o, const char* ids_name, const char* offsets_name, int32_t vocab_size,
+             std::vector<int32_t>* ids_out, std::vector<int32_t>* offsets_out) {
+  Napi::Int32Array ids = Int32Field(env, o.Get(ids_name), ids_name);
+  Napi::Int32Array offsets = Int32Field(env, o.Get(offsets_name), offsets_name);
+  const std::string off = offsets_name;
+  if (offsets.ElementLength() < 1) Throw(env, off + " must hold rows + 1 entries");
+  ids_out->assign(ids.Data(), ids.Data() + ids.ElementLength());
+  offsets_out->assign(offsets.Data(), offsets.Data() + offsets.ElementLength());
+  const std::vector<int32_t>& o_ = *offsets_out;
+  if (o_[0] != 0) Throw(env, off + "[0] must be 0");
+  for (size_t r = 1; r < o_.size(); ++r) {
+    if (o_[r] < o_[r - 1]) Throw(env, off + " must not decrease (at " + std::to_string(r) + ")");
+  }
+  if (static_cast<size_t>(o_.back()) != ids_out->size()) Throw(env, off + "[rows] must equal " + ids_name + ".length");
+  CheckIds(env, ids_out->data(), ids_out->size(), vocab_size, ids_name);
+}
+
+OwnedRows ReadRows(Napi::Env env, const Napi::Object& o, const student::Config& config) {
   OwnedRows rows;
-  rows.ids.assign(ids.Data(), ids.Data() + ids.ElementLength());
-  rows.offsets.assign(offsets.Data(), offsets.Data() + offsets.ElementLength());
-  if (rows.offsets[0] != 0) Throw(env, "offsets[0] must be 0");
-  for (size_t r = 1; r < rows.offsets.size(); ++r) {
-    if (rows.offsets[r] < rows.offsets[r - 1]) Throw(env, "offsets must not decrease (at " + std::to_string(r) + ")");
+  ReadCsr(env, o, "ids", "offsets", config.vocab_size, &rows.ids, &rows.offsets);
+  const bool has_b = !o.Get("idsB").IsUndefined() || !o.Get("offsetsB").IsUndefined();
+  if (config.pair && !has_b) Throw(env, "a pair model needs text_b's rows too (idsB, offsetsB)");
+  if (!config.pair && has_b) Throw(env, "idsB and offsetsB are for pair models only");
+  if (has_b) {
+    ReadCsr(env, o, "idsB", "offsetsB", config.vocab_size, &rows.ids_b, &rows.offsets_b);
+    if (rows.offsets_b.size() != rows.offsets.size()) Throw(env, "offsetsB must hold as many rows as offsets");
+    rows.pair = true;
   }
-  if (static_cast<size_t>(rows.offsets.back()) != rows.ids.size()) {
-    Throw(env, "offsets[rows] must equal ids.length");
-  }
-  CheckIds(env, rows.ids.data(), rows.ids.size(), vocab_size);
   return rows;
 }
 
@@ -108,7 +131,7 @@ struct OwnedTrainingSet {
 OwnedTrainingSet ReadTrainingSet(Napi::Env env, const Napi::Value& v, const student::Config& config) {
   Napi::Object o = ObjectArg(env, v, "data");
   OwnedTrainingSet set;
-  set.rows = ReadRows(env, o, config.vocab_size);
+  set.rows = ReadRows(env, o, config);
   const size_t n = static_cast<size_t>(set.rows.count());
   Napi::Int32Array labels = Int32Field(env, o.Get("labels"), "labels");
   if (labels.ElementLength() != n) Throw(env, "labels must hold one entry per row");
@@ -289,6 +312,10 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     c.hidden = static_cast<int>(IntField(env, o, "hidden", 128, 1, 65536));
     c.num_labels = static_cast<int>(IntField(env, o, "numLabels", 2, 2, 65536, true));
     c.seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
+    Napi::Value pair = o.Get("pair");
+    if (!pair.IsUndefined() && !pair.IsBoolean()) Throw(env, "config.pair must be a boolean");
+    c.pair = pair.IsBoolean() && pair.As<Napi::Boolean>().Value();
+    c.match_hidden = static_cast<int>(IntField(env, o, "matchHidden", 0, 0, 65536));
     std::string problem = c.Validate();
     if (!problem.empty()) Throw(env, problem);
     try {
@@ -313,6 +340,8 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     o.Set("hidden", c.hidden);
     o.Set("numLabels", c.num_labels);
     o.Set("seed", static_cast<double>(c.seed));
+    o.Set("pair", c.pair);
+    o.Set("matchHidden", c.match_hidden);
     return o;
   }
 
@@ -371,13 +400,21 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
 
   Napi::Value PredictRow(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    const student::Config& c = model_->config();
     Napi::Int32Array ids = Int32Field(env, info[0], "ids");
-    const size_t n = ids.ElementLength();
-    CheckIds(env, ids.Data(), n, model_->config().vocab_size);
-    const float* logits = model_->Forward(ids.Data(), static_cast<int>(n), scratch_.get());
-    const int L = model_->config().num_labels;
-    Napi::Float32Array out = Napi::Float32Array::New(env, L);
-    std::memcpy(out.Data(), logits, L * sizeof(float));
+    CheckIds(env, ids.Data(), ids.ElementLength(), c.vocab_size);
+    student::TokenSpan a{ids.Data(), static_cast<int>(ids.ElementLength())}, b;
+    const bool has_b = info.Length() > 1 && !info[1].IsUndefined();
+    if (c.pair && !has_b) Throw(env, "a pair model needs text_b's ids (idsB)");
+    if (!c.pair && has_b) Throw(env, "idsB is for pair models only");
+    if (has_b) {
+      Napi::Int32Array ids_b = Int32Field(env, info[1], "idsB");
+      CheckIds(env, ids_b.Data(), ids_b.ElementLength(), c.vocab_size, "idsB");
+      b = {ids_b.Data(), static_cast<int>(ids_b.ElementLength())};
+    }
+    const float* logits = model_->Forward(a, b, scratch_.get());
+    Napi::Float32Array out = Napi::Float32Array::New(env, c.num_labels);
+    std::memcpy(out.Data(), logits, c.num_labels * sizeof(float));
     return out;
   }
 
@@ -397,7 +434,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     if (!ref.encoder->Encode(a, has_b ? &b : nullptr, &s, &s.ids) || !student::IdsFitModel(s.ids, model_->config())) {
       return Napi::Boolean::New(env, false);
     }
-    const float* logits = model_->Forward(s.ids.data(), static_cast<int>(s.ids.size()), scratch_.get());
+    const float* logits = model_->Forward({s.ids.data(), static_cast<int>(s.ids.size())}, {}, scratch_.get());
     std::memcpy(out.Data(), logits, L * sizeof(float));
     return Napi::Boolean::New(env, true);
   }
@@ -418,7 +455,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
   Napi::Value PredictRows(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = ObjectArg(env, info[0], "rows");
-    OwnedRows rows = ReadRows(env, o, model_->config().vocab_size);
+    OwnedRows rows = ReadRows(env, o, model_->config());
     int threads = 1;
     if (info.Length() > 1 && !info[1].IsUndefined()) {
       double t = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;

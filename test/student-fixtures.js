@@ -47,3 +47,38 @@ export function writeLabeledTsv(dir, name, rows) {
   fs.writeFileSync(file, 'label\ttext_a\n' + rows.map((r) => `${r.label}\t${r.text}\n`).join(''));
   return file;
 }
+
+const OBJECTS = ['手机', '电脑', '护照', '信用卡', '快递', '发票', '银行卡', '驾照'];
+const ACTIONS = ['怎么办理', '在哪里买', '多少钱', '怎么退货', '丢了怎么办', '怎么激活'];
+const OPENERS = ['', '请问', '我想知道', '谁知道', '求助'];
+const CLOSERS = ['', '？', '呢', '啊'];
+
+/**
+ * Question pairs (LCQMC-like): label '1' when both ask the same action about the same object, with one label in
+ * ten flipped (so that no model is perfect). Each query (text_a) gets 2-3 candidates with both labels, so the
+ * positive/negative order ratio is defined.
+ */
+export function generatePairs(queries, seed) {
+  const rand = rng(seed);
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  const ask = (o, a) => `${pick(OPENERS)}${OBJECTS[o]}${ACTIONS[a]}${pick(CLOSERS)}`;
+  const rows = [];
+  for (let q = 0; q < queries; q++) {
+    const o = Math.floor(rand() * OBJECTS.length);
+    const a = Math.floor(rand() * ACTIONS.length);
+    const query = ask(o, a);
+    rows.push({ label: '1', a: query, b: ask(o, a) });
+    const other = (n, k) => (k + 1 + Math.floor(rand() * (n - 1))) % n;
+    rows.push({ label: '0', a: query, b: rand() < 0.5 ? ask(o, other(ACTIONS.length, a)) : ask(other(OBJECTS.length, o), a) });
+    if (rand() < 0.5) rows.push({ label: '0', a: query, b: ask(other(OBJECTS.length, o), other(ACTIONS.length, a)) });
+  }
+  for (const row of rows) if (rand() < 0.1) row.label = row.label === '1' ? '0' : '1';
+  return rows;
+}
+
+/** Writes a pair TSV (LCQMC's header: text_a, text_b, label) and returns its path. */
+export function writePairTsv(dir, name, rows) {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, 'text_a\ttext_b\tlabel\n' + rows.map((r) => `${r.a}\t${r.b}\t${r.label}\n`).join(''));
+  return file;
+}

@@ -9,27 +9,28 @@ import { referenceLogits, referenceLoss } from './student-native-reference.js';
 
 const L = 3;
 
-function fixture(vocabSize) {
+function fixture(vocabSize, pair = false) {
   const rand = rng(11);
+  const randomRow = () => Array.from({ length: 1 + Math.floor(rand() * 6) }, () => 1 + Math.floor(rand() * (vocabSize - 1)));
   const list = [];
-  for (let i = 0; i < 6; i++) {
-    const len = 1 + Math.floor(rand() * 6);
-    list.push(Array.from({ length: len }, () => 1 + Math.floor(rand() * (vocabSize - 1))));
-  }
+  for (let i = 0; i < 6; i++) list.push(randomRow());
   list.push([3, 3, 3, 4]);  // repeated ids (and a repeated bigram)
   const n = list.length;
+  // text_b: random rows, one sharing words with its text_a, one identical to it (u = v)
+  const listB = pair ? list.map((row, i) => (i === 4 ? [row[0], 5, 6] : i === 5 ? [...row] : randomRow())) : null;
   // rows 0-1 hard only, 2-3 soft only, 4-6 both
   const labels = Int32Array.from({ length: n }, (_, i) => (i === 2 || i === 3 ? -1 : i % L));
   const teacherLogits = new Float32Array(n * L);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < L; k++) teacherLogits[i * L + k] = i < 2 ? NaN : (rand() * 4 - 2);
   }
-  return { ...rowsFrom(list), labels, teacherLogits };
+  const b = listB ? rowsFrom(listB) : null;
+  return { ...rowsFrom(list), ...(b ? { idsB: b.ids, offsetsB: b.offsets } : {}), labels, teacherLogits };
 }
 
 function gradientCheck(config, { temperature, alpha }) {
   const model = new StudentModel(config);
-  const data = fixture(config.vocabSize);
+  const data = fixture(config.vocabSize, config.pair === true);
   const rows = Int32Array.from({ length: data.labels.length }, (_, i) => i);
   const { loss, gradients } = model.lossAndGradients(data, rows, temperature, alpha);
   const weights = model.getWeights();
@@ -40,7 +41,8 @@ function gradientCheck(config, { temperature, alpha }) {
   assert.ok(Math.abs(loss - refLoss) < 1e-5 * Math.max(1, refLoss), `loss ${loss} vs reference ${refLoss}`);
   for (const r of rows) {
     const ids = data.ids.subarray(data.offsets[r], data.offsets[r + 1]);
-    const z = model.predictRow(ids), zr = referenceLogits(config, W64, Array.from(ids));
+    const idsB = data.idsB?.subarray(data.offsetsB[r], data.offsetsB[r + 1]);
+    const z = model.predictRow(ids, idsB), zr = referenceLogits(config, W64, Array.from(ids), idsB && Array.from(idsB));
     z.forEach((v, k) => assert.ok(Math.abs(v - zr[k]) < 1e-5, `logits row ${r}: ${v} vs ${zr[k]}`));
   }
   assert.deepEqual(Object.keys(gradients).sort(), Object.keys(weights).sort());
@@ -90,6 +92,22 @@ test('cnn gradients: conv1d, relu, sum pooling, softsign, dense; T = 2', () => {
 
 test('lstm gradients: bidirectional lstm, max pooling, dense; T = 3', () => {
   gradientCheck({ ...base, kind: 'lstm' }, { temperature: 3, alpha: 0.4 });
+});
+
+test('pair bow gradients: two towers, [u, v, |u-v|, u*v], tanh match layer; T = 2', () => {
+  gradientCheck({ ...base, kind: 'bow', pair: true, matchHidden: 3 }, { temperature: 2, alpha: 0.5 });
+});
+
+test('pair bow gradients with hashed bigrams, features straight to the classifier; T = 1', () => {
+  gradientCheck({ ...base, kind: 'bow', bigramBuckets: 7, pair: true }, { temperature: 1, alpha: 0.3 });
+});
+
+test('pair cnn gradients: two conv towers, match layer; T = 3', () => {
+  gradientCheck({ ...base, kind: 'cnn', pair: true, matchHidden: 3 }, { temperature: 3, alpha: 0.6 });
+});
+
+test('pair lstm gradients: two bidirectional lstm towers; T = 2', () => {
+  gradientCheck({ ...base, kind: 'lstm', pair: true }, { temperature: 2, alpha: 0.5 });
 });
 
 test('hard loss only (alpha = 0) equals cross-entropy of the logits', () => {

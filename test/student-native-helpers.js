@@ -44,6 +44,29 @@ export function separableData(n, vocabSize, seed, numLabels = 2) {
   return { ...rowsFrom(rows), labels, teacherLogits: null };
 }
 
+// Text pairs: each side's words come mostly from one of `topics` slices of the vocabulary; label 1 when the
+// two sides share their topic. Only the two texts together tell the label.
+export function pairData(n, vocabSize, seed, topics = 4) {
+  const rand = rng(seed);
+  const span = Math.floor((vocabSize - 2) / topics);
+  const side = (topic) => Array.from({ length: 2 + Math.floor(rand() * 6) }, () => {
+    const t = rand() < 0.85 ? topic : Math.floor(rand() * topics);
+    return 2 + t * span + Math.floor(rand() * span);
+  });
+  const a = [], b = [];
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const ta = Math.floor(rand() * topics);
+    const same = rand() < 0.5;
+    const tb = same ? ta : (ta + 1 + Math.floor(rand() * (topics - 1))) % topics;
+    labels[i] = same ? 1 : 0;
+    a.push(side(ta));
+    b.push(side(tb));
+  }
+  const rb = rowsFrom(b);
+  return { ...rowsFrom(a), idsB: rb.ids, offsetsB: rb.offsets, labels, teacherLogits: null };
+}
+
 export function accuracy(logits, labels, numLabels) {
   let ok = 0;
   for (let r = 0; r < labels.length; r++) {

@@ -15,8 +15,9 @@ function rowOf(table, id, E) {
   return Array.from(table.subarray(id * E, id * E + E));
 }
 
-export function referenceLogits(config, W, ids) {
-  const { kind, embDim: E, hidden: H, numLabels: L, vocabSize: V, bigramBuckets: B } = config;
+// The encoder (tower) of model.h: a token row -> bow h [H] | cnn softsign(pooled) [H] | lstm m [2H].
+function referenceEncode(config, W, ids) {
+  const { kind, embDim: E, hidden: H, vocabSize: V, bigramBuckets: B } = config;
   const emb = W.embedding.data;
   const n = ids.length;
   if (kind === 'bow') {
@@ -24,8 +25,7 @@ export function referenceLogits(config, W, ids) {
     const add = (row) => { for (let e = 0; e < E; e++) s[e] += emb[row * E + e]; };
     for (const id of ids) add(id);
     if (B > 0) for (let t = 1; t < n; t++) add(V + Number((BigInt(ids[t - 1]) * 1000003n + BigInt(ids[t])) % BigInt(B)));
-    const h = dense(s.map(softsign), W['dense1.weight'].data, W['dense1.bias'].data, H).map(Math.tanh);
-    return dense(h, W['dense2.weight'].data, W['dense2.bias'].data, L);
+    return dense(s.map(softsign), W['dense1.weight'].data, W['dense1.bias'].data, H).map(Math.tanh);
   }
   const X = ids.map((id) => rowOf(emb, id, E));
   if (kind === 'cnn') {
@@ -40,7 +40,7 @@ export function referenceLogits(config, W, ids) {
       }
       for (let j = 0; j < H; j++) p[j] += Math.max(0, c[j]);
     }
-    return dense(p.map(softsign), W['dense.weight'].data, W['dense.bias'].data, L);
+    return p.map(softsign);
   }
   // lstm
   const Wx = W['lstm.W'].data, R = W['lstm.R'].data, Bias = W['lstm.B'].data;
@@ -71,7 +71,22 @@ export function referenceLogits(config, W, ids) {
       pooled.push(mx);
     }
   }
-  return dense(pooled, W['dense.weight'].data, W['dense.bias'].data, L);
+  return pooled;
+}
+
+// Logits of one row (idsB: text_b of a pair model), model.h's heads over the encoder.
+export function referenceLogits(config, W, ids, idsB) {
+  const L = config.numLabels;
+  const u = referenceEncode(config, W, ids);
+  if (!config.pair) {
+    const head = config.kind === 'bow' ? 'dense2' : 'dense';
+    return dense(u, W[`${head}.weight`].data, W[`${head}.bias`].data, L);
+  }
+  const v = referenceEncode(config, W, idsB);
+  const f = [...u, ...v, ...u.map((x, i) => Math.abs(x - v[i])), ...u.map((x, i) => x * v[i])];
+  if (!config.matchHidden) return dense(f, W['classifier.weight'].data, W['classifier.bias'].data, L);
+  const g = dense(f, W['match.weight'].data, W['match.bias'].data, config.matchHidden).map(Math.tanh);
+  return dense(g, W['classifier.weight'].data, W['classifier.bias'].data, L);
 }
 
 function logSumExp(v, T) {
@@ -89,7 +104,8 @@ export function referenceLoss(config, W, data, rows, T, alpha) {
     const soft = t !== null && !Number.isNaN(t[0]);
     const hard = y >= 0;
     if (!soft && !hard) continue;
-    const z = referenceLogits(config, W, Array.from(data.ids.subarray(data.offsets[r], data.offsets[r + 1])));
+    const idsB = data.idsB ? Array.from(data.idsB.subarray(data.offsetsB[r], data.offsetsB[r + 1])) : undefined;
+    const z = referenceLogits(config, W, Array.from(data.ids.subarray(data.offsets[r], data.offsets[r + 1])), idsB);
     let l = 0;
     if (hard) l += (soft ? 1 - alpha : 1) * (logSumExp(z, 1) - z[y]);
     if (soft) {

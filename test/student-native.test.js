@@ -2,7 +2,7 @@
 // reproducible, a diverging run stops with finite weights, predictRow == predictRows, weights round-trip.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StudentModel, separableData, accuracy, permutation, epochOptions, rowsFrom } from './student-native-helpers.js';
+import { StudentModel, separableData, pairData, accuracy, permutation, epochOptions, rowsFrom } from './student-native-helpers.js';
 
 const VOCAB = 42;
 const small = (kind, extra = {}) => ({ kind, vocabSize: VOCAB, bigramBuckets: 0, embDim: 16, hidden: 12, numLabels: 2, seed: 3, ...extra });
@@ -40,6 +40,46 @@ for (const [kind, extra, lr] of [['bow', {}, 0.01], ['bow', { bigramBuckets: 31 
     assert.ok(after >= 0.95, `dev accuracy ${before} -> ${after}`);
   });
 }
+
+for (const [kind, extra, lr] of [['bow', { matchHidden: 16 }, 0.01], ['bow', { bigramBuckets: 31 }, 0.01], ['cnn', { matchHidden: 16 }, 0.005], ['lstm', {}, 0.01]]) {
+  const threads = extra.bigramBuckets ? 2 : 1;
+  test(`pair ${kind}${extra.matchHidden ? ' + match layer' : ''}${extra.bigramBuckets ? ' + bigrams' : ''}, ${threads} thread(s): two towers learn whether two texts match`, async () => {
+    const train_ = pairData(800, VOCAB, 1);
+    const dev = pairData(200, VOCAB, 2);
+    const model = new StudentModel(small(kind, { pair: true, ...extra }));
+    const results = await train(model, train_, 8, { lr, threads });
+    for (const r of results) {
+      assert.equal(r.finite, true);
+      assert.equal(r.tokens, train_.ids.length + train_.idsB.length, 'tokens of both texts count');
+    }
+    const after = accuracy(await model.predictRows(dev, 2), dev.labels, 2);
+    assert.ok(after >= 0.9, `dev accuracy ${after}`);
+  });
+}
+
+test('pair: predictRow equals predictRows, threads 1 with a seed is bit-for-bit reproducible, word dropout covers text_b', async () => {
+  const data = pairData(200, VOCAB, 9);
+  const weightsAfter = async (overrides) => {
+    const model = new StudentModel(small('cnn', { pair: true, matchHidden: 8 }));
+    const results = await train(model, data, 2, overrides);
+    return { model, w: model.getWeights(), loss: results.map((r) => r.loss) };
+  };
+  const a = await weightsAfter({ wordDropout: 0.2 }), b = await weightsAfter({ wordDropout: 0.2 });
+  assert.deepEqual(a.loss, b.loss);
+  for (const name of Object.keys(a.w)) assert.deepEqual(Buffer.from(a.w[name].data.buffer), Buffer.from(b.w[name].data.buffer), name);
+  const batch = await a.model.predictRows(data, 2);
+  for (let r = 0; r < 200; r++) {
+    const one = a.model.predictRow(data.ids.subarray(data.offsets[r], data.offsets[r + 1]), data.idsB.subarray(data.offsetsB[r], data.offsetsB[r + 1]));
+    assert.deepEqual(Array.from(one), Array.from(batch.subarray(r * 2, r * 2 + 2)), `row ${r}`);
+  }
+  // Both texts empty: the encodings are constant, the logits finite.
+  assert.ok(a.model.predictRow(new Int32Array(0), new Int32Array(0)).every(Number.isFinite));
+  // Swapping text_a and text_b changes the input (u and v have their own places in the features).
+  const swapped = await a.model.predictRows({ ids: data.idsB, offsets: data.offsetsB, idsB: data.ids, offsetsB: data.offsets }, 1);
+  assert.notDeepEqual(Array.from(swapped), Array.from(batch));
+  const plain = await weightsAfter({});
+  assert.notDeepEqual(plain.loss, a.loss, 'word dropout changes the run');
+});
 
 test('distillation: soft targets only, and mixed rows, also train', async () => {
   const data = separableData(400, VOCAB, 5);
@@ -158,8 +198,16 @@ test('weight names and shapes follow model.h', () => {
   assert.deepEqual(shapes({ ...c, kind: 'lstm' }), {
     embedding: [10, 6], 'lstm.W': [2, 20, 6], 'lstm.R': [2, 20, 5], 'lstm.B': [2, 40], 'dense.weight': [10, 3], 'dense.bias': [3],
   });
+  assert.deepEqual(shapes({ ...c, kind: 'bow', pair: true, matchHidden: 7 }), {
+    embedding: [10, 6], 'dense1.weight': [6, 5], 'dense1.bias': [5],
+    'match.weight': [20, 7], 'match.bias': [7], 'classifier.weight': [7, 3], 'classifier.bias': [3],
+  });
+  assert.deepEqual(shapes({ ...c, kind: 'cnn', pair: true }), {
+    embedding: [10, 6], 'conv.weight': [3, 6, 5], 'conv.bias': [5], 'classifier.weight': [20, 3], 'classifier.bias': [3],
+  });
+  assert.deepEqual(shapes({ ...c, kind: 'lstm', pair: true })['classifier.weight'], [40, 3], 'lstm encodes to 2H');
   const m = new StudentModel({ ...c, kind: 'bow' });
-  assert.deepEqual(m.config, { ...c, kind: 'bow' });
+  assert.deepEqual(m.config, { ...c, kind: 'bow', pair: false, matchHidden: 0 });
   assert.ok(m.getWeights().embedding.data.subarray(0, 6).every((v) => v === 0), '[PAD] row is zero');
 });
 
@@ -175,6 +223,15 @@ test('bad arguments are refused with clear errors', async () => {
   await assert.rejects(async () => model.trainEpoch({ ...data, labels: new Int32Array(10).fill(2) }, epochOptions({ order: new Int32Array([0]) })), /labels/);
   await assert.rejects(async () => model.trainEpoch(data, epochOptions({ order: new Int32Array([10]) })), /order/);
   assert.throws(() => model.predictRows({ ids: new Int32Array([1]), offsets: new Int32Array([0, 2]) }, 1), /offsets/);
+  assert.throws(() => new StudentModel({ ...small('bow'), matchHidden: 4 }), /pair models only/);
+  assert.throws(() => new StudentModel({ ...small('bow'), pair: 'yes' }), /pair must be a boolean/);
+  assert.throws(() => model.predictRow(new Int32Array([2]), new Int32Array([3])), /pair models only/);
+  assert.throws(() => model.predictRows({ ...rowsFrom([[2]]), idsB: new Int32Array([2]), offsetsB: new Int32Array([0, 1]) }, 1), /pair models only/);
+  const pairModel = new StudentModel(small('bow', { pair: true }));
+  assert.throws(() => pairModel.predictRow(new Int32Array([2])), /text_b/);
+  assert.throws(() => pairModel.predictRows(rowsFrom([[2]]), 1), /text_b/);
+  assert.throws(() => pairModel.predictRows({ ...rowsFrom([[2], [3]]), idsB: new Int32Array([2]), offsetsB: new Int32Array([0, 1]) }, 1), /as many rows/);
+  assert.throws(() => pairModel.predictRow(new Int32Array([2]), new Int32Array([VOCAB])), /idsB\[0\]/);
   const running = model.trainEpoch(data, epochOptions({ order: permutation(10, 1) }));
   assert.throws(() => model.setWeights(model.getWeights()), /trainEpoch is running/);
   await running;

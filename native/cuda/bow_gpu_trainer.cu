@@ -329,6 +329,10 @@ std::unique_ptr<BowGpuTrainer> BowGpuTrainer::Create(const student::Model& model
     *problem = devices.problem;
     return nullptr;
   }
+  if (model.config().pair) {
+    *problem = "the CUDA trainer runs one-text bow students, not two-tower pair models";
+    return nullptr;
+  }
   if (model.config().kind != student::Kind::kBow) {
     *problem = std::string("the CUDA trainer runs the bow student only, not ") + student::KindName(model.config().kind);
     return nullptr;

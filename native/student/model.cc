@@ -10,6 +10,7 @@
 #include "embedding_bag.h"
 #include "gemm.h"
 #include "lstm.h"
+#include "match_features.h"
 #include "util/random.h"
 #include "vector_ops.h"
 
@@ -17,11 +18,11 @@ namespace ernie_slim {
 namespace student {
 
 namespace {
-// Parameter indices per kind (the order of Model::params_).
+// Parameter indices of the encoders (the order of Model::params_); the head follows at Model::head_.
 constexpr int kEmbedding = 0;
-constexpr int kBowDense1W = 1, kBowDense1B = 2, kBowDense2W = 3, kBowDense2B = 4;
-constexpr int kCnnConvW = 1, kCnnConvB = 2, kCnnDenseW = 3, kCnnDenseB = 4;
-constexpr int kLstmW = 1, kLstmR = 2, kLstmB = 3, kLstmDenseW = 4, kLstmDenseB = 5;
+constexpr int kBowDense1W = 1, kBowDense1B = 2;
+constexpr int kCnnConvW = 1, kCnnConvB = 2;
+constexpr int kLstmW = 1, kLstmR = 2, kLstmB = 3;
 
 template <typename T>
 void Grow(std::vector<T>& v, size_t n) {
@@ -54,6 +55,8 @@ std::string Config::Validate() const {
   if (embed_dim < 1 || embed_dim > 65536) return "embDim must be in 1..65536";
   if (hidden < 1 || hidden > 65536) return "hidden must be in 1..65536";
   if (num_labels < 2 || num_labels > 65536) return "numLabels must be in 2..65536";
+  if (match_hidden < 0 || match_hidden > 65536) return "matchHidden must be in 0..65536";
+  if (match_hidden > 0 && !pair) return "matchHidden applies to pair models only";
   return "";
 }
 
@@ -72,24 +75,32 @@ State::State(const Model& model, bool training) {
   logits.assign(c.num_labels, 0.0f);
   dlogits.assign(c.num_labels, 0.0f);
   loss_scratch.assign(2 * c.num_labels, 0.0f);
-  Reserve(model, 16);
+  Reserve(model, 0, 16);
+  if (c.pair) {
+    Reserve(model, 1, 16);
+    features.assign(4 * c.encoded_width(), 0.0f);
+    dfeatures.assign(4 * c.encoded_width(), 0.0f);
+    match.assign(c.match_hidden, 0.0f);
+    dmatch.assign(c.match_hidden, 0.0f);
+  }
 }
 
-void State::Reserve(const Model& model, int n) {
+void State::Reserve(const Model& model, int tower, int n) {
   const Config& cfg = model.config();
   const size_t E = cfg.embed_dim, H = cfg.hidden, N = std::max(n, 1);
+  EncoderActivations& e = towers[tower];
   switch (cfg.kind) {
     case Kind::kBow:
-      Grow(a, E); Grow(da, E); Grow(b, E); Grow(db, E); Grow(c, H); Grow(dc, H);
+      Grow(e.a, E); Grow(e.da, E); Grow(e.b, E); Grow(e.db, E); Grow(e.c, H); Grow(e.dc, H);
       break;
     case Kind::kCnn:
-      Grow(x, N * E); Grow(dx, N * E); Grow(a, N * H); Grow(da, N * H);
-      Grow(c, H); Grow(dc, H); Grow(d, H); Grow(dd, H);
+      Grow(e.x, N * E); Grow(e.dx, N * E); Grow(e.a, N * H); Grow(e.da, N * H);
+      Grow(e.c, H); Grow(e.dc, H); Grow(e.d, H); Grow(e.dd, H);
       break;
     case Kind::kLstm:
-      Grow(x, N * E); Grow(dx, N * E); Grow(a, 2 * N * 4 * H); Grow(da, N * 4 * H); Grow(b, 2 * N * H);
-      Grow(c, 2 * N * H); Grow(dc, 2 * N * H); Grow(d, 2 * H); Grow(dd, 2 * H); Grow(argmax, 2 * H);
-      Grow(lstm_scratch, 6 * H);
+      Grow(e.x, N * E); Grow(e.dx, N * E); Grow(e.a, 2 * N * 4 * H); Grow(e.da, N * 4 * H); Grow(e.b, 2 * N * H);
+      Grow(e.c, 2 * N * H); Grow(e.dc, 2 * N * H); Grow(e.d, 2 * H); Grow(e.dd, 2 * H); Grow(e.argmax, 2 * H);
+      Grow(e.lstm_scratch, 6 * H);
       break;
   }
 }
@@ -119,6 +130,7 @@ int Model::FindParameter(const std::string& name) const {
 
 void Model::Init() {
   const int64_t E = config_.embed_dim, H = config_.hidden, L = config_.num_labels;
+  const int64_t D = config_.encoded_width(), M = config_.match_hidden;
   auto add = [&](const char* name, std::vector<int64_t> shape, bool decay, bool sparse) {
     Parameter p;
     p.name = name;
@@ -141,22 +153,29 @@ void Model::Init() {
     case Kind::kBow:
       add("dense1.weight", {E, H}, true, false);
       add("dense1.bias", {H}, false, false);
-      add("dense2.weight", {H, L}, true, false);
-      add("dense2.bias", {L}, false, false);
       break;
     case Kind::kCnn:
       add("conv.weight", {kConvWidth, E, H}, true, false);
       add("conv.bias", {H}, false, false);
-      add("dense.weight", {H, L}, true, false);
-      add("dense.bias", {L}, false, false);
       break;
     case Kind::kLstm:
       add("lstm.W", {2, 4 * H, E}, true, false);
       add("lstm.R", {2, 4 * H, H}, true, false);
       add("lstm.B", {2, 8 * H}, false, false);
-      add("dense.weight", {2 * H, L}, true, false);
-      add("dense.bias", {L}, false, false);
       break;
+  }
+  head_ = static_cast<int>(params_.size());
+  if (!config_.pair) {
+    const char* prefix = config_.kind == Kind::kBow ? "dense2" : "dense";
+    add((std::string(prefix) + ".weight").c_str(), {D, L}, true, false);
+    add((std::string(prefix) + ".bias").c_str(), {L}, false, false);
+  } else {
+    if (M > 0) {
+      add("match.weight", {4 * D, M}, true, false);
+      add("match.bias", {M}, false, false);
+    }
+    add("classifier.weight", {M > 0 ? M : 4 * D, L}, true, false);
+    add("classifier.bias", {L}, false, false);
   }
 
   Random rng(config_.seed);
@@ -172,11 +191,9 @@ void Model::Init() {
   switch (config_.kind) {
     case Kind::kBow:
       uniform(params_[kBowDense1W], glorot(E, H));
-      uniform(params_[kBowDense2W], glorot(H, L));
       break;
     case Kind::kCnn:
       uniform(params_[kCnnConvW], glorot(kConvWidth * E, H));
-      uniform(params_[kCnnDenseW], glorot(H, L));
       break;
     case Kind::kLstm: {
       float limit = static_cast<float>(1.0 / std::sqrt(static_cast<double>(H)));
@@ -185,24 +202,175 @@ void Model::Init() {
       // Forget-gate bias 1 (Wb_f of each direction): remember by default.
       float* bias = params_[kLstmB].value.data();
       for (int d = 0; d < 2; ++d) std::fill(bias + d * 8 * H + 2 * H, bias + d * 8 * H + 3 * H, 1.0f);
-      uniform(params_[kLstmDenseW], glorot(2 * H, L));
       break;
+    }
+  }
+  if (config_.pair && M > 0) {
+    uniform(params_[head_], glorot(4 * D, M));
+    uniform(params_[head_ + 2], glorot(M, L));
+  } else {
+    uniform(params_[head_], glorot(config_.pair ? 4 * D : D, L));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- encoders
+
+const float* Model::Encode(TokenSpan t, int tower, State* s) const {
+  const int E = config_.embed_dim, H = config_.hidden, n = t.n;
+  const int32_t* ids = t.ids;
+  s->Reserve(*this, tower, n);
+  EncoderActivations& e = s->towers[tower];
+  const float* table = params_[kEmbedding].value.data();
+  switch (config_.kind) {
+    case Kind::kBow: {
+      EmbeddingBag bag{E, config_.vocab_size, config_.bigram_buckets};
+      bag.Forward(table, ids, n, e.a.data());
+      SoftsignForward(e.a.data(), e.b.data(), E);
+      DenseForward(e.b.data(), params_[kBowDense1W].value.data(), params_[kBowDense1B].value.data(), E, H, e.c.data());
+      TanhForward(e.c.data(), e.c.data(), H);
+      return e.c.data();
+    }
+    case Kind::kCnn: {
+      EmbeddingGather(table, E, ids, n, e.x.data());
+      Conv1dForward(e.x.data(), n, params_[kCnnConvW].value.data(), params_[kCnnConvB].value.data(), E, H, e.a.data());
+      ReluForward(e.a.data(), n * H);
+      float* pooled = e.c.data();
+      Zero(pooled, H);
+      for (int k = 0; k < n; ++k) AddTo(e.a.data() + static_cast<long>(k) * H, pooled, H);
+      SoftsignForward(pooled, e.d.data(), H);
+      return e.d.data();
+    }
+    case Kind::kLstm: {
+      EmbeddingGather(table, E, ids, n, e.x.data());
+      float* pooled = e.d.data();
+      for (int dir = 0; dir < 2; ++dir) {
+        LstmDirection lstm{E, H, dir == 1};
+        const long gates_off = static_cast<long>(dir) * n * 4 * H, seq_off = static_cast<long>(dir) * n * H;
+        lstm.Forward(e.x.data(), n, params_[kLstmW].value.data() + static_cast<long>(dir) * 4 * H * E,
+                     params_[kLstmR].value.data() + static_cast<long>(dir) * 4 * H * H,
+                     params_[kLstmB].value.data() + static_cast<long>(dir) * 8 * H, e.a.data() + gates_off,
+                     e.b.data() + seq_off, e.c.data() + seq_off);
+        float* p = pooled + dir * H;
+        int32_t* arg = e.argmax.data() + dir * H;
+        if (n == 0) {
+          Zero(p, H);
+          for (int j = 0; j < H; ++j) arg[j] = -1;
+          continue;
+        }
+        const float* h = e.c.data() + seq_off;
+        Copy(h, p, H);
+        for (int j = 0; j < H; ++j) arg[j] = 0;
+        for (int k = 1; k < n; ++k) {
+          const float* hk = h + static_cast<long>(k) * H;
+          for (int j = 0; j < H; ++j) {
+            if (hk[j] > p[j]) {
+              p[j] = hk[j];
+              arg[j] = k;
+            }
+          }
+        }
+      }
+      return pooled;
+    }
+  }
+  return nullptr;
+}
+
+float* Model::EncodedGradient(int tower, State* s) const {
+  EncoderActivations& e = s->towers[tower];
+  return config_.kind == Kind::kBow ? e.dc.data() : e.dd.data();
+}
+
+void Model::EncodeBackward(TokenSpan t, int tower, State* s) const {
+  const int E = config_.embed_dim, H = config_.hidden, n = t.n;
+  const int32_t* ids = t.ids;
+  EncoderActivations& e = s->towers[tower];
+  switch (config_.kind) {
+    case Kind::kBow: {
+      TanhBackward(e.c.data(), e.dc.data(), e.dc.data(), H);
+      DenseBackward(e.b.data(), params_[kBowDense1W].value.data(), e.dc.data(), E, H, s->grads[kBowDense1W].data(),
+                    s->grads[kBowDense1B].data(), e.db.data());
+      SoftsignBackward(e.a.data(), e.db.data(), e.da.data(), E);
+      EmbeddingBag bag{E, config_.vocab_size, config_.bigram_buckets};
+      bag.Backward(ids, n, e.da.data(), &s->embedding_grad);
+      return;
+    }
+    case Kind::kCnn: {
+      SoftsignBackward(e.c.data(), e.dd.data(), e.dc.data(), H);
+      for (int k = 0; k < n; ++k) {
+        float* dck = e.da.data() + static_cast<long>(k) * H;
+        Copy(e.dc.data(), dck, H);
+        ReluBackward(e.a.data() + static_cast<long>(k) * H, dck, H);
+      }
+      Conv1dBackward(e.x.data(), n, params_[kCnnConvW].value.data(), e.da.data(), E, H, s->grads[kCnnConvW].data(),
+                     s->grads[kCnnConvB].data(), e.dx.data());
+      EmbeddingScatter(ids, n, e.dx.data(), &s->embedding_grad);
+      return;
+    }
+    case Kind::kLstm: {
+      if (n == 0) return;
+      Zero(e.dx.data(), n * E);
+      for (int dir = 0; dir < 2; ++dir) {
+        const long gates_off = static_cast<long>(dir) * n * 4 * H, seq_off = static_cast<long>(dir) * n * H;
+        float* dh = e.dc.data() + seq_off;
+        Zero(dh, n * H);
+        const int32_t* arg = e.argmax.data() + dir * H;
+        for (int j = 0; j < H; ++j) dh[static_cast<long>(arg[j]) * H + j] = e.dd[dir * H + j];
+        LstmDirection lstm{E, H, dir == 1};
+        lstm.Backward(e.x.data(), n, params_[kLstmW].value.data() + static_cast<long>(dir) * 4 * H * E,
+                      params_[kLstmR].value.data() + static_cast<long>(dir) * 4 * H * H, e.a.data() + gates_off,
+                      e.b.data() + seq_off, e.c.data() + seq_off, dh,
+                      s->grads[kLstmW].data() + static_cast<long>(dir) * 4 * H * E,
+                      s->grads[kLstmR].data() + static_cast<long>(dir) * 4 * H * H,
+                      s->grads[kLstmB].data() + static_cast<long>(dir) * 8 * H, e.dx.data(), e.da.data(),
+                      e.lstm_scratch.data());
+      }
+      EmbeddingScatter(ids, n, e.dx.data(), &s->embedding_grad);
+      return;
     }
   }
 }
 
-// ---------------------------------------------------------------------------------------------- bow
+// ---------------------------------------------------------------------------------------------- heads
 
-void Model::BowForward(const int32_t* ids, int n, State* s) const {
-  const int E = config_.embed_dim, H = config_.hidden, L = config_.num_labels;
-  EmbeddingBag bag{E, config_.vocab_size, config_.bigram_buckets};
-  bag.Forward(params_[kEmbedding].value.data(), ids, n, s->a.data());
-  SoftsignForward(s->a.data(), s->b.data(), E);
-  DenseForward(s->b.data(), params_[kBowDense1W].value.data(), params_[kBowDense1B].value.data(), E, H, s->c.data());
-  TanhForward(s->c.data(), s->c.data(), H);
-  DenseForward(s->c.data(), params_[kBowDense2W].value.data(), params_[kBowDense2B].value.data(), H, L,
+void Model::Head(const float* u, const float* v, State* s) const {
+  const int D = config_.encoded_width(), M = config_.match_hidden, L = config_.num_labels;
+  const float *w = params_[head_].value.data(), *b = params_[head_ + 1].value.data();
+  if (!config_.pair) {
+    DenseForward(u, w, b, D, L, s->logits.data());
+    return;
+  }
+  MatchFeaturesForward(u, v, D, s->features.data());
+  if (M == 0) {
+    DenseForward(s->features.data(), w, b, 4 * D, L, s->logits.data());
+    return;
+  }
+  DenseForward(s->features.data(), w, b, 4 * D, M, s->match.data());
+  TanhForward(s->match.data(), s->match.data(), M);
+  DenseForward(s->match.data(), params_[head_ + 2].value.data(), params_[head_ + 3].value.data(), M, L,
                s->logits.data());
 }
+
+void Model::HeadBackward(const float* u, const float* v, State* s) const {
+  const int D = config_.encoded_width(), M = config_.match_hidden, L = config_.num_labels;
+  const float* w = params_[head_].value.data();
+  float *gw = s->grads[head_].data(), *gb = s->grads[head_ + 1].data();
+  if (!config_.pair) {
+    DenseBackward(u, w, s->dlogits.data(), D, L, gw, gb, EncodedGradient(0, s));
+    return;
+  }
+  if (M == 0) {
+    DenseBackward(s->features.data(), w, s->dlogits.data(), 4 * D, L, gw, gb, s->dfeatures.data());
+  } else {
+    DenseBackward(s->match.data(), params_[head_ + 2].value.data(), s->dlogits.data(), M, L, s->grads[head_ + 2].data(),
+                  s->grads[head_ + 3].data(), s->dmatch.data());
+    TanhBackward(s->match.data(), s->dmatch.data(), s->dmatch.data(), M);
+    DenseBackward(s->features.data(), w, s->dmatch.data(), 4 * D, M, gw, gb, s->dfeatures.data());
+  }
+  MatchFeaturesBackward(u, v, s->dfeatures.data(), D, EncodedGradient(0, s), EncodedGradient(1, s));
+}
+
+// ---------------------------------------------------------------------------------------------- bow batched
 
 double Model::BowForwardBackwardBatch(const RowRef* rows, int count, const LossOptions& options, float weight,
                                       State* s) const {
@@ -215,11 +383,11 @@ double Model::BowForwardBackwardBatch(const RowRef* rows, int count, const LossO
   float *logits = s->batch_logits.data(), *dlogits = s->batch_dlogits.data();
   float *dhidden = s->batch_dhidden.data(), *dsoft = s->batch_dsoft.data();
   const float *w1 = params_[kBowDense1W].value.data(), *b1 = params_[kBowDense1B].value.data();
-  const float *w2 = params_[kBowDense2W].value.data(), *b2 = params_[kBowDense2B].value.data();
+  const float *w2 = params_[head_].value.data(), *b2 = params_[head_ + 1].value.data();
   EmbeddingBag embedding_bag{E, config_.vocab_size, config_.bigram_buckets};
 
   for (int r = 0; r < count; ++r) {
-    embedding_bag.Forward(params_[kEmbedding].value.data(), rows[r].ids, rows[r].n, bag + r * E);
+    embedding_bag.Forward(params_[kEmbedding].value.data(), rows[r].a.ids, rows[r].a.n, bag + r * E);
     SoftsignForward(bag + r * E, soft + r * E, E);
     Copy(b1, hidden + r * H, H);
     Copy(b2, logits + r * L, L);
@@ -235,7 +403,7 @@ double Model::BowForwardBackwardBatch(const RowRef* rows, int count, const LossO
   }
 
   // dense2: dW2 += hidden^T dlogits, db2 += sum dlogits, dhidden = dlogits W2^T
-  GemmAcc(H, L, count, hidden, 1, H, dlogits, s->grads[kBowDense2W].data());
+  GemmAcc(H, L, count, hidden, 1, H, dlogits, s->grads[head_].data());
   Zero(dhidden, count * H);
   GemmNTAcc(count, H, L, dlogits, w2, dhidden);
   TanhBackward(hidden, dhidden, dhidden, count * H);
@@ -244,141 +412,45 @@ double Model::BowForwardBackwardBatch(const RowRef* rows, int count, const LossO
   Zero(dsoft, count * E);
   GemmNTAcc(count, E, H, dhidden, w1, dsoft);
   float* db1 = s->grads[kBowDense1B].data();
-  float* db2 = s->grads[kBowDense2B].data();
+  float* db2 = s->grads[head_ + 1].data();
   for (int r = 0; r < count; ++r) {
     AddTo(dlogits + r * L, db2, L);
     AddTo(dhidden + r * H, db1, H);
     SoftsignBackward(bag + r * E, dsoft + r * E, dsoft + r * E, E);
-    embedding_bag.Backward(rows[r].ids, rows[r].n, dsoft + r * E, &s->embedding_grad);
+    embedding_bag.Backward(rows[r].a.ids, rows[r].a.n, dsoft + r * E, &s->embedding_grad);
   }
   return loss;
 }
 
-// ---------------------------------------------------------------------------------------------- cnn
-
-void Model::CnnForward(const int32_t* ids, int n, State* s) const {
-  const int E = config_.embed_dim, H = config_.hidden, L = config_.num_labels;
-  EmbeddingGather(params_[kEmbedding].value.data(), E, ids, n, s->x.data());
-  Conv1dForward(s->x.data(), n, params_[kCnnConvW].value.data(), params_[kCnnConvB].value.data(), E, H, s->a.data());
-  ReluForward(s->a.data(), n * H);
-  float* pooled = s->c.data();
-  Zero(pooled, H);
-  for (int t = 0; t < n; ++t) AddTo(s->a.data() + static_cast<long>(t) * H, pooled, H);
-  SoftsignForward(pooled, s->d.data(), H);
-  DenseForward(s->d.data(), params_[kCnnDenseW].value.data(), params_[kCnnDenseB].value.data(), H, L,
-               s->logits.data());
-}
-
-void Model::CnnBackward(const int32_t* ids, int n, State* s) const {
-  const int E = config_.embed_dim, H = config_.hidden, L = config_.num_labels;
-  DenseBackward(s->d.data(), params_[kCnnDenseW].value.data(), s->dlogits.data(), H, L, s->grads[kCnnDenseW].data(),
-                s->grads[kCnnDenseB].data(), s->dd.data());
-  SoftsignBackward(s->c.data(), s->dd.data(), s->dc.data(), H);
-  for (int t = 0; t < n; ++t) {
-    float* dct = s->da.data() + static_cast<long>(t) * H;
-    Copy(s->dc.data(), dct, H);
-    ReluBackward(s->a.data() + static_cast<long>(t) * H, dct, H);
-  }
-  Conv1dBackward(s->x.data(), n, params_[kCnnConvW].value.data(), s->da.data(), E, H, s->grads[kCnnConvW].data(),
-                 s->grads[kCnnConvB].data(), s->dx.data());
-  EmbeddingScatter(ids, n, s->dx.data(), &s->embedding_grad);
-}
-
-// ---------------------------------------------------------------------------------------------- lstm
-
-void Model::LstmForward(const int32_t* ids, int n, State* s) const {
-  const int E = config_.embed_dim, H = config_.hidden, L = config_.num_labels;
-  EmbeddingGather(params_[kEmbedding].value.data(), E, ids, n, s->x.data());
-  float* pooled = s->d.data();
-  for (int dir = 0; dir < 2; ++dir) {
-    LstmDirection lstm{E, H, dir == 1};
-    const long gates_off = static_cast<long>(dir) * n * 4 * H, seq_off = static_cast<long>(dir) * n * H;
-    lstm.Forward(s->x.data(), n, params_[kLstmW].value.data() + static_cast<long>(dir) * 4 * H * E,
-                 params_[kLstmR].value.data() + static_cast<long>(dir) * 4 * H * H,
-                 params_[kLstmB].value.data() + static_cast<long>(dir) * 8 * H, s->a.data() + gates_off,
-                 s->b.data() + seq_off, s->c.data() + seq_off);
-    float* p = pooled + dir * H;
-    int32_t* arg = s->argmax.data() + dir * H;
-    if (n == 0) {
-      Zero(p, H);
-      for (int j = 0; j < H; ++j) arg[j] = -1;
-      continue;
-    }
-    const float* h = s->c.data() + seq_off;
-    Copy(h, p, H);
-    for (int j = 0; j < H; ++j) arg[j] = 0;
-    for (int t = 1; t < n; ++t) {
-      const float* ht = h + static_cast<long>(t) * H;
-      for (int j = 0; j < H; ++j) {
-        if (ht[j] > p[j]) {
-          p[j] = ht[j];
-          arg[j] = t;
-        }
-      }
-    }
-  }
-  DenseForward(pooled, params_[kLstmDenseW].value.data(), params_[kLstmDenseB].value.data(), 2 * H, L,
-               s->logits.data());
-}
-
-void Model::LstmBackward(const int32_t* ids, int n, State* s) const {
-  const int E = config_.embed_dim, H = config_.hidden, L = config_.num_labels;
-  DenseBackward(s->d.data(), params_[kLstmDenseW].value.data(), s->dlogits.data(), 2 * H, L,
-                s->grads[kLstmDenseW].data(), s->grads[kLstmDenseB].data(), s->dd.data());
-  if (n == 0) return;
-  Zero(s->dx.data(), n * E);
-  for (int dir = 0; dir < 2; ++dir) {
-    const long gates_off = static_cast<long>(dir) * n * 4 * H, seq_off = static_cast<long>(dir) * n * H;
-    float* dh = s->dc.data() + seq_off;
-    Zero(dh, n * H);
-    const int32_t* arg = s->argmax.data() + dir * H;
-    for (int j = 0; j < H; ++j) dh[static_cast<long>(arg[j]) * H + j] = s->dd[dir * H + j];
-    LstmDirection lstm{E, H, dir == 1};
-    lstm.Backward(s->x.data(), n, params_[kLstmW].value.data() + static_cast<long>(dir) * 4 * H * E,
-                  params_[kLstmR].value.data() + static_cast<long>(dir) * 4 * H * H, s->a.data() + gates_off,
-                  s->b.data() + seq_off, s->c.data() + seq_off, dh,
-                  s->grads[kLstmW].data() + static_cast<long>(dir) * 4 * H * E,
-                  s->grads[kLstmR].data() + static_cast<long>(dir) * 4 * H * H,
-                  s->grads[kLstmB].data() + static_cast<long>(dir) * 8 * H, s->dx.data(), s->da.data(),
-                  s->lstm_scratch.data());
-  }
-  EmbeddingScatter(ids, n, s->dx.data(), &s->embedding_grad);
-}
-
 // ---------------------------------------------------------------------------------------------- common
 
-const float* Model::Forward(const int32_t* ids, int n, State* s) const {
-  s->Reserve(*this, n);
-  switch (config_.kind) {
-    case Kind::kBow: BowForward(ids, n, s); break;
-    case Kind::kCnn: CnnForward(ids, n, s); break;
-    case Kind::kLstm: LstmForward(ids, n, s); break;
-  }
+const float* Model::Forward(TokenSpan a, TokenSpan b, State* s) const {
+  const float* u = Encode(a, 0, s);
+  const float* v = config_.pair ? Encode(b, 1, s) : nullptr;
+  Head(u, v, s);
   return s->logits.data();
 }
 
-float Model::ForwardBackward(const int32_t* ids, int n, const Target& target, const LossOptions& options, float weight,
-                             State* s) const {
-  if (config_.kind == Kind::kBow) {
-    RowRef row{ids, n, target};
+float Model::ForwardBackward(const RowRef& row, const LossOptions& options, float weight, State* s) const {
+  if (config_.kind == Kind::kBow && !config_.pair) {
     return static_cast<float>(BowForwardBackwardBatch(&row, 1, options, weight, s));
   }
-  Forward(ids, n, s);
-  float loss = DistillationLoss(s->logits.data(), config_.num_labels, target, options, weight, s->dlogits.data(),
+  const float* u = Encode(row.a, 0, s);
+  const float* v = config_.pair ? Encode(row.b, 1, s) : nullptr;
+  Head(u, v, s);
+  float loss = DistillationLoss(s->logits.data(), config_.num_labels, row.target, options, weight, s->dlogits.data(),
                                 s->loss_scratch.data());
-  switch (config_.kind) {
-    case Kind::kBow: break;  // handled above
-    case Kind::kCnn: CnnBackward(ids, n, s); break;
-    case Kind::kLstm: LstmBackward(ids, n, s); break;
-  }
+  HeadBackward(u, v, s);
+  EncodeBackward(row.a, 0, s);
+  if (config_.pair) EncodeBackward(row.b, 1, s);
   return loss;
 }
 
 double Model::ForwardBackwardBatch(const RowRef* rows, int count, const LossOptions& options, float weight,
                                    State* state) const {
-  if (config_.kind == Kind::kBow) return BowForwardBackwardBatch(rows, count, options, weight, state);
+  if (config_.kind == Kind::kBow && !config_.pair) return BowForwardBackwardBatch(rows, count, options, weight, state);
   double loss = 0.0;
-  for (int r = 0; r < count; ++r) loss += ForwardBackward(rows[r].ids, rows[r].n, rows[r].target, options, weight, state);
+  for (int r = 0; r < count; ++r) loss += ForwardBackward(rows[r], options, weight, state);
   return loss;
 }
 

@@ -26,7 +26,21 @@
 //         m[d*H + j] = max_t Y[t, d, 0, j]                           m [2H]  (ReduceMax over time)
 //         logits = m @ dense.weight + dense.bias
 //
-// Weight decay applies to dense*.weight, conv.weight, lstm.W and lstm.R; never to biases or embeddings.
+// Every student is an encoder (a token row -> a vector) and a head on it:
+//   bow  enc = h [H], head dense2;   cnn  enc = softsign(sum_t C[t]) [H], head dense;   lstm  enc = m [2H], head dense.
+//
+// pair (two towers, config.pair): text_a's ids a and text_b's ids b go through the same encoder (embedding and
+// encoder weights named as above, shared); the match head replaces dense2 / dense. D = the encoder's width
+// (bow, cnn H; lstm 2H), M = config.match_hidden:
+//         u = enc(a), v = enc(b)                                             u, v [D]
+//         f = [u, v, |u - v|, u * v]                                         f [4D]  (match_features.h)
+//   M > 0: match.weight [4D, M], match.bias [M], classifier.weight [M, L], classifier.bias [L]
+//         logits = tanh(f @ match.weight + match.bias) @ classifier.weight + classifier.bias
+//   M = 0: classifier.weight [4D, L], classifier.bias [L]
+//         logits = f @ classifier.weight + classifier.bias
+//
+// Weight decay applies to dense*.weight, conv.weight, lstm.W, lstm.R, match.weight and classifier.weight; never to
+// biases or embeddings.
 // tanh and sigmoid are computed with a vectorized exp (|error| < 1e-7, activations.h); standard ONNX Tanh /
 // Sigmoid / LSTM reproduce the logits far within 1e-4.
 #pragma once
@@ -50,8 +64,12 @@ struct Config {
   int hidden = 128;
   int num_labels = 2;
   uint32_t seed = 1;
+  bool pair = false;     // two towers over text_a and text_b
+  int match_hidden = 0;  // pair: hidden units of the match head (0: logits straight from the features)
 
   int64_t embedding_rows() const { return static_cast<int64_t>(vocab_size) + bigram_buckets; }
+  // The encoder's output width D.
+  int encoded_width() const { return kind == Kind::kLstm ? 2 * hidden : hidden; }
   // Empty when valid, else what is wrong.
   std::string Validate() const;
 };
@@ -73,11 +91,27 @@ struct Parameter {
 
 class Model;
 
-// One row of a batch: its word ids and its target.
+// The word ids of one text.
+struct TokenSpan {
+  const int32_t* ids = nullptr;
+  int n = 0;
+};
+
+// One row of a batch: its text (and text_b for a pair model; b.ids is null otherwise) and its target.
 struct RowRef {
-  const int32_t* ids;
-  int n;
+  TokenSpan a, b;
   Target target;
+};
+
+// One encoder pass over one token row: activations and their gradients, grown to the longest row seen.
+struct EncoderActivations {
+  std::vector<float> x, dx;     // [n, E]
+  std::vector<float> a, da;     // bow: bag [E] | cnn: conv [n, H] | lstm: gates [2, n, 4H], da [n, 4H]
+  std::vector<float> b, db;     // bow: softsign [E] | lstm: cells [2, n, H]
+  std::vector<float> c, dc;     // bow: hidden = output [H] | cnn: pooled [H] | lstm: h [2, n, H]
+  std::vector<float> d, dd;     // cnn: softsign(pooled) = output [H] | lstm: max-pooled = output [2H]
+  std::vector<int32_t> argmax;  // lstm: time step of each max [2H]
+  std::vector<float> lstm_scratch;
 };
 
 // Everything one thread needs to run the model: activations of the current row and the gradients of the
@@ -92,21 +126,18 @@ class State {
   std::vector<std::vector<float>> grads;  // per parameter; empty for the embedding
   SparseRowGradient embedding_grad;
 
-  // activations and their gradients, grown to the longest row seen, never shrunk
-  std::vector<float> x, dx;           // [n, E]
-  std::vector<float> a, da;           // bow: bag [E] | cnn: conv [n, H] | lstm: gates [2, n, 4H], da [n, 4H]
-  std::vector<float> b, db;           // bow: softsign [E] | lstm: cells [2, n, H]
-  std::vector<float> c, dc;           // bow: hidden [H] | cnn: pooled [H] | lstm: h [2, n, H]
-  std::vector<float> d, dd;           // cnn: softsign(pooled) [H] | lstm: max-pooled [2H]
-  std::vector<int32_t> argmax;        // lstm: time step of each max [2H]
-  std::vector<float> logits, dlogits, loss_scratch, lstm_scratch;
+  EncoderActivations towers[2];       // text_a (the only one of a one-text model), text_b
+  std::vector<float> features, dfeatures;  // pair: [4D]
+  std::vector<float> match, dmatch;        // pair: match hidden [M]
+  std::vector<float> du, dv;               // pair: gradients of the two encodings [D]
+  std::vector<float> logits, dlogits, loss_scratch;
   // bow's batched path: [rows, E] bag and softsign(bag), [rows, H] hidden, [rows, L] logits, and gradients
   std::vector<float> batch_bag, batch_soft, batch_hidden, batch_logits, batch_dlogits, batch_dhidden, batch_dsoft;
   std::vector<RowRef> batch_rows;
   std::vector<int32_t> kept_ids;  // the batch's tokens left after word dropout
 
  private:
-  void Reserve(const Model& model, int n);
+  void Reserve(const Model& model, int tower, int n);
   friend class Model;
 };
 
@@ -119,13 +150,12 @@ class Model {
   const std::vector<Parameter>& parameters() const { return params_; }
   int FindParameter(const std::string& name) const;
 
-  // Logits of one row (pointer into state->logits).
-  const float* Forward(const int32_t* ids, int n, State* state) const;
+  // Logits of one row (pointer into state->logits); `b` is text_b for a pair model, ignored otherwise.
+  const float* Forward(TokenSpan a, TokenSpan b, State* state) const;
   // Forward, loss, and backward of one row: adds weight * dLoss into state's gradients; returns the loss.
-  float ForwardBackward(const int32_t* ids, int n, const Target& target, const LossOptions& options, float weight,
-                        State* state) const;
+  float ForwardBackward(const RowRef& row, const LossOptions& options, float weight, State* state) const;
 
-  // ForwardBackward over a batch (bow runs its dense layers as matrix products); returns the summed loss.
+  // ForwardBackward over a batch (one-text bow runs its dense layers as matrix products); returns the summed loss.
   double ForwardBackwardBatch(const RowRef* rows, int count, const LossOptions& options, float weight,
                               State* state) const;
 
@@ -135,16 +165,20 @@ class Model {
 
  private:
   void Init();
-  void BowForward(const int32_t* ids, int n, State* s) const;
+  // The encoder's output for `ids` in towers[tower] (a pointer into it).
+  const float* Encode(TokenSpan ids, int tower, State* s) const;
+  // Given d(output) in the tower's output-gradient buffer, adds the encoder's weight gradients.
+  void EncodeBackward(TokenSpan ids, int tower, State* s) const;
+  float* EncodedGradient(int tower, State* s) const;
+  void Head(const float* u, const float* v, State* s) const;
+  // From s->dlogits: the head's weight gradients, and d(encoding) in each tower's output-gradient buffer.
+  void HeadBackward(const float* u, const float* v, State* s) const;
   double BowForwardBackwardBatch(const RowRef* rows, int count, const LossOptions& options, float weight,
                                  State* s) const;
-  void CnnForward(const int32_t* ids, int n, State* s) const;
-  void CnnBackward(const int32_t* ids, int n, State* s) const;
-  void LstmForward(const int32_t* ids, int n, State* s) const;
-  void LstmBackward(const int32_t* ids, int n, State* s) const;
 
   Config config_;
   std::vector<Parameter> params_;
+  int head_ = 0;  // index of the head's first parameter
 };
 
 }  // namespace student

@@ -9,6 +9,7 @@ namespace ernie_slim {
 namespace student {
 
 bool IdsFitModel(const std::vector<int32_t>& ids, const Config& config) {
+  if (config.pair) return false;  // a two-tower model takes text_b's ids apart: the TypeScript path encodes pairs
   for (int32_t id : ids) {
     if (id < 1 || id >= config.vocab_size) return false;
   }
@@ -39,7 +40,7 @@ void PredictTexts(const Model& model, const TextEncoder& encoder, const TextBatc
             std::fill(out, out + L, 0.0f);
             continue;
           }
-          const float* row = model.Forward(ids.data(), static_cast<int>(ids.size()), state.model.get());
+          const float* row = model.Forward({ids.data(), static_cast<int>(ids.size())}, {}, state.model.get());
           std::copy(row, row + L, out);
           needs_reference[r] = 0;
         }

@@ -57,26 +57,27 @@ double BatchLossAndGradients(const Model& model, const TrainingData& data, const
   std::vector<int32_t>& kept = state->kept_ids;
   if (dropout) {
     size_t tokens = 0;
-    for (int i = 0; i < count; ++i) tokens += data.rows.offsets[rows[i] + 1] - data.rows.offsets[rows[i]];
+    for (int i = 0; i < count; ++i) tokens += data.rows.Tokens(rows[i]);
     kept.clear();
     kept.reserve(tokens);  // no reallocation below: the batch points into it
   }
   const uint32_t keep_below = static_cast<uint32_t>((1.0 - word_dropout) * 4294967296.0 > 4294967295.0
                                                         ? 4294967295.0 : (1.0 - word_dropout) * 4294967296.0);
+  auto keep = [&](TokenSpan t) {
+    if (!dropout || t.ids == nullptr) return t;
+    const size_t start = kept.size();
+    for (int k = 0; k < t.n; ++k) {
+      if (static_cast<uint32_t>(rng->Next() >> 32) < keep_below) kept.push_back(t.ids[k]);
+    }
+    return TokenSpan{kept.data() + start, static_cast<int>(kept.size() - start)};
+  };
   for (int i = 0; i < count; ++i) {
     int32_t r = rows[i];
     Target target = data.TargetOf(r, L);
     if (target.empty()) continue;
-    const int32_t begin = data.rows.offsets[r], end = data.rows.offsets[r + 1];
-    if (!dropout) {
-      batch.push_back({data.rows.ids + begin, end - begin, target});
-      continue;
-    }
-    const size_t start = kept.size();
-    for (int32_t t = begin; t < end; ++t) {
-      if (static_cast<uint32_t>(rng->Next() >> 32) < keep_below) kept.push_back(data.rows.ids[t]);
-    }
-    batch.push_back({kept.data() + start, static_cast<int>(kept.size() - start), target});
+    const TokenSpan a = keep(data.rows.A(r));
+    const TokenSpan b = keep(data.rows.B(r));
+    batch.push_back({a, b, target});
   }
   double loss = model.ForwardBackwardBatch(batch.data(), static_cast<int>(batch.size()), options, weight, state);
   return loss / with_target;
@@ -119,7 +120,7 @@ EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector
       int64_t tokens = 0;
       for (int i = 0; i < count; ++i) {
         with_target += !data.TargetOf(rows[i], L).empty();
-        tokens += data.rows.offsets[rows[i] + 1] - data.rows.offsets[rows[i]];
+        tokens += data.rows.Tokens(rows[i]);
       }
       tot.tokens += tokens;
       if (with_target == 0) continue;
@@ -163,8 +164,7 @@ void PredictRows(const Model& model, const TokenRows& rows, int threads, float* 
     const int32_t begin = static_cast<int32_t>(static_cast<int64_t>(rows.count) * k / threads);
     const int32_t end = static_cast<int32_t>(static_cast<int64_t>(rows.count) * (k + 1) / threads);
     for (int32_t r = begin; r < end; ++r) {
-      const int32_t b = rows.offsets[r], e = rows.offsets[r + 1];
-      const float* logits = model.Forward(rows.ids + b, e - b, &state);
+      const float* logits = model.Forward(rows.A(r), rows.B(r), &state);
       std::copy(logits, logits + L, out + static_cast<int64_t>(r) * L);
     }
   };

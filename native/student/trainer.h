@@ -11,11 +11,20 @@
 namespace ernie_slim {
 namespace student {
 
-// Rows in CSR form: row r is ids[offsets[r] .. offsets[r+1]).
+// Rows in CSR form: row r is ids[offsets[r] .. offsets[r+1]); for a pair model, its text_b is
+// ids_b[offsets_b[r] .. offsets_b[r+1]) (both null for one-text rows).
 struct TokenRows {
   const int32_t* ids;
   const int32_t* offsets;
   int32_t count;
+  const int32_t* ids_b = nullptr;
+  const int32_t* offsets_b = nullptr;
+
+  TokenSpan A(int32_t r) const { return {ids + offsets[r], offsets[r + 1] - offsets[r]}; }
+  TokenSpan B(int32_t r) const {
+    return ids_b ? TokenSpan{ids_b + offsets_b[r], offsets_b[r + 1] - offsets_b[r]} : TokenSpan{};
+  }
+  int64_t Tokens(int32_t r) const { return A(r).n + B(r).n; }
 };
 
 struct TrainingData {

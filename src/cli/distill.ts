@@ -21,6 +21,7 @@ export const distillCommand = defineCommand({
       .option('augment-times', { type: 'number', default: 10, describe: 'augmented lines per training line (0: none)' })
       .option('student', { choices: ['bow', 'cnn', 'lstm'] as const, default: 'bow' as const })
       .option('ngrams', { choices: [1, 2] as const, describe: '2 adds hashed word bigrams (bow)' })
+      .option('segmenter', { choices: ['jieba', 'char'] as const, describe: 'words of the text for the students (and a trained teacher): jieba (default), or each Chinese character' })
       .option('epochs', { type: 'number' })
       .option('lr', { type: 'number' })
       .option('temperature', { type: 'number', describe: 'soft-label temperature' })
@@ -57,6 +58,7 @@ export const distillCommand = defineCommand({
           augmentTimes: args.augmentTimes,
           student: args.student,
           ngrams: args.ngrams,
+          segmenter: args.segmenter,
           epochs: args.epochs,
           lr: args.lr,
           temperature: args.temperature,

@@ -1,4 +1,5 @@
-// `ernie-slim eval`: a model (.bin or .onnx) on a labeled TSV; accuracy, macro-F1, n.
+// `ernie-slim eval`: a model (.bin or .onnx) on a labeled TSV; accuracy, macro-F1, n, and for text pairs the
+// positive/negative order ratio.
 import { defineCommand } from './command.js';
 
 export const evalCommand = defineCommand({
@@ -10,6 +11,7 @@ export const evalCommand = defineCommand({
       .option('data', { type: 'string', demandOption: true, describe: 'labeled TSV (label, text_a[, text_b])' })
       .option('runtime', { choices: ['native', 'onnxruntime'] as const, default: 'native' as const, describe: 'engine for an .onnx model' })
       .option('threads', { type: 'number', default: 2, describe: 'prediction threads' })
+      .option('positive-label', { type: 'string', describe: "text pairs: the matching label for pos_neg_ratio (default: the second of the model's labels)" })
       .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows and report how many' }),
   run: async (args) => {
     const { evaluate } = await import('../student/evaluate.js');
@@ -19,9 +21,11 @@ export const evalCommand = defineCommand({
       runtime: args.runtime,
       threads: args.threads,
       skipBadLines: args['skip-bad-lines'],
+      positiveLabel: args['positive-label'],
     });
     const skipped = result.skippedLines ? `, ${result.skippedLines} bad lines skipped` : '';
-    const line = `accuracy ${(result.accuracy * 100).toFixed(2)}%  macro_f1 ${(result.macroF1 * 100).toFixed(2)}%  n ${result.n}${skipped}`;
+    const ratio = result.posNeg ? `  pos_neg_ratio ${result.posNeg.ratio === null ? '-' : result.posNeg.ratio.toFixed(3)} (${result.posNeg.concordant}/${result.posNeg.discordant}, ${result.posNeg.queries} queries)` : '';
+    const line = `accuracy ${(result.accuracy * 100).toFixed(2)}%  macro_f1 ${(result.macroF1 * 100).toFixed(2)}%  n ${result.n}${ratio}${skipped}`;
     if (args.json) process.stderr.write(line + '\n');
     else process.stdout.write(line + '\n');
     const out: Record<string, unknown> = {
@@ -31,7 +35,10 @@ export const evalCommand = defineCommand({
       skipped_lines: result.skippedLines,
       runtime: result.runtime,
     };
-    if (result.posNegRatio !== undefined) out.pos_neg_ratio = result.posNegRatio;
+    if (result.posNeg) {
+      out.pos_neg_ratio = result.posNeg.ratio;
+      out.pos_neg = result.posNeg;
+    }
     return out;
   },
 });

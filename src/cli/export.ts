@@ -12,7 +12,8 @@ export const exportCommand = defineCommand({
     const [{ readModelFile }, { exportOnnx }] = await Promise.all([import('../student/model-file.js'), import('../student/onnx-export.js')]);
     const data = readModelFile(args.model);
     await exportOnnx(data, args.onnx);
-    if (!args.json) process.stderr.write(`wrote ${args.onnx} (${data.config.model.kind}, ${data.labels.length} labels)\n`);
-    return { onnx: args.onnx, model: data.config.model.kind, labels: data.labels, vocab_size: data.vocabulary.length, opset: 17 };
+    const pair = data.config.model.pair === true;
+    if (!args.json) process.stderr.write(`wrote ${args.onnx} (${pair ? 'two-tower ' : ''}${data.config.model.kind}, ${data.labels.length} labels${pair ? ', inputs ids_a and ids_b' : ''})\n`);
+    return { onnx: args.onnx, model: data.config.model.kind, pair, inputs: pair ? ['ids_a', 'ids_b'] : ['ids'], labels: data.labels, vocab_size: data.vocabulary.length, opset: 17 };
   },
 });

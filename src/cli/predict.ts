@@ -3,6 +3,8 @@ import { defineCommand } from './command.js';
 import { BadLinePolicy } from '../data/bad-lines.js';
 import { LineOutput } from '../data/output.js';
 import { readTexts, type TextRow } from '../data/tsv-reader.js';
+import { sourceName } from '../data/line-reader.js';
+import { InputError } from '../errors.js';
 
 const CHUNK_ROWS = 1024;
 
@@ -12,7 +14,7 @@ function formatProbs(probs: number[]): string {
 
 export const predictCommand = defineCommand({
   command: 'predict',
-  describe: 'Predict labels for stdin texts (one a line, or a TSV with text_a[, text_b])',
+  describe: 'Predict labels for stdin texts (one a line, or a TSV with text_a[, text_b]; text_b for pair students)',
   builder: (y) =>
     y
       .option('model', { type: 'string', demandOption: true, describe: 'student model (.bin or exported .onnx)' })
@@ -34,6 +36,9 @@ export const predictCommand = defineCommand({
       chunk = [];
     };
     for await (const row of readTexts('-', { policy })) {
+      if (student.pair && row.textB === undefined) {
+        throw new InputError('this student compares text pairs: give a TSV whose header names text_a and text_b', sourceName('-'), row.line);
+      }
       chunk.push(row);
       if (chunk.length >= CHUNK_ROWS) await flush();
     }

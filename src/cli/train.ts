@@ -1,25 +1,29 @@
 // `ernie-slim train`: flags -> train() -> a progress line per epoch on stderr, figures for --json.
 import { defineCommand } from './command.js';
-import { createProgress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
 import type { EpochReport } from '../student/train.js';
 import type { StudentKind } from '../student/native-api.js';
 
 function epochLine(e: EpochReport): string {
-  const dev = e.devAccuracy !== undefined ? ` dev_acc ${(e.devAccuracy * 100).toFixed(2)}%${e.best ? ' *' : ''}` : '';
+  const ratio = e.devPosNegRatio !== undefined ? ` pos_neg ${e.devPosNegRatio === null ? '-' : e.devPosNegRatio.toFixed(2)}` : '';
+  const dev = e.devAccuracy !== undefined ? ` dev_acc ${(e.devAccuracy * 100).toFixed(2)}%${ratio}${e.best ? ' *' : ''}` : '';
   return `loss ${e.loss.toFixed(4)} ${(e.tokensPerSecond / 1000).toFixed(0)}k tok/s${dev}`;
 }
 
 export const trainCommand = defineCommand({
   command: 'train',
-  describe: 'Train a student (bow, cnn, lstm) on labeled and teacher-labeled TSVs',
+  describe: 'Train a student (bow, cnn, lstm; two towers for text pairs) on labeled and teacher-labeled TSVs',
   builder: (y) =>
     y
       .option('train', { type: 'string', demandOption: true, describe: 'labeled TSV (label, text_a[, text_b])' })
       .option('dev', { type: 'string', describe: 'labeled TSV; the best epoch by dev accuracy is kept' })
       .option('distill', { type: 'array', string: true, describe: 'teacher-labeled TSVs (text_a[, text_b], label[, logits])' })
-      .option('model', { choices: ['bow', 'cnn', 'lstm'] as const, default: 'bow' as const, describe: 'student kind' })
+      .option('model', { choices: ['bow', 'cnn', 'lstm'] as const, default: 'bow' as const, describe: 'student kind (for text pairs: the encoder of both towers)' })
+      .option('pairs', { choices: ['towers', 'concat'] as const, describe: "text pairs (data with text_b): two towers sharing one encoder (default), or text_b's words appended to text_a's" })
+      .option('match-hidden', { type: 'number', describe: "two towers: tanh units between [u, v, |u-v|, u*v] and the logits (default 64; 0: none)" })
+      .option('segmenter', { choices: ['jieba', 'char'] as const, default: 'jieba' as const, describe: 'words of the text: jieba, or each Chinese character' })
       .option('out', { type: 'string', demandOption: true, describe: 'model file to write (.bin)' })
-      .option('epochs', { type: 'number', describe: 'epochs (default: bow 6, bow with bigrams 10, cnn 8, lstm 4)' })
+      .option('epochs', { type: 'number', describe: 'epochs (default: bow 6, bow with bigrams 10, cnn 8, lstm 4; two towers: bow 3, cnn 10, lstm 4)' })
       .option('batch-size', { type: 'number', describe: 'rows per batch (default: bow/cnn 16, lstm 32)' })
       .option('lr', { type: 'number', describe: 'peak learning rate of AdamW' })
       .option('emb-dim', { type: 'number', default: 128, describe: 'word embedding size' })
@@ -32,7 +36,7 @@ export const trainCommand = defineCommand({
       .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'cuda: train a bow student on the GPU; auto: the GPU when there is one' })
       .option('threads', { type: 'number', describe: 'training threads (default: all cores; 1 is bit-for-bit reproducible)' })
       .option('seed', { type: 'number', default: 1, describe: 'random seed' })
-      .option('min-count', { type: 'number', describe: 'drop words seen fewer times (default 2)' })
+      .option('min-count', { type: 'number', describe: 'drop words seen fewer times (default 2; two towers 1)' })
       .option('max-vocab', { type: 'number', describe: 'keep at most this many words (default: all)' })
       .option('max-words', { type: 'number', describe: 'words per row kept (default: bow all, cnn/lstm 256)' })
       .option('segmented', { type: 'boolean', default: false, describe: 'the text is already space-separated words' })
@@ -43,16 +47,19 @@ export const trainCommand = defineCommand({
       .option('clip-norm', { type: 'number', describe: 'global gradient-norm clipping (0 = off)' }),
   run: async (args) => {
     const tty = process.stderr.isTTY === true;
-    const { defaultHyperParameters, train } = await import('../student/train.js');
-    const epochs = args.epochs ?? defaultHyperParameters(args.model as StudentKind, args.ngrams === 2 ? 2 : 1).epochs;
-    const bar = tty ? createProgress(`train ${args.model}`, epochs, 'epochs') : null;
+    const { train } = await import('../student/train.js');
+    // The epoch count depends on the data (text pairs have their own defaults): the bar starts with the first epoch.
+    const progress: { bar: Progress | null } = { bar: null };
     const result = await train({
       train: args.train,
       dev: args.dev,
       distill: args.distill,
       model: args.model as StudentKind,
+      pairs: args.pairs,
+      matchHidden: args['match-hidden'],
+      segmenter: args.segmenter,
       out: args.out,
-      epochs,
+      epochs: args.epochs,
       batchSize: args['batch-size'],
       lr: args.lr,
       embDim: args['emb-dim'],
@@ -75,21 +82,24 @@ export const trainCommand = defineCommand({
       clipNorm: args['clip-norm'],
       wordDropout: args['word-dropout'],
       onEpoch: (e) => {
-        if (bar) bar.update(e.epoch, epochLine(e));
+        if (tty) progress.bar ??= createProgress(`train ${args.model}`, e.epochs, 'epochs');
+        if (progress.bar) progress.bar.update(e.epoch, epochLine(e));
         else process.stderr.write(`epoch ${e.epoch}/${e.epochs} ${epochLine(e)}\n`);
       },
       onNote: (message) => process.stderr.write(`ernie-slim: ${message}\n`),
     });
     const dev = result.devAccuracy !== null ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})` : '';
-    const summary = `wrote ${result.out}: ${result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}, ${result.trainSeconds.toFixed(1)} s on ${result.device}`;
-    if (bar) bar.stop(summary);
+    const summary = `wrote ${result.out}: ${result.pair ? `two-tower ${result.kind}` : result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}, ${result.trainSeconds.toFixed(1)} s on ${result.device}`;
+    if (progress.bar) progress.bar.stop(summary);
     else process.stderr.write(summary + '\n');
     return {
       out: result.out,
       model: result.kind,
       dev_accuracy: result.devAccuracy,
       dev_macro_f1: result.devMacroF1,
+      ...(result.devPosNegRatio !== null ? { dev_pos_neg_ratio: result.devPosNegRatio } : {}),
       dev_n: result.devN,
+      pair: result.pair,
       best_epoch: result.bestEpoch,
       epochs: result.epochs,
       train_seconds: result.trainSeconds,

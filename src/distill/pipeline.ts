@@ -11,7 +11,7 @@ import { augment } from '../augment/index.js';
 import { train, type TrainResult } from '../student/train.js';
 import type { OnlineTeacher } from '../student/online-epoch.js';
 import { exportOnnx } from '../student/onnx-export.js';
-import { classificationMetrics, argmax } from '../student/metrics.js';
+import { classificationMetrics, argmax, posNegRatio, softmax } from '../student/metrics.js';
 import type { StudentKind } from '../student/native-api.js';
 import { Teacher, type TeacherText } from '../teacher/teacher.js';
 import { label } from '../teacher/label.js';
@@ -42,6 +42,8 @@ export interface DistillOptions {
   augmentTimes?: number;
   student?: StudentKind;
   ngrams?: 1 | 2;
+  /** How the students (and a trained teacher) cut text into words: jieba (default) or each Chinese character. */
+  segmenter?: 'jieba' | 'char';
   epochs?: number;
   teacherEpochs?: number;
   lr?: number;
@@ -70,10 +72,14 @@ export interface DistillMetrics {
   baseline_macro_f1: number | null;
   student_accuracy: number;
   student_macro_f1: number;
+  /** Text pairs with two labels: each model's positive/negative order ratio on dev (null when not pairs). */
+  teacher_pos_neg_ratio: number | null;
+  baseline_pos_neg_ratio: number | null;
+  student_pos_neg_ratio: number | null;
   speedup: number;
   speed: SpeedupMeasurement & { cores: number; cpu: string };
   teacher: { source: string; device: string; trained: string | null; online: boolean };
-  student: { kind: StudentKind; ngrams: 1 | 2; vocab_size: number; best_epoch: number; tokens_per_second: number; device: 'cpu' | 'cuda' };
+  student: { kind: StudentKind; pair: boolean; ngrams: 1 | 2; segmenter: 'jieba' | 'char'; vocab_size: number; best_epoch: number; tokens_per_second: number; device: 'cpu' | 'cuda' };
   data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
   cache: { labels_reused: number; labels_made: number };
   timings: Record<string, number>;
@@ -81,7 +87,8 @@ export interface DistillMetrics {
 
 export interface DistillResult {
   out: string;
-  files: { student: string; onnx: string; metrics: string; report: string };
+  /** `labels`: the teacher-labeled TSVs the student trained on (in the cache; none when online). */
+  files: { student: string; onnx: string; metrics: string; report: string; labels: string[] };
   metrics: DistillMetrics;
 }
 
@@ -198,7 +205,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     // Step 3: the student on the training set interleaved with the teacher's labels, and a baseline without.
     // --device cuda|auto puts the teacher on the GPU, and the student too where the addon can train it there.
     const studentDevice = (options.device ?? 'cpu') === 'cpu' ? ('cpu' as const) : ('auto' as const);
-    const common = { train: options.train, dev: options.dev, model: kind, ngrams: options.ngrams, epochs: options.epochs, lr: options.lr, threads, seed, device: studentDevice };
+    const common = { train: options.train, dev: options.dev, model: kind, ngrams: options.ngrams, segmenter: options.segmenter, epochs: options.epochs, lr: options.lr, threads, seed, device: studentDevice };
     let baseline: TrainResult | null = null;
     if (options.baseline !== false) {
       say(`step 3: baseline ${kind} student (no distillation)`);
@@ -214,13 +221,19 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 
     // The teacher on the dev set, and the speed-up on this machine.
     const devTexts: TeacherText[] = devRows.map((r) => (r.textB !== undefined ? [r.textA, r.textB] : r.textA));
+    const pairData = devRows[0]!.textB !== undefined && labels.size === 2;
     const teacherEval = await time('teacher_eval', async () => {
       const logits = await teacher.score(devTexts, { batchSize: options.batchSize ?? 64 });
       const gold = Int32Array.from(devRows, (r) => labels.idOf(r.label));
       const predicted = Int32Array.from(logits, (l) => labels.idOf(teacherLabelNames[argmax(l)]!));
-      return classificationMetrics(gold, predicted, labels.size);
+      const metrics = classificationMetrics(gold, predicted, labels.size);
+      if (!pairData) return { ...metrics, posNegRatio: null };
+      // The matching label is the second of the two (`1` for 0/1 labels), as `eval` takes it.
+      const positive = teacherLabelNames.indexOf(labels.labels[1]!);
+      const scores = logits.map((l) => softmax(l)[positive]!);
+      return { ...metrics, posNegRatio: posNegRatio(devRows.map((r) => r.textA), Array.from(gold, (g) => g === 1), scores).ratio };
     });
-    const speedTexts = devRows.slice(0, 256).map((r) => r.textA);
+    const speedTexts: TeacherText[] = devTexts.slice(0, 256);
     const speed = await time('speed', () => measureSpeedup(teacher, student.student, speedTexts));
     timings.total_seconds = (performance.now() - started) / 1000;
 
@@ -231,10 +244,13 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       baseline_macro_f1: baseline?.devMacroF1 ?? null,
       student_accuracy: student.devAccuracy!,
       student_macro_f1: student.devMacroF1!,
+      teacher_pos_neg_ratio: teacherEval.posNegRatio,
+      baseline_pos_neg_ratio: baseline?.devPosNegRatio ?? null,
+      student_pos_neg_ratio: student.devPosNegRatio,
       speedup: speed.speedup,
       speed: { ...speed, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown' },
       teacher: { source: teacherSources.join(', '), device: teacher.device, trained: trainedTeacher ? options.trainTeacher! : null, online: options.online === true },
-      student: { kind, ngrams: options.ngrams ?? 1, vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond, device: student.device },
+      student: { kind, pair: student.pair, ngrams: options.ngrams ?? 1, segmenter: options.segmenter ?? 'jieba', vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond, device: student.device },
       data: {
         train_rows: trainRows.length,
         dev_rows: devRows.length,
@@ -246,7 +262,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       cache: { labels_reused: reused, labels_made: made },
       timings,
     };
-    const files = { student: studentFile, onnx: onnxFile, metrics: path.join(out, 'metrics.json'), report: path.join(out, 'report.md') };
+    const files = { student: studentFile, onnx: onnxFile, metrics: path.join(out, 'metrics.json'), report: path.join(out, 'report.md'), labels: distillFiles };
     await writeFileAtomic(files.metrics, JSON.stringify(metrics, null, 2) + '\n');
     await writeFileAtomic(files.report, renderReport(metrics, { train: options.train, dev: options.dev }));
     return { out, files, metrics };
@@ -282,13 +298,13 @@ async function teacherIdentity(sources: string[], vocab: string | undefined): Pr
 
 async function trainTeacher(options: DistillOptions, out: string, cacheDir: string, seed: number, threads: number, say: (l: string) => void): Promise<string> {
   const data = options.teacherTrain ?? options.train;
-  const key = cacheKey([await fileDigest(data), await fileDigest(options.dev), options.trainTeacher, options.teacherEpochs ?? null, seed]);
+  const key = cacheKey([await fileDigest(data), await fileDigest(options.dev), options.trainTeacher, options.teacherEpochs ?? null, options.segmenter ?? 'jieba', seed]);
   const file = path.join(cacheDir, `teacher-${options.trainTeacher}-${key}.onnx`);
   if (fs.existsSync(file)) {
     say(`step 1: teacher reused from ${path.relative(process.cwd(), file)}`);
   } else {
     say(`step 1: training a ${options.trainTeacher} teacher on ${data}`);
-    const result = await train({ train: data, dev: options.dev, model: options.trainTeacher, epochs: options.teacherEpochs, threads, seed });
+    const result = await train({ train: data, dev: options.dev, model: options.trainTeacher, segmenter: options.segmenter, epochs: options.teacherEpochs, threads, seed });
     await exportOnnx(result.student.toData(), file);
     say(`step 1: teacher dev accuracy ${((result.devAccuracy ?? 0) * 100).toFixed(2)}%`);
   }

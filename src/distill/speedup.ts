@@ -1,6 +1,6 @@
 // The figure ERNIE Slim's table ends with: how much faster the student predicts than the teacher scores.
 import type { Student } from '../student/student.js';
-import type { Teacher } from '../teacher/teacher.js';
+import type { Teacher, TeacherText } from '../teacher/teacher.js';
 
 export interface SpeedupMeasurement {
   sentences: number;
@@ -13,7 +13,8 @@ export interface SpeedupMeasurement {
   speedup: number;
 }
 
-export async function measureSpeedup(teacher: Teacher, student: Student, texts: readonly string[]): Promise<SpeedupMeasurement> {
+/** `texts` are texts, or text pairs for a matching task (one pair counts as one sentence). */
+export async function measureSpeedup(teacher: Teacher, student: Student, texts: readonly TeacherText[]): Promise<SpeedupMeasurement> {
   // Warm both up so that start-up costs do not count.
   await teacher.score(texts.slice(0, 8));
   for (const t of texts.slice(0, 50)) student.predict(t);

@@ -31,6 +31,7 @@ export class GraphBuilder {
   private readonly initializers: InstanceType<typeof TensorProto>[] = [];
   private readonly inputs: ValueInfo[] = [];
   private readonly outputs: ValueInfo[] = [];
+  private readonly initializerNames = new Set<string>();
   private counter = 0;
 
   constructor(readonly name: string) {}
@@ -44,8 +45,10 @@ export class GraphBuilder {
     this.outputs.push({ name, type, shape });
   }
 
-  /** Adds a float32 initializer; the data is copied into the protobuf as raw little-endian bytes. */
+  /** Adds a float32 initializer (once per name: a later call with the same name reuses it); raw little-endian bytes. */
   floatTensor(name: string, dims: number[], data: Float32Array): string {
+    if (this.initializerNames.has(name)) return name;
+    this.initializerNames.add(name);
     this.initializers.push(
       TensorProto.create({
         name,
@@ -57,7 +60,10 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Adds an int64 initializer, once per name like floatTensor. */
   int64Tensor(name: string, dims: number[], values: number[]): string {
+    if (this.initializerNames.has(name)) return name;
+    this.initializerNames.add(name);
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
     this.initializers.push(
       TensorProto.create({

@@ -5,7 +5,7 @@ import { loadTeacherTokenizer, type TeacherTokenizer } from '../teacher/teacher-
 import { rowLengths, type EncodedTensors } from '../teacher/encoded-window.js';
 import { readOnnxMetadataFile } from '../onnx/model-metadata.js';
 import { Student } from '../student/student.js';
-import { packRows } from '../student/token-rows.js';
+import { packStudentRows, studentRowLength, type StudentRow } from '../student/token-rows.js';
 import { ID_INPUTS, ProtocolError, TEXT_INPUT, TEXT_PAIR_INPUT, type ParsedInputs, type TokenRow } from './kserve-protocol.js';
 
 export interface TensorSpec {
@@ -19,6 +19,8 @@ export interface ServedModel {
   readonly outputName: string;
   /** Names a request may use for its tensors. */
   readonly acceptedInputs: readonly string[];
+  /** Text requests must carry text_pair too (a two-tower student). */
+  readonly pairsRequired?: boolean;
   /** A request's rows, ready for batching (text is tokenized here). */
   rows(parsed: ParsedInputs, maxLength: number): Promise<unknown[]>;
   lengthOf(row: unknown): number;
@@ -90,19 +92,24 @@ class StudentModel implements ServedModel {
 
   constructor(private readonly student: Student) {}
 
+  get pairsRequired(): boolean {
+    return this.student.pair;
+  }
+
   // The student's own segmentation settings limit its words; --max-len counts WordPiece tokens.
-  async rows(parsed: ParsedInputs): Promise<Int32Array[]> {
+  async rows(parsed: ParsedInputs): Promise<StudentRow[]> {
     if (parsed.kind !== 'text') throw new ProtocolError(400, `this model is an ernie-slim student: send a BYTES ${TEXT_INPUT} input`);
     const { texts, pairs } = parsed;
-    return this.student.encodeMany(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts);
+    if (this.student.pair && !pairs) throw new ProtocolError(400, `this student compares text pairs: send ${TEXT_PAIR_INPUT} too`);
+    return this.student.encodeRows(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts);
   }
 
   lengthOf(row: unknown): number {
-    return (row as Int32Array).length;
+    return studentRowLength(row as StudentRow);
   }
 
   async run(rows: unknown[]): Promise<{ values: Float32Array; width: number }> {
-    const values = await this.student.logitsOfRows(packRows(rows as Int32Array[]));
+    const values = await this.student.logitsOfRows(packStudentRows(rows as StudentRow[]));
     return { values, width: this.student.labels.length };
   }
 

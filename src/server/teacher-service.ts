@@ -47,7 +47,7 @@ export class TeacherService {
       };
       // One probe row checks that the model runs and learns the label count for the metadata.
       const probeRows = await model.rows(
-        model.acceptedInputs.includes(TEXT_INPUT) ? { kind: 'text', texts: ['[UNK]'], pairs: null } : { kind: 'ids', rows: [{ ids: BigInt64Array.from([1n]), typeIds: new BigInt64Array(1) }] },
+        model.acceptedInputs.includes(TEXT_INPUT) ? { kind: 'text', texts: ['[UNK]'], pairs: model.pairsRequired ? ['[UNK]'] : null } : { kind: 'ids', rows: [{ ids: BigInt64Array.from([1n]), typeIds: new BigInt64Array(1) }] },
         resolved.maxLength,
       );
       const probe = await model.run(probeRows);

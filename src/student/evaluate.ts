@@ -1,8 +1,9 @@
-// `eval`: a labeled TSV through a student, streamed in chunks; accuracy, macro-F1 and the row count.
+// `eval`: a labeled TSV through a student, streamed in chunks; accuracy, macro-F1, the row count, and for text
+// pairs with two labels the positive/negative order ratio.
 import { BadLinePolicy } from '../data/bad-lines.js';
 import { readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
-import { InputError } from '../errors.js';
-import { argmax, classificationMetrics } from './metrics.js';
+import { InputError, UsageError } from '../errors.js';
+import { argmax, classificationMetrics, posNegRatio, softmax, type PosNegRatio } from './metrics.js';
 import { Student, type StudentLoadOptions } from './student.js';
 
 export interface EvaluateOptions extends StudentLoadOptions {
@@ -12,14 +13,18 @@ export interface EvaluateOptions extends StudentLoadOptions {
   data: string;
   skipBadLines?: boolean;
   threads?: number;
+  /** The matching label of a pair task (default: the second of the model's two labels, `1` for 0/1 labels). */
+  positiveLabel?: string;
 }
 
 export interface EvaluateResult {
   accuracy: number;
   macroF1: number;
   n: number;
-  /** Text pairs with two labels: rows predicted as the second label per row predicted as the first. */
-  posNegRatio?: number;
+  /** Text pairs with two labels: the positive/negative order ratio over queries (rows sharing text_a). */
+  posNegRatio?: number | null;
+  /** Its counts: concordant, discordant and tied candidate pairs, and the queries that have both labels. */
+  posNeg?: PosNegRatio;
   skippedLines: number;
   runtime: 'native' | 'onnxruntime';
 }
@@ -31,23 +36,34 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     typeof options.model === 'string'
       ? await Student.load(options.model, options.runtime ? { runtime: options.runtime, threads: options.threads ?? 2 } : {})
       : options.model;
+  const width = student.labels.length;
+  const positiveId = options.positiveLabel !== undefined ? student.labelMap.idOf(options.positiveLabel) : 1;
+  if (positiveId < 0) throw new UsageError(`--positive-label ${options.positiveLabel} is not among the model's labels (${student.labels.join(', ')})`);
   const policy = new BadLinePolicy(options.skipBadLines === true);
   const gold: number[] = [];
   const predicted: number[] = [];
-  const width = student.labels.length;
-  let pairs = false;
+  const queries: string[] = [];
+  const positiveScores: number[] = [];
+  let pairs: boolean | null = null;
   let chunk: LabeledRow[] = [];
   const flush = async () => {
-    const rows = await student.encodeRows(chunk, options.threads ?? 2);
+    const rows = await student.packedRows(chunk, options.threads ?? 2);
     const logits = await student.logitsOfRows(rows, options.threads ?? 2);
     chunk.forEach((row, r) => {
       gold.push(student.labelMap.idOf(row.label));
       predicted.push(argmax(logits, r * width, width));
+      if (pairs && width === 2) {
+        queries.push(row.textA);
+        positiveScores.push(softmax(logits, r * width, width)[positiveId]!);
+      }
     });
     chunk = [];
   };
   for await (const row of readLabeledTsv(options.data, { policy, knownLabels: student.labelMap })) {
-    if (row.textB !== undefined) pairs = true;
+    if (pairs === null) {
+      pairs = row.textB !== undefined;
+      if (student.pair && !pairs) throw new InputError('this student compares text pairs, but the data has no text_b column', options.data);
+    }
     chunk.push(row);
     if (chunk.length >= CHUNK_ROWS) await flush();
   }
@@ -56,8 +72,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const metrics = classificationMetrics(gold, predicted, width);
   const result: EvaluateResult = { ...metrics, skippedLines: policy.skipped, runtime: student.runtime };
   if (pairs && width === 2) {
-    const positive = predicted.filter((p) => p === 1).length;
-    result.posNegRatio = positive / Math.max(1, predicted.length - positive);
+    result.posNeg = posNegRatio(queries, gold.map((g) => g === positiveId), positiveScores);
+    result.posNegRatio = result.posNeg.ratio;
   }
   return result;
 }

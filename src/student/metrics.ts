@@ -50,3 +50,72 @@ export function softmax(logits: ArrayLike<number>, offset = 0, width = logits.le
   for (let i = 0; i < width; i++) out[i]! /= sum;
   return out;
 }
+
+/** The positive/negative order ratio of a matching task, with the counts behind it. */
+export interface PosNegRatio {
+  /** concordant / discordant; null when no candidate pair is ordered the wrong way. */
+  ratio: number | null;
+  concordant: number;
+  discordant: number;
+  /** Candidate pairs with equal scores: counted apart, in neither side of the ratio. */
+  ties: number;
+  /** Queries with at least one positive and one negative candidate. */
+  queries: number;
+}
+
+/**
+ * The positive/negative order ratio (正逆序比): rows that share a query (text_a) are its candidates; each
+ * (positive, negative) candidate pair of one query is concordant when the model scores the positive one higher,
+ * discordant when lower, a tie when equal. `positive[i]` tells row i's gold label, `scores[i]` the model's
+ * score (probability of the positive label).
+ */
+export function posNegRatio(queries: readonly string[], positive: ArrayLike<boolean>, scores: ArrayLike<number>): PosNegRatio {
+  const groups = new Map<string, number[]>();
+  queries.forEach((q, i) => {
+    const rows = groups.get(q);
+    if (rows) rows.push(i);
+    else groups.set(q, [i]);
+  });
+  const result: PosNegRatio = { ratio: null, concordant: 0, discordant: 0, ties: 0, queries: 0 };
+  for (const rows of groups.values()) {
+    if (rows.length < 2) continue;
+    const negatives = rows.filter((i) => !positive[i]).map((i) => scores[i]!).sort((a, b) => a - b);
+    const positives = rows.filter((i) => positive[i]).map((i) => scores[i]!);
+    if (negatives.length === 0 || positives.length === 0) continue;
+    result.queries++;
+    // Each positive against the sorted negatives: below it concordant, above it discordant, equal a tie.
+    for (const s of positives) {
+      const below = lowerBound(negatives, s);
+      const notAbove = upperBound(negatives, s);
+      result.concordant += below;
+      result.ties += notAbove - below;
+      result.discordant += negatives.length - notAbove;
+    }
+  }
+  result.ratio = result.discordant > 0 ? result.concordant / result.discordant : null;
+  return result;
+}
+
+/** Values of sorted `a` below x. */
+function lowerBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Values of sorted `a` at most x. */
+function upperBound(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -16,6 +16,10 @@ export interface StudentConfig {
   hidden: number;
   numLabels: number;
   seed: number;
+  /** Two towers: text_a and text_b go through one shared encoder, a match head compares them (model.h). */
+  pair?: boolean;
+  /** Pair models: tanh units between the match features and the logits (0 or absent: none). */
+  matchHidden?: number;
 }
 
 /**
@@ -26,6 +30,9 @@ export interface StudentConfig {
 export interface TokenRows {
   ids: Int32Array;
   offsets: Int32Array;
+  /** A pair model's text_b rows, in the same CSR form (as many rows); absent for one-text models. */
+  idsB?: Int32Array;
+  offsetsB?: Int32Array;
 }
 
 export interface TrainingSet extends TokenRows {
@@ -75,8 +82,8 @@ export interface NativeStudentModel {
   /** Named weight tensors, copied out (name -> { shape, data }). */
   getWeights(): Record<string, { shape: number[]; data: Float32Array }>;
   setWeights(weights: Record<string, { shape: number[]; data: Float32Array }>): void;
-  /** Logits of one row, synchronously, with no allocation of weights-sized buffers. */
-  predictRow(ids: Int32Array): Float32Array;
+  /** Logits of one row (and its text_b for a pair model), synchronously, with no allocation of weights-sized buffers. */
+  predictRow(ids: Int32Array, idsB?: Int32Array): Float32Array;
   /** Logits of many rows (rows x numLabels), over `threads` threads, off the event loop. */
   predictRows(rows: TokenRows, threads: number): Promise<Float32Array>;
   /**

@@ -44,7 +44,7 @@ export function createNativeTextEncoder(vocabulary: readonly string[], settings:
     throw new Error('this build of the native addon has no StudentTextEncoder (rebuild with `npm run build:native`)');
   }
   return new addon.StudentTextEncoder({
-    splitter: settings.segmenter,
+    splitter: settings.segmenter as 'jieba' | 'whitespace', // nativeEncodingCovers() ruled out 'char'
     dictionary: settings.segmenter === 'jieba' ? jiebaDictionary() : null,
     lowercase: settings.lowercase,
     maxWords: settings.maxWords ?? 0,

@@ -81,16 +81,28 @@ function compactSet(data: TrainingSet, segment: Int32Array, numLabels: number, t
     }
     order[i] = l;
   });
-  const offsets = new Int32Array(rows.length + 1);
-  rows.forEach((row, i) => (offsets[i + 1] = offsets[i]! + data.offsets[row + 1]! - data.offsets[row]!));
-  const ids = new Int32Array(offsets[rows.length]!);
   const labels = new Int32Array(rows.length);
   const teacherLogits = new Float32Array(rows.length * numLabels).fill(NaN);
   rows.forEach((row, i) => {
-    ids.set(data.ids.subarray(data.offsets[row]!, data.offsets[row + 1]!), offsets[i]!);
     labels[i] = data.labels[row]!;
     const logits = teacherLogitsOf(row) ?? data.teacherLogits?.subarray(row * numLabels, (row + 1) * numLabels);
     if (logits) teacherLogits.set(logits, i * numLabels);
   });
-  return { set: { ids, offsets, labels, teacherLogits } as TrainingSet, order };
+  const a = pickRows(data.ids, data.offsets, rows);
+  const set: TrainingSet = { ids: a.ids, offsets: a.offsets, labels, teacherLogits };
+  if (data.idsB && data.offsetsB) {
+    const b = pickRows(data.idsB, data.offsetsB, rows);
+    set.idsB = b.ids;
+    set.offsetsB = b.offsets;
+  }
+  return { set, order };
+}
+
+/** The given rows of a CSR set, as a CSR set of their own. */
+function pickRows(ids: Int32Array, offsets: Int32Array, rows: number[]): { ids: Int32Array; offsets: Int32Array } {
+  const out = new Int32Array(rows.length + 1);
+  rows.forEach((row, i) => (out[i + 1] = out[i]! + offsets[row + 1]! - offsets[row]!));
+  const picked = new Int32Array(out[rows.length]!);
+  rows.forEach((row, i) => picked.set(ids.subarray(offsets[row]!, offsets[row + 1]!), out[i]!));
+  return { ids: picked, offsets: out };
 }

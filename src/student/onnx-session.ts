@@ -19,19 +19,17 @@ export class OnnxStudentSession {
     }
   }
 
-  /** Logits (rows x labels) of CSR rows, padded with [PAD]=0 per run. */
+  /** Logits (rows x labels) of CSR rows, padded with [PAD]=0 per run; pair rows feed `ids_a` and `ids_b`. */
   async logits(rows: TokenRows, numLabels: number): Promise<Float32Array> {
     const count = rows.offsets.length - 1;
     const out = new Float32Array(count * numLabels);
     for (let start = 0; start < count; start += ROWS_PER_RUN) {
       const end = Math.min(count, start + ROWS_PER_RUN);
-      let seq = 1;
-      for (let r = start; r < end; r++) seq = Math.max(seq, rows.offsets[r + 1]! - rows.offsets[r]!);
-      const ids = new BigInt64Array((end - start) * seq);
-      for (let r = start; r < end; r++) {
-        for (let k = rows.offsets[r]!, j = 0; k < rows.offsets[r + 1]!; k++, j++) ids[(r - start) * seq + j] = BigInt(rows.ids[k]!);
-      }
-      const result = await this.session.run({ ids: new ort.Tensor('int64', ids, [end - start, seq]) });
+      const feeds: Record<string, ort.Tensor> =
+        rows.idsB && rows.offsetsB
+          ? { ids_a: padded(rows.ids, rows.offsets, start, end), ids_b: padded(rows.idsB, rows.offsetsB, start, end) }
+          : { ids: padded(rows.ids, rows.offsets, start, end) };
+      const result = await this.session.run(feeds);
       out.set(result.logits!.data as Float32Array, start * numLabels);
     }
     return out;
@@ -40,4 +38,15 @@ export class OnnxStudentSession {
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Rows start..end of a CSR set as an int64 [rows, longest] tensor padded with 0. */
+function padded(ids: Int32Array, offsets: Int32Array, start: number, end: number): ort.Tensor {
+  let seq = 1;
+  for (let r = start; r < end; r++) seq = Math.max(seq, offsets[r + 1]! - offsets[r]!);
+  const out = new BigInt64Array((end - start) * seq);
+  for (let r = start; r < end; r++) {
+    for (let k = offsets[r]!, j = 0; k < offsets[r + 1]!; k++, j++) out[(r - start) * seq + j] = BigInt(ids[k]!);
+  }
+  return new ort.Tensor('int64', out, [end - start, seq]);
 }

@@ -1,4 +1,5 @@
-// Text -> student words: jieba (or whitespace for pre-segmented text), literal [UNK] kept whole, lowercased.
+// Text -> student words: jieba (or characters, or whitespace for pre-segmented text), literal [UNK] kept whole,
+// lowercased.
 import { cutTokens, isBlankWord, segmentWordsAsync } from '../data/segmenter.js';
 
 export const PAD_WORD = '[PAD]';
@@ -6,8 +7,11 @@ export const UNK_WORD = '[UNK]';
 
 /** How a model turns text into words; stored in the model file and the ONNX metadata. */
 export interface SegmentationSettings {
-  /** `jieba`: @node-rs/jieba's `cut`; `whitespace`: the text is already space-separated words. */
-  segmenter: 'jieba' | 'whitespace';
+  /**
+   * `jieba`: @node-rs/jieba's `cut`; `char`: each Chinese character a word, runs of other letters and digits one
+   * word, any other non-space character one word; `whitespace`: the text is already space-separated words.
+   */
+  segmenter: 'jieba' | 'char' | 'whitespace';
   /** jieba's HMM for words missing from its dictionary. */
   hmm: boolean;
   /** Lowercase Latin letters (Chinese is unaffected). */
@@ -19,6 +23,8 @@ export interface SegmentationSettings {
 export const defaultSegmentation: SegmentationSettings = { segmenter: 'jieba', hmm: false, lowercase: true, maxWords: 0 };
 
 const spaces = /\s+/;
+// A Han character, a run of other letters/digits/marks, or any other non-space character.
+const characterWords = /\p{Script=Han}|(?:(?!\p{Script=Han})[\p{L}\p{N}\p{M}])+|\S/gu;
 
 /** Lowercases words with letters that have a lower case; CJK words (most of them) skip the call. */
 function lowercased(word: string): string {
@@ -32,6 +38,10 @@ function lowercased(word: string): string {
 function splitPiece(piece: string, settings: SegmentationSettings, out: string[]): void {
   if (settings.segmenter === 'whitespace') {
     for (const word of piece.split(spaces)) if (word !== '') out.push(settings.lowercase ? lowercased(word) : word);
+    return;
+  }
+  if (settings.segmenter === 'char') {
+    for (const [word] of piece.matchAll(characterWords)) out.push(settings.lowercase ? lowercased(word) : word);
     return;
   }
   // One loop drops jieba's whitespace tokens and lowercases (this runs inside every predict()).
@@ -85,6 +95,31 @@ export function rowWords(textA: string, textB: string | undefined, settings: Seg
   for (const word of studentWords(textB, { ...settings, maxWords: 0 })) words.push(word);
   if (settings.maxWords > 0 && words.length > settings.maxWords) words.length = settings.maxWords;
   return words;
+}
+
+/** A pair model's words: text_a's and text_b's apart, each cut to maxWords. */
+export function pairWords(textA: string, textB: string, settings: SegmentationSettings): [string[], string[]] {
+  return [studentWords(textA, settings), studentWords(textB, settings)];
+}
+
+/** `pairWords` for many rows (every row must have text_b), on the thread pool; order is kept. */
+export async function pairWordsMany(
+  rows: readonly { textA: string; textB?: string }[],
+  settings: SegmentationSettings,
+  parallel = 64,
+): Promise<[string[], string[]][]> {
+  const out: [string[], string[]][] = new Array(rows.length);
+  for (let start = 0; start < rows.length; start += parallel) {
+    const slice = rows.slice(start, start + parallel);
+    const done = await Promise.all(
+      slice.map((row) => {
+        if (row.textB === undefined) throw new Error('pairWordsMany: a row without text_b');
+        return Promise.all([studentWordsAsync(row.textA, settings), studentWordsAsync(row.textB, settings)]);
+      }),
+    );
+    done.forEach((words, i) => (out[start + i] = words));
+  }
+  return out;
 }
 
 /** `rowWords` for many rows, segmenting `parallel` texts at a time on the thread pool; order is kept. */

@@ -5,11 +5,12 @@ import { LabelMap } from '../data/label-map.js';
 import type { NativeStudentModel, StudentKind, TokenRows } from './native-api.js';
 import { createNativeModel } from './native-model.js';
 import { isModelFile, readModelFile, writeModelFile, type StudentModelData, type Weights } from './model-file.js';
-import { rowWords, rowWordsMany, type SegmentationSettings } from './segmentation.js';
+import { pairWords, pairWordsMany, rowWords, rowWordsMany, type SegmentationSettings } from './segmentation.js';
 import { Vocabulary } from './vocabulary.js';
 import { createNativeTextEncoder, nativeEncodingCovers, type NativeTextEncoder } from './native-text-encoder.js';
 import { jiebaDictionaryAsync } from '../data/jieba-dictionary.js';
 import { packRows } from './token-rows.js';
+import { packStudentRows, type StudentRow } from './token-rows.js';
 import { argmax, softmax } from './metrics.js';
 import { readOnnxStudent } from './onnx-import.js';
 import { OnnxStudentSession } from './onnx-session.js';
@@ -20,7 +21,10 @@ export interface Prediction {
   probs: number[];
 }
 
-/** A text, or a text pair (`text_b` follows `text_a`, as in training). */
+/**
+ * A text, or a text pair: a pair (two-tower) student encodes text_a and text_b apart; a one-text student
+ * trained on pairs with `pairs: 'concat'` reads text_b's words after text_a's, as in training.
+ */
 export type StudentInput = string | { textA: string; textB?: string } | readonly [string, string];
 
 function split(input: StudentInput): { textA: string; textB?: string } {
@@ -68,10 +72,11 @@ export interface PredictBatchOptions {
 export class Student {
   readonly vocabulary: Vocabulary;
   readonly labelMap: LabelMap;
-  // Reused by predict(): holds one row's ids, grown only for a longer text.
+  // Reused by predict(): hold one row's ids (and text_b's), grown only for a longer text.
   private rowIds = new Int32Array(1024);
   // Reused by predict() on the native path: one text's logits.
   private readonly rowLogits: Float32Array;
+  private rowIdsB = new Int32Array(1024);
   private onnxSession: OnnxStudentSession | null = null;
   // Made on first use; null where the settings (or the options) keep the TypeScript path.
   private encoder: NativeTextEncoder | null | undefined;
@@ -139,6 +144,22 @@ export class Student {
     return this.data.config.segmentation;
   }
 
+  /** True for a two-tower student, which compares text_a with text_b. */
+  get pair(): boolean {
+    return this.data.config.model.pair === true;
+  }
+
+  private pairOf(input: StudentInput): { textA: string; textB: string } {
+    const row = split(input);
+    if (row.textB === undefined) throw new UsageError('this student compares text pairs: give { textA, textB } (or [textA, textB])');
+    return row as { textA: string; textB: string };
+  }
+
+  private oneTextOnly(what: string): void {
+    if (this.pair) throw new UsageError(`${what} is for one-text students; this one compares pairs (use encodeRows)`);
+  }
+
+
   /** Which path turns text into word ids: `native` (one native call) or `javascript` (@node-rs/jieba). */
   get textEncoder(): TextEncoderKind {
     return this.nativeEncoder() ? 'native' : 'javascript';
@@ -146,19 +167,23 @@ export class Student {
 
   private nativeEncoder(): NativeTextEncoder | null {
     if (this.encoder === undefined) {
-      this.encoder = this.textEncoderKind === 'native' ? createNativeTextEncoder(this.data.vocabulary, this.segmentation) : null;
+      // Pair (two-tower) students encode each side apart, on the TypeScript path.
+      this.encoder = this.textEncoderKind === 'native' && !this.pair ? createNativeTextEncoder(this.data.vocabulary, this.segmentation) : null;
     }
     return this.encoder;
   }
 
-  /** The student's word ids for a text (what the native model and the ONNX graph take). */
+
+  /** The student's word ids for a text (what a one-text native model and its ONNX graph take). */
   encode(input: StudentInput): Int32Array {
+    this.oneTextOnly('encode');
     const { textA, textB } = split(input);
     return this.nativeEncoder()?.encode(textA, textB) ?? this.vocabulary.encode(rowWords(textA, textB, this.segmentation));
   }
 
-  /** Word ids of many texts, as CSR rows: on native threads, or segmented on libuv's thread pool. */
-  async encodeRows(inputs: readonly StudentInput[], threads = 2): Promise<TokenRows> {
+  /** Word ids of many inputs as the CSR batch the native model takes (text_b's apart for a pair student). */
+  async packedRows(inputs: readonly StudentInput[], threads = 2): Promise<TokenRows> {
+    if (this.pair) return packStudentRows(await this.encodeRows(inputs));
     const parts = inputs.map(split);
     const encoder = this.nativeEncoder();
     if (!encoder) return packRows((await rowWordsMany(parts, this.segmentation)).map((w) => this.vocabulary.encode(w)));
@@ -171,14 +196,29 @@ export class Student {
     return packRows(rows);
   }
 
-  /** Word ids of many texts, one array a text. */
+  /** Word ids of many texts, one array a text (one-text students): on native threads, or segmented on libuv's thread pool. */
   async encodeMany(inputs: readonly StudentInput[], threads = 2): Promise<Int32Array[]> {
-    const { ids, offsets } = await this.encodeRows(inputs, threads);
+    this.oneTextOnly('encodeMany');
+    const { ids, offsets } = await this.packedRows(inputs, threads);
     return inputs.map((_, r) => ids.subarray(offsets[r], offsets[r + 1]));
   }
 
-  /** Raw logits of one text, synchronously. */
+  /** Word ids of many rows for this student: text_b's apart for a pair student; segmented on the thread pool. */
+  async encodeRows(inputs: readonly StudentInput[]): Promise<StudentRow[]> {
+    if (!this.pair) return (await this.encodeMany(inputs)).map((ids) => ({ ids }));
+    const words = await pairWordsMany(inputs.map((i) => this.pairOf(i)), this.segmentation);
+    return words.map(([a, b]) => ({ ids: this.vocabulary.encode(a), idsB: this.vocabulary.encode(b) }));
+  }
+
+  /** Raw logits of one text (or pair), synchronously. */
   logits(input: StudentInput): Float32Array {
+    if (this.pair) {
+      const { textA, textB } = this.pairOf(input);
+      const [a, b] = pairWords(textA, textB, this.segmentation);
+      if (a.length > this.rowIds.length) this.rowIds = new Int32Array(a.length * 2);
+      if (b.length > this.rowIdsB.length) this.rowIdsB = new Int32Array(b.length * 2);
+      return this.model.predictRow(this.vocabulary.encode(a, this.rowIds), this.vocabulary.encode(b, this.rowIdsB));
+    }
     const { textA, textB } = split(input);
     if (this.nativeLogits(textA, textB)) return this.rowLogits.slice();
     return this.referenceLogits(textA, textB);
@@ -196,10 +236,12 @@ export class Student {
     return this.model.predictRow(this.vocabulary.encode(words, this.rowIds));
   }
 
-  /** The label and probabilities of one text, synchronously. */
+  /** The label and probabilities of one text (or pair), synchronously. */
   predict(input: StudentInput): Prediction {
     let logits: Float32Array;
-    if (typeof input === 'string') {
+    if (this.pair) {
+      logits = this.logits(input);
+    } else if (typeof input === 'string') {
       logits = this.nativeLogits(input, undefined) ? this.rowLogits : this.referenceLogits(input, undefined);
     } else {
       const { textA, textB } = split(input);
@@ -237,7 +279,7 @@ export class Student {
   /** Logits (rows x labels) of raw texts. */
   private async logitsOfTexts(inputs: readonly StudentInput[], threads: number): Promise<Float32Array> {
     const encoder = this.nativeEncoder();
-    if (!encoder || this.onnxSession) return this.logitsOfRows(await this.encodeRows(inputs, threads), threads);
+    if (!encoder || this.onnxSession) return this.logitsOfRows(await this.packedRows(inputs, threads), threads);
     const parts = inputs.map(split);
     const { logits, needsReference } = await this.model.predictTexts(encoder, ...textColumns(parts), threads);
     const left = referenceRows(needsReference);

@@ -3,14 +3,14 @@ import os from 'node:os';
 import { InputError, UsageError } from '../errors.js';
 import { BadLinePolicy } from '../data/bad-lines.js';
 import { LabelMap } from '../data/label-map.js';
-import { readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
-import type { EpochResult, NativeStudentModel, StudentConfig, StudentKind, TrainingSet } from './native-api.js';
+import { readLabeledTsv, type LabeledRow, type TextRow } from '../data/tsv-reader.js';
+import type { EpochResult, NativeStudentModel, StudentConfig, StudentKind, TokenRows, TrainingSet } from './native-api.js';
 import { createNativeModel } from './native-model.js';
 import { writeModelFile, type ModelFileConfig, type StudentModelData, type Weights } from './model-file.js';
-import { rowWordsMany, type SegmentationSettings } from './segmentation.js';
+import { pairWordsMany, rowWordsMany, type SegmentationSettings } from './segmentation.js';
 import { Vocabulary, WordCounter } from './vocabulary.js';
-import { packRows } from './token-rows.js';
-import { argmax, classificationMetrics, type ClassificationMetrics } from './metrics.js';
+import { packStudentRows, type StudentRow } from './token-rows.js';
+import { argmax, classificationMetrics, posNegRatio, softmax, type ClassificationMetrics } from './metrics.js';
 import { SeededRandom } from '../util/random.js';
 import { batchesPerEpoch, epochOrder } from './epoch-order.js';
 import { Student } from './student.js';
@@ -24,7 +24,15 @@ export interface TrainOptions {
   dev?: string;
   /** Teacher-labeled TSVs (text_a[, text_b], label[, logits]). */
   distill?: string[];
+  /** The encoder: bow, cnn or lstm (for text pairs, each tower's). */
   model?: StudentKind;
+  /**
+   * How text pairs (a training TSV with text_b) are read: `towers` (default) encodes text_a and text_b apart
+   * with one shared encoder and compares them ([u, v, |u-v|, u*v]); `concat` appends text_b's words to text_a's.
+   */
+  pairs?: 'towers' | 'concat';
+  /** Two-tower models: tanh units between the match features and the logits (0: none). */
+  matchHidden?: number;
   /** Where to write the .bin model (atomically); omitted: nothing is written. */
   out?: string;
   epochs?: number;
@@ -46,6 +54,8 @@ export interface TrainOptions {
   seed?: number;
   minCount?: number;
   maxVocab?: number;
+  /** How text becomes words: `jieba` (default) or `char` (each Chinese character a word). */
+  segmenter?: 'jieba' | 'char';
   /** The text is already space-separated words. */
   segmented?: boolean;
   /** Words past this many per row are dropped (0 = no limit). */
@@ -73,6 +83,8 @@ export interface EpochReport {
   tokensPerSecond: number;
   devAccuracy?: number;
   devMacroF1?: number;
+  /** Text pairs with two labels: the dev set's positive/negative order ratio. */
+  devPosNegRatio?: number | null;
   best: boolean;
 }
 
@@ -84,7 +96,11 @@ export interface TrainResult {
   bestEpoch: number;
   devAccuracy: number | null;
   devMacroF1: number | null;
+  /** Text pairs with two labels: the best epoch's dev positive/negative order ratio. */
+  devPosNegRatio: number | null;
   devN: number;
+  /** The model reads text pairs with two towers. */
+  pair: boolean;
   trainSeconds: number;
   tokensPerSecond: number;
   trainRows: number;
@@ -97,9 +113,20 @@ export interface TrainResult {
   device: 'cpu' | 'cuda';
 }
 
-/** Defaults per model kind (and bigrams), found on ChnSentiCorp dev with bench/student.js. */
-export function defaultHyperParameters(kind: StudentKind, ngrams: 1 | 2 = 1) {
-  const common = { embDim: 128, temperature: 1, alpha: 0.5, minCount: 2, maxVocab: 0, clipNorm: 5, warmup: 0.05 };
+/**
+ * Defaults per model kind (and bigrams), found on ChnSentiCorp dev with bench/student.js; two-tower pair models
+ * (`pair`) change a few, found on LCQMC dev with bench/pairs.js.
+ */
+export function defaultHyperParameters(kind: StudentKind, ngrams: 1 | 2 = 1, pair = false) {
+  const one = oneTextDefaults(kind, ngrams);
+  if (!pair) return one;
+  // 12,500 pairs overfit within a few epochs; words seen once still tell two texts apart (minCount 1).
+  const epochs = kind === 'bow' ? 3 : kind === 'cnn' ? 10 : 4;
+  return { ...one, epochs, minCount: 1, matchHidden: 64 };
+}
+
+function oneTextDefaults(kind: StudentKind, ngrams: 1 | 2) {
+  const common = { embDim: 128, temperature: 1, alpha: 0.5, minCount: 2, maxVocab: 0, clipNorm: 5, warmup: 0.05, matchHidden: 0 };
   switch (kind) {
     case 'bow':
       // Hashed bigrams overfit fast (most occur once); word dropout and more epochs make up for it.
@@ -107,11 +134,17 @@ export function defaultHyperParameters(kind: StudentKind, ngrams: 1 | 2 = 1) {
         ? { ...common, epochs: 10, batchSize: 16, lr: 3e-3, hidden: 64, weightDecay: 0, maxWords: 0, buckets: 200_000, wordDropout: 0.3 }
         : { ...common, epochs: 6, batchSize: 16, lr: 3e-3, hidden: 64, weightDecay: 0, maxWords: 0, buckets: 0, wordDropout: 0 };
     case 'cnn':
-      // Word dropout 0.4 measured best on ChnSentiCorp dev (0.2: 90.9%, 0.4: 91.7% over two seeds, 0.5: 91.0%).
+      // Word dropout 0.4 measured best on ChnSentiCorp dev (0.2: 90.9%; 0.4: 91.7, 91.7, 90.9% at seeds 1-3; 0.5: 91.0%).
       return { ...common, epochs: 8, batchSize: 16, lr: 2e-3, hidden: 128, weightDecay: 0.01, maxWords: 256, buckets: 0, wordDropout: 0.4 };
     case 'lstm':
       return { ...common, epochs: 4, batchSize: 32, lr: 2e-3, hidden: 128, weightDecay: 0.01, maxWords: 256, buckets: 0, wordDropout: 0.1 };
   }
+}
+
+/** A row's words: text_a's (with text_b's appended unless the model has two towers), and text_b's for two towers. */
+interface RowWords {
+  a: string[];
+  b?: string[];
 }
 
 /** A teacher-labeled row and the file it came from (for file:line errors after loading). */
@@ -140,6 +173,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (ngrams !== 1 && ngrams !== 2) throw new UsageError(`--ngrams must be 1 or 2, got ${ngrams}`);
   if (ngrams === 2 && kind !== 'bow') throw new UsageError('--ngrams 2 applies to --model bow only');
   const d = defaultHyperParameters(kind, ngrams);
+  const pairsMode = options.pairs ?? 'towers';
+  if (pairsMode !== 'towers' && pairsMode !== 'concat') throw new UsageError(`--pairs must be towers or concat, got ${options.pairs}`);
   const h = {
     epochs: options.epochs ?? d.epochs,
     batchSize: options.batchSize ?? d.batchSize,
@@ -157,6 +192,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     warmup: options.warmup ?? d.warmup,
     clipNorm: options.clipNorm ?? d.clipNorm,
     wordDropout: options.wordDropout ?? d.wordDropout,
+    matchHidden: options.matchHidden ?? d.matchHidden,
   };
   for (const name of ['epochs', 'batchSize', 'embDim', 'hidden', 'threads', 'minCount'] as const) checkPositive(name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), h[name]);
   checkPositive('lr', h.lr, false);
@@ -167,10 +203,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!(h.wordDropout >= 0 && h.wordDropout < 1)) throw new UsageError(`--word-dropout must be within [0, 1), got ${h.wordDropout}`);
   if (!(h.warmup >= 0 && h.warmup < 1)) throw new UsageError(`--warmup must be a fraction within [0, 1), got ${h.warmup}`);
   if (ngrams === 2) checkPositive('buckets', h.buckets);
-  const device = resolveTrainingDevice(options.device ?? 'cpu', kind);
+  if (!(Number.isInteger(h.matchHidden) && h.matchHidden >= 0)) throw new UsageError(`--match-hidden must be a whole number, got ${h.matchHidden}`);
+  let device = resolveTrainingDevice(options.device ?? 'cpu', kind);
   const note = options.onNote ?? (() => {});
+  const segmenter = options.segmenter ?? 'jieba';
+  if (segmenter !== 'jieba' && segmenter !== 'char') throw new UsageError(`--segmenter must be jieba or char, got ${options.segmenter}`);
   const segmentation: SegmentationSettings = {
-    segmenter: options.segmented ? 'whitespace' : 'jieba',
+    segmenter: options.segmented ? 'whitespace' : segmenter,
     hmm: false,
     lowercase: true,
     maxWords: options.maxWords ?? d.maxWords,
@@ -197,16 +236,38 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.dev && devRows.length === 0) throw new InputError('the dev set is empty', options.dev);
   if (policy.skipped > 0) note(`skipped ${policy.skipped} bad line(s); the first: ${policy.firstSkipped!.message}`);
 
-  // Vocabulary from the words of all training text (labeled and teacher-labeled).
-  const trainWords = await rowWordsMany(trainRows, segmentation);
-  const distillWords = await rowWordsMany([...distillRows, ...onlineRows], segmentation);
+  // A training TSV with text_b makes a pair task: two towers unless asked to append text_b to text_a.
+  const pairData = trainRows[0]!.textB !== undefined;
+  if (options.pairs !== undefined && !pairData) throw new UsageError(`--pairs applies to training data with a text_b column (${options.train} has none)`);
+  const towers = pairData && pairsMode === 'towers';
+  if (!towers && h.matchHidden > 0) throw new UsageError('--match-hidden applies to two-tower pair models only (training data with text_b)');
+  if (towers) {
+    checkPairRows(distillRows, onlineRows, devRows, options.dev);
+    const p = defaultHyperParameters(kind, ngrams, true);
+    h.epochs = options.epochs ?? p.epochs;
+    h.minCount = options.minCount ?? p.minCount;
+    h.matchHidden = options.matchHidden ?? p.matchHidden;
+    if (device === 'cuda') {
+      if (options.device === 'cuda') throw new InputError('--device cuda: the CUDA trainer runs one-text bow students, not two-tower pair models; use --device cpu or auto');
+      device = 'cpu';
+    }
+  }
+
+  // Vocabulary from the words of all training text (labeled and teacher-labeled), both texts of a pair.
+  const wordsOf = async (rows: readonly { textA: string; textB?: string }[]): Promise<RowWords[]> =>
+    towers ? (await pairWordsMany(rows, segmentation)).map(([a, b]) => ({ a, b })) : (await rowWordsMany(rows, segmentation)).map((a) => ({ a }));
+  const trainWords = await wordsOf(trainRows);
+  const distillWords = await wordsOf([...distillRows, ...onlineRows]);
   const counter = new WordCounter();
-  for (const words of trainWords) counter.add(words);
-  for (const words of distillWords) counter.add(words);
+  for (const words of trainWords.concat(distillWords)) {
+    counter.add(words.a);
+    if (words.b) counter.add(words.b);
+  }
   const vocabulary = Vocabulary.build(counter, { minCount: h.minCount, maxVocab: h.maxVocab });
+  const encode = (words: RowWords): StudentRow => (words.b ? { ids: vocabulary.encode(words.a), idsB: vocabulary.encode(words.b) } : { ids: vocabulary.encode(words.a) });
 
   const allWords = trainWords.concat(distillWords);
-  const packed = packRows(allWords.map((w) => vocabulary.encode(w)));
+  const packed = packStudentRows(allWords.map(encode));
   const labels = new Int32Array(allWords.length);
   trainRows.forEach((row, i) => (labels[i] = labelMap.idOf(row.label)));
   let teacherLogits: Float32Array | null = null;
@@ -220,8 +281,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
   labels.fill(-1, trainRows.length + firstOnlineRow);
   const data: TrainingSet = { ...packed, labels, teacherLogits };
-  const devPacked = packRows((await rowWordsMany(devRows, segmentation)).map((w) => vocabulary.encode(w)));
+  const devPacked = packStudentRows((await wordsOf(devRows)).map(encode));
   const devGold = Int32Array.from(devRows, (r) => labelMap.idOf(r.label));
+  // The order ratio needs queries with candidates of both labels: text pairs, two labels.
+  const devQueries = pairData && numLabels === 2 ? devRows.map((r) => r.textA) : null;
 
   const config: StudentConfig = {
     kind,
@@ -231,11 +294,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     hidden: h.hidden,
     numLabels,
     seed: h.seed,
+    ...(towers ? { pair: true, matchHidden: h.matchHidden } : {}),
   };
   const fileConfig: ModelFileConfig = {
     model: config,
     segmentation,
-    training: { ...h, threads: undefined, ngrams, trainRows: trainRows.length, distillRows: distillRows.length + onlineRows.length, online: onlineRows.length > 0 },
+    training: { ...h, threads: undefined, ngrams, ...(pairData ? { pairs: pairsMode } : {}), trainRows: trainRows.length, distillRows: distillRows.length + onlineRows.length, online: onlineRows.length > 0 },
   };
   const model = createNativeModel(config);
 
@@ -246,7 +310,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const random = new SeededRandom(h.seed);
 
   const started = performance.now();
-  let best: { epoch: number; metrics: ClassificationMetrics | null; weights: Weights } | null = null;
+  let best: { epoch: number; metrics: DevMetrics | null; weights: Weights } | null = null;
   let tokens = 0;
   let nativeSeconds = 0;
   let diverged = false;
@@ -290,7 +354,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     epochsRun = epoch;
     tokens += result.tokens;
     nativeSeconds += result.seconds;
-    const metrics = devRows.length ? await evaluateRows(model, devPacked, devGold, numLabels, h.threads) : null;
+    const metrics = devRows.length ? await evaluateRows(model, devPacked, devGold, devQueries, numLabels, h.threads) : null;
     const isBest = !best || !best.metrics || (metrics !== null && metrics.accuracy > best.metrics.accuracy);
     // Without a dev set the last finite epoch is kept.
     if (isBest) best = { epoch, metrics, weights: model.getWeights() };
@@ -305,6 +369,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (metrics) {
       report.devAccuracy = metrics.accuracy;
       report.devMacroF1 = metrics.macroF1;
+      if (devQueries) report.devPosNegRatio = metrics.posNegRatio;
     }
     options.onEpoch?.(report);
   }
@@ -322,7 +387,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     bestEpoch: best.epoch,
     devAccuracy: best.metrics?.accuracy ?? null,
     devMacroF1: best.metrics?.macroF1 ?? null,
+    devPosNegRatio: best.metrics?.posNegRatio ?? null,
     devN: devRows.length,
+    pair: towers,
     trainSeconds: (performance.now() - started) / 1000,
     tokensPerSecond: nativeSeconds > 0 ? tokens / nativeSeconds : 0,
     trainRows: trainRows.length,
@@ -348,15 +415,33 @@ function checkDistillRows(rows: DistillRow[], labelMap: LabelMap): void {
   }
 }
 
-async function evaluateRows(
-  model: NativeStudentModel,
-  rows: ReturnType<typeof packRows>,
-  gold: Int32Array,
-  numLabels: number,
-  threads: number,
-): Promise<ClassificationMetrics> {
-  const logits = await model.predictRows(rows, threads);
-  const predicted = Int32Array.from({ length: gold.length }, (_, r) => argmax(logits, r * numLabels, numLabels));
-  return classificationMetrics(gold, predicted, numLabels);
+/** A two-tower model's rows need text_b everywhere: in teacher-labeled files, online rows and the dev set. */
+function checkPairRows(distillRows: DistillRow[], onlineRows: readonly TextRow[], devRows: LabeledRow[], devFile: string | undefined): void {
+  const missing = 'the training set has text pairs (text_b) but this row has no text_b';
+  const distill = distillRows.find((r) => r.textB === undefined);
+  if (distill) throw new InputError(missing, distill.file, distill.line);
+  const dev = devRows.find((r) => r.textB === undefined);
+  if (dev) throw new InputError(missing, devFile, dev.line);
+  const online = onlineRows.find((r) => r.textB === undefined);
+  if (online) throw new InputError(`${missing} (online distillation row ${online.line})`);
 }
 
+type DevMetrics = ClassificationMetrics & { posNegRatio: number | null };
+
+async function evaluateRows(
+  model: NativeStudentModel,
+  rows: TokenRows,
+  gold: Int32Array,
+  queries: string[] | null,
+  numLabels: number,
+  threads: number,
+): Promise<DevMetrics> {
+  const logits = await model.predictRows(rows, threads);
+  const predicted = Int32Array.from({ length: gold.length }, (_, r) => argmax(logits, r * numLabels, numLabels));
+  let ratio: number | null = null;
+  if (queries) {
+    const scores = Float64Array.from({ length: gold.length }, (_, r) => softmax(logits, r * numLabels, numLabels)[1]!);
+    ratio = posNegRatio(queries, Array.from(gold, (g) => g === 1), scores).ratio;
+  }
+  return { ...classificationMetrics(gold, predicted, numLabels), posNegRatio: ratio };
+}

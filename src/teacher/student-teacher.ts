@@ -1,11 +1,12 @@
 // A student exported by `ernie-slim export` serving as a teacher: its metadata says how to segment and which
 // words it knows, so no --vocab is needed; its ONNX graph runs in ONNX Runtime.
+import { InputError } from '../errors.js';
 import { Student } from '../student/student.js';
-import { packRows } from '../student/token-rows.js';
+import { packStudentRows, studentRowLength, type StudentRow } from '../student/token-rows.js';
 import type { PreparedWindow, TeacherBackend, TeacherText } from './teacher-backend.js';
 
 interface WordWindow extends PreparedWindow {
-  ids: Int32Array[];
+  rows: StudentRow[];
 }
 
 export class StudentTeacherBackend implements TeacherBackend {
@@ -27,18 +28,22 @@ export class StudentTeacherBackend implements TeacherBackend {
 
   // The student's own segmentation settings limit its words; --max-len counts WordPiece tokens, not words.
   async prepare(texts: readonly TeacherText[]): Promise<WordWindow> {
-    const ids = await this.student.encodeMany(texts);
-    return { ids, lengths: Int32Array.from(ids, (r) => r.length) };
+    if (this.student.pair) {
+      const single = texts.findIndex((t) => typeof t === 'string');
+      if (single >= 0) throw new InputError(`this teacher compares text pairs; row ${single + 1} has no text_b`, this.source);
+    }
+    const rows = await this.student.encodeRows(texts);
+    return { rows, lengths: Int32Array.from(rows, studentRowLength) };
   }
 
   async run(prepared: PreparedWindow, rows: number[]): Promise<{ logits: Float32Array; labels: number }> {
-    const { ids } = prepared as WordWindow;
-    const logits = await this.student.logitsOfRows(packRows(rows.map((r) => ids[r]!)));
+    const { rows: encoded } = prepared as WordWindow;
+    const logits = await this.student.logitsOfRows(packStudentRows(rows.map((r) => encoded[r]!)));
     return { logits, labels: this.student.labels.length };
   }
 
   async probe(): Promise<number> {
-    const window = await this.prepare(['[UNK]']);
+    const window = await this.prepare([this.student.pair ? ['[UNK]', '[UNK]'] : '[UNK]']);
     return (await this.run(window, [0])).labels;
   }
 
