@@ -23,7 +23,7 @@ export const trainCommand = defineCommand({
       .option('match-hidden', { type: 'number', describe: "two towers: tanh units between [u, v, |u-v|, u*v] and the logits (default 64; 0: none)" })
       .option('segmenter', { choices: ['jieba', 'char'] as const, default: 'jieba' as const, describe: 'words of the text: jieba, or each Chinese character' })
       .option('out', { type: 'string', demandOption: true, describe: 'model file to write (.bin)' })
-      .option('epochs', { type: 'number', describe: 'epochs (default: bow 6, bow with bigrams 10, cnn 8, lstm 4; two towers: bow 3, cnn 10, lstm 4)' })
+      .option('epochs', { type: 'number', describe: 'epochs (default: bow 6, bow with bigrams 10, cnn 8, lstm 6; two towers: bow 3, cnn 10, lstm 4)' })
       .option('batch-size', { type: 'number', describe: 'rows per batch (default: bow/cnn 16, lstm 32)' })
       .option('lr', { type: 'number', describe: 'peak learning rate of AdamW' })
       .option('emb-dim', { type: 'number', default: 128, describe: 'word embedding size' })

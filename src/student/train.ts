@@ -137,7 +137,8 @@ function oneTextDefaults(kind: StudentKind, ngrams: 1 | 2) {
       // Word dropout 0.4 measured best on ChnSentiCorp dev (0.2: 90.9%; 0.4: 91.7, 91.7, 90.9% at seeds 1-3; 0.5: 91.0%).
       return { ...common, epochs: 8, batchSize: 16, lr: 2e-3, hidden: 128, weightDecay: 0.01, maxWords: 256, buckets: 0, wordDropout: 0.4 };
     case 'lstm':
-      return { ...common, epochs: 4, batchSize: 32, lr: 2e-3, hidden: 128, weightDecay: 0.01, maxWords: 256, buckets: 0, wordDropout: 0.1 };
+      // 6 epochs: ChnSentiCorp dev 92.0% (best epoch 5) where 4 stopped at 89.9-90.9% while still improving.
+      return { ...common, epochs: 6, batchSize: 32, lr: 2e-3, hidden: 128, weightDecay: 0.01, maxWords: 256, buckets: 0, wordDropout: 0.1 };
   }
 }
 
