@@ -43,7 +43,7 @@ export const trainCommand = defineCommand({
       .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows and report how many' })
       .option('weight-decay', { type: 'number', describe: 'AdamW decoupled weight decay' })
       .option('warmup', { type: 'number', describe: 'linear warm-up, as a fraction of all steps' })
-      .option('word-dropout', { type: 'number', describe: 'leave each training token out with this probability (default: bow 0, bigrams 0.3, cnn 0.4, lstm 0.1)' })
+      .option('word-dropout', { type: 'number', describe: 'leave each training token out with this probability (default: bow 0, bigrams 0.4, cnn 0.4, lstm 0.1)' })
       .option('clip-norm', { type: 'number', describe: 'global gradient-norm clipping (0 = off)' }),
   run: async (args) => {
     const tty = process.stderr.isTTY === true;

@@ -131,7 +131,8 @@ function oneTextDefaults(kind: StudentKind, ngrams: 1 | 2) {
     case 'bow':
       // Hashed bigrams overfit fast (most occur once); word dropout and more epochs make up for it.
       return ngrams === 2
-        ? { ...common, epochs: 10, batchSize: 16, lr: 3e-3, hidden: 64, weightDecay: 0, maxWords: 0, buckets: 200_000, wordDropout: 0.3 }
+        ? // word dropout 0.4: ChnSentiCorp dev 90.75/90.92/91.08% at seeds 1-3 (0.3: 90.50/91.17/90.67%).
+          { ...common, epochs: 10, batchSize: 16, lr: 3e-3, hidden: 64, weightDecay: 0, maxWords: 0, buckets: 200_000, wordDropout: 0.4 }
         : { ...common, epochs: 6, batchSize: 16, lr: 3e-3, hidden: 64, weightDecay: 0, maxWords: 0, buckets: 0, wordDropout: 0 };
     case 'cnn':
       // Word dropout 0.4 measured best on ChnSentiCorp dev (0.2: 90.9%; 0.4: 91.7, 91.7, 90.9% at seeds 1-3; 0.5: 91.0%).
