@@ -37,7 +37,9 @@ const passes = Number(args.passes);
 const threads = Number(args.threads);
 const MODELS = { bow: { model: 'bow' }, bow2: { model: 'bow', ngrams: 2 }, cnn: { model: 'cnn' }, lstm: { model: 'lstm' } };
 
-const devTexts = fs.readFileSync(devFile, 'utf8').split('\n').slice(1).filter(Boolean).map((line) => line.split('\t')[1]);
+const [devHeader, ...devLines] = fs.readFileSync(devFile, 'utf8').split('\n').filter(Boolean);
+const textColumn = devHeader.split('\t').indexOf('text_a');
+const devTexts = devLines.map((line) => line.split('\t')[textColumn]);
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 function percentile(sorted, p) {

@@ -206,7 +206,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!(h.warmup >= 0 && h.warmup < 1)) throw new UsageError(`--warmup must be a fraction within [0, 1), got ${h.warmup}`);
   if (ngrams === 2) checkPositive('buckets', h.buckets);
   if (!(Number.isInteger(h.matchHidden) && h.matchHidden >= 0)) throw new UsageError(`--match-hidden must be a whole number, got ${h.matchHidden}`);
-  let device = resolveTrainingDevice(options.device ?? 'cpu', kind);
   const note = options.onNote ?? (() => {});
   const segmenter = options.segmenter ?? 'jieba';
   if (segmenter !== 'jieba' && segmenter !== 'char') throw new UsageError(`--segmenter must be jieba or char, got ${options.segmenter}`);
@@ -249,11 +248,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     h.epochs = options.epochs ?? p.epochs;
     h.minCount = options.minCount ?? p.minCount;
     h.matchHidden = options.matchHidden ?? p.matchHidden;
-    if (device === 'cuda') {
-      if (options.device === 'cuda') throw new InputError('--device cuda: the CUDA trainer runs one-text bow students, not two-tower pair models; use --device cpu or auto');
-      device = 'cpu';
-    }
   }
+  const device = resolveTrainingDevice(options.device ?? 'cpu', kind, towers);
 
   // Vocabulary from the words of all training text (labeled and teacher-labeled), both texts of a pair.
   const wordsOf = async (rows: readonly { textA: string; textB?: string }[]): Promise<RowWords[]> =>
