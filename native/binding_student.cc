@@ -488,8 +488,11 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     opt.seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
     opt.word_dropout = static_cast<float>(NumberField(env, o, "wordDropout", 0.0));
     if (!(opt.word_dropout >= 0.0f && opt.word_dropout < 1.0f)) Throw(env, "wordDropout must be in [0, 1)");
+    opt.feature_dropout = static_cast<float>(NumberField(env, o, "featureDropout", 0.0));
+    if (!(opt.feature_dropout >= 0.0f && opt.feature_dropout < 1.0f)) Throw(env, "featureDropout must be in [0, 1)");
     if (opt.lr < 0 || opt.weight_decay < 0 || opt.clip_norm < 0) Throw(env, "lr, weightDecay and clipNorm must be >= 0");
     std::shared_ptr<cuda::BowGpuTrainer> gpu = ReadDevice(env, o.Get("device")) ? Gpu(env) : nullptr;
+    if (gpu && opt.feature_dropout > 0.0f) Throw(env, "StudentModel: device cuda: the CUDA trainer has no feature dropout");
     training_ = true;
     auto* worker = new TrainWorker(env, this, Value(), model_, std::move(gpu), std::move(data), std::move(order), opt);
     Napi::Promise promise = worker->Promise();
@@ -506,13 +509,24 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     double a = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 0.5;
     student::LossOptions loss_options = ReadLossOptions(env, t, a);
     const bool on_gpu = ReadDevice(env, info[4]);
+    // Optional { featureDropout, seed }: the masks come from Random(seed), so a test can draw the same ones.
+    float feature_dropout = 0.0f;
+    uint32_t seed = 1;
+    if (info.Length() > 5 && info[5].IsObject()) {
+      Napi::Object o = info[5].As<Napi::Object>();
+      feature_dropout = static_cast<float>(NumberField(env, o, "featureDropout", 0.0));
+      if (!(feature_dropout >= 0.0f && feature_dropout < 1.0f)) Throw(env, "featureDropout must be in [0, 1)");
+      seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
+    }
+    if (on_gpu && feature_dropout > 0.0f) Throw(env, "StudentModel: device cuda: the CUDA trainer has no feature dropout");
+    Random rng(seed);
     student::State state(*model_, true);
     double loss;
     try {
       loss = on_gpu ? Gpu(env)->LossAndGradients(*model_, data.view(), rows.data(), static_cast<int>(rows.size()),
                                                  loss_options, &state)
                     : student::BatchLossAndGradients(*model_, data.view(), rows.data(), static_cast<int>(rows.size()),
-                                                     loss_options, &state);
+                                                     loss_options, &state, 0.0f, &rng, feature_dropout);
     } catch (const std::runtime_error& e) {
       Throw(env, e.what());
     }

@@ -81,10 +81,14 @@ test('train --device auto trains on the CPU when there is no GPU, on the GPU whe
   assert.ok(fs.existsSync(out));
 });
 
-test('train --device cuda with a cnn or lstm: one line, exit 1 (the GPU trainer runs bow)', { skip: hasGpu ? false : 'needs a GPU to reach the kind check' }, () => {
+test('train --device cuda with a cnn or lstm (exit 1) or feature dropout (exit 2): one line', { skip: hasGpu ? false : 'needs a GPU to reach the kind check' }, () => {
   const run = cli([...trainArgs, '--out', path.join(dir, 'cnn.bin'), '--model', 'cnn', '--device', 'cuda']);
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stderr, /^ernie-slim: --device cuda: the CUDA trainer runs the bow student only/);
+  const dropout = cli([...trainArgs, '--out', path.join(dir, 'dropout.bin'), '--device', 'cuda', '--feature-dropout', '0.3']);
+  assert.equal(dropout.status, 2, dropout.stderr);
+  assert.match(dropout.stderr, /^ernie-slim: --device cuda: the CUDA trainer has no feature dropout/);
+  assert.equal(fs.existsSync(path.join(dir, 'dropout.bin')), false);
 });
 
 test('the native model refuses a device it cannot use, in one line', { skip: hasGpu ? 'a GPU is here' : false }, () => {

@@ -69,6 +69,9 @@ test('bad data exits 1 with one line naming file:line; bad flags exit 2', () => 
   const ngrams = cli(['train', '--train', trainFile, '--out', model, '--model', 'cnn', '--ngrams', '2']);
   assert.equal(ngrams.status, 2);
   assert.equal(ngrams.stderr, 'ernie-slim: --ngrams 2 applies to --model bow only\n');
+  const dropout = cli(['train', '--train', trainFile, '--out', model, '--model', 'cnn', '--feature-dropout', '1']);
+  assert.equal(dropout.status, 2);
+  assert.equal(dropout.stderr, 'ernie-slim: --feature-dropout must be within [0, 1), got 1\n');
 });
 
 test('a damaged model file exits 1 with one line naming it', () => {

@@ -74,15 +74,37 @@ function referenceEncode(config, W, ids) {
   return pooled;
 }
 
-// Logits of one row (idsB: text_b of a pair model), model.h's heads over the encoder.
-export function referenceLogits(config, W, ids, idsB) {
+// util/random.h's SplitMix64 (BigInt), so the reference draws the native feature-dropout masks.
+export function splitMix64(seed) {
+  const M = (1n << 64n) - 1n;
+  let state = (BigInt(seed) * 0x9e3779b97f4a7c15n + 0x632be59bd9b4e019n) & M;
+  const next = () => {
+    state = (state + 0x9e3779b97f4a7c15n) & M;
+    let z = state;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M;
+    return z ^ (z >> 31n);
+  };
+  return { unit: () => Number(next() >> 40n) / 16777216 };
+}
+
+// Inverted dropout on an encoding, as model.cc draws it: unit j dropped when the next Unit() < p.
+function dropFeatures(u, dropout) {
+  if (!dropout) return u;
+  const keep = 1 / (1 - dropout.p);
+  return u.map((x) => (dropout.random.unit() < dropout.p ? 0 : x * keep));
+}
+
+// Logits of one row (idsB: text_b of a pair model), model.h's heads over the encoder; `dropout` ({ p, random }):
+// the training forward with feature dropout on each tower's output.
+export function referenceLogits(config, W, ids, idsB, dropout) {
   const L = config.numLabels;
-  const u = referenceEncode(config, W, ids);
+  const u = dropFeatures(referenceEncode(config, W, ids), dropout);
   if (!config.pair) {
     const head = config.kind === 'bow' ? 'dense2' : 'dense';
     return dense(u, W[`${head}.weight`].data, W[`${head}.bias`].data, L);
   }
-  const v = referenceEncode(config, W, idsB);
+  const v = dropFeatures(referenceEncode(config, W, idsB), dropout);
   const f = [...u, ...v, ...u.map((x, i) => Math.abs(x - v[i])), ...u.map((x, i) => x * v[i])];
   if (!config.matchHidden) return dense(f, W['classifier.weight'].data, W['classifier.bias'].data, L);
   const g = dense(f, W['match.weight'].data, W['match.bias'].data, config.matchHidden).map(Math.tanh);
@@ -94,9 +116,11 @@ function logSumExp(v, T) {
   return m + Math.log(v.reduce((s, x) => s + Math.exp(x / T - m), 0));
 }
 
-// Mean over the rows of the hard / soft / mixed loss (model.h, loss.h).
-export function referenceLoss(config, W, data, rows, T, alpha) {
+// Mean over the rows of the hard / soft / mixed loss (model.h, loss.h); featureDropout ({ p, seed }): the masks
+// the native BatchLossAndGradients draws from Random(seed), row after row.
+export function referenceLoss(config, W, data, rows, T, alpha, featureDropout) {
   const L = config.numLabels;
+  const dropout = featureDropout ? { p: featureDropout.p, random: splitMix64(featureDropout.seed) } : undefined;
   let total = 0, count = 0;
   for (const r of rows) {
     const y = data.labels[r];
@@ -105,7 +129,7 @@ export function referenceLoss(config, W, data, rows, T, alpha) {
     const hard = y >= 0;
     if (!soft && !hard) continue;
     const idsB = data.idsB ? Array.from(data.idsB.subarray(data.offsetsB[r], data.offsetsB[r + 1])) : undefined;
-    const z = referenceLogits(config, W, Array.from(data.ids.subarray(data.offsets[r], data.offsets[r + 1])), idsB);
+    const z = referenceLogits(config, W, Array.from(data.ids.subarray(data.offsets[r], data.offsets[r + 1])), idsB, dropout);
     let l = 0;
     if (hard) l += (soft ? 1 - alpha : 1) * (logSumExp(z, 1) - z[y]);
     if (soft) {

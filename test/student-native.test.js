@@ -97,11 +97,11 @@ test('distillation: soft targets only, and mixed rows, also train', async () => 
 });
 
 for (const kind of ['bow', 'cnn', 'lstm']) {
-  test(`${kind}: threads 1 with a seed is bit-for-bit reproducible`, async () => {
+  test(`${kind}: threads 1 with a seed is bit-for-bit reproducible (word and feature dropout on)`, async () => {
     const data = separableData(200, VOCAB, 9);
     const weightsAfter = async () => {
       const model = new StudentModel(small(kind, kind === 'bow' ? { bigramBuckets: 17 } : {}));
-      const results = await train(model, data, 2, { wordDropout: 0.2 });
+      const results = await train(model, data, 2, { wordDropout: 0.2, featureDropout: 0.3 });
       return { w: model.getWeights(), loss: results.map((r) => r.loss) };
     };
     const a = await weightsAfter(), b = await weightsAfter();
@@ -124,6 +124,19 @@ test('word dropout trains and changes the run', async () => {
   assert.ok(accuracy(await dropped.predictRows(data, 1), data.labels, 2) >= 0.95);
   await assert.rejects(async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), wordDropout: 1 })), /wordDropout/);
 });
+
+for (const kind of ['bow', 'cnn']) {
+  test(`${kind}: feature dropout trains and changes the run`, async () => {
+    const data = separableData(600, VOCAB, 1);
+    const plain = new StudentModel(small(kind)), dropped = new StudentModel(small(kind));
+    await train(plain, data, 3);
+    const results = await train(dropped, data, 3, { featureDropout: 0.5 });
+    assert.ok(results.every((r) => r.finite));
+    assert.notDeepEqual(dropped.getWeights().embedding.data, plain.getWeights().embedding.data);
+    assert.ok(accuracy(await dropped.predictRows(data, 1), data.labels, 2) >= 0.95);
+    await assert.rejects(async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), featureDropout: 1 })), /featureDropout must be in \[0, 1\)/);
+  });
+}
 
 test('two threads train too (Hogwild)', async () => {
   const data = separableData(600, VOCAB, 1);

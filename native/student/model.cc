@@ -103,6 +103,13 @@ void State::Reserve(const Model& model, int tower, int n) {
       Grow(e.lstm_scratch, 6 * H);
       break;
   }
+  Grow(e.mask, cfg.encoded_width()); Grow(e.dropped, cfg.encoded_width());
+}
+
+// Inverted dropout's mask: each of n units kept (1/(1-p)) or dropped (0), drawn from rng.
+static void DrawDropoutMask(float p, Random* rng, int n, float* mask) {
+  const float keep = 1.0f / (1.0f - p);
+  for (int j = 0; j < n; ++j) mask[j] = rng->Unit() < p ? 0.0f : keep;
 }
 
 void State::ZeroGradients() {
@@ -281,6 +288,23 @@ float* Model::EncodedGradient(int tower, State* s) const {
   return config_.kind == Kind::kBow ? e.dc.data() : e.dd.data();
 }
 
+const float* Model::DropFeatures(const float* u, int tower, State* s) const {
+  if (!(s->feature_dropout > 0.0f) || s->dropout_rng == nullptr) return u;
+  const int D = config_.encoded_width();
+  EncoderActivations& e = s->towers[tower];
+  DrawDropoutMask(s->feature_dropout, s->dropout_rng, D, e.mask.data());
+  for (int j = 0; j < D; ++j) e.dropped[j] = u[j] * e.mask[j];
+  return e.dropped.data();
+}
+
+void Model::MaskEncodedGradient(int tower, State* s) const {
+  if (!(s->feature_dropout > 0.0f) || s->dropout_rng == nullptr) return;
+  const int D = config_.encoded_width();
+  float* g = EncodedGradient(tower, s);
+  const float* mask = s->towers[tower].mask.data();
+  for (int j = 0; j < D; ++j) g[j] *= mask[j];
+}
+
 void Model::EncodeBackward(TokenSpan t, int tower, State* s) const {
   const int E = config_.embed_dim, H = config_.hidden, n = t.n;
   const int32_t* ids = t.ids;
@@ -394,7 +418,16 @@ double Model::BowForwardBackwardBatch(const RowRef* rows, int count, const LossO
   }
   GemmAcc(count, H, E, soft, E, 1, w1, hidden);
   TanhForward(hidden, hidden, count * H);
-  GemmAcc(count, L, H, hidden, H, 1, w2, logits);
+  // Feature dropout: the head reads hidden times a mask; tanh's backward still needs hidden itself.
+  const bool drop = s->feature_dropout > 0.0f && s->dropout_rng != nullptr;
+  const float* head_in = hidden;
+  if (drop) {
+    Grow(s->batch_mask, B * H); Grow(s->batch_dropped, B * H);
+    DrawDropoutMask(s->feature_dropout, s->dropout_rng, count * H, s->batch_mask.data());
+    for (size_t j = 0; j < B * H; ++j) s->batch_dropped[j] = hidden[j] * s->batch_mask[j];
+    head_in = s->batch_dropped.data();
+  }
+  GemmAcc(count, L, H, head_in, H, 1, w2, logits);
 
   double loss = 0.0;
   for (int r = 0; r < count; ++r) {
@@ -403,9 +436,12 @@ double Model::BowForwardBackwardBatch(const RowRef* rows, int count, const LossO
   }
 
   // dense2: dW2 += hidden^T dlogits, db2 += sum dlogits, dhidden = dlogits W2^T
-  GemmAcc(H, L, count, hidden, 1, H, dlogits, s->grads[head_].data());
+  GemmAcc(H, L, count, head_in, 1, H, dlogits, s->grads[head_].data());
   Zero(dhidden, count * H);
   GemmNTAcc(count, H, L, dlogits, w2, dhidden);
+  if (drop) {
+    for (size_t j = 0; j < B * H; ++j) dhidden[j] *= s->batch_mask[j];
+  }
   TanhBackward(hidden, dhidden, dhidden, count * H);
   // dense1: dW1 += soft^T dpre, db1 += sum dpre, dsoft = dpre W1^T
   GemmAcc(E, H, count, soft, 1, E, dhidden, s->grads[kBowDense1W].data());
@@ -435,14 +471,18 @@ float Model::ForwardBackward(const RowRef& row, const LossOptions& options, floa
   if (config_.kind == Kind::kBow && !config_.pair) {
     return static_cast<float>(BowForwardBackwardBatch(&row, 1, options, weight, s));
   }
-  const float* u = Encode(row.a, 0, s);
-  const float* v = config_.pair ? Encode(row.b, 1, s) : nullptr;
+  const float* u = DropFeatures(Encode(row.a, 0, s), 0, s);
+  const float* v = config_.pair ? DropFeatures(Encode(row.b, 1, s), 1, s) : nullptr;
   Head(u, v, s);
   float loss = DistillationLoss(s->logits.data(), config_.num_labels, row.target, options, weight, s->dlogits.data(),
                                 s->loss_scratch.data());
   HeadBackward(u, v, s);
+  MaskEncodedGradient(0, s);
   EncodeBackward(row.a, 0, s);
-  if (config_.pair) EncodeBackward(row.b, 1, s);
+  if (config_.pair) {
+    MaskEncodedGradient(1, s);
+    EncodeBackward(row.b, 1, s);
+  }
   return loss;
 }
 

@@ -50,6 +50,7 @@
 
 #include "loss.h"
 #include "sparse_gradient.h"
+#include "util/random.h"
 
 namespace ernie_slim {
 namespace student {
@@ -112,6 +113,7 @@ struct EncoderActivations {
   std::vector<float> d, dd;     // cnn: softsign(pooled) = output [H] | lstm: max-pooled = output [2H]
   std::vector<int32_t> argmax;  // lstm: time step of each max [2H]
   std::vector<float> lstm_scratch;
+  std::vector<float> mask, dropped;  // feature dropout: {0, 1/(1-p)} per output unit, and the output times it [D]
 };
 
 // Everything one thread needs to run the model: activations of the current row and the gradients of the
@@ -135,6 +137,12 @@ class State {
   std::vector<float> batch_bag, batch_soft, batch_hidden, batch_logits, batch_dlogits, batch_dhidden, batch_dsoft;
   std::vector<RowRef> batch_rows;
   std::vector<int32_t> kept_ids;  // the batch's tokens left after word dropout
+  std::vector<float> batch_mask, batch_dropped;  // bow's batched path under feature dropout: [rows, H]
+
+  // Feature dropout (training): each unit of the encoder output is zeroed with this probability and the rest
+  // scaled by 1/(1-p), the masks drawn from *dropout_rng; 0 or no rng: none (prediction never drops).
+  float feature_dropout = 0.0f;
+  Random* dropout_rng = nullptr;
 
  private:
   void Reserve(const Model& model, int tower, int n);
@@ -170,6 +178,10 @@ class Model {
   // Given d(output) in the tower's output-gradient buffer, adds the encoder's weight gradients.
   void EncodeBackward(TokenSpan ids, int tower, State* s) const;
   float* EncodedGradient(int tower, State* s) const;
+  // Feature dropout on tower's output u (when s asks for it): u times a fresh mask, else u itself.
+  const float* DropFeatures(const float* u, int tower, State* s) const;
+  // d(output) times the mask DropFeatures drew (when it drew one).
+  void MaskEncodedGradient(int tower, State* s) const;
   void Head(const float* u, const float* v, State* s) const;
   // From s->dlogits: the head's weight gradients, and d(encoding) in each tower's output-gradient buffer.
   void HeadBackward(const float* u, const float* v, State* s) const;

@@ -44,7 +44,8 @@ float ScheduleFactor(int64_t step, int64_t warmup_steps, int64_t total_steps) {
 }
 
 double BatchLossAndGradients(const Model& model, const TrainingData& data, const int32_t* rows, int count,
-                             const LossOptions& options, State* state, float word_dropout, Random* rng) {
+                             const LossOptions& options, State* state, float word_dropout, Random* rng,
+                             float feature_dropout) {
   const int L = model.config().num_labels;
   int with_target = 0;
   for (int i = 0; i < count; ++i) with_target += !data.TargetOf(rows[i], L).empty();
@@ -79,7 +80,11 @@ double BatchLossAndGradients(const Model& model, const TrainingData& data, const
     const TokenSpan b = keep(data.rows.B(r));
     batch.push_back({a, b, target});
   }
+  state->feature_dropout = rng != nullptr ? feature_dropout : 0.0f;
+  state->dropout_rng = rng;
   double loss = model.ForwardBackwardBatch(batch.data(), static_cast<int>(batch.size()), options, weight, state);
+  state->feature_dropout = 0.0f;
+  state->dropout_rng = nullptr;
   return loss / with_target;
 }
 
@@ -109,7 +114,8 @@ EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector
       const int count = static_cast<int>(std::min(bs, n - b * bs));
       // Each batch draws from its own stream: the same seed gives the same dropout whatever the threads.
       Random rng(static_cast<uint64_t>(options.seed) * 0x100000001B3ULL + static_cast<uint64_t>(options.step_offset + b));
-      double loss = BatchLossAndGradients(*model, data, rows, count, options.loss, &state, options.word_dropout, &rng);
+      double loss = BatchLossAndGradients(*model, data, rows, count, options.loss, &state, options.word_dropout, &rng,
+                                          options.feature_dropout);
       double norm2 = state.GradientSquaredNorm();
       if (!std::isfinite(loss) || !std::isfinite(norm2)) {
         tot.finite = false;

@@ -47,6 +47,9 @@ struct EpochOptions {
   uint32_t seed = 1;
   // Word dropout (Iyyer et al. 2015): each token of a training row is left out with this probability.
   float word_dropout = 0.0f;
+  // Feature dropout (Srivastava et al. 2014): each unit of the encoder output, before the head, is zeroed with
+  // this probability (the rest scaled by 1/(1-p)).
+  float feature_dropout = 0.0f;
 };
 
 struct EpochResult {
@@ -63,11 +66,12 @@ float ScheduleFactor(int64_t step, int64_t warmup_steps, int64_t total_steps);
 EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector<int32_t>& order,
                        const EpochOptions& options);
 
-// Mean loss over `rows` and its gradients, left in state (no clipping, no update). With word_dropout > 0,
-// rng decides which tokens are left out.
+// Mean loss over `rows` and its gradients, left in state (no clipping, no update). With word_dropout or
+// feature_dropout > 0, rng decides which tokens and which encoder units are left out (words first, then each
+// row's masks in order).
 double BatchLossAndGradients(const Model& model, const TrainingData& data, const int32_t* rows, int count,
                              const LossOptions& options, State* state, float word_dropout = 0.0f,
-                             Random* rng = nullptr);
+                             Random* rng = nullptr, float feature_dropout = 0.0f);
 
 // out [count, L]
 void PredictRows(const Model& model, const TokenRows& rows, int threads, float* out);

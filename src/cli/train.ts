@@ -44,6 +44,7 @@ export const trainCommand = defineCommand({
       .option('weight-decay', { type: 'number', describe: 'AdamW decoupled weight decay' })
       .option('warmup', { type: 'number', describe: 'linear warm-up, as a fraction of all steps' })
       .option('word-dropout', { type: 'number', describe: 'leave each training token out with this probability (default: bow 0, bigrams 0.4, cnn 0.4, lstm 0.1)' })
+      .option('feature-dropout', { type: 'number', describe: 'zero each unit of the encoder output with this probability before the head (default 0)' })
       .option('clip-norm', { type: 'number', describe: 'global gradient-norm clipping (0 = off)' }),
   run: async (args) => {
     const tty = process.stderr.isTTY === true;
@@ -81,6 +82,7 @@ export const trainCommand = defineCommand({
       warmup: args.warmup,
       clipNorm: args['clip-norm'],
       wordDropout: args['word-dropout'],
+      featureDropout: args['feature-dropout'],
       onEpoch: (e) => {
         if (tty) progress.bar ??= createProgress(`train ${args.model}`, e.epochs, 'epochs');
         if (progress.bar) progress.bar.update(e.epoch, epochLine(e));

@@ -61,6 +61,8 @@ export interface EpochOptions {
   seed: number;
   /** Optional word dropout: each token of a training row is left out with this probability (default 0). */
   wordDropout?: number;
+  /** Optional feature dropout: each unit of the encoder output is zeroed with this probability (default 0; CPU only). */
+  featureDropout?: number;
   /**
    * `cuda`: the addon's GPU trainer (bow only; weights and AdamW moments stay on the device between epochs and
    * the new weights are copied back after each). Default `cpu`.
@@ -103,8 +105,15 @@ export interface NativeStudentModel {
   ): Promise<{ logits: Float32Array; needsReference: Uint8Array }>;
   /** One epoch of AdamW over the given rows, off the event loop. */
   trainEpoch(data: TrainingSet, options: EpochOptions): Promise<EpochResult>;
-  /** Loss and gradients of one batch, for finite-difference tests. */
-  lossAndGradients(data: TrainingSet, rows: Int32Array, temperature: number, alpha: number, device?: 'cpu' | 'cuda'): {
+  /** Loss and gradients of one batch, for finite-difference tests; feature-dropout masks come from Random(seed). */
+  lossAndGradients(
+    data: TrainingSet,
+    rows: Int32Array,
+    temperature: number,
+    alpha: number,
+    device?: 'cpu' | 'cuda',
+    dropout?: { featureDropout: number; seed: number },
+  ): {
     loss: number;
     gradients: Record<string, Float32Array>;
   };

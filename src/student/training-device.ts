@@ -21,18 +21,19 @@ export function cudaInfo(): CudaInfo {
 
 /**
  * `cpu` and `cuda` are taken as asked (`cuda` fails in one line when it cannot run); `auto` picks the GPU
- * for a one-text bow student when one is usable, else the CPU.
+ * for a one-text bow student without feature dropout when one is usable, else the CPU.
  */
-export function resolveTrainingDevice(requested: TrainingDevice, kind: StudentKind, pair = false): 'cpu' | 'cuda' {
+export function resolveTrainingDevice(requested: TrainingDevice, kind: StudentKind, pair = false, featureDropout = false): 'cpu' | 'cuda' {
   if (requested !== 'auto' && requested !== 'cpu' && requested !== 'cuda') {
     throw new UsageError(`--device must be auto, cpu or cuda, got ${String(requested)}`);
   }
   if (requested === 'cpu') return 'cpu';
   const cuda = cudaInfo();
-  const usable = cuda.devices > 0 && kind === 'bow' && !pair;
+  const usable = cuda.devices > 0 && kind === 'bow' && !pair && !featureDropout;
   if (requested === 'auto') return usable ? 'cuda' : 'cpu';
   if (cuda.devices === 0) throw new InputError(`--device cuda: ${cuda.problem ?? 'no CUDA device'}; use --device cpu or auto`);
   if (kind !== 'bow') throw new InputError(`--device cuda: the CUDA trainer runs the bow student only; train ${kind} with --device cpu`);
   if (pair) throw new InputError('--device cuda: the CUDA trainer runs one-text bow students, not two-tower pair models; use --device cpu or auto');
+  if (featureDropout) throw new UsageError('--device cuda: the CUDA trainer has no feature dropout; leave --feature-dropout at 0 or use --device cpu');
   return 'cuda';
 }
