@@ -3,15 +3,17 @@
 // Each parameter tensor belongs to one layer (embedding bag / gather, conv1d, lstm, dense, softsign, tanh,
 // relu, max pooling, the losses), so checking all tensors checks every layer's backward pass.
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { StudentModel, rng, rowsFrom } from './student-native-helpers.js';
 import { referenceLogits, referenceLoss } from './student-native-reference.js';
 
 const L = 3;
 
-function fixture(vocabSize, pair = false) {
+function fixture(vocabSize, pair = false, maxLength = 6) {
   const rand = rng(11);
-  const randomRow = () => Array.from({ length: 1 + Math.floor(rand() * 6) }, () => 1 + Math.floor(rand() * (vocabSize - 1)));
+  const randomRow = () => Array.from({ length: 1 + Math.floor(rand() * maxLength) }, () => 1 + Math.floor(rand() * (vocabSize - 1)));
   const list = [];
   for (let i = 0; i < 6; i++) list.push(randomRow());
   list.push([3, 3, 3, 4]);  // repeated ids (and a repeated bigram)
@@ -28,9 +30,10 @@ function fixture(vocabSize, pair = false) {
   return { ...rowsFrom(list), ...(b ? { idsB: b.ids, offsetsB: b.offsets } : {}), labels, teacherLogits };
 }
 
-function gradientCheck(config, { temperature, alpha, featureDropout }) {
+// sample: check only that many entries of each tensor (large layers that exercise every matrix-product tile).
+function gradientCheck(config, { temperature, alpha, featureDropout, sample = Infinity, maxLength = 6 }) {
   const model = new StudentModel(config);
-  const data = fixture(config.vocabSize, config.pair === true);
+  const data = fixture(config.vocabSize, config.pair === true, maxLength);
   const rows = Int32Array.from({ length: data.labels.length }, (_, i) => i);
   const dropout = featureDropout ? { featureDropout: featureDropout.p, seed: featureDropout.seed } : undefined;
   const { loss, gradients } = model.lossAndGradients(data, rows, temperature, alpha, 'cpu', dropout);
@@ -55,7 +58,9 @@ function gradientCheck(config, { temperature, alpha, featureDropout }) {
     const g = gradients[name];
     assert.equal(g.length, w.length);
     let diff2 = 0, ref2 = 0, worst = 0;
-    for (let i = 0; i < w.length; i++) {
+    const pick = rng(w.length);
+    const entries = w.length <= sample ? w.keys() : Array.from({ length: sample }, () => Math.floor(pick() * w.length));
+    for (const i of entries) {
       const orig = w[i];
       w[i] = orig + h;
       const up = lossOf();
@@ -110,6 +115,23 @@ test('pair cnn gradients: two conv towers, match layer; T = 3', () => {
 
 test('pair lstm gradients: two bidirectional lstm towers; T = 2', () => {
   gradientCheck({ ...base, kind: 'lstm', pair: true }, { temperature: 2, alpha: 0.5 });
+});
+
+// Layers wide enough for every tile of the matrix-product kernels (6-row and 16/8-column blocks and their
+// remainders; AVX2 where the CPU has it) and rows up to 23 tokens: forward parity and sampled gradients.
+const wide = { vocabSize: 61, bigramBuckets: 0, embDim: 37, hidden: 45, numLabels: L, seed: 8 };
+for (const kind of ['bow', 'cnn', 'lstm']) {
+  test(`${kind} at kernel-tile sizes (E 37, H 45, rows of 1-23 tokens): logits and sampled gradients`, () => {
+    gradientCheck({ ...wide, kind, ...(kind === 'bow' ? { bigramBuckets: 11 } : {}) }, { temperature: 2, alpha: 0.5, sample: 40, maxLength: 23 });
+  });
+}
+
+// The baseline kernels (no AVX2) get the same checks, in a child process that turns AVX2 off.
+test('the baseline (non-AVX2) kernels pass these checks too', { skip: process.env.ERNIE_SLIM_NO_AVX2 ? 'this is that run' : false }, () => {
+  const { NODE_TEST_CONTEXT, ...env } = process.env;  // a run of its own, not a child of this test runner
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', fileURLToPath(import.meta.url)], { env: { ...env, ERNIE_SLIM_NO_AVX2: '1' }, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stdout.split('\n').filter((l) => /^not ok|error/.test(l.trim())).join('\n'));
+  assert.match(run.stdout, /# fail 0/);
 });
 
 // Feature dropout: the reference draws the same masks (SplitMix64 from the seed), so the loss matches and the

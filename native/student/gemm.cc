@@ -1,6 +1,9 @@
 #include "gemm.h"
 
+#include <cstdlib>
 #include <cstring>
+
+#include "vector_ops.h"
 
 namespace ernie_slim {
 namespace student {
@@ -18,6 +21,147 @@ static inline V4 Splat(float x) { return V4{x, x, x, x}; }
 #define ERNIE_SLIM_VECTOR 1
 #endif
 
+#if defined(__GNUC__) && defined(__x86_64__)
+// AVX2 + FMA kernels, compiled for that target alone and picked at run time when the CPU has it: the addon
+// stays baseline x86-64 (no -march) and still runs on machines without AVX2.
+#define ERNIE_SLIM_AVX2 1
+typedef float V8 __attribute__((vector_size(32)));
+
+// ERNIE_SLIM_NO_AVX2 (any value) keeps the baseline kernels, so tests check both on one machine.
+static bool CpuHasAvx2Fma() {
+  static const bool has =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && std::getenv("ERNIE_SLIM_NO_AVX2") == nullptr;
+  return has;
+}
+
+__attribute__((target("avx2,fma"))) static inline V8 Load8(const float* p) {
+  V8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((target("avx2,fma"))) static inline void Store8(float* p, V8 v) { std::memcpy(p, &v, sizeof v); }
+__attribute__((target("avx2,fma"))) static inline V8 Splat8(float x) { return V8{x, x, x, x, x, x, x, x}; }
+__attribute__((target("avx2,fma"))) static inline float Sum8(V8 v) {
+  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+// C[i0..i0+R, j0..j0+8*W) += A @ B for R rows and W vectors of 8 columns, accumulators in registers.
+template <int R, int W>
+__attribute__((target("avx2,fma"))) static inline void GemmTileAvx2(int i0, int j0, int n, int k, const float* a,
+                                                                   long a_row, long a_col, const float* b, float* c) {
+  V8 s[R][W];
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w) s[r][w] = Load8(c + static_cast<long>(i0 + r) * n + j0 + 8 * w);
+  for (int p = 0; p < k; ++p) {
+    const float* bp = b + static_cast<long>(p) * n + j0;
+    V8 bv[W];
+    for (int w = 0; w < W; ++w) bv[w] = Load8(bp + 8 * w);
+    for (int r = 0; r < R; ++r) {
+      const V8 x = Splat8(a[(i0 + r) * a_row + p * a_col]);
+      for (int w = 0; w < W; ++w) s[r][w] += x * bv[w];
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w) Store8(c + static_cast<long>(i0 + r) * n + j0 + 8 * w, s[r][w]);
+}
+
+template <int R>
+__attribute__((target("avx2,fma"))) static void GemmRowsAvx2(int i0, int n, int k, const float* a, long a_row,
+                                                            long a_col, const float* b, float* c) {
+  int j0 = 0;
+  for (; j0 + 16 <= n; j0 += 16) GemmTileAvx2<R, 2>(i0, j0, n, k, a, a_row, a_col, b, c);
+  for (; j0 + 8 <= n; j0 += 8) GemmTileAvx2<R, 1>(i0, j0, n, k, a, a_row, a_col, b, c);
+  for (int i = i0; i < i0 + R; ++i) {
+    for (int p = 0; p < k && j0 < n; ++p) {
+      const float x = a[i * a_row + p * a_col];
+      const float* bp = b + static_cast<long>(p) * n;
+      float* ci = c + static_cast<long>(i) * n;
+      for (int j = j0; j < n; ++j) ci[j] += x * bp[j];
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) static void GemmAccAvx2(int m, int n, int k, const float* a, long a_row,
+                                                           long a_col, const float* b, float* c) {
+  int i0 = 0;
+  for (; i0 + 6 <= m; i0 += 6) GemmRowsAvx2<6>(i0, n, k, a, a_row, a_col, b, c);
+  for (; i0 < m; ++i0) GemmRowsAvx2<1>(i0, n, k, a, a_row, a_col, b, c);
+}
+
+// C[i, j] += dot(A[i, :], B[j, :]) for 4 rows of A against one row of B at a time, 8 lanes along K.
+__attribute__((target("avx2,fma"))) static void GemmNTAccAvx2(int m, int n, int k, const float* a, const float* b,
+                                                             float* c) {
+  const int k8 = k & ~7;
+  int i0 = 0;
+  for (; i0 + 4 <= m; i0 += 4) {
+    const float* a0 = a + static_cast<long>(i0) * k;
+    const float* a1 = a0 + k;
+    const float* a2 = a1 + k;
+    const float* a3 = a2 + k;
+    for (int j = 0; j < n; ++j) {
+      const float* bj = b + static_cast<long>(j) * k;
+      V8 s0 = Splat8(0.0f), s1 = s0, s2 = s0, s3 = s0;
+      for (int p = 0; p < k8; p += 8) {
+        const V8 y = Load8(bj + p);
+        s0 += Load8(a0 + p) * y;
+        s1 += Load8(a1 + p) * y;
+        s2 += Load8(a2 + p) * y;
+        s3 += Load8(a3 + p) * y;
+      }
+      float r0 = Sum8(s0), r1 = Sum8(s1), r2 = Sum8(s2), r3 = Sum8(s3);
+      for (int p = k8; p < k; ++p) {
+        const float y = bj[p];
+        r0 += a0[p] * y;
+        r1 += a1[p] * y;
+        r2 += a2[p] * y;
+        r3 += a3[p] * y;
+      }
+      c[static_cast<long>(i0) * n + j] += r0;
+      c[static_cast<long>(i0 + 1) * n + j] += r1;
+      c[static_cast<long>(i0 + 2) * n + j] += r2;
+      c[static_cast<long>(i0 + 3) * n + j] += r3;
+    }
+  }
+  // One row of A (the LSTM's recurrent step): four rows of B at a time.
+  for (; i0 < m; ++i0) {
+    const float* ai = a + static_cast<long>(i0) * k;
+    float* ci = c + static_cast<long>(i0) * n;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const float* b0 = b + static_cast<long>(j) * k;
+      const float* b1 = b0 + k;
+      const float* b2 = b1 + k;
+      const float* b3 = b2 + k;
+      V8 s0 = Splat8(0.0f), s1 = s0, s2 = s0, s3 = s0;
+      for (int p = 0; p < k8; p += 8) {
+        const V8 x = Load8(ai + p);
+        s0 += Load8(b0 + p) * x;
+        s1 += Load8(b1 + p) * x;
+        s2 += Load8(b2 + p) * x;
+        s3 += Load8(b3 + p) * x;
+      }
+      float r0 = Sum8(s0), r1 = Sum8(s1), r2 = Sum8(s2), r3 = Sum8(s3);
+      for (int p = k8; p < k; ++p) {
+        r0 += b0[p] * ai[p];
+        r1 += b1[p] * ai[p];
+        r2 += b2[p] * ai[p];
+        r3 += b3[p] * ai[p];
+      }
+      ci[j] += r0;
+      ci[j + 1] += r1;
+      ci[j + 2] += r2;
+      ci[j + 3] += r3;
+    }
+    for (; j < n; ++j) {
+      const float* bj = b + static_cast<long>(j) * k;
+      float s = 0.0f;
+      for (int p = 0; p < k; ++p) s += ai[p] * bj[p];
+      ci[j] += s;
+    }
+  }
+}
+#endif
+
 static void GemmAccRows(int i0, int i1, int n, int j0, int k, const float* a, long a_row, long a_col, const float* b,
                         float* c) {
   for (int i = i0; i < i1; ++i) {
@@ -32,6 +176,9 @@ static void GemmAccRows(int i0, int i1, int n, int j0, int k, const float* a, lo
 }
 
 void GemmAcc(int m, int n, int k, const float* a, long a_row, long a_col, const float* b, float* c) {
+#ifdef ERNIE_SLIM_AVX2
+  if (CpuHasAvx2Fma()) return GemmAccAvx2(m, n, k, a, a_row, a_col, b, c);
+#endif
 #ifdef ERNIE_SLIM_VECTOR
   int i0 = 0;
   for (; i0 + 4 <= m; i0 += 4) {
@@ -69,6 +216,9 @@ void GemmAcc(int m, int n, int k, const float* a, long a_row, long a_col, const 
 }
 
 void GemmNTAcc(int m, int n, int k, const float* a, const float* b, float* c) {
+#ifdef ERNIE_SLIM_AVX2
+  if (CpuHasAvx2Fma()) return GemmNTAccAvx2(m, n, k, a, b, c);
+#endif
   int i0 = 0;
 #ifdef ERNIE_SLIM_VECTOR
   for (; i0 + 4 <= m; i0 += 4) {
@@ -107,12 +257,7 @@ void GemmNTAcc(int m, int n, int k, const float* a, const float* b, float* c) {
 #endif
   for (; i0 < m; ++i0) {
     const float* ai = a + static_cast<long>(i0) * k;
-    for (int j = 0; j < n; ++j) {
-      const float* bj = b + static_cast<long>(j) * k;
-      float s = 0.0f;
-      for (int p = 0; p < k; ++p) s += ai[p] * bj[p];
-      c[static_cast<long>(i0) * n + j] += s;
-    }
+    for (int j = 0; j < n; ++j) c[static_cast<long>(i0) * n + j] += Dot(ai, b + static_cast<long>(j) * k, k);
   }
 }
 

@@ -23,9 +23,7 @@ void LstmDirection::Forward(const float* x, int n, const float* w, const float* 
   for (int step = 0; step < n; ++step) {
     int t = reverse ? n - 1 - step : step;
     float* g = gates + static_cast<long>(t) * G;
-    if (prev_h) {
-      for (int j = 0; j < G; ++j) g[j] += Dot(r + static_cast<long>(j) * H, prev_h, H);
-    }
+    if (prev_h) GemmNTAcc(1, G, H, prev_h, r, g);  // g += R h_{t-1}
     SigmoidForward(g, g, 3 * H);
     TanhForward(g + 3 * H, g + 3 * H, H);
     const float* gi = g;
