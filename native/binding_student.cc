@@ -483,7 +483,8 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     opt.warmup_steps = IntField(env, o, "warmupSteps", 0, 0, 1LL << 50);
     opt.weight_decay = static_cast<float>(NumberField(env, o, "weightDecay", 0.0));
     opt.clip_norm = static_cast<float>(NumberField(env, o, "clipNorm", 0.0));
-    opt.loss = ReadLossOptions(env, NumberField(env, o, "temperature", 1.0), NumberField(env, o, "alpha", 0.5));
+    opt.loss = ReadLossOptions(env, NumberField(env, o, "temperature", 1.0), NumberField(env, o, "alpha", 0.5),
+                               NumberField(env, o, "labelSmoothing", 0.0));
     opt.threads = static_cast<int>(IntField(env, o, "threads", 1, 1, 1024));
     opt.seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
     opt.word_dropout = static_cast<float>(NumberField(env, o, "wordDropout", 0.0));
@@ -492,7 +493,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     if (!(opt.feature_dropout >= 0.0f && opt.feature_dropout < 1.0f)) Throw(env, "featureDropout must be in [0, 1)");
     if (opt.lr < 0 || opt.weight_decay < 0 || opt.clip_norm < 0) Throw(env, "lr, weightDecay and clipNorm must be >= 0");
     std::shared_ptr<cuda::BowGpuTrainer> gpu = ReadDevice(env, o.Get("device")) ? Gpu(env) : nullptr;
-    if (gpu && opt.feature_dropout > 0.0f) Throw(env, "StudentModel: device cuda: the CUDA trainer has no feature dropout");
+    if (gpu) RefuseOnGpu(env, opt.feature_dropout, opt.loss.label_smoothing);
     training_ = true;
     auto* worker = new TrainWorker(env, this, Value(), model_, std::move(gpu), std::move(data), std::move(order), opt);
     Napi::Promise promise = worker->Promise();
@@ -507,18 +508,21 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     std::vector<int32_t> rows = ReadRowIndices(env, info[1], "rows", data.rows.count());
     double t = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 1.0;
     double a = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 0.5;
-    student::LossOptions loss_options = ReadLossOptions(env, t, a);
     const bool on_gpu = ReadDevice(env, info[4]);
-    // Optional { featureDropout, seed }: the masks come from Random(seed), so a test can draw the same ones.
+    // Optional { featureDropout, seed, labelSmoothing }: the masks come from Random(seed), so a test can draw
+    // the same ones.
     float feature_dropout = 0.0f;
+    double label_smoothing = 0.0;
     uint32_t seed = 1;
     if (info.Length() > 5 && info[5].IsObject()) {
       Napi::Object o = info[5].As<Napi::Object>();
       feature_dropout = static_cast<float>(NumberField(env, o, "featureDropout", 0.0));
       if (!(feature_dropout >= 0.0f && feature_dropout < 1.0f)) Throw(env, "featureDropout must be in [0, 1)");
       seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
+      label_smoothing = NumberField(env, o, "labelSmoothing", 0.0);
     }
-    if (on_gpu && feature_dropout > 0.0f) Throw(env, "StudentModel: device cuda: the CUDA trainer has no feature dropout");
+    student::LossOptions loss_options = ReadLossOptions(env, t, a, label_smoothing);
+    if (on_gpu) RefuseOnGpu(env, feature_dropout, loss_options.label_smoothing);
     Random rng(seed);
     student::State state(*model_, true);
     double loss;
@@ -573,13 +577,22 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     return gpu_;
   }
 
-  static student::LossOptions ReadLossOptions(Napi::Env env, double temperature, double alpha) {
+  static student::LossOptions ReadLossOptions(Napi::Env env, double temperature, double alpha,
+                                              double label_smoothing) {
     if (!(temperature > 0) || !std::isfinite(temperature)) Throw(env, "temperature must be > 0");
     if (!(alpha >= 0 && alpha <= 1)) Throw(env, "alpha must be in [0, 1]");
+    if (!(label_smoothing >= 0 && label_smoothing < 1)) Throw(env, "labelSmoothing must be in [0, 1)");
     student::LossOptions o;
     o.temperature = static_cast<float>(temperature);
     o.alpha = static_cast<float>(alpha);
+    o.label_smoothing = static_cast<float>(label_smoothing);
     return o;
+  }
+
+  // The CUDA trainer implements neither regularizer: refused rather than silently left out.
+  static void RefuseOnGpu(Napi::Env env, float feature_dropout, float label_smoothing) {
+    if (feature_dropout > 0.0f) Throw(env, "StudentModel: device cuda: the CUDA trainer has no feature dropout");
+    if (label_smoothing > 0.0f) Throw(env, "StudentModel: device cuda: the CUDA trainer has no label smoothing");
   }
 
   static std::string ShapeString(const std::vector<int64_t>& shape) {

@@ -81,7 +81,7 @@ test('train --device auto trains on the CPU when there is no GPU, on the GPU whe
   assert.ok(fs.existsSync(out));
 });
 
-test('train --device cuda with a cnn or lstm (exit 1) or feature dropout (exit 2): one line', { skip: hasGpu ? false : 'needs a GPU to reach the kind check' }, () => {
+test('train --device cuda with a cnn or lstm (exit 1), feature dropout or label smoothing (exit 2): one line', { skip: hasGpu ? false : 'needs a GPU to reach the kind check' }, () => {
   const run = cli([...trainArgs, '--out', path.join(dir, 'cnn.bin'), '--model', 'cnn', '--device', 'cuda']);
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stderr, /^ernie-slim: --device cuda: the CUDA trainer runs the bow student only/);
@@ -89,6 +89,9 @@ test('train --device cuda with a cnn or lstm (exit 1) or feature dropout (exit 2
   assert.equal(dropout.status, 2, dropout.stderr);
   assert.match(dropout.stderr, /^ernie-slim: --device cuda: the CUDA trainer has no feature dropout/);
   assert.equal(fs.existsSync(path.join(dir, 'dropout.bin')), false);
+  const smoothing = cli([...trainArgs, '--out', path.join(dir, 'smoothing.bin'), '--device', 'cuda', '--label-smoothing', '0.1']);
+  assert.equal(smoothing.status, 2, smoothing.stderr);
+  assert.match(smoothing.stderr, /^ernie-slim: --device cuda: the CUDA trainer has no label smoothing/);
 });
 
 test('the native model refuses a device it cannot use, in one line', { skip: hasGpu ? 'a GPU is here' : false }, () => {

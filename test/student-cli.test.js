@@ -72,6 +72,9 @@ test('bad data exits 1 with one line naming file:line; bad flags exit 2', () => 
   const dropout = cli(['train', '--train', trainFile, '--out', model, '--model', 'cnn', '--feature-dropout', '1']);
   assert.equal(dropout.status, 2);
   assert.equal(dropout.stderr, 'ernie-slim: --feature-dropout must be within [0, 1), got 1\n');
+  const smoothing = cli(['train', '--train', trainFile, '--out', model, '--model', 'cnn', '--label-smoothing', '-0.1']);
+  assert.equal(smoothing.status, 2);
+  assert.equal(smoothing.stderr, 'ernie-slim: --label-smoothing must be within [0, 1), got -0.1\n');
 });
 
 test('a damaged model file exits 1 with one line naming it', () => {

@@ -31,15 +31,15 @@ function fixture(vocabSize, pair = false, maxLength = 6) {
 }
 
 // sample: check only that many entries of each tensor (large layers that exercise every matrix-product tile).
-function gradientCheck(config, { temperature, alpha, featureDropout, sample = Infinity, maxLength = 6 }) {
+function gradientCheck(config, { temperature, alpha, featureDropout, labelSmoothing = 0, sample = Infinity, maxLength = 6 }) {
   const model = new StudentModel(config);
   const data = fixture(config.vocabSize, config.pair === true, maxLength);
   const rows = Int32Array.from({ length: data.labels.length }, (_, i) => i);
-  const dropout = featureDropout ? { featureDropout: featureDropout.p, seed: featureDropout.seed } : undefined;
-  const { loss, gradients } = model.lossAndGradients(data, rows, temperature, alpha, 'cpu', dropout);
+  const options = { labelSmoothing, ...(featureDropout ? { featureDropout: featureDropout.p, seed: featureDropout.seed } : {}) };
+  const { loss, gradients } = model.lossAndGradients(data, rows, temperature, alpha, 'cpu', options);
   const weights = model.getWeights();
   const W64 = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, { data: Float64Array.from(v.data) }]));
-  const lossOf = () => referenceLoss(config, W64, data, rows, temperature, alpha, featureDropout);
+  const lossOf = () => referenceLoss(config, W64, data, rows, temperature, alpha, { featureDropout, labelSmoothing });
   // the native forward and loss agree with the float64 reference of model.h's formulas
   const refLoss = lossOf();
   assert.ok(Number.isFinite(loss) && loss > 0);
@@ -164,6 +164,32 @@ test('feature dropout drops units: the loss moves with the seed, p = 0 is the pl
   assert.notEqual(a, plain);
   assert.notEqual(a, b);
   assert.throws(() => model.lossAndGradients(data, rows, 1, 0.5, 'cpu', { featureDropout: 1, seed: 1 }), /featureDropout must be in \[0, 1\)/);
+});
+
+test('cnn gradients with label smoothing 0.1 (hard and mixed rows), T = 2', () => {
+  gradientCheck({ ...base, kind: 'cnn' }, { temperature: 2, alpha: 0.5, labelSmoothing: 0.1 });
+});
+
+test('pair bow gradients with label smoothing 0.2 and feature dropout', () => {
+  gradientCheck({ ...base, kind: 'bow', pair: true, matchHidden: 3 }, { temperature: 1, alpha: 0.3, labelSmoothing: 0.2, featureDropout: { p: 0.5, seed: 2 } });
+});
+
+test('label smoothing: cross-entropy against (1 - eps) onehot + eps / L; eps = 0 is the plain loss; eps out of range is refused', () => {
+  const model = new StudentModel({ ...base, kind: 'bow' });
+  const data = { ...fixture(base.vocabSize), teacherLogits: null };
+  const rows = Int32Array.from([0, 1, 4]);
+  const eps = 0.3;
+  const { loss } = model.lossAndGradients(data, rows, 1, 0, 'cpu', { labelSmoothing: eps });
+  let expected = 0;
+  for (const r of rows) {
+    const z = model.predictRow(data.ids.subarray(data.offsets[r], data.offsets[r + 1]));
+    const m = Math.max(...z);
+    const lse = m + Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0));
+    expected += z.reduce((s, zk, k) => s + ((k === data.labels[r] ? 1 - eps : 0) + eps / L) * (lse - zk), 0);
+  }
+  assert.ok(Math.abs(loss - expected / 3) < 1e-5, `${loss} vs ${expected / 3}`);
+  assert.equal(model.lossAndGradients(data, rows, 1, 0, 'cpu', { labelSmoothing: 0 }).loss, model.lossAndGradients(data, rows, 1, 0).loss);
+  assert.throws(() => model.lossAndGradients(data, rows, 1, 0, 'cpu', { labelSmoothing: 1 }), /labelSmoothing must be in \[0, 1\)/);
 });
 
 test('hard loss only (alpha = 0) equals cross-entropy of the logits', () => {

@@ -117,8 +117,8 @@ function logSumExp(v, T) {
 }
 
 // Mean over the rows of the hard / soft / mixed loss (model.h, loss.h); featureDropout ({ p, seed }): the masks
-// the native BatchLossAndGradients draws from Random(seed), row after row.
-export function referenceLoss(config, W, data, rows, T, alpha, featureDropout) {
+// the native BatchLossAndGradients draws from Random(seed), row after row; labelSmoothing: eps of the hard loss.
+export function referenceLoss(config, W, data, rows, T, alpha, { featureDropout, labelSmoothing = 0 } = {}) {
   const L = config.numLabels;
   const dropout = featureDropout ? { p: featureDropout.p, random: splitMix64(featureDropout.seed) } : undefined;
   let total = 0, count = 0;
@@ -131,7 +131,13 @@ export function referenceLoss(config, W, data, rows, T, alpha, featureDropout) {
     const idsB = data.idsB ? Array.from(data.idsB.subarray(data.offsetsB[r], data.offsetsB[r + 1])) : undefined;
     const z = referenceLogits(config, W, Array.from(data.ids.subarray(data.offsets[r], data.offsets[r + 1])), idsB, dropout);
     let l = 0;
-    if (hard) l += (soft ? 1 - alpha : 1) * (logSumExp(z, 1) - z[y]);
+    if (hard) {
+      // -sum_k y'_k log p_k with y' = (1 - eps) onehot(y) + eps / L
+      const lse = logSumExp(z, 1);
+      let ce = (1 - labelSmoothing) * (lse - z[y]);
+      for (let k = 0; k < L; k++) ce += (labelSmoothing / L) * (lse - z[k]);
+      l += (soft ? 1 - alpha : 1) * ce;
+    }
     if (soft) {
       const lt = logSumExp(t, T), lz = logSumExp(z, T);
       let ce = 0;

@@ -135,6 +135,7 @@ for (const kind of ['bow', 'cnn']) {
     assert.notDeepEqual(dropped.getWeights().embedding.data, plain.getWeights().embedding.data);
     assert.ok(accuracy(await dropped.predictRows(data, 1), data.labels, 2) >= 0.95);
     await assert.rejects(async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), featureDropout: 1 })), /featureDropout must be in \[0, 1\)/);
+    await assert.rejects(async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), labelSmoothing: -0.5 })), /labelSmoothing must be in \[0, 1\)/);
   });
 }
 

@@ -41,9 +41,13 @@ float DistillationLoss(const float* z, int labels, const Target& target, const L
   float loss = 0.0f;
   if (hard) {
     LogSoftmax(z, labels, 1.0f, logp);
-    loss += hard_w * -logp[target.label];
-    for (int k = 0; k < labels; ++k) dz[k] += weight * hard_w * std::exp(logp[k]);
-    dz[target.label] -= weight * hard_w;
+    const float eps = options.label_smoothing, spread = eps / static_cast<float>(labels);
+    loss += hard_w * -(1.0f - eps) * logp[target.label];
+    for (int k = 0; k < labels; ++k) {
+      if (eps > 0.0f) loss += hard_w * -spread * logp[k];
+      dz[k] += weight * hard_w * (std::exp(logp[k]) - spread);
+    }
+    dz[target.label] -= weight * hard_w * (1.0f - eps);
   }
   if (soft) {
     float t = options.temperature;

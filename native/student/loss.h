@@ -1,5 +1,6 @@
 // Classification losses on one row of logits z [L]:
-//   hard:  CE(y, z) = -log softmax(z)_y                                   dL/dz = p - onehot(y)
+//   hard:  CE(y', z) = -sum_k y'_k log softmax(z)_k,  y' = (1 - eps) onehot(y) + eps / L
+//          (label smoothing eps, 0 by default: plain -log softmax(z)_y)     dL/dz = p - y'
 //   soft:  T^2 * sum_k -q_k log softmax(z/T)_k,  q = softmax(teacher/T)   dL/dz = T (softmax(z/T) - q)
 //   both:  alpha * soft + (1 - alpha) * hard
 // A row with only a hard label uses the hard loss, a row with only teacher logits the soft loss.
@@ -18,6 +19,7 @@ struct Target {
 struct LossOptions {
   float temperature = 1.0f;
   float alpha = 0.5f;
+  float label_smoothing = 0.0f;  // eps of the hard loss (Szegedy et al. 2016)
 };
 
 // Returns the row's loss and writes weight * dLoss/dz into dz; scratch holds 2L floats.

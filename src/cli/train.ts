@@ -45,6 +45,7 @@ export const trainCommand = defineCommand({
       .option('warmup', { type: 'number', describe: 'linear warm-up, as a fraction of all steps' })
       .option('word-dropout', { type: 'number', describe: 'leave each training token out with this probability (default: bow 0, bigrams 0.4, cnn 0.4, lstm 0.1)' })
       .option('feature-dropout', { type: 'number', describe: 'zero each unit of the encoder output with this probability before the head (default 0)' })
+      .option('label-smoothing', { type: 'number', describe: 'hard labels become 1 - eps on the label and eps/labels on every label (default: cnn 0.2, others 0)' })
       .option('clip-norm', { type: 'number', describe: 'global gradient-norm clipping (0 = off)' }),
   run: async (args) => {
     const tty = process.stderr.isTTY === true;
@@ -83,6 +84,7 @@ export const trainCommand = defineCommand({
       clipNorm: args['clip-norm'],
       wordDropout: args['word-dropout'],
       featureDropout: args['feature-dropout'],
+      labelSmoothing: args['label-smoothing'],
       onEpoch: (e) => {
         if (tty) progress.bar ??= createProgress(`train ${args.model}`, e.epochs, 'epochs');
         if (progress.bar) progress.bar.update(e.epoch, epochLine(e));

@@ -63,6 +63,8 @@ export interface EpochOptions {
   wordDropout?: number;
   /** Optional feature dropout: each unit of the encoder output is zeroed with this probability (default 0; CPU only). */
   featureDropout?: number;
+  /** Optional label smoothing eps of the hard loss (default 0; CPU only). */
+  labelSmoothing?: number;
   /**
    * `cuda`: the addon's GPU trainer (bow only; weights and AdamW moments stay on the device between epochs and
    * the new weights are copied back after each). Default `cpu`.
@@ -112,7 +114,7 @@ export interface NativeStudentModel {
     temperature: number,
     alpha: number,
     device?: 'cpu' | 'cuda',
-    dropout?: { featureDropout: number; seed: number },
+    options?: { featureDropout?: number; seed?: number; labelSmoothing?: number },
   ): {
     loss: number;
     gradients: Record<string, Float32Array>;
