@@ -40,6 +40,7 @@ export function resolveTrainingDevice(requested: TrainingDevice, kind: StudentKi
   if (cuda.devices === 0) throw new InputError(`--device cuda: ${cuda.problem ?? 'no CUDA device'}; use --device cpu or auto`);
   if (kind !== 'bow') throw new InputError(`--device cuda: the CUDA trainer runs the bow student only; train ${kind} with --device cpu`);
   if (pair) throw new InputError('--device cuda: the CUDA trainer runs one-text bow students, not two-tower pair models; use --device cpu or auto');
-  for (const { flag, what } of cpuOnly) throw new UsageError(`--device cuda: the CUDA trainer has no ${what}; set ${flag} 0 or use --device cpu`);
+  const missing = cpuOnly[0];
+  if (missing) throw new UsageError(`--device cuda: the CUDA trainer has no ${missing.what}; set ${missing.flag} 0 or use --device cpu`);
   return 'cuda';
 }
