@@ -88,75 +88,57 @@ __attribute__((target("avx2,fma"))) static void GemmAccAvx2(int m, int n, int k,
   for (; i0 < m; ++i0) GemmRowsAvx2<1>(i0, n, k, a, a_row, a_col, b, c);
 }
 
-// C[i, j] += dot(A[i, :], B[j, :]) for 4 rows of A against one row of B at a time, 8 lanes along K.
+// out[r] = dot(x, y_r) for four vectors y_r of length k, 8 lanes at a time.
+__attribute__((target("avx2,fma"))) static inline void Dot4Avx2(const float* x, const float* y0, const float* y1,
+                                                               const float* y2, const float* y3, int k, float* out) {
+  const int k8 = k & ~7;
+  V8 s0 = Splat8(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  for (int p = 0; p < k8; p += 8) {
+    const V8 xv = Load8(x + p);
+    s0 += Load8(y0 + p) * xv;
+    s1 += Load8(y1 + p) * xv;
+    s2 += Load8(y2 + p) * xv;
+    s3 += Load8(y3 + p) * xv;
+  }
+  out[0] = Sum8(s0);
+  out[1] = Sum8(s1);
+  out[2] = Sum8(s2);
+  out[3] = Sum8(s3);
+  for (int p = k8; p < k; ++p) {
+    out[0] += y0[p] * x[p];
+    out[1] += y1[p] * x[p];
+    out[2] += y2[p] * x[p];
+    out[3] += y3[p] * x[p];
+  }
+}
+
+// C[i, j] += dot(A[i, :], B[j, :]): four rows of A against each row of B, then (one row of A: the LSTM's
+// recurrent step) that row against four rows of B at a time.
 __attribute__((target("avx2,fma"))) static void GemmNTAccAvx2(int m, int n, int k, const float* a, const float* b,
                                                              float* c) {
-  const int k8 = k & ~7;
+  float r[4];
   int i0 = 0;
   for (; i0 + 4 <= m; i0 += 4) {
     const float* a0 = a + static_cast<long>(i0) * k;
-    const float* a1 = a0 + k;
-    const float* a2 = a1 + k;
-    const float* a3 = a2 + k;
     for (int j = 0; j < n; ++j) {
-      const float* bj = b + static_cast<long>(j) * k;
-      V8 s0 = Splat8(0.0f), s1 = s0, s2 = s0, s3 = s0;
-      for (int p = 0; p < k8; p += 8) {
-        const V8 y = Load8(bj + p);
-        s0 += Load8(a0 + p) * y;
-        s1 += Load8(a1 + p) * y;
-        s2 += Load8(a2 + p) * y;
-        s3 += Load8(a3 + p) * y;
-      }
-      float r0 = Sum8(s0), r1 = Sum8(s1), r2 = Sum8(s2), r3 = Sum8(s3);
-      for (int p = k8; p < k; ++p) {
-        const float y = bj[p];
-        r0 += a0[p] * y;
-        r1 += a1[p] * y;
-        r2 += a2[p] * y;
-        r3 += a3[p] * y;
-      }
-      c[static_cast<long>(i0) * n + j] += r0;
-      c[static_cast<long>(i0 + 1) * n + j] += r1;
-      c[static_cast<long>(i0 + 2) * n + j] += r2;
-      c[static_cast<long>(i0 + 3) * n + j] += r3;
+      Dot4Avx2(b + static_cast<long>(j) * k, a0, a0 + k, a0 + 2 * k, a0 + 3 * k, k, r);
+      for (int q = 0; q < 4; ++q) c[static_cast<long>(i0 + q) * n + j] += r[q];
     }
   }
-  // One row of A (the LSTM's recurrent step): four rows of B at a time.
   for (; i0 < m; ++i0) {
     const float* ai = a + static_cast<long>(i0) * k;
     float* ci = c + static_cast<long>(i0) * n;
     int j = 0;
     for (; j + 4 <= n; j += 4) {
       const float* b0 = b + static_cast<long>(j) * k;
-      const float* b1 = b0 + k;
-      const float* b2 = b1 + k;
-      const float* b3 = b2 + k;
-      V8 s0 = Splat8(0.0f), s1 = s0, s2 = s0, s3 = s0;
-      for (int p = 0; p < k8; p += 8) {
-        const V8 x = Load8(ai + p);
-        s0 += Load8(b0 + p) * x;
-        s1 += Load8(b1 + p) * x;
-        s2 += Load8(b2 + p) * x;
-        s3 += Load8(b3 + p) * x;
-      }
-      float r0 = Sum8(s0), r1 = Sum8(s1), r2 = Sum8(s2), r3 = Sum8(s3);
-      for (int p = k8; p < k; ++p) {
-        r0 += b0[p] * ai[p];
-        r1 += b1[p] * ai[p];
-        r2 += b2[p] * ai[p];
-        r3 += b3[p] * ai[p];
-      }
-      ci[j] += r0;
-      ci[j + 1] += r1;
-      ci[j + 2] += r2;
-      ci[j + 3] += r3;
+      Dot4Avx2(ai, b0, b0 + k, b0 + 2 * k, b0 + 3 * k, k, r);
+      for (int q = 0; q < 4; ++q) ci[j + q] += r[q];
     }
     for (; j < n; ++j) {
       const float* bj = b + static_cast<long>(j) * k;
-      float s = 0.0f;
-      for (int p = 0; p < k; ++p) s += ai[p] * bj[p];
-      ci[j] += s;
+      float sum = 0.0f;
+      for (int p = 0; p < k; ++p) sum += ai[p] * bj[p];
+      ci[j] += sum;
     }
   }
 }
