@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { native } from '../dist/native.js';
 import { train } from '../dist/student/train.js';
 import { studentWords, defaultSegmentation } from '../dist/student/segmentation.js';
+import { trainDevFilesOrSkip } from './train-dev-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -30,12 +31,7 @@ if (cuda.devices === 0) {
   console.log(`skipping the CUDA bench: ${cuda.problem}`);
   process.exit(0);
 }
-const trainFile = path.join(args.data, 'train.tsv');
-const devFile = path.join(args.data, 'dev.tsv');
-if (!fs.existsSync(trainFile) || !fs.existsSync(devFile)) {
-  console.log(`skipping the CUDA bench: ${args.data} (ChnSentiCorp from ../shared) is absent`);
-  process.exit(0);
-}
+const { train: trainFile, dev: devFile } = trainDevFilesOrSkip(args.data, 'CUDA', 'ChnSentiCorp');
 fs.mkdirSync(args.out, { recursive: true });
 
 // The training set repeated, for the speed runs (one epoch each).

@@ -18,6 +18,7 @@ import { distill } from '../dist/distill/pipeline.js';
 import { classificationMetrics, posNegRatio } from '../dist/student/metrics.js';
 import { studentWords, defaultSegmentation } from '../dist/student/segmentation.js';
 import { ensureFastText, predictFastText, runFastText } from './fasttext.js';
+import { trainDevFilesOrSkip } from './train-dev-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -28,11 +29,7 @@ const { values: args } = parseArgs({
     'augment-times': { type: 'string', default: '10' },
   },
 });
-const files = { train: path.join(args.data, 'train.tsv'), dev: path.join(args.data, 'dev.tsv') };
-if (!fs.existsSync(files.train) || !fs.existsSync(files.dev)) {
-  console.log(`skipping the pairs bench: ${args.data} (LCQMC from ../shared) is absent`);
-  process.exit(0);
-}
+const files = trainDevFilesOrSkip(args.data, 'pairs', 'LCQMC');
 fs.mkdirSync(args.out, { recursive: true });
 const log = (line) => process.stderr.write(line + '\n');
 const cores = os.availableParallelism();

@@ -14,6 +14,7 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { train, Student } from '../dist/index.js';
 import { jiebaDictionary } from '../dist/data/jieba-dictionary.js';
+import { trainDevFilesOrSkip } from './train-dev-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -25,12 +26,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', default: path.join(here, '..', '..', 'shared', 'data', 'chnsenticorp') },
   },
 });
-const trainFile = path.join(args.data, 'train.tsv');
-const devFile = path.join(args.data, 'dev.tsv');
-if (!fs.existsSync(trainFile) || !fs.existsSync(devFile)) {
-  console.log(`skipping the segmenter bench: ${args.data} (ChnSentiCorp from ../shared) is absent`);
-  process.exit(0);
-}
+const { train: trainFile, dev: devFile } = trainDevFilesOrSkip(args.data, 'segmenter', 'ChnSentiCorp');
 fs.mkdirSync(args.out, { recursive: true });
 const log = (line) => process.stderr.write(line + '\n');
 const passes = Number(args.passes);

@@ -15,6 +15,7 @@ import { train, Student } from '../dist/index.js';
 import { studentWords, defaultSegmentation } from '../dist/student/segmentation.js';
 import { segmentWords } from '../dist/data/segmenter.js';
 import { ensureFastText, runFastText } from './fasttext.js';
+import { trainDevFilesOrSkip } from './train-dev-files.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -25,12 +26,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', default: path.join(here, '..', '..', 'shared', 'data', 'chnsenticorp') },
   },
 });
-const trainFile = path.join(args.data, 'train.tsv');
-const devFile = path.join(args.data, 'dev.tsv');
-if (!fs.existsSync(trainFile) || !fs.existsSync(devFile)) {
-  console.log(`skipping the student bench: ${args.data} (ChnSentiCorp from ../shared) is absent`);
-  process.exit(0);
-}
+const { train: trainFile, dev: devFile } = trainDevFilesOrSkip(args.data, 'student', 'ChnSentiCorp');
 fs.mkdirSync(args.out, { recursive: true });
 const log = (line) => process.stderr.write(line + '\n');
 
