@@ -40,7 +40,7 @@ function gradientCheck(config, { temperature, alpha, featureDropout, labelSmooth
   const weights = model.getWeights();
   const W64 = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, { data: Float64Array.from(v.data) }]));
   const lossOf = () => referenceLoss(config, W64, data, rows, temperature, alpha, { featureDropout, labelSmoothing });
-  // the native forward and loss agree with the float64 reference of model.h's formulas
+  // the native forward and loss agree with the float64 reference of the encoders' and head's formulas
   const refLoss = lossOf();
   assert.ok(Number.isFinite(loss) && loss > 0);
   assert.ok(Math.abs(loss - refLoss) < 1e-5 * Math.max(1, refLoss), `loss ${loss} vs reference ${refLoss}`);

@@ -1,6 +1,7 @@
 // Float64 reference of the students' forward passes and losses, written from the formulas in
-// native/student/model.h. The gradient tests differentiate it numerically (float64 central differences are
-// exact to ~1e-9, where float32 ones are noisy) and compare with the native analytic gradients.
+// native/student/{bow,cnn,lstm}_encoder.h and head.h. The gradient tests differentiate it numerically (float64
+// central differences are exact to ~1e-9, where float32 ones are noisy) and compare with the native analytic
+// gradients.
 
 const sigmoid = (x) => 1 / (1 + Math.exp(-x));
 const softsign = (x) => x / (1 + Math.abs(x));
@@ -15,7 +16,7 @@ function rowOf(table, id, E) {
   return Array.from(table.subarray(id * E, id * E + E));
 }
 
-// The encoder (tower) of model.h: a token row -> bow h [H] | cnn softsign(pooled) [H] | lstm m [2H].
+// The encoder (tower), *_encoder.h: a token row -> bow h [H] | cnn softsign(pooled) [H] | lstm m [2H].
 function referenceEncode(config, W, ids) {
   const { kind, embDim: E, hidden: H, vocabSize: V, bigramBuckets: B } = config;
   const emb = W.embedding.data;
@@ -95,7 +96,7 @@ function dropFeatures(u, dropout) {
   return u.map((x) => (dropout.random.unit() < dropout.p ? 0 : x * keep));
 }
 
-// Logits of one row (idsB: text_b of a pair model), model.h's heads over the encoder; `dropout` ({ p, random }):
+// Logits of one row (idsB: text_b of a pair model), head.h's heads over the encoder; `dropout` ({ p, random }):
 // the training forward with feature dropout on each tower's output.
 export function referenceLogits(config, W, ids, idsB, dropout) {
   const L = config.numLabels;
@@ -116,7 +117,7 @@ function logSumExp(v, T) {
   return m + Math.log(v.reduce((s, x) => s + Math.exp(x / T - m), 0));
 }
 
-// Mean over the rows of the hard / soft / mixed loss (model.h, loss.h); featureDropout ({ p, seed }): the masks
+// Mean over the rows of the hard / soft / mixed loss (head.h, loss.h); featureDropout ({ p, seed }): the masks
 // the native BatchLossAndGradients draws from Random(seed), row after row; labelSmoothing: eps of the hard loss.
 export function referenceLoss(config, W, data, rows, T, alpha, { featureDropout, labelSmoothing = 0 } = {}) {
   const L = config.numLabels;

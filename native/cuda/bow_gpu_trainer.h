@@ -1,5 +1,5 @@
-// The bow student trained on a CUDA device: the same math as Model's bow path (student/model.h), one batch
-// after another on one stream (no Hogwild), weights and AdamW moments kept on the device between epochs.
+// The bow student trained on a CUDA device: the same math as Model's bow path (student/bow_encoder.h, head.h),
+// one batch after another on one stream (no Hogwild), weights and AdamW moments kept on the device between epochs.
 // Plain C++ here, so that the rest of the addon builds the same with or without CUDA.
 #pragma once
 #include <cstdint>

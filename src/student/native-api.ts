@@ -16,7 +16,7 @@ export interface StudentConfig {
   hidden: number;
   numLabels: number;
   seed: number;
-  /** Two towers: text_a and text_b go through one shared encoder, a match head compares them (model.h). */
+  /** Two towers: one shared encoder over text_a and text_b, a match head comparing them (native/student/head.h). */
   pair?: boolean;
   /** Pair models: tanh units between the match features and the logits (0 or absent: none). */
   matchHidden?: number;

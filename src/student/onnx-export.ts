@@ -1,4 +1,4 @@
-// `export`: the student as a standard ONNX graph (opset 17) that reproduces native/student/model.h exactly.
+// `export`: the student as a standard ONNX graph (opset 17) that reproduces native/student's encoders and head exactly.
 // Input `ids` int64 [batch, seq] padded with 0 ([PAD]) — for a pair (two-tower) student `ids_a` [batch, seq_a]
 // and `ids_b` [batch, seq_b], one shared encoder; output `logits` float [batch, labels].
 import { writeFileAtomic } from '../data/atomic-file.js';
