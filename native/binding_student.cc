@@ -100,7 +100,7 @@ OwnedTrainingSet ReadTrainingSet(const Caller& c, const Napi::Value& v, const st
   for (size_t r = 0; r < n; ++r) {
     if (set.labels[r] < -1 || set.labels[r] >= config.num_labels) {
       c.Fail("labels[" + std::to_string(r) + "] = " + std::to_string(set.labels[r]) + " is outside -1.." +
-                     std::to_string(config.num_labels - 1));
+             std::to_string(config.num_labels - 1));
     }
   }
   Napi::Value t = o.Get("teacherLogits");
@@ -152,8 +152,8 @@ class PredictWorker : public PromiseWorker {
 
 class PredictTextsWorker : public PromiseWorker {
  public:
-  PredictTextsWorker(Napi::Env env, std::shared_ptr<const Model> model, std::shared_ptr<const student::TextEncoder> encoder,
-                     student::TextBatch batch, int threads)
+  PredictTextsWorker(Napi::Env env, std::shared_ptr<const Model> model,
+                     std::shared_ptr<const student::TextEncoder> encoder, student::TextBatch batch, int threads)
       : PromiseWorker(env, "StudentModel.predictTexts"),
         model_(std::move(model)),
         encoder_(std::move(encoder)),
