@@ -6,6 +6,7 @@
 
 #include "binding_registry.h"
 #include "binding_text.h"
+#include "binding_util.h"
 #include "segmenter/code_points.h"
 #include "segmenter/dag_segmenter.h"
 #include "segmenter/prefix_dictionary.h"
@@ -19,10 +20,8 @@ using segmenter::PrefixDictionary;
 
 const napi_type_tag kJiebaDictionaryTag = {0x6a6965626164696bULL, 0x65726e6965736c69ULL};
 
-std::string PathArgument(const Napi::Value& v) {
-  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "JiebaDictionary: the path must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
+// Every argument error of the class names it.
+Caller Dictionary(Napi::Env env) { return {env, "JiebaDictionary"}; }
 
 class JiebaDictionaryWrap : public Napi::ObjectWrap<JiebaDictionaryWrap> {
  public:
@@ -42,8 +41,9 @@ class JiebaDictionaryWrap : public Napi::ObjectWrap<JiebaDictionaryWrap> {
     if (info[0].IsExternal()) {
       segmenter_ = *info[0].As<Napi::External<std::shared_ptr<const DagSegmenter>>>().Data();
     } else {
+      const std::string path = ReadString(Dictionary(env), info[0], "the path");
       try {
-        segmenter_ = std::make_shared<const DagSegmenter>(PrefixDictionary::FromFile(PathArgument(info[0])));
+        segmenter_ = std::make_shared<const DagSegmenter>(PrefixDictionary::FromFile(path));
       } catch (const segmenter::DictionaryError& e) {
         throw Napi::Error::New(env, e.what());
       } catch (const std::bad_alloc&) {
@@ -56,42 +56,32 @@ class JiebaDictionaryWrap : public Napi::ObjectWrap<JiebaDictionaryWrap> {
   const std::shared_ptr<const DagSegmenter>& segmenter() const { return segmenter_; }
 
  private:
-  class LoadWorker : public Napi::AsyncWorker {
+  // The dictionary's messages name its file (and line) already.
+  class LoadWorker : public PromiseWorker {
    public:
     LoadWorker(Napi::Env env, Napi::Function constructor, std::string path)
-        : Napi::AsyncWorker(env, "ernie-slim:loadJiebaDictionary"),
-          deferred_(Napi::Promise::Deferred::New(env)),
+        : PromiseWorker(env, "JiebaDictionary.load", false),
           constructor_(Napi::Persistent(constructor)),
           path_(std::move(path)) {}
-    Napi::Promise Promise() const { return deferred_.Promise(); }
-    void Execute() override {
-      try {
-        segmenter_ = std::make_shared<const DagSegmenter>(PrefixDictionary::FromFile(path_));
-      } catch (const std::exception& e) {
-        SetError(e.what());
-      }
-    }
-    void OnOK() override {
-      Napi::Env env = Env();
+
+   protected:
+    void Run() override { segmenter_ = std::make_shared<const DagSegmenter>(PrefixDictionary::FromFile(path_)); }
+    Napi::Value Result(Napi::Env env) override {
       auto* handle = new std::shared_ptr<const DagSegmenter>(segmenter_);
       auto external = Napi::External<std::shared_ptr<const DagSegmenter>>::New(
           env, handle, [](Napi::Env, std::shared_ptr<const DagSegmenter>* h) { delete h; });
-      deferred_.Resolve(constructor_.New({external}));
+      return constructor_.New({external});
     }
-    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
    private:
-    Napi::Promise::Deferred deferred_;
     Napi::FunctionReference constructor_;
     std::string path_;
     std::shared_ptr<const DagSegmenter> segmenter_;
   };
 
   static Napi::Value Load(const Napi::CallbackInfo& info) {
-    auto* worker = new LoadWorker(info.Env(), info.This().As<Napi::Function>(), PathArgument(info[0]));
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    const std::string path = ReadString(Dictionary(info.Env()), info[0], "the path");
+    return (new LoadWorker(info.Env(), info.This().As<Napi::Function>(), path))->Start();
   }
 
   Napi::Value WordCount(const Napi::CallbackInfo& info) {
@@ -100,7 +90,7 @@ class JiebaDictionaryWrap : public Napi::ObjectWrap<JiebaDictionaryWrap> {
 
   // Tokens as @node-rs/jieba's cut(text, false) gives them (whitespace included, lone surrogates as U+FFFD).
   void CutText(const Napi::CallbackInfo& info) {
-    const size_t n = ReadUtf16(info[0], "text", &text_);
+    const size_t n = ReadUtf16(Dictionary(info.Env()), info[0], "text", &text_);
     segmenter::DecodeUtf16Lossy(text_.data(), n, &code_points_);
     tokens_.clear();
     segmenter_->Cut(code_points_.data(), code_points_.size(), &dag_, &tokens_);
@@ -141,27 +131,9 @@ class JiebaDictionaryWrap : public Napi::ObjectWrap<JiebaDictionaryWrap> {
 
 }  // namespace
 
-size_t ReadUtf16(const Napi::Value& v, const char* name, std::u16string* buffer) {
-  napi_env env = v.Env();
-  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), std::string(name) + " must be a string");
-  if (buffer->size() < 256) buffer->resize(256);
-  size_t length = 0;
-  // One copy when the buffer is large enough (napi copies at most size - 1 units and a terminator).
-  napi_status status = napi_get_value_string_utf16(env, v, buffer->data(), buffer->size(), &length);
-  if (status == napi_ok && length + 1 >= buffer->size()) {
-    status = napi_get_value_string_utf16(env, v, nullptr, 0, &length);
-    if (status == napi_ok) {
-      buffer->resize(length + 1);
-      status = napi_get_value_string_utf16(env, v, buffer->data(), buffer->size(), &length);
-    }
-  }
-  NAPI_THROW_IF_FAILED(env, status, 0);
-  return length;
-}
-
-std::shared_ptr<const DagSegmenter> UnwrapJiebaDictionary(const Napi::Value& v) {
+std::shared_ptr<const DagSegmenter> UnwrapJiebaDictionary(const Caller& c, const Napi::Value& v) {
   if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kJiebaDictionaryTag)) {
-    throw Napi::TypeError::New(v.Env(), "dictionary must be a JiebaDictionary");
+    c.Fail("dictionary must be a JiebaDictionary");
   }
   return JiebaDictionaryWrap::Unwrap(v.As<Napi::Object>())->segmenter();
 }

@@ -1,16 +1,14 @@
-// The students' JavaScript face (contract: src/student/native-api.ts): argument checks, typed arrays and
-// AsyncWorkers only; the work is in native/student.
-#include <algorithm>
-#include <cmath>
+// The students' JavaScript face (contract: src/student/native-api.ts): argument types, typed arrays and
+// workers only; value ranges are the core's Validate() and the work is in native/student.
 #include <cstring>
-#include <exception>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "binding_registry.h"
 #include "binding_text.h"
+#include "binding_util.h"
 #include "cuda/bow_gpu_trainer.h"
 #include "student/model.h"
 #include "student/text_prediction.h"
@@ -21,45 +19,8 @@ namespace {
 
 using student::Model;
 
-[[noreturn]] void Throw(Napi::Env env, const std::string& message) {
-  throw Napi::TypeError::New(env, "StudentModel: " + message);
-}
-
-template <typename TA>
-TA TypedArrayField(Napi::Env env, const Napi::Value& v, const char* name, napi_typedarray_type type,
-                   const char* type_name) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) {
-    Throw(env, std::string(name) + " must be a " + type_name);
-  }
-  return v.As<TA>();
-}
-
-Napi::Int32Array Int32Field(Napi::Env env, const Napi::Value& v, const char* name) {
-  return TypedArrayField<Napi::Int32Array>(env, v, name, napi_int32_array, "Int32Array");
-}
-
-Napi::Object ObjectArg(Napi::Env env, const Napi::Value& v, const char* name) {
-  if (!v.IsObject()) Throw(env, std::string(name) + " must be an object");
-  return v.As<Napi::Object>();
-}
-
-double NumberField(Napi::Env env, const Napi::Object& o, const char* name, double fallback, bool required = false) {
-  Napi::Value v = o.Get(name);
-  if (v.IsUndefined() && !required) return fallback;
-  if (!v.IsNumber() || !std::isfinite(v.As<Napi::Number>().DoubleValue())) {
-    Throw(env, std::string(name) + " must be a finite number");
-  }
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-int64_t IntField(Napi::Env env, const Napi::Object& o, const char* name, int64_t fallback, int64_t lo, int64_t hi,
-                 bool required = false) {
-  double d = NumberField(env, o, name, static_cast<double>(fallback), required);
-  if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
-    Throw(env, std::string(name) + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
-  }
-  return static_cast<int64_t>(d);
-}
+// Every argument error of the class names it.
+Caller Student(Napi::Env env) { return {env, "StudentModel"}; }
 
 // Token rows copied out of JavaScript (so that the caller may reuse its arrays while a worker runs); a pair
 // model's rows carry text_b's ids as a second CSR set.
@@ -77,42 +38,42 @@ struct OwnedRows {
   }
 };
 
-void CheckIds(Napi::Env env, const int32_t* ids, size_t n, int32_t vocab_size, const char* name = "ids") {
+void CheckIds(const Caller& c, const int32_t* ids, size_t n, int32_t vocab_size, const char* name = "ids") {
   for (size_t i = 0; i < n; ++i) {
     if (ids[i] < 1 || ids[i] >= vocab_size) {
-      Throw(env, std::string(name) + "[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is outside 1.." +
+      c.Fail( std::string(name) + "[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is outside 1.." +
                      std::to_string(vocab_size - 1));
     }
   }
 }
 
 // One CSR set: ids and offsets (rows + 1 entries, from 0, not decreasing, ending at ids.length).
-void ReadCsr(Napi::Env env, const Napi::Object& o, const char* ids_name, const char* offsets_name, int32_t vocab_size,
+void ReadCsr(const Caller& c, const Napi::Object& o, const char* ids_name, const char* offsets_name, int32_t vocab_size,
              std::vector<int32_t>* ids_out, std::vector<int32_t>* offsets_out) {
-  Napi::Int32Array ids = Int32Field(env, o.Get(ids_name), ids_name);
-  Napi::Int32Array offsets = Int32Field(env, o.Get(offsets_name), offsets_name);
+  Napi::Int32Array ids = ReadTypedArray<int32_t>(c, o.Get(ids_name), ids_name);
+  Napi::Int32Array offsets = ReadTypedArray<int32_t>(c, o.Get(offsets_name), offsets_name);
   const std::string off = offsets_name;
-  if (offsets.ElementLength() < 1) Throw(env, off + " must hold rows + 1 entries");
+  if (offsets.ElementLength() < 1) c.Fail(off + " must hold rows + 1 entries");
   ids_out->assign(ids.Data(), ids.Data() + ids.ElementLength());
   offsets_out->assign(offsets.Data(), offsets.Data() + offsets.ElementLength());
   const std::vector<int32_t>& o_ = *offsets_out;
-  if (o_[0] != 0) Throw(env, off + "[0] must be 0");
+  if (o_[0] != 0) c.Fail(off + "[0] must be 0");
   for (size_t r = 1; r < o_.size(); ++r) {
-    if (o_[r] < o_[r - 1]) Throw(env, off + " must not decrease (at " + std::to_string(r) + ")");
+    if (o_[r] < o_[r - 1]) c.Fail(off + " must not decrease (at " + std::to_string(r) + ")");
   }
-  if (static_cast<size_t>(o_.back()) != ids_out->size()) Throw(env, off + "[rows] must equal " + ids_name + ".length");
-  CheckIds(env, ids_out->data(), ids_out->size(), vocab_size, ids_name);
+  if (static_cast<size_t>(o_.back()) != ids_out->size()) c.Fail(off + "[rows] must equal " + ids_name + ".length");
+  CheckIds(c, ids_out->data(), ids_out->size(), vocab_size, ids_name);
 }
 
-OwnedRows ReadRows(Napi::Env env, const Napi::Object& o, const student::Config& config) {
+OwnedRows ReadRows(const Caller& c, const Napi::Object& o, const student::Config& config) {
   OwnedRows rows;
-  ReadCsr(env, o, "ids", "offsets", config.vocab_size, &rows.ids, &rows.offsets);
+  ReadCsr(c, o, "ids", "offsets", config.vocab_size, &rows.ids, &rows.offsets);
   const bool has_b = !o.Get("idsB").IsUndefined() || !o.Get("offsetsB").IsUndefined();
-  if (config.pair && !has_b) Throw(env, "a pair model needs text_b's rows too (idsB, offsetsB)");
-  if (!config.pair && has_b) Throw(env, "idsB and offsetsB are for pair models only");
+  if (config.pair && !has_b) c.Fail("a pair model needs text_b's rows too (idsB, offsetsB)");
+  if (!config.pair && has_b) c.Fail("idsB and offsetsB are for pair models only");
   if (has_b) {
-    ReadCsr(env, o, "idsB", "offsetsB", config.vocab_size, &rows.ids_b, &rows.offsets_b);
-    if (rows.offsets_b.size() != rows.offsets.size()) Throw(env, "offsetsB must hold as many rows as offsets");
+    ReadCsr(c, o, "idsB", "offsetsB", config.vocab_size, &rows.ids_b, &rows.offsets_b);
+    if (rows.offsets_b.size() != rows.offsets.size()) c.Fail("offsetsB must hold as many rows as offsets");
     rows.pair = true;
   }
   return rows;
@@ -128,68 +89,58 @@ struct OwnedTrainingSet {
   }
 };
 
-OwnedTrainingSet ReadTrainingSet(Napi::Env env, const Napi::Value& v, const student::Config& config) {
-  Napi::Object o = ObjectArg(env, v, "data");
+OwnedTrainingSet ReadTrainingSet(const Caller& c, const Napi::Value& v, const student::Config& config) {
+  Napi::Object o = ReadObject(c, v, "data");
   OwnedTrainingSet set;
-  set.rows = ReadRows(env, o, config);
+  set.rows = ReadRows(c, o, config);
   const size_t n = static_cast<size_t>(set.rows.count());
-  Napi::Int32Array labels = Int32Field(env, o.Get("labels"), "labels");
-  if (labels.ElementLength() != n) Throw(env, "labels must hold one entry per row");
+  Napi::Int32Array labels = ReadTypedArray<int32_t>(c, o.Get("labels"), "labels");
+  if (labels.ElementLength() != n) c.Fail("labels must hold one entry per row");
   set.labels.assign(labels.Data(), labels.Data() + n);
   for (size_t r = 0; r < n; ++r) {
     if (set.labels[r] < -1 || set.labels[r] >= config.num_labels) {
-      Throw(env, "labels[" + std::to_string(r) + "] = " + std::to_string(set.labels[r]) + " is outside -1.." +
-                     std::to_string(config.num_labels - 1));
+      c.Fail("labels[" + std::to_string(r) + "] = " + std::to_string(set.labels[r]) + " is outside -1.." +
+             std::to_string(config.num_labels - 1));
     }
   }
   Napi::Value t = o.Get("teacherLogits");
-  if (!t.IsNull() && !t.IsUndefined()) {
-    auto teacher = TypedArrayField<Napi::Float32Array>(env, t, "teacherLogits", napi_float32_array, "Float32Array");
-    if (teacher.ElementLength() != n * config.num_labels) Throw(env, "teacherLogits must hold rows x numLabels values");
+  if (!Absent(t)) {
+    Napi::Float32Array teacher = ReadTypedArray<float>(c, t, "teacherLogits");
+    if (teacher.ElementLength() != n * config.num_labels) c.Fail("teacherLogits must hold rows x numLabels values");
     set.teacher.assign(teacher.Data(), teacher.Data() + teacher.ElementLength());
     set.has_teacher = true;
   }
   return set;
 }
 
-std::vector<int32_t> ReadRowIndices(Napi::Env env, const Napi::Value& v, const char* name, int32_t rows) {
-  Napi::Int32Array a = Int32Field(env, v, name);
+std::vector<int32_t> ReadRowIndices(const Caller& c, const Napi::Value& v, const char* name, int32_t rows) {
+  Napi::Int32Array a = ReadTypedArray<int32_t>(c, v, name);
   std::vector<int32_t> out(a.Data(), a.Data() + a.ElementLength());
   for (size_t i = 0; i < out.size(); ++i) {
-    if (out[i] < 0 || out[i] >= rows) Throw(env, std::string(name) + "[" + std::to_string(i) + "] is not a row index");
+    if (out[i] < 0 || out[i] >= rows) c.Fail(std::string(name) + "[" + std::to_string(i) + "] is not a row index");
   }
   return out;
 }
 
 // ---------------------------------------------------------------------------------------------- workers
 
-class PromiseWorker : public Napi::AsyncWorker {
- public:
-  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
- protected:
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-  Napi::Promise::Deferred deferred_;
-};
-
 class PredictWorker : public PromiseWorker {
  public:
   PredictWorker(Napi::Env env, std::shared_ptr<const Model> model, OwnedRows rows, int threads)
-      : PromiseWorker(env), model_(std::move(model)), rows_(std::move(rows)), threads_(threads) {}
+      : PromiseWorker(env, "StudentModel.predictRows"),
+        model_(std::move(model)),
+        rows_(std::move(rows)),
+        threads_(threads) {}
 
-  void Execute() override {
-    try {
-      out_.resize(static_cast<size_t>(rows_.count()) * model_->config().num_labels);
-      student::PredictRows(*model_, rows_.view(), threads_, out_.data());
-    } catch (const std::exception& e) {
-      SetError(std::string("StudentModel.predictRows: ") + e.what());
-    }
+ protected:
+  void Run() override {
+    out_.resize(static_cast<size_t>(rows_.count()) * model_->config().num_labels);
+    student::PredictRows(*model_, rows_.view(), threads_, out_.data());
   }
-  void OnOK() override {
-    Napi::Float32Array result = Napi::Float32Array::New(Env(), out_.size());
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Float32Array result = Napi::Float32Array::New(env, out_.size());
     if (!out_.empty()) std::memcpy(result.Data(), out_.data(), out_.size() * sizeof(float));
-    deferred_.Resolve(result);
+    return result;
   }
 
  private:
@@ -201,26 +152,22 @@ class PredictWorker : public PromiseWorker {
 
 class PredictTextsWorker : public PromiseWorker {
  public:
-  PredictTextsWorker(Napi::Env env, std::shared_ptr<const Model> model, std::shared_ptr<const student::TextEncoder> encoder,
-                     student::TextBatch batch, int threads)
-      : PromiseWorker(env),
+  PredictTextsWorker(Napi::Env env, std::shared_ptr<const Model> model,
+                     std::shared_ptr<const student::TextEncoder> encoder, student::TextBatch batch, int threads)
+      : PromiseWorker(env, "StudentModel.predictTexts"),
         model_(std::move(model)),
         encoder_(std::move(encoder)),
         batch_(std::move(batch)),
         threads_(threads) {}
 
-  void Execute() override {
-    try {
-      const size_t rows = batch_.rows.size();
-      logits_.resize(rows * model_->config().num_labels);
-      needs_reference_.resize(rows);
-      student::PredictTexts(*model_, *encoder_, batch_, threads_, logits_.data(), needs_reference_.data());
-    } catch (const std::exception& e) {
-      SetError(std::string("StudentModel.predictTexts: ") + e.what());
-    }
+ protected:
+  void Run() override {
+    const size_t rows = batch_.rows.size();
+    logits_.resize(rows * model_->config().num_labels);
+    needs_reference_.resize(rows);
+    student::PredictTexts(*model_, *encoder_, batch_, threads_, logits_.data(), needs_reference_.data());
   }
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     Napi::Float32Array logits = Napi::Float32Array::New(env, logits_.size());
     if (!logits_.empty()) std::memcpy(logits.Data(), logits_.data(), logits_.size() * sizeof(float));
     Napi::Uint8Array needs = Napi::Uint8Array::New(env, needs_reference_.size());
@@ -228,7 +175,7 @@ class PredictTextsWorker : public PromiseWorker {
     Napi::Object out = Napi::Object::New(env);
     out.Set("logits", logits);
     out.Set("needsReference", needs);
-    deferred_.Resolve(out);
+    return out;
   }
 
  private:
@@ -247,29 +194,26 @@ class TrainWorker : public PromiseWorker {
   TrainWorker(Napi::Env env, StudentModelWrap* owner, Napi::Object owner_object, std::shared_ptr<Model> model,
               std::shared_ptr<cuda::BowGpuTrainer> gpu, OwnedTrainingSet data, std::vector<int32_t> order,
               student::EpochOptions options)
-      : PromiseWorker(env),
+      : PromiseWorker(env, "StudentModel.trainEpoch"),
         owner_(owner),
-        owner_ref_(Napi::Persistent(owner_object)),
         model_(std::move(model)),
         gpu_(std::move(gpu)),
         data_(std::move(data)),
         order_(std::move(order)),
-        options_(options) {}
-
-  void Execute() override {
-    try {
-      result_ = gpu_ ? gpu_->TrainEpoch(model_.get(), data_.view(), order_, options_)
-                     : student::TrainEpoch(model_.get(), data_.view(), order_, options_);
-    } catch (const std::exception& e) {
-      SetError(std::string("StudentModel.trainEpoch: ") + e.what());
-    }
+        options_(options) {
+    Hold(owner_object);  // the model object lives while it trains
   }
-  void OnOK() override;
-  void OnError(const Napi::Error& e) override;
+
+ protected:
+  void Run() override {
+    result_ = gpu_ ? gpu_->TrainEpoch(model_.get(), data_.view(), order_, options_)
+                   : student::TrainEpoch(model_.get(), data_.view(), order_, options_);
+  }
+  Napi::Value Result(Napi::Env env) override;
+  void Settled() override;
 
  private:
   StudentModelWrap* owner_;
-  Napi::ObjectReference owner_ref_;  // keeps the model object alive while training
   std::shared_ptr<Model> model_;
   std::shared_ptr<cuda::BowGpuTrainer> gpu_;  // null: the CPU trains
   OwnedTrainingSet data_;
@@ -298,31 +242,27 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
   }
 
   explicit StudentModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<StudentModelWrap>(info) {
-    Napi::Env env = info.Env();
-    if (!info.IsConstructCall()) Throw(env, "use new StudentModel(config)");
-    Napi::Object o = ObjectArg(env, info[0], "config");
-    student::Config c;
-    Napi::Value kind = o.Get("kind");
-    if (!kind.IsString() || !student::ParseKind(kind.As<Napi::String>().Utf8Value(), &c.kind)) {
-      Throw(env, "config.kind must be 'bow', 'cnn' or 'lstm'");
+    const Caller c = Student(info.Env());
+    if (!info.IsConstructCall()) c.Fail("use new StudentModel(config)");
+    Napi::Object o = ReadObject(c, info[0], "config");
+    student::Config config;
+    if (!student::ParseKind(StringField(c, o, "kind", ""), &config.kind)) {
+      c.Fail("config.kind must be 'bow', 'cnn' or 'lstm'");
     }
-    c.vocab_size = static_cast<int32_t>(IntField(env, o, "vocabSize", 0, 2, 0x7fffffff, true));
-    c.bigram_buckets = static_cast<int32_t>(IntField(env, o, "bigramBuckets", 0, 0, 0x7fffffff));
-    c.embed_dim = static_cast<int>(IntField(env, o, "embDim", 128, 1, 65536));
-    c.hidden = static_cast<int>(IntField(env, o, "hidden", 128, 1, 65536));
-    c.num_labels = static_cast<int>(IntField(env, o, "numLabels", 2, 2, 65536, true));
-    c.seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
-    Napi::Value pair = o.Get("pair");
-    if (!pair.IsUndefined() && !pair.IsBoolean()) Throw(env, "config.pair must be a boolean");
-    c.pair = pair.IsBoolean() && pair.As<Napi::Boolean>().Value();
-    c.match_hidden = static_cast<int>(IntField(env, o, "matchHidden", 0, 0, 65536));
-    std::string problem = c.Validate();
-    if (!problem.empty()) Throw(env, problem);
+    config.vocab_size = IntegerField<int32_t>(c, o, "vocabSize");
+    config.bigram_buckets = IntegerField<int32_t>(c, o, "bigramBuckets", config.bigram_buckets);
+    config.embed_dim = IntegerField<int>(c, o, "embDim", config.embed_dim);
+    config.hidden = IntegerField<int>(c, o, "hidden", config.hidden);
+    config.num_labels = IntegerField<int>(c, o, "numLabels");
+    config.seed = IntegerField<uint32_t>(c, o, "seed", config.seed);
+    config.pair = BooleanField(c, o, "pair", config.pair);
+    config.match_hidden = IntegerField<int>(c, o, "matchHidden", config.match_hidden);
+    c.Check(config.Validate());
     try {
-      model_ = std::make_shared<Model>(c);
+      model_ = std::make_shared<Model>(config);
       scratch_ = std::make_unique<student::State>(*model_, false);
     } catch (const std::bad_alloc&) {
-      throw Napi::RangeError::New(env, "StudentModel: not enough memory for the weights");
+      c.FailRange("not enough memory for the weights");
     }
   }
 
@@ -345,8 +285,8 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     return o;
   }
 
-  void RefuseWhileTraining(Napi::Env env, const char* what) {
-    if (training_) Throw(env, std::string(what) + " while trainEpoch is running");
+  void RefuseWhileTraining(const Caller& c, const char* what) {
+    if (training_) c.Fail(std::string(what) + " while trainEpoch is running");
   }
 
   Napi::Value GetWeights(const Napi::CallbackInfo& info) {
@@ -366,28 +306,27 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
   }
 
   Napi::Value SetWeights(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    RefuseWhileTraining(env, "setWeights");
-    Napi::Object weights = ObjectArg(env, info[0], "weights");
+    const Caller c = Student(info.Env());
+    RefuseWhileTraining(c, "setWeights");
+    Napi::Object weights = ReadObject(c, info[0], "weights");
     // Check everything first so that a bad argument changes nothing.
     std::vector<Napi::Float32Array> arrays;
     for (const student::Parameter& p : model_->parameters()) {
       Napi::Value v = weights.Get(p.name);
-      if (!v.IsObject()) Throw(env, "weights." + p.name + " is missing");
+      if (!v.IsObject()) c.Fail("weights." + p.name + " is missing");
       Napi::Object entry = v.As<Napi::Object>();
       Napi::Value shape = entry.Get("shape");
       if (!shape.IsArray() || shape.As<Napi::Array>().Length() != p.shape.size()) {
-        Throw(env, "weights." + p.name + ".shape must be [" + ShapeString(p.shape) + "]");
+        c.Fail("weights." + p.name + ".shape must be [" + ShapeString(p.shape) + "]");
       }
       for (uint32_t i = 0; i < p.shape.size(); ++i) {
         Napi::Value d = shape.As<Napi::Array>().Get(i);
         if (!d.IsNumber() || d.As<Napi::Number>().DoubleValue() != static_cast<double>(p.shape[i])) {
-          Throw(env, "weights." + p.name + ".shape must be [" + ShapeString(p.shape) + "]");
+          c.Fail("weights." + p.name + ".shape must be [" + ShapeString(p.shape) + "]");
         }
       }
-      auto data = TypedArrayField<Napi::Float32Array>(env, entry.Get("data"), ("weights." + p.name + ".data").c_str(),
-                                                      napi_float32_array, "Float32Array");
-      if (data.ElementLength() != p.size()) Throw(env, "weights." + p.name + ".data has the wrong length");
+      Napi::Float32Array data = ReadTypedArray<float>(c, entry.Get("data"), "weights." + p.name + ".data");
+      if (data.ElementLength() != p.size()) c.Fail("weights." + p.name + ".data has the wrong length");
       arrays.push_back(data);
     }
     auto& params = model_->parameters();
@@ -395,145 +334,126 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
       std::memcpy(params[i].value.data(), arrays[i].Data(), params[i].size() * sizeof(float));
     }
     if (gpu_) gpu_->HostWeightsChanged();
-    return env.Undefined();
+    return info.Env().Undefined();
   }
 
   Napi::Value PredictRow(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    const student::Config& c = model_->config();
-    Napi::Int32Array ids = Int32Field(env, info[0], "ids");
-    CheckIds(env, ids.Data(), ids.ElementLength(), c.vocab_size);
+    const Caller c = Student(info.Env());
+    const student::Config& config = model_->config();
+    Napi::Int32Array ids = ReadTypedArray<int32_t>(c, info[0], "ids");
+    CheckIds(c, ids.Data(), ids.ElementLength(), config.vocab_size);
     student::TokenSpan a{ids.Data(), static_cast<int>(ids.ElementLength())}, b;
-    const bool has_b = info.Length() > 1 && !info[1].IsUndefined();
-    if (c.pair && !has_b) Throw(env, "a pair model needs text_b's ids (idsB)");
-    if (!c.pair && has_b) Throw(env, "idsB is for pair models only");
+    const bool has_b = !info[1].IsUndefined();
+    if (config.pair && !has_b) c.Fail("a pair model needs text_b's ids (idsB)");
+    if (!config.pair && has_b) c.Fail("idsB is for pair models only");
     if (has_b) {
-      Napi::Int32Array ids_b = Int32Field(env, info[1], "idsB");
-      CheckIds(env, ids_b.Data(), ids_b.ElementLength(), c.vocab_size, "idsB");
+      Napi::Int32Array ids_b = ReadTypedArray<int32_t>(c, info[1], "idsB");
+      CheckIds(c, ids_b.Data(), ids_b.ElementLength(), config.vocab_size, "idsB");
       b = {ids_b.Data(), static_cast<int>(ids_b.ElementLength())};
     }
     const float* logits = model_->Forward(a, b, scratch_.get());
-    Napi::Float32Array out = Napi::Float32Array::New(env, c.num_labels);
-    std::memcpy(out.Data(), logits, c.num_labels * sizeof(float));
+    Napi::Float32Array out = Napi::Float32Array::New(c.env, config.num_labels);
+    std::memcpy(out.Data(), logits, config.num_labels * sizeof(float));
     return out;
   }
 
   // predictText(encoder, textA, textB | undefined, out: Float32Array): the text's logits into out, in one
   // native call; false (out untouched) when the encoder leaves the text to the reference path.
   Napi::Value PredictText(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    TextEncoderRef ref = UnwrapTextEncoder(info[0]);
+    const Caller c = Student(info.Env());
+    TextEncoderRef ref = UnwrapTextEncoder(c, info[0]);
     student::TextEncoderScratch& s = *ref.scratch;
-    const std::u16string_view a(s.text.data(), ReadUtf16(info[1], "textA", &s.text));
+    const std::u16string_view a(s.text.data(), ReadUtf16(c, info[1], "textA", &s.text));
     std::u16string_view b;
-    const bool has_b = !info[2].IsUndefined() && !info[2].IsNull();
-    if (has_b) b = std::u16string_view(s.text_b.data(), ReadUtf16(info[2], "textB", &s.text_b));
-    auto out = TypedArrayField<Napi::Float32Array>(env, info[3], "out", napi_float32_array, "Float32Array");
+    const bool has_b = !Absent(info[2]);
+    if (has_b) b = std::u16string_view(s.text_b.data(), ReadUtf16(c, info[2], "textB", &s.text_b));
+    Napi::Float32Array out = ReadTypedArray<float>(c, info[3], "out");
     const int L = model_->config().num_labels;
-    if (out.ElementLength() < static_cast<size_t>(L)) Throw(env, "out must hold numLabels values");
+    if (out.ElementLength() < static_cast<size_t>(L)) c.Fail("out must hold numLabels values");
     if (!ref.encoder->Encode(a, has_b ? &b : nullptr, &s, &s.ids) || !student::IdsFitModel(s.ids, model_->config())) {
-      return Napi::Boolean::New(env, false);
+      return Napi::Boolean::New(c.env, false);
     }
     const float* logits = model_->Forward({s.ids.data(), static_cast<int>(s.ids.size())}, {}, scratch_.get());
     std::memcpy(out.Data(), logits, L * sizeof(float));
-    return Napi::Boolean::New(env, true);
+    return Napi::Boolean::New(c.env, true);
   }
 
   // predictTexts(encoder, texts, textsB | undefined, threads) -> Promise<{ logits, needsReference }>
   Napi::Value PredictTexts(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    TextEncoderRef ref = UnwrapTextEncoder(info[0]);
-    student::TextBatch batch = ReadTextBatch(info[1], info[2]);
-    const double t = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 1;
-    if (!(t >= 1 && t <= 1024 && t == std::floor(t))) Throw(env, "threads must be an integer in 1..1024");
-    auto* worker = new PredictTextsWorker(env, model_, ref.encoder, std::move(batch), static_cast<int>(t));
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    const Caller c = Student(info.Env());
+    TextEncoderRef ref = UnwrapTextEncoder(c, info[0]);
+    student::TextBatch batch = ReadTextBatch(c, info[1], info[2]);
+    const int threads = ReadThreads(c, info[3], 1);
+    return (new PredictTextsWorker(c.env, model_, ref.encoder, std::move(batch), threads))->Start();
   }
 
+  // predictRows(rows, threads) -> Promise<Float32Array>
   Napi::Value PredictRows(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Napi::Object o = ObjectArg(env, info[0], "rows");
-    OwnedRows rows = ReadRows(env, o, model_->config());
-    int threads = 1;
-    if (info.Length() > 1 && !info[1].IsUndefined()) {
-      double t = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
-      if (!(t >= 1 && t <= 1024 && t == std::floor(t))) Throw(env, "threads must be an integer in 1..1024");
-      threads = static_cast<int>(t);
-    }
-    auto* worker = new PredictWorker(env, model_, std::move(rows), threads);
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    const Caller c = Student(info.Env());
+    OwnedRows rows = ReadRows(c, ReadObject(c, info[0], "rows"), model_->config());
+    const int threads = ReadThreads(c, info[1], 1);
+    return (new PredictWorker(c.env, model_, std::move(rows), threads))->Start();
   }
 
+  // trainEpoch(data, options) -> Promise<EpochResult>; the options' ranges are EpochOptions::Validate()'s.
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    RefuseWhileTraining(env, "trainEpoch");
-    const student::Config& c = model_->config();
-    OwnedTrainingSet data = ReadTrainingSet(env, info[0], c);
-    Napi::Object o = ObjectArg(env, info[1], "options");
-    std::vector<int32_t> order = ReadRowIndices(env, o.Get("order"), "order", data.rows.count());
+    const Caller c = Student(info.Env());
+    RefuseWhileTraining(c, "trainEpoch");
+    OwnedTrainingSet data = ReadTrainingSet(c, info[0], model_->config());
+    Napi::Object o = ReadObject(c, info[1], "options");
+    std::vector<int32_t> order = ReadRowIndices(c, o.Get("order"), "order", data.rows.count());
     student::EpochOptions opt;
-    opt.batch_size = static_cast<int32_t>(IntField(env, o, "batchSize", 32, 1, 1 << 24));
-    opt.lr = static_cast<float>(NumberField(env, o, "lr", 1e-3, true));
-    opt.step_offset = IntField(env, o, "stepOffset", 0, 0, 1LL << 50);
-    opt.total_steps = IntField(env, o, "totalSteps", 1, 0, 1LL << 50);
-    opt.warmup_steps = IntField(env, o, "warmupSteps", 0, 0, 1LL << 50);
-    opt.weight_decay = static_cast<float>(NumberField(env, o, "weightDecay", 0.0));
-    opt.clip_norm = static_cast<float>(NumberField(env, o, "clipNorm", 0.0));
-    opt.loss = ReadLossOptions(env, NumberField(env, o, "temperature", 1.0), NumberField(env, o, "alpha", 0.5),
-                               NumberField(env, o, "labelSmoothing", 0.0));
-    opt.threads = static_cast<int>(IntField(env, o, "threads", 1, 1, 1024));
-    opt.seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
-    opt.word_dropout = static_cast<float>(NumberField(env, o, "wordDropout", 0.0));
-    if (!(opt.word_dropout >= 0.0f && opt.word_dropout < 1.0f)) Throw(env, "wordDropout must be in [0, 1)");
-    opt.feature_dropout = static_cast<float>(NumberField(env, o, "featureDropout", 0.0));
-    if (!(opt.feature_dropout >= 0.0f && opt.feature_dropout < 1.0f)) Throw(env, "featureDropout must be in [0, 1)");
-    if (opt.lr < 0 || opt.weight_decay < 0 || opt.clip_norm < 0) Throw(env, "lr, weightDecay and clipNorm must be >= 0");
-    std::shared_ptr<cuda::BowGpuTrainer> gpu = ReadDevice(env, o.Get("device")) ? Gpu(env) : nullptr;
-    if (gpu) RefuseOnGpu(env, opt.feature_dropout, opt.loss.label_smoothing);
+    opt.batch_size = IntegerField<int32_t>(c, o, "batchSize", opt.batch_size);
+    opt.lr = static_cast<float>(NumberField(c, o, "lr"));
+    opt.step_offset = IntegerField<int64_t>(c, o, "stepOffset", opt.step_offset);
+    opt.total_steps = IntegerField<int64_t>(c, o, "totalSteps", opt.total_steps);
+    opt.warmup_steps = IntegerField<int64_t>(c, o, "warmupSteps", opt.warmup_steps);
+    opt.weight_decay = static_cast<float>(NumberField(c, o, "weightDecay", opt.weight_decay));
+    opt.clip_norm = static_cast<float>(NumberField(c, o, "clipNorm", opt.clip_norm));
+    opt.loss = ReadLossOptions(c, o, NumberField(c, o, "temperature", opt.loss.temperature),
+                               NumberField(c, o, "alpha", opt.loss.alpha));
+    opt.threads = ReadThreads(c, o.Get("threads"), opt.threads);
+    opt.seed = IntegerField<uint32_t>(c, o, "seed", opt.seed);
+    opt.word_dropout = static_cast<float>(NumberField(c, o, "wordDropout", opt.word_dropout));
+    opt.feature_dropout = static_cast<float>(NumberField(c, o, "featureDropout", opt.feature_dropout));
+    c.Check(opt.Validate());
+    std::shared_ptr<cuda::BowGpuTrainer> gpu = ReadDevice(c, o.Get("device")) ? Gpu(c) : nullptr;
+    if (gpu) RefuseOnGpu(c, opt);
     training_ = true;
-    auto* worker = new TrainWorker(env, this, Value(), model_, std::move(gpu), std::move(data), std::move(order), opt);
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    return (new TrainWorker(c.env, this, Value(), model_, std::move(gpu), std::move(data), std::move(order), opt))
+        ->Start();
   }
 
+  // lossAndGradients(data, rows, temperature, alpha, device?, { featureDropout, seed, labelSmoothing }?): the
+  // masks come from Random(seed), so a test can draw the same ones.
   Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    RefuseWhileTraining(env, "lossAndGradients");
-    OwnedTrainingSet data = ReadTrainingSet(env, info[0], model_->config());
-    std::vector<int32_t> rows = ReadRowIndices(env, info[1], "rows", data.rows.count());
-    double t = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 1.0;
-    double a = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : 0.5;
-    const bool on_gpu = ReadDevice(env, info[4]);
-    // Optional { featureDropout, seed, labelSmoothing }: the masks come from Random(seed), so a test can draw
-    // the same ones.
-    float feature_dropout = 0.0f;
-    double label_smoothing = 0.0;
-    uint32_t seed = 1;
-    if (info.Length() > 5 && info[5].IsObject()) {
-      Napi::Object o = info[5].As<Napi::Object>();
-      feature_dropout = static_cast<float>(NumberField(env, o, "featureDropout", 0.0));
-      if (!(feature_dropout >= 0.0f && feature_dropout < 1.0f)) Throw(env, "featureDropout must be in [0, 1)");
-      seed = static_cast<uint32_t>(IntField(env, o, "seed", 1, 0, 0xffffffffLL));
-      label_smoothing = NumberField(env, o, "labelSmoothing", 0.0);
-    }
-    student::LossOptions loss_options = ReadLossOptions(env, t, a, label_smoothing);
-    if (on_gpu) RefuseOnGpu(env, feature_dropout, loss_options.label_smoothing);
-    Random rng(seed);
+    const Caller c = Student(info.Env());
+    RefuseWhileTraining(c, "lossAndGradients");
+    OwnedTrainingSet data = ReadTrainingSet(c, info[0], model_->config());
+    std::vector<int32_t> rows = ReadRowIndices(c, info[1], "rows", data.rows.count());
+    // One batch of an epoch: the epoch's options hold (and validate) the ones that apply.
+    student::EpochOptions opt;
+    const double temperature = Absent(info[2]) ? opt.loss.temperature : ReadNumber(c, info[2], "temperature");
+    const double alpha = Absent(info[3]) ? opt.loss.alpha : ReadNumber(c, info[3], "alpha");
+    const bool on_gpu = ReadDevice(c, info[4]);
+    Napi::Object o = Absent(info[5]) ? Napi::Object::New(c.env) : ReadObject(c, info[5], "options");
+    opt.feature_dropout = static_cast<float>(NumberField(c, o, "featureDropout", opt.feature_dropout));
+    opt.seed = IntegerField<uint32_t>(c, o, "seed", opt.seed);
+    opt.loss = ReadLossOptions(c, o, temperature, alpha);
+    c.Check(opt.Validate());
+    if (on_gpu) RefuseOnGpu(c, opt);
+    Random rng(opt.seed);
     student::State state(*model_, true);
-    double loss;
+    const int count = static_cast<int>(rows.size());
+    double loss = 0;
     try {
-      loss = on_gpu ? Gpu(env)->LossAndGradients(*model_, data.view(), rows.data(), static_cast<int>(rows.size()),
-                                                 loss_options, &state)
-                    : student::BatchLossAndGradients(*model_, data.view(), rows.data(), static_cast<int>(rows.size()),
-                                                     loss_options, &state, 0.0f, &rng, feature_dropout);
+      loss = on_gpu ? Gpu(c)->LossAndGradients(*model_, data.view(), rows.data(), count, opt.loss, &state)
+                    : student::BatchLossAndGradients(*model_, data.view(), rows.data(), count, opt.loss, &state, 0.0f,
+                                                     &rng, opt.feature_dropout);
     } catch (const std::runtime_error& e) {
-      Throw(env, e.what());
+      c.Fail(e.what());
     }
+    Napi::Env env = c.env;
     Napi::Object grads = Napi::Object::New(env);
     const auto& params = model_->parameters();
     for (size_t i = 0; i < params.size(); ++i) {
@@ -556,15 +476,15 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
   }
 
   // True for 'cuda', false for 'cpu' or undefined.
-  static bool ReadDevice(Napi::Env env, const Napi::Value& v) {
+  static bool ReadDevice(const Caller& c, const Napi::Value& v) {
     if (v.IsUndefined()) return false;
     const std::string device = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
-    if (device != "cpu" && device != "cuda") Throw(env, "device must be 'cpu' or 'cuda'");
+    if (device != "cpu" && device != "cuda") c.Fail("device must be 'cpu' or 'cuda'");
     return device == "cuda";
   }
 
   // The device trainer, made on first use; weights and moments move to the device then.
-  std::shared_ptr<cuda::BowGpuTrainer> Gpu(Napi::Env env) {
+  std::shared_ptr<cuda::BowGpuTrainer> Gpu(const Caller& c) {
     if (!gpu_) {
       std::string problem;
       try {
@@ -572,27 +492,25 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
       } catch (const std::runtime_error& e) {
         problem = e.what();
       }
-      if (!gpu_) throw Napi::Error::New(env, "StudentModel: device cuda: " + problem);
+      if (!gpu_) throw Napi::Error::New(c.env, std::string(c.name) + ": device cuda: " + problem);
     }
     return gpu_;
   }
 
-  static student::LossOptions ReadLossOptions(Napi::Env env, double temperature, double alpha,
-                                              double label_smoothing) {
-    if (!(temperature > 0) || !std::isfinite(temperature)) Throw(env, "temperature must be > 0");
-    if (!(alpha >= 0 && alpha <= 1)) Throw(env, "alpha must be in [0, 1]");
-    if (!(label_smoothing >= 0 && label_smoothing < 1)) Throw(env, "labelSmoothing must be in [0, 1)");
-    student::LossOptions o;
-    o.temperature = static_cast<float>(temperature);
-    o.alpha = static_cast<float>(alpha);
-    o.label_smoothing = static_cast<float>(label_smoothing);
-    return o;
+  // The loss's options (temperature and alpha read by the caller, labelSmoothing from o); unchecked.
+  static student::LossOptions ReadLossOptions(const Caller& c, const Napi::Object& o, double temperature,
+                                              double alpha) {
+    student::LossOptions loss;
+    loss.temperature = static_cast<float>(temperature);
+    loss.alpha = static_cast<float>(alpha);
+    loss.label_smoothing = static_cast<float>(NumberField(c, o, "labelSmoothing", loss.label_smoothing));
+    return loss;
   }
 
   // The CUDA trainer implements neither regularizer: refused rather than silently left out.
-  static void RefuseOnGpu(Napi::Env env, float feature_dropout, float label_smoothing) {
-    if (feature_dropout > 0.0f) Throw(env, "StudentModel: device cuda: the CUDA trainer has no feature dropout");
-    if (label_smoothing > 0.0f) Throw(env, "StudentModel: device cuda: the CUDA trainer has no label smoothing");
+  static void RefuseOnGpu(const Caller& c, const student::EpochOptions& opt) {
+    if (opt.feature_dropout > 0.0f) c.Fail("device cuda: the CUDA trainer has no feature dropout");
+    if (opt.loss.label_smoothing > 0.0f) c.Fail("device cuda: the CUDA trainer has no label smoothing");
   }
 
   static std::string ShapeString(const std::vector<int64_t>& shape) {
@@ -607,21 +525,16 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
   bool training_ = false;
 };
 
-void TrainWorker::OnOK() {
-  owner_->TrainingDone();
-  Napi::Env env = Env();
+void TrainWorker::Settled() { owner_->TrainingDone(); }
+
+Napi::Value TrainWorker::Result(Napi::Env env) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("loss", result_.loss);
   r.Set("tokens", static_cast<double>(result_.tokens));
   r.Set("steps", static_cast<double>(result_.steps));
   r.Set("seconds", result_.seconds);
   r.Set("finite", result_.finite);
-  deferred_.Resolve(r);
-}
-
-void TrainWorker::OnError(const Napi::Error& e) {
-  owner_->TrainingDone();
-  deferred_.Reject(e.Value());
+  return r;
 }
 
 }  // namespace

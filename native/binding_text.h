@@ -1,25 +1,21 @@
-// What the segmenter, text-encoder and student bindings share: JavaScript strings read as UTF-16, and the
-// native objects behind the JiebaDictionary and StudentTextEncoder classes.
+// What the segmenter, text-encoder and student bindings share: batches of JavaScript strings, and the native
+// objects behind the JiebaDictionary and StudentTextEncoder classes.
 #pragma once
 #include <napi.h>
 
 #include <memory>
-#include <string>
 
+#include "binding_util.h"
 #include "segmenter/dag_segmenter.h"
 #include "student/text_encoder.h"
 
 namespace ernie_slim {
 
-// Copies a JavaScript string into *buffer (grown as needed, never shrunk) and returns its length in UTF-16
-// code units; a TypeError naming `name` when v is not a string.
-size_t ReadUtf16(const Napi::Value& v, const char* name, std::u16string* buffer);
-
 // Rows of texts_a[i] (and texts_b[i] where texts_b is an array and its entry is not undefined or null).
-student::TextBatch ReadTextBatch(const Napi::Value& texts_a, const Napi::Value& texts_b);
+student::TextBatch ReadTextBatch(const Caller& c, const Napi::Value& texts_a, const Napi::Value& texts_b);
 
 // The segmenter of a JiebaDictionary object; a TypeError when v is not one.
-std::shared_ptr<const segmenter::DagSegmenter> UnwrapJiebaDictionary(const Napi::Value& v);
+std::shared_ptr<const segmenter::DagSegmenter> UnwrapJiebaDictionary(const Caller& c, const Napi::Value& v);
 
 // The encoder of a StudentTextEncoder object, with the scratch its synchronous calls reuse; a TypeError when
 // v is not one.
@@ -27,6 +23,6 @@ struct TextEncoderRef {
   std::shared_ptr<const student::TextEncoder> encoder;
   student::TextEncoderScratch* scratch;
 };
-TextEncoderRef UnwrapTextEncoder(const Napi::Value& v);
+TextEncoderRef UnwrapTextEncoder(const Caller& c, const Napi::Value& v);
 
 }  // namespace ernie_slim

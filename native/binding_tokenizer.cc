@@ -1,9 +1,10 @@
-// The tokenizer's JavaScript face: argument checks and AsyncWorker plumbing around native/tokenizer.
+// The tokenizer's JavaScript face: argument types and workers around native/tokenizer.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "binding_registry.h"
+#include "binding_util.h"
 #include "tokenizer/batch_encoder.h"
 #include "tokenizer/line_tokenizer.h"
 #include "tokenizer/tokenizer.h"
@@ -13,47 +14,33 @@ namespace ernie_slim {
 
 namespace {
 
-size_t OptionalSize(const Napi::Value& value, const char* name) {
-  if (value.IsUndefined() || value.IsNull()) return 0;
-  if (!value.IsNumber() || value.As<Napi::Number>().DoubleValue() < 0)
-    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a non-negative number");
-  return static_cast<size_t>(value.As<Napi::Number>().Int64Value());
+// Every argument error of the class names it.
+Caller Tokenizer(Napi::Env env) { return {env, "NativeWordPieceTokenizer"}; }
+
+// The longest row, special tokens included; 0 (no limit) where v is undefined or null.
+size_t ReadMaxLength(const Caller& c, const Napi::Value& v) {
+  return Absent(v) ? 0 : static_cast<size_t>(ReadInteger(c, v, "maxLength", 0, kMaxSafeInteger));
 }
 
-std::string StringArgument(const Napi::Value& value, const char* name) {
-  if (!value.IsString()) throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a string");
-  return value.As<Napi::String>().Utf8Value();
-}
-
-std::vector<std::string> StringArray(const Napi::Value& value, const char* name) {
-  if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), std::string(name) + " must be an array of strings");
-  Napi::Array array = value.As<Napi::Array>();
-  std::vector<std::string> out(array.Length());
-  for (uint32_t i = 0; i < array.Length(); i++) out[i] = StringArgument(array.Get(i), name);
-  return out;
-}
-
-class EncodeBatchWorker : public Napi::AsyncWorker {
+class EncodeBatchWorker : public PromiseWorker {
  public:
   EncodeBatchWorker(Napi::Env env, Napi::Object owner, const WordPieceTokenizer& tokenizer, std::vector<std::string> texts,
                     std::unique_ptr<std::vector<std::string>> pairs, size_t max_length, size_t threads)
-      : Napi::AsyncWorker(env, "ernie-slim:encodeBatch"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(Napi::Persistent(owner)),
+      : PromiseWorker(env, "NativeWordPieceTokenizer.encodeBatch"),
         tokenizer_(tokenizer),
         texts_(std::move(texts)),
         pairs_(std::move(pairs)),
         max_length_(max_length),
-        threads_(threads) {}
+        threads_(threads) {
+    Hold(owner);  // the tokenizer lives while the worker reads it
+  }
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
+ protected:
+  void Run() override {
     batch_ = EncodeBatch(tokenizer_, texts_, pairs_.get(), max_length_, threads_, ThreadPool::Shared());
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     const size_t size = batch_.tensor_size();
     // The three tensors share one native allocation that the ArrayBuffer owns from here on.
     const size_t bytes = batch_.bytes();
@@ -69,14 +56,10 @@ class EncodeBatchWorker : public Napi::AsyncWorker {
       out.Set(names[k], Napi::TypedArrayOf<int64_t>::New(env, size, buffer, k * size * sizeof(int64_t), napi_bigint64_array));
     out.Set("batchSize", Napi::Number::New(env, static_cast<double>(batch_.batch_size())));
     out.Set("seqLen", Napi::Number::New(env, static_cast<double>(batch_.seq_len())));
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference owner_;  // keeps the tokenizer alive while the worker runs
   const WordPieceTokenizer& tokenizer_;
   std::vector<std::string> texts_;
   std::unique_ptr<std::vector<std::string>> pairs_;
@@ -84,28 +67,26 @@ class EncodeBatchWorker : public Napi::AsyncWorker {
   EncodedBatch batch_;
 };
 
-class TokenizeLinesWorker : public Napi::AsyncWorker {
+class TokenizeLinesWorker : public PromiseWorker {
  public:
   TokenizeLinesWorker(Napi::Env env, Napi::Object owner, const WordPieceTokenizer& tokenizer, Napi::Buffer<char> block,
                       bool pair, size_t max_length, size_t threads)
-      : Napi::AsyncWorker(env, "ernie-slim:tokenizeLines"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(Napi::Persistent(owner)),
-        block_ref_(Napi::Persistent(block.As<Napi::Object>())),
+      : PromiseWorker(env, "NativeWordPieceTokenizer.tokenizeLines"),
         tokenizer_(tokenizer),
         block_(block.Data(), block.Length()),
         pair_(pair),
         max_length_(max_length),
-        threads_(threads) {}
+        threads_(threads) {
+    Hold(owner);
+    Hold(block);  // the input bytes live while the worker reads them
+  }
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
+ protected:
+  void Run() override {
     result_ = std::make_unique<TokenizedLines>(TokenizeLines(tokenizer_, block_, pair_, max_length_, threads_, ThreadPool::Shared()));
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
     out.Set("lines", Napi::Number::New(env, static_cast<double>(result_->lines)));
     out.Set("badLine", Napi::Number::New(env, static_cast<double>(result_->bad_line)));
@@ -114,15 +95,10 @@ class TokenizeLinesWorker : public Napi::AsyncWorker {
     auto* text = new std::string(std::move(result_->text));
     out.Set("text", Napi::Buffer<char>::New(env, text->data(), text->size(),
                                             [](Napi::Env, char*, std::string* owned) { delete owned; }, text));
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference owner_;
-  Napi::ObjectReference block_ref_;  // keeps the input bytes alive while the worker reads them
   const WordPieceTokenizer& tokenizer_;
   std::string_view block_;
   bool pair_;
@@ -148,8 +124,9 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
 
   // new NativeWordPieceTokenizer(vocabPath, lowercase); a bad vocabulary throws an Error with code EVOCAB.
   explicit TokenizerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TokenizerWrap>(info) {
-    std::string path = StringArgument(info[0], "vocabPath");
-    bool lowercase = info[1].IsUndefined() ? true : info[1].ToBoolean().Value();
+    const Caller c = Tokenizer(info.Env());
+    std::string path = ReadString(c, info[0], "vocabPath");
+    bool lowercase = info[1].IsUndefined() ? true : ReadBoolean(c, info[1], "lowercase");
     try {
       tokenizer_ = std::make_unique<WordPieceTokenizer>(Vocab::FromFile(path), lowercase);
     } catch (const VocabError& e) {
@@ -164,11 +141,12 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
  private:
   // encode(text, pair?, maxLength?) -> { ids: number[], typeIds: number[] }
   Napi::Value Encode(const Napi::CallbackInfo& info) {
-    std::string text = StringArgument(info[0], "text");
-    bool has_pair = !(info[1].IsUndefined() || info[1].IsNull());
-    std::string pair = has_pair ? StringArgument(info[1], "pair") : std::string();
+    const Caller c = Tokenizer(info.Env());
+    std::string text = ReadString(c, info[0], "text");
+    bool has_pair = !Absent(info[1]);
+    std::string pair = has_pair ? ReadString(c, info[1], "pair") : std::string();
     std::string_view pair_view = pair;
-    size_t max_length = OptionalSize(info[2], "maxLength");
+    size_t max_length = ReadMaxLength(c, info[2]);
     WordPieceTokenizer::State state;
     Encoding encoding;
     tokenizer_->Encode(text, has_pair ? &pair_view : nullptr, max_length, state, encoding);
@@ -185,52 +163,52 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
     return out;
   }
 
-  // encodeBatch(texts: string[], pairs: string[] | null, maxLength, threads) -> Promise
+  // encodeBatch(texts: string[], pairs: string[] | null, maxLength?, threads?) -> Promise (threads: one per
+  // pool worker by default)
   Napi::Value EncodeBatchAsync(const Napi::CallbackInfo& info) {
-    std::vector<std::string> texts = StringArray(info[0], "texts");
+    const Caller c = Tokenizer(info.Env());
+    std::vector<std::string> texts = ReadStringArray(c, info[0], "texts");
     std::unique_ptr<std::vector<std::string>> pairs;
-    if (!(info[1].IsUndefined() || info[1].IsNull())) {
-      pairs = std::make_unique<std::vector<std::string>>(StringArray(info[1], "pairs"));
-      if (pairs->size() != texts.size()) throw Napi::RangeError::New(info.Env(), "pairs must be as many as texts");
+    if (!Absent(info[1])) {
+      pairs = std::make_unique<std::vector<std::string>>(ReadStringArray(c, info[1], "pairs"));
+      if (pairs->size() != texts.size()) c.FailRange("pairs must be as many as texts");
     }
-    size_t max_length = OptionalSize(info[2], "maxLength");
-    size_t threads = OptionalSize(info[3], "threads");
-    auto* worker = new EncodeBatchWorker(info.Env(), Value(), *tokenizer_, std::move(texts), std::move(pairs), max_length,
-                                         threads ? threads : ThreadPool::Shared().workers());
-    worker->Queue();
-    return worker->Promise();
+    size_t max_length = ReadMaxLength(c, info[2]);
+    const int threads = ReadThreads(c, info[3], static_cast<int>(ThreadPool::Shared().workers()));
+    return (new EncodeBatchWorker(c.env, Value(), *tokenizer_, std::move(texts), std::move(pairs), max_length, threads))
+        ->Start();
   }
 
-  // tokenizeLines(block: Buffer, pair: boolean, maxLength, threads) -> Promise<{ text, lines, badLine, problem }>
+  // tokenizeLines(block: Buffer, pair: boolean, maxLength?, threads?) -> Promise<{ text, lines, badLine, problem }>
   Napi::Value TokenizeLinesAsync(const Napi::CallbackInfo& info) {
-    if (!info[0].IsBuffer()) throw Napi::TypeError::New(info.Env(), "block must be a Buffer");
-    bool pair = info[1].ToBoolean().Value();
-    size_t max_length = OptionalSize(info[2], "maxLength");
-    size_t threads = OptionalSize(info[3], "threads");
-    auto* worker = new TokenizeLinesWorker(info.Env(), Value(), *tokenizer_, info[0].As<Napi::Buffer<char>>(), pair,
-                                           max_length, threads ? threads : ThreadPool::Shared().workers());
-    worker->Queue();
-    return worker->Promise();
+    const Caller c = Tokenizer(info.Env());
+    if (!info[0].IsBuffer()) c.Fail("block must be a Buffer");
+    bool pair = ReadBoolean(c, info[1], "pair");
+    size_t max_length = ReadMaxLength(c, info[2]);
+    const int threads = ReadThreads(c, info[3], static_cast<int>(ThreadPool::Shared().workers()));
+    return (new TokenizeLinesWorker(c.env, Value(), *tokenizer_, info[0].As<Napi::Buffer<char>>(), pair, max_length,
+                                    threads))
+        ->Start();
   }
 
   Napi::Value Normalize(const Napi::CallbackInfo& info) {
-    return Napi::String::New(info.Env(), tokenizer_->Normalize(StringArgument(info[0], "text")));
+    return Napi::String::New(info.Env(), tokenizer_->Normalize(ReadString(Tokenizer(info.Env()), info[0], "text")));
   }
 
   Napi::Value PreTokenize(const Napi::CallbackInfo& info) {
-    std::vector<std::string> words = tokenizer_->PreTokenize(StringArgument(info[0], "text"));
+    std::vector<std::string> words = tokenizer_->PreTokenize(ReadString(Tokenizer(info.Env()), info[0], "text"));
     Napi::Array out = Napi::Array::New(info.Env(), words.size());
     for (uint32_t i = 0; i < words.size(); i++) out.Set(i, Napi::String::New(info.Env(), words[i]));
     return out;
   }
 
   Napi::Value TokenToId(const Napi::CallbackInfo& info) {
-    int32_t id = tokenizer_->vocab().Find(StringArgument(info[0], "token"));
+    int32_t id = tokenizer_->vocab().Find(ReadString(Tokenizer(info.Env()), info[0], "token"));
     return id < 0 ? info.Env().Null() : Napi::Number::New(info.Env(), id);
   }
 
   Napi::Value IdToToken(const Napi::CallbackInfo& info) {
-    if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "id must be a number");
+    if (!info[0].IsNumber()) Tokenizer(info.Env()).Fail("id must be a number");
     int64_t id = info[0].As<Napi::Number>().Int64Value();
     if (id < 0 || id > INT32_MAX) return info.Env().Null();
     const std::string& token = tokenizer_->vocab().Token(static_cast<int32_t>(id));

@@ -251,3 +251,31 @@ test('bad arguments are refused with clear errors', async () => {
   await running;
   model.setWeights(model.getWeights());
 });
+
+test('option ranges are checked once, natively, and named with the class', async () => {
+  assert.throws(() => new StudentModel({ ...small('bow'), embDim: 70000 }), { name: 'TypeError', message: 'StudentModel: embDim must be in 1..65536' });
+  assert.throws(() => new StudentModel({ ...small('bow'), hidden: 1.5 }), { message: 'StudentModel: hidden must be an integer' });
+  assert.throws(() => new StudentModel({ ...small('bow'), seed: -1 }), { message: 'StudentModel: seed must be an integer in 0..4294967295' });
+  const model = new StudentModel(small('bow'));
+  const data = separableData(10, VOCAB, 1);
+  const refused = {
+    batchSize: [0, 'batchSize must be in 1..16777216'],
+    lr: [-1, 'lr must be >= 0'],
+    stepOffset: [-1, 'stepOffset must be >= 0'],
+    weightDecay: [-0.1, 'weightDecay must be >= 0'],
+    clipNorm: [-1, 'clipNorm must be >= 0'],
+    temperature: [0, 'temperature must be > 0'],
+    alpha: [1.5, 'alpha must be in [0, 1]'],
+    wordDropout: [1, 'wordDropout must be in [0, 1)'],
+    threads: [1.5, 'threads must be an integer in 1..1024'],
+  };
+  for (const [name, [value, message]] of Object.entries(refused)) {
+    assert.throws(() => model.trainEpoch(data, epochOptions({ order: permutation(10, 1), [name]: value })), { message: `StudentModel: ${message}` }, name);
+  }
+  assert.throws(() => model.trainEpoch(data, epochOptions({ order: permutation(10, 1), lr: Infinity })), { message: 'StudentModel: lr must be a finite number' });
+  assert.throws(() => model.lossAndGradients(data, new Int32Array([0]), 0, 0.5), { message: 'StudentModel: temperature must be > 0' });
+  for (const threads of [0, 1.5, 1025, '2']) {
+    assert.throws(() => model.predictRows(rowsFrom([[2]]), threads), { message: 'StudentModel: threads must be an integer in 1..1024' }, String(threads));
+  }
+  assert.equal((await model.predictRows(rowsFrom([[2]]), undefined)).length, 2, 'threads default to 1');
+});

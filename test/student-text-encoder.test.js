@@ -87,6 +87,17 @@ test('cnn and lstm students give the TypeScript path probabilities', async () =>
   }
 });
 
+test('the native encoder refuses bad threads and maxWords with its class name', async () => {
+  const settings = { segmenter: 'whitespace', hmm: false, lowercase: false, maxWords: 0 };
+  const encoder = createNativeTextEncoder(['[PAD]', '[UNK]', 'a'], settings);
+  for (const threads of [0, 1.5, 1025]) {
+    assert.throws(() => encoder.encodeMany(['a'], undefined, threads), { name: 'TypeError', message: 'StudentTextEncoder: threads must be an integer in 1..1024' });
+  }
+  assert.deepEqual(Array.from((await encoder.encodeMany(['a b'], undefined, 2)).ids), [2, 1]);
+  assert.throws(() => createNativeTextEncoder(['[PAD]', '[UNK]'], { ...settings, maxWords: -1 }), { message: 'StudentTextEncoder: maxWords must be an integer >= 0' });
+  assert.throws(() => createNativeTextEncoder(['[PAD]', '[UNK]'], { ...settings, maxWords: 2.5 }), { message: 'StudentTextEncoder: maxWords must be an integer' });
+});
+
 test('hmm: true stays on the TypeScript path', () => {
   const student = syntheticStudent({ texts: texts.slice(0, 50), segmentation: { ...defaultSegmentation, hmm: true } });
   assert.equal(student.textEncoder, 'javascript');

@@ -138,6 +138,9 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     assert.equal(empty.inputIds.length, 0);
     await assert.rejects(tokenizer.encodeBatch(['a', ['b', 'c']]), TypeError);
     assert.throws(() => tokenizer.encode('a', null, { maxLength: 0 }), RangeError);
+    for (const threads of [0, 1.5, 1025]) {
+      await assert.rejects(tokenizer.encodeBatch(['a'], { threads }), { message: 'NativeWordPieceTokenizer: threads must be an integer in 1..1024' });
+    }
   });
 
   test('encodeBatch: large batches in memory freed by earlier ones still read padded', async () => {

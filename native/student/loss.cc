@@ -5,6 +5,13 @@
 namespace ernie_slim {
 namespace student {
 
+std::string LossOptions::Validate() const {
+  if (!(temperature > 0) || !std::isfinite(temperature)) return "temperature must be > 0";
+  if (!(alpha >= 0 && alpha <= 1)) return "alpha must be in [0, 1]";
+  if (!(label_smoothing >= 0 && label_smoothing < 1)) return "labelSmoothing must be in [0, 1)";
+  return "";
+}
+
 void Softmax(const float* z, int n, float temperature, float* probs) {
   float inv_t = 1.0f / temperature;
   float mx = z[0] * inv_t;

@@ -6,6 +6,7 @@
 // A row with only a hard label uses the hard loss, a row with only teacher logits the soft loss.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace ernie_slim {
 namespace student {
@@ -20,6 +21,9 @@ struct LossOptions {
   float temperature = 1.0f;
   float alpha = 0.5f;
   float label_smoothing = 0.0f;  // eps of the hard loss (Szegedy et al. 2016)
+
+  // Empty when the options are usable, else what is wrong with them (named as JavaScript names them).
+  std::string Validate() const;
 };
 
 // Returns the row's loss and writes weight * dLoss/dz into dz; scratch holds 2L floats.

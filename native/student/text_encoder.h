@@ -24,6 +24,9 @@ struct TextEncoderSettings {
   WordSplitter splitter = WordSplitter::kJieba;
   bool lowercase = true;
   int32_t max_words = 0;  // 0: no limit
+
+  // Empty when the settings are usable, else what is wrong with them (named as JavaScript names them).
+  std::string Validate() const { return max_words < 0 ? "maxWords must be an integer >= 0" : ""; }
 };
 
 // One thread's buffers, reused text after text.

@@ -34,6 +34,20 @@ Target TrainingData::TargetOf(int32_t row, int labels_count) const {
   return t;
 }
 
+std::string EpochOptions::Validate() const {
+  if (batch_size < 1 || batch_size > (1 << 24)) return "batchSize must be in 1..16777216";
+  if (!(lr >= 0)) return "lr must be >= 0";
+  if (step_offset < 0) return "stepOffset must be >= 0";
+  if (total_steps < 0) return "totalSteps must be >= 0";
+  if (warmup_steps < 0) return "warmupSteps must be >= 0";
+  if (!(weight_decay >= 0)) return "weightDecay must be >= 0";
+  if (!(clip_norm >= 0)) return "clipNorm must be >= 0";
+  if (threads < 1) return "threads must be >= 1";
+  if (!(word_dropout >= 0 && word_dropout < 1)) return "wordDropout must be in [0, 1)";
+  if (!(feature_dropout >= 0 && feature_dropout < 1)) return "featureDropout must be in [0, 1)";
+  return loss.Validate();
+}
+
 float ScheduleFactor(int64_t step, int64_t warmup_steps, int64_t total_steps) {
   if (warmup_steps > 0 && step < warmup_steps) return static_cast<float>(step + 1) / static_cast<float>(warmup_steps);
   if (total_steps > warmup_steps) {

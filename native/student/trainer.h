@@ -3,6 +3,7 @@
 // and multi-threaded prediction.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "model.h"
@@ -50,6 +51,10 @@ struct EpochOptions {
   // Feature dropout (Srivastava et al. 2014): each unit of the encoder output, before the head, is zeroed with
   // this probability (the rest scaled by 1/(1-p)).
   float feature_dropout = 0.0f;
+
+  // Empty when the options are usable, else what is wrong with them (named as JavaScript names them); an
+  // upper bound on threads is the caller's to set.
+  std::string Validate() const;
 };
 
 struct EpochResult {

@@ -82,8 +82,8 @@ export const tokenizeCommand = defineCommand<TokenizeArgs>({
   run: async (args) => {
     const started = process.hrtime.bigint();
     if (!Number.isInteger(args['max-len']) || args['max-len'] < 3) throw new UsageError('--max-len must be an integer of at least 3');
-    if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 1))
-      throw new UsageError('--threads must be a positive integer');
+    if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 1 || args.threads > 1024))
+      throw new UsageError('--threads must be an integer in 1..1024');
     const tokenizer = WordPieceTokenizer.fromFile(args.vocab, { lowercase: args.lowercase });
     // A reader closing the pipe early (| head) ends the command quietly.
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -87,7 +87,7 @@ export class WordPieceTokenizer {
         pairs[i] = input[1];
       }
     }
-    return this.impl.encodeBatch(texts, pairs, checkedMaxLength(options.maxLength), options.threads ?? 0);
+    return this.impl.encodeBatch(texts, pairs, checkedMaxLength(options.maxLength), options.threads);
   }
 
   /**
@@ -95,7 +95,7 @@ export class WordPieceTokenizer {
    * The `tokenize` command's engine.
    */
   tokenizeLines(block: Buffer, options: EncodeOptions & { pair?: boolean } = {}): Promise<NativeTokenizedLines> {
-    return this.impl.tokenizeLines(block, options.pair ?? false, checkedMaxLength(options.maxLength), options.threads ?? 0);
+    return this.impl.tokenizeLines(block, options.pair ?? false, checkedMaxLength(options.maxLength), options.threads);
   }
 
   /** BertNormalizer on its own (for stage-by-stage tests). */
