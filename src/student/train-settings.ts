@@ -317,6 +317,7 @@ export function resolveTrainSettings(options: TrainOptions, data: TrainDataShape
     }
     values[flag.option] = value;
   }
+  // Every value passed its check above (choices included), so each field has the type its setting names.
   const v = values as Record<TrainSettingName, never>;
   const towers = variantNow().pair;
   return {
