@@ -1,4 +1,4 @@
-// The quality benchmark (issue 6), on ../shared: SPEC.md's reference teacher, then ERNIE Slim's two cases.
+// The quality benchmark, on ../shared: a reference teacher, then ERNIE Slim's two cases.
 //  Teacher: an ernie-slim LSTM trained on online_shopping_10_cats (labels) + ChnSentiCorp train, exported to ONNX.
 //  Case 1: students on ChnSentiCorp train + the online_shopping texts labeled by the teacher.
 //  Case 2: students on ChnSentiCorp train + 10x augmentation labeled by the teacher.

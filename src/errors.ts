@@ -1,4 +1,4 @@
-// Errors that the CLI turns into one line and an exit code (SPEC.md: 1 runtime, 2 usage).
+// Errors that the CLI turns into one line and an exit code (1 for runtime errors, 2 for usage errors).
 
 /** A failure caused by the user's data or files: exit code 1, the message names file:line or the flag. */
 export class InputError extends Error {

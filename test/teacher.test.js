@@ -236,7 +236,7 @@ test('a corrupt model, an input it cannot feed, a vocabulary too big: one clear 
   assert.match(r.stderr, /--batch-size/);
 });
 
-test('make-teacher: both styles run in onnxruntime, inputs as SPEC.md says', async () => {
+test('make-teacher: both styles run in onnxruntime, inputs as the README describes them', async () => {
   const out = path.join(dir, 'made.onnx');
   const r = runCli(['make-teacher', '--vocab', vocabPath, '--out', out, '--layers', '1', '--hidden', '32', '--heads', '2', '--style', 'bert', '--labels', '4', '--json']);
   assert.equal(r.status, 0, r.stderr);

@@ -1,4 +1,4 @@
-// The common rules of SPEC.md for every command: --json last line, one-line errors, exit codes 0/1/2.
+// The rules every command follows: --json last line, one-line errors, exit codes 0/1/2.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InputError, UsageError } from '../errors.js';
 

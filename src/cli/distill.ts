@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { defineCommand } from './command.js';
 import { UsageError } from '../errors.js';
+import { SEGMENTERS, STUDENT_KINDS } from '../student/train-settings.js';
 
 export const distillCommand = defineCommand({
   command: 'distill',
@@ -19,9 +20,9 @@ export const distillCommand = defineCommand({
       .option('unlabeled', { type: 'string', describe: 'same-source unlabeled text: one a line, or a TSV with text_a' })
       .option('unlabeled-ratio', { type: 'number', default: 1, describe: 'share of the unlabeled lines to use, drawn with --seed' })
       .option('augment-times', { type: 'number', default: 10, describe: 'augmented lines per training line (0: none)' })
-      .option('student', { choices: ['bow', 'cnn', 'lstm'] as const, default: 'bow' as const })
+      .option('student', { choices: STUDENT_KINDS, default: 'bow' as const })
       .option('ngrams', { choices: [1, 2] as const, describe: '2 adds hashed word bigrams (bow)' })
-      .option('segmenter', { choices: ['jieba', 'char'] as const, describe: 'words of the text for the students (and a trained teacher): jieba (default), or each Chinese character' })
+      .option('segmenter', { choices: SEGMENTERS, describe: 'words of the text for the students (and a trained teacher): jieba (default), or each Chinese character' })
       .option('epochs', { type: 'number' })
       .option('lr', { type: 'number' })
       .option('temperature', { type: 'number', describe: 'soft-label temperature' })

@@ -1,5 +1,5 @@
 // report.md: ERNIE Slim's results table (teacher, student baseline, student + distillation) and the speed-up.
-import type { DistillMetrics } from './pipeline.js';
+import type { DistillMetrics } from './distill-options.js';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
 

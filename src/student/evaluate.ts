@@ -2,8 +2,9 @@
 // pairs with two labels the positive/negative order ratio.
 import { BadLinePolicy } from '../data/bad-lines.js';
 import { readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
-import { InputError, UsageError } from '../errors.js';
-import { argmax, classificationMetrics, posNegRatio, softmax, type PosNegRatio } from './metrics.js';
+import { InputError } from '../errors.js';
+import type { PosNegRatio } from './metrics.js';
+import { positiveLabelId, scoreLogits } from './score-logits.js';
 import { Student, type StudentLoadOptions } from './student.js';
 
 export interface EvaluateOptions extends StudentLoadOptions {
@@ -37,26 +38,20 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       ? await Student.load(options.model, options.runtime ? { runtime: options.runtime, threads: options.threads ?? 2 } : {})
       : options.model;
   const width = student.labels.length;
-  const positiveId = options.positiveLabel !== undefined ? student.labelMap.idOf(options.positiveLabel) : 1;
-  if (positiveId < 0) throw new UsageError(`--positive-label ${options.positiveLabel} is not among the model's labels (${student.labels.join(', ')})`);
+  const positiveId = positiveLabelId(student.labels, options.positiveLabel);
   const policy = new BadLinePolicy(options.skipBadLines === true);
   const gold: number[] = [];
-  const predicted: number[] = [];
   const queries: string[] = [];
-  const positiveScores: number[] = [];
+  const logitChunks: Float32Array[] = [];
   let pairs: boolean | null = null;
   let chunk: LabeledRow[] = [];
   const flush = async () => {
     const rows = await student.packedRows(chunk, options.threads ?? 2);
-    const logits = await student.logitsOfRows(rows, options.threads ?? 2);
-    chunk.forEach((row, r) => {
+    logitChunks.push(await student.logitsOfRows(rows, options.threads ?? 2));
+    for (const row of chunk) {
       gold.push(student.labelMap.idOf(row.label));
-      predicted.push(argmax(logits, r * width, width));
-      if (pairs && width === 2) {
-        queries.push(row.textA);
-        positiveScores.push(softmax(logits, r * width, width)[positiveId]!);
-      }
-    });
+      if (pairs) queries.push(row.textA);
+    }
     chunk = [];
   };
   for await (const row of readLabeledTsv(options.data, { policy, knownLabels: student.labelMap })) {
@@ -69,11 +64,17 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   }
   if (chunk.length) await flush();
   if (gold.length === 0) throw new InputError('no rows to evaluate', options.data);
-  const metrics = classificationMetrics(gold, predicted, width);
+  const logits = new Float32Array(gold.length * width);
+  let offset = 0;
+  for (const part of logitChunks) {
+    logits.set(part, offset);
+    offset += part.length;
+  }
+  const { posNeg, ...metrics } = scoreLogits(logits, width, gold, { queries: pairs ? queries : null, positiveId });
   const result: EvaluateResult = { ...metrics, skippedLines: policy.skipped, runtime: student.runtime };
-  if (pairs && width === 2) {
-    result.posNeg = posNegRatio(queries, gold.map((g) => g === positiveId), positiveScores);
-    result.posNegRatio = result.posNeg.ratio;
+  if (posNeg) {
+    result.posNeg = posNeg;
+    result.posNegRatio = posNeg.ratio;
   }
   return result;
 }

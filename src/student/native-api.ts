@@ -1,5 +1,4 @@
 // The contract between the TypeScript student code and native/student (bound in native/binding_student.cc).
-import type { NativeTextEncoder } from './native-text-encoder.js';
 
 // Weights use ONNX's layouts so that export is a plain copy: dense W is [in, out] (MatMul), LSTM weights are
 // the ONNX LSTM op's W [2, 4H, E], R [2, 4H, H], B [2, 8H] with gate order i, o, f, c.
@@ -33,6 +32,19 @@ export interface TokenRows {
   /** A pair model's text_b rows, in the same CSR form (as many rows); absent for one-text models. */
   idsB?: Int32Array;
   offsetsB?: Int32Array;
+}
+
+/** Rows of word ids; where `needsReference[r]` is 1 the row is empty and left to the TypeScript path. */
+export interface EncodedTexts extends TokenRows {
+  needsReference: Uint8Array;
+}
+
+/** The native text encoder (native/student/text_encoder.*): text to word ids, for the settings it covers. */
+export interface NativeTextEncoder {
+  /** The word ids of a text (pair), or null when the text is left to the TypeScript path. */
+  encode(textA: string, textB?: string): Int32Array | null;
+  /** Word ids of many texts over native threads, off the event loop. */
+  encodeMany(texts: readonly string[], textsB: readonly (string | undefined)[] | undefined, threads: number): Promise<EncodedTexts>;
 }
 
 export interface TrainingSet extends TokenRows {

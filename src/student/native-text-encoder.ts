@@ -4,19 +4,9 @@ import { native } from '../native.js';
 import { jiebaDictionary, type NativeJiebaDictionary } from '../data/jieba-dictionary.js';
 import { lowercaseTable, noLowercase, type LowercaseTable } from './lowercase-table.js';
 import type { SegmentationSettings } from './segmentation.js';
-import type { TokenRows } from './native-api.js';
+import type { NativeTextEncoder } from './native-api.js';
 
-/** Rows of word ids; where `needsReference[r]` is 1 the row is empty and left to the TypeScript path. */
-export interface EncodedTexts extends TokenRows {
-  needsReference: Uint8Array;
-}
-
-export interface NativeTextEncoder {
-  /** The word ids of a text (pair), or null when the text is left to the TypeScript path. */
-  encode(textA: string, textB?: string): Int32Array | null;
-  /** Word ids of many texts over native threads, off the event loop. */
-  encodeMany(texts: readonly string[], textsB: readonly (string | undefined)[] | undefined, threads: number): Promise<EncodedTexts>;
-}
+export type { EncodedTexts, NativeTextEncoder } from './native-api.js';
 
 interface TextEncoderOptions {
   splitter: 'jieba' | 'whitespace';

@@ -115,7 +115,7 @@ export class Teacher {
     return sum;
   }
 
-  /** Logits of each text (SPEC.md's `teacher.score(texts)`), batched and length-bucketed. */
+  /** Logits of each text, batched and length-bucketed. */
   async score(texts: readonly TeacherText[], options: { batchSize?: number; maxTokens?: number } = {}): Promise<Float32Array[]> {
     const prepared = await this.prepare(texts);
     const out: Float32Array[] = new Array(texts.length);

@@ -1,0 +1,75 @@
+// What distill() takes and what it reports: its options, metrics.json's figures and the files it wrote.
+import type { StudentKind } from '../student/native-api.js';
+import type { TeacherDevice } from '../teacher/onnx-teacher.js';
+import type { SpeedupMeasurement } from './speedup.js';
+
+export interface DistillOptions {
+  /** ONNX teachers (their logits averaged). */
+  teacher?: string[];
+  /** KServe v2 teacher services (`http://host:port/v2/models/NAME`), load spread over them. */
+  teacherUrl?: string[];
+  /** With no ERNIE at hand: train this stronger native model as the teacher and export it to ONNX. */
+  trainTeacher?: 'lstm' | 'cnn';
+  /** The teacher's training data (default: --train). */
+  teacherTrain?: string;
+  vocab?: string;
+  lowercase?: boolean;
+  train: string;
+  dev: string;
+  /** Same-source unlabeled text: one a line, or a TSV with text_a (and text_b). */
+  unlabeled?: string;
+  /** Fraction of the unlabeled lines to use, drawn at random with --seed (default 1: all). */
+  unlabeledRatio?: number;
+  /** Augmented lines per training line (default 10, as ERNIE Slim; 0 turns augmentation off). */
+  augmentTimes?: number;
+  student?: StudentKind;
+  ngrams?: 1 | 2;
+  /** How the students (and a trained teacher) cut text into words: jieba (default) or each Chinese character. */
+  segmenter?: 'jieba' | 'char';
+  epochs?: number;
+  teacherEpochs?: number;
+  lr?: number;
+  temperature?: number;
+  alpha?: number;
+  /** Train a baseline student without distillation too (default true). */
+  baseline?: boolean;
+  online?: boolean;
+  concurrency?: number;
+  serverBatchSize?: number;
+  teacherTimeoutMs?: number;
+  maxLength?: number;
+  batchSize?: number;
+  device?: TeacherDevice;
+  threads?: number;
+  seed?: number;
+  out: string;
+  /** One line per step, for the user. */
+  onStep?: (line: string) => void;
+}
+
+export interface DistillMetrics {
+  teacher_accuracy: number;
+  teacher_macro_f1: number;
+  baseline_accuracy: number | null;
+  baseline_macro_f1: number | null;
+  student_accuracy: number;
+  student_macro_f1: number;
+  /** Text pairs with two labels: each model's positive/negative order ratio on dev (null when not pairs). */
+  teacher_pos_neg_ratio: number | null;
+  baseline_pos_neg_ratio: number | null;
+  student_pos_neg_ratio: number | null;
+  speedup: number;
+  speed: SpeedupMeasurement & { cores: number; cpu: string };
+  teacher: { source: string; device: string; trained: string | null; online: boolean };
+  student: { kind: StudentKind; pair: boolean; ngrams: 1 | 2; segmenter: 'jieba' | 'char'; vocab_size: number; best_epoch: number; tokens_per_second: number; device: 'cpu' | 'cuda' };
+  data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
+  cache: { labels_reused: number; labels_made: number };
+  timings: Record<string, number>;
+}
+
+export interface DistillResult {
+  out: string;
+  /** `labels`: the teacher-labeled TSVs the student trained on (in the cache; none when online). */
+  files: { student: string; onnx: string; metrics: string; report: string; labels: string[] };
+  metrics: DistillMetrics;
+}

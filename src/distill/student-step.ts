@@ -1,0 +1,41 @@
+// distill()'s step 3: the student on the training set interleaved with the teacher's labels, a baseline
+// without them, and the student exported to ONNX.
+import path from 'node:path';
+import { train, type TrainResult } from '../student/train.js';
+import { exportOnnx } from '../student/onnx-export.js';
+import type { DistillOptions } from './distill-options.js';
+import type { DistillSettings } from './distill-settings.js';
+import type { TeacherLabels } from './label-step.js';
+
+export interface TrainedStudents {
+  baseline: TrainResult | null;
+  student: TrainResult;
+  files: { student: string; onnx: string };
+}
+
+type Time = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
+/** Trains the baseline (timed as `baseline`, unless --no-baseline) and the distilled student (as `train`). */
+export async function trainStudents(
+  options: DistillOptions,
+  settings: DistillSettings,
+  labels: TeacherLabels,
+  time: Time,
+  say: (l: string) => void,
+): Promise<TrainedStudents> {
+  const { kind, threads, seed } = settings;
+  const common = { train: options.train, dev: options.dev, model: kind, ngrams: options.ngrams, segmenter: options.segmenter, epochs: options.epochs, lr: options.lr, threads, seed, device: settings.studentDevice };
+  let baseline: TrainResult | null = null;
+  if (options.baseline !== false) {
+    say(`step 3: baseline ${kind} student (no distillation)`);
+    baseline = await time('baseline', () => train(common));
+  }
+  say(`step 3: ${kind} student with ${labels.teacherLabeled} teacher-labeled lines`);
+  const studentFile = path.join(settings.out, 'student.bin');
+  const student = await time('train', () =>
+    train({ ...common, distill: labels.distillFiles, online: labels.online, temperature: options.temperature, alpha: options.alpha, out: studentFile }),
+  );
+  const onnxFile = path.join(settings.out, 'student.onnx');
+  await exportOnnx(student.student.toData(), onnxFile);
+  return { baseline, student, files: { student: studentFile, onnx: onnxFile } };
+}

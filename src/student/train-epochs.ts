@@ -1,0 +1,146 @@
+// train()'s epochs: the native epochs (or online distillation's), dev scores after each, the best epoch kept,
+// and a partial model saved when an online teacher goes away for good.
+import { InputError } from '../errors.js';
+import type { EpochOptions, EpochResult, NativeStudentModel } from './native-api.js';
+import { writeModelFile, type StudentModelData, type Weights } from './model-file.js';
+import { SeededRandom } from '../util/random.js';
+import { batchesPerEpoch, epochOrder } from './epoch-order.js';
+import { trainOnlineEpoch, type OnlineTeacher } from './online-epoch.js';
+import { scoreLogits, type LogitScores } from './score-logits.js';
+import type { DevSet, EncodedTrainingData } from './train-data.js';
+import type { TrainHyperParameters, TrainSettings } from './train-settings.js';
+import type { EpochReport } from './train-options.js';
+
+/** An epoch that may be kept: its number, its dev scores (null without a dev set) and its weights. */
+export interface KeptEpoch {
+  epoch: number;
+  dev: LogitScores | null;
+  weights: Weights;
+}
+
+/**
+ * Whether an epoch's dev scores make it the best so far: the first finite epoch always is; then a strictly
+ * higher dev accuracy (the earlier epoch wins ties); without a dev set, every finite epoch (the last is kept).
+ */
+export function isBestEpoch(dev: LogitScores | null, best: Pick<KeptEpoch, 'dev'> | null): boolean {
+  return !best || !best.dev || (dev !== null && dev.accuracy > best.dev.accuracy);
+}
+
+/** The distillation temperature of an epoch: T throughout, or annealed linearly from T to 1 over the epochs. */
+export function epochTemperature(temperature: number, schedule: 'constant' | 'linear', epoch: number, epochs: number): number {
+  return schedule === 'linear' && epochs > 1 ? temperature + ((1 - temperature) * (epoch - 1)) / (epochs - 1) : temperature;
+}
+
+/** A model's scores on the dev set. */
+export async function scoreDevSet(model: Pick<NativeStudentModel, 'predictRows'>, dev: DevSet, numLabels: number, threads: number): Promise<LogitScores> {
+  const logits = await model.predictRows(dev.rows, threads);
+  return scoreLogits(logits, numLabels, dev.gold, { queries: dev.queries });
+}
+
+export interface EpochRunInput {
+  model: NativeStudentModel;
+  data: EncodedTrainingData;
+  numLabels: number;
+  settings: Pick<TrainSettings, 'hyper' | 'temperatureSchedule'>;
+  device: 'cpu' | 'cuda';
+  online?: OnlineTeacher;
+  /** The model file train() writes: an online run that loses its teacher saves beside it (.partial.bin). */
+  out?: string;
+  /** What a saved model holds besides its weights. */
+  modelData: Omit<StudentModelData, 'weights'>;
+  /** The training TSV, named when the first epoch diverges. */
+  trainFile: string;
+  onEpoch?: (report: EpochReport) => void;
+  note: (message: string) => void;
+}
+
+export interface EpochRun {
+  best: KeptEpoch;
+  /** Epochs that finished with a finite loss. */
+  epochsRun: number;
+  tokens: number;
+  nativeSeconds: number;
+  /** An epoch's loss went NaN/Inf: the run stopped there. */
+  diverged: boolean;
+}
+
+function allFinite(weights: Weights): boolean {
+  for (const tensor of Object.values(weights)) for (const v of tensor.data) if (!Number.isFinite(v)) return false;
+  return true;
+}
+
+export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
+  const { model, data, numLabels, online, note } = input;
+  const h: TrainHyperParameters = input.settings.hyper;
+  const supervised = Int32Array.from({ length: data.supervisedRows }, (_, i) => i);
+  const distill = Int32Array.from({ length: data.distillRows }, (_, i) => data.supervisedRows + i);
+  const stepsPerEpoch = batchesPerEpoch(supervised.length, distill.length, h.batchSize);
+  const totalSteps = stepsPerEpoch * h.epochs;
+  const random = new SeededRandom(h.seed);
+
+  let best: KeptEpoch | null = null;
+  let tokens = 0;
+  let nativeSeconds = 0;
+  let diverged = false;
+  let epochsRun = 0;
+  for (let epoch = 1; epoch <= h.epochs; epoch++) {
+    const order = epochOrder(supervised, distill, h.batchSize, random);
+    const epochOptions: EpochOptions = {
+      order,
+      batchSize: h.batchSize,
+      lr: h.lr,
+      stepOffset: (epoch - 1) * stepsPerEpoch,
+      totalSteps,
+      warmupSteps: Math.round(h.warmup * totalSteps),
+      weightDecay: h.weightDecay,
+      clipNorm: h.clipNorm,
+      temperature: epochTemperature(h.temperature, input.settings.temperatureSchedule, epoch, h.epochs),
+      alpha: h.alpha,
+      threads: h.threads,
+      seed: (h.seed + epoch) >>> 0,
+      wordDropout: h.wordDropout,
+      featureDropout: h.featureDropout,
+      labelSmoothing: h.labelSmoothing,
+      device: input.device,
+    };
+    let result: EpochResult;
+    try {
+      result = online ? await trainOnlineEpoch(model, data.set, numLabels, data.firstOnlineRow, online, epochOptions) : await model.trainEpoch(data.set, epochOptions);
+    } catch (err) {
+      // The teacher service went away for good: keep what was learned so far, under a name that says so.
+      if (!online || !input.out) throw err;
+      const partial = input.out.replace(/(\.bin)?$/, '.partial.bin');
+      const weights = model.getWeights();
+      if (allFinite(weights)) await writeModelFile(partial, { ...input.modelData, weights });
+      throw new InputError(`${(err as Error).message.split('\n')[0]} (the student trained so far is saved as ${partial})`);
+    }
+    if (!result.finite || !Number.isFinite(result.loss)) {
+      diverged = true;
+      if (best) note(`epoch ${epoch} diverged (NaN/Inf loss); stopped and kept epoch ${best.epoch} (try a lower --lr)`);
+      break;
+    }
+    epochsRun = epoch;
+    tokens += result.tokens;
+    nativeSeconds += result.seconds;
+    const dev = data.dev ? await scoreDevSet(model, data.dev, numLabels, h.threads) : null;
+    const isBest = isBestEpoch(dev, best);
+    if (isBest) best = { epoch, dev, weights: model.getWeights() };
+    const report: EpochReport = {
+      epoch,
+      epochs: h.epochs,
+      loss: result.loss,
+      seconds: result.seconds,
+      tokensPerSecond: result.seconds > 0 ? result.tokens / result.seconds : 0,
+      best: isBest,
+    };
+    if (dev) {
+      report.devAccuracy = dev.accuracy;
+      report.devMacroF1 = dev.macroF1;
+      if (dev.posNeg) report.devPosNegRatio = dev.posNeg.ratio;
+    }
+    input.onEpoch?.(report);
+  }
+  if (!best) throw new InputError(`training diverged in the first epoch (NaN/Inf loss); no model written (try a lower --lr)`, input.trainFile);
+  if (!allFinite(best.weights)) throw new Error('training produced non-finite weights; no model written (try a lower --lr)');
+  return { best, epochsRun, tokens, nativeSeconds, diverged };
+}
