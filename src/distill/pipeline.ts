@@ -19,7 +19,9 @@ import type { TeacherDevice } from '../teacher/onnx-teacher.js';
 import { SeededRandom } from '../util/random.js';
 import { cacheKey, fileDigest } from './file-digest.js';
 import { measureSpeedup, type SpeedupMeasurement } from './speedup.js';
-import { renderReport } from './report.js';
+import { measureErnieBaseSpeed, type ErnieBaseSpeed } from './ernie-base-speed.js';
+import { epochFigures, type EpochFigures } from './report-figures.js';
+import { writeReport } from './report.js';
 
 export interface DistillOptions {
   /** ONNX teachers (their logits averaged). */
@@ -60,6 +62,8 @@ export interface DistillOptions {
   device?: TeacherDevice;
   threads?: number;
   seed?: number;
+  /** Also time an ERNIE-base-size teacher for the speed-up against it (default true; a few seconds). */
+  ernieBaseSpeedup?: boolean;
   out: string;
   /** One line per step, for the user. */
   onStep?: (line: string) => void;
@@ -78,6 +82,11 @@ export interface DistillMetrics {
   student_pos_neg_ratio: number | null;
   speedup: number;
   speed: SpeedupMeasurement & { cores: number; cpu: string };
+  /** The student against an ERNIE-base-size teacher timed the same way (null when skipped). */
+  speedup_vs_ernie_base: number | null;
+  ernie_base_speed: ErnieBaseSpeed | null;
+  /** Dev figures after each epoch, for the report's pictures. */
+  dev_by_epoch: { baseline: EpochFigures[]; student: EpochFigures[] };
   teacher: { source: string; device: string; trained: string | null; online: boolean };
   student: { kind: StudentKind; pair: boolean; ngrams: 1 | 2; segmenter: 'jieba' | 'char'; vocab_size: number; best_epoch: number; tokens_per_second: number; device: 'cpu' | 'cuda' };
   data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
@@ -88,7 +97,7 @@ export interface DistillMetrics {
 export interface DistillResult {
   out: string;
   /** `labels`: the teacher-labeled TSVs the student trained on (in the cache; none when online). */
-  files: { student: string; onnx: string; metrics: string; report: string; labels: string[] };
+  files: { student: string; onnx: string; metrics: string; report: string; figures: string[]; labels: string[] };
   metrics: DistillMetrics;
 }
 
@@ -207,14 +216,15 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     const studentDevice = (options.device ?? 'cpu') === 'cpu' ? ('cpu' as const) : ('auto' as const);
     const common = { train: options.train, dev: options.dev, model: kind, ngrams: options.ngrams, segmenter: options.segmenter, epochs: options.epochs, lr: options.lr, threads, seed, device: studentDevice };
     let baseline: TrainResult | null = null;
+    const devByEpoch: DistillMetrics['dev_by_epoch'] = { baseline: [], student: [] };
     if (options.baseline !== false) {
       say(`step 3: baseline ${kind} student (no distillation)`);
-      baseline = await time('baseline', () => train(common));
+      baseline = await time('baseline', () => train({ ...common, onEpoch: (e) => devByEpoch.baseline.push(epochFigures(e)) }));
     }
     say(`step 3: ${kind} student with ${teacherLabeled} teacher-labeled lines`);
     const studentFile = path.join(out, 'student.bin');
     const student = await time('train', () =>
-      train({ ...common, distill: distillFiles, online, temperature: options.temperature, alpha: options.alpha, out: studentFile }),
+      train({ ...common, distill: distillFiles, online, temperature: options.temperature, alpha: options.alpha, out: studentFile, onEpoch: (e) => devByEpoch.student.push(epochFigures(e)) }),
     );
     const onnxFile = path.join(out, 'student.onnx');
     await exportOnnx(student.student.toData(), onnxFile);
@@ -235,6 +245,11 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     });
     const speedTexts: TeacherText[] = devTexts.slice(0, 256);
     const speed = await time('speed', () => measureSpeedup(teacher, student.student, speedTexts));
+    let ernieBase: ErnieBaseSpeed | null = null;
+    if (options.ernieBaseSpeedup !== false) {
+      say('timing an ERNIE-base-size teacher (12 layers, 768 hidden, random weights) for the speed-up against it');
+      ernieBase = await time('speed_ernie_base', () => measureErnieBaseSpeed(speedTexts, { ...teacherOptions, lowercase: options.lowercase }));
+    }
     timings.total_seconds = (performance.now() - started) / 1000;
 
     const metrics: DistillMetrics = {
@@ -249,6 +264,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       student_pos_neg_ratio: student.devPosNegRatio,
       speedup: speed.speedup,
       speed: { ...speed, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown' },
+      speedup_vs_ernie_base: ernieBase ? ernieBase.teacherMicrosecondsPerSentence / speed.studentMicrosecondsPerSentence : null,
+      ernie_base_speed: ernieBase,
+      dev_by_epoch: devByEpoch,
       teacher: { source: teacherSources.join(', '), device: teacher.device, trained: trainedTeacher ? options.trainTeacher! : null, online: options.online === true },
       student: { kind, pair: student.pair, ngrams: options.ngrams ?? 1, segmenter: options.segmenter ?? 'jieba', vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond, device: student.device },
       data: {
@@ -262,9 +280,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       cache: { labels_reused: reused, labels_made: made },
       timings,
     };
-    const files = { student: studentFile, onnx: onnxFile, metrics: path.join(out, 'metrics.json'), report: path.join(out, 'report.md'), labels: distillFiles };
-    await writeFileAtomic(files.metrics, JSON.stringify(metrics, null, 2) + '\n');
-    await writeFileAtomic(files.report, renderReport(metrics, { train: options.train, dev: options.dev }));
+    await writeFileAtomic(path.join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+    const written = await writeReport(out, metrics, { train: options.train, dev: options.dev });
+    const files = { student: studentFile, onnx: onnxFile, metrics: path.join(out, 'metrics.json'), report: written.report, figures: written.figures, labels: distillFiles };
     return { out, files, metrics };
   } finally {
     await teacher.close();
