@@ -58,7 +58,7 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
           `**Speed-up: ${fmtTimes(m.speedup_vs_ernie_base)} against an ERNIE-base-size teacher**: the same student against a ${e.layers}-layer, ${e.hidden}-wide ERNIE graph (made by \`make-teacher\`, random weights: its speed is ERNIE-base's, its accuracy is not measured), timed here the same way on ${e.sentences} of the dev ${m.student.pair ? 'pairs' : 'sentences'}${m.timings.speed_ernie_base_seconds !== undefined ? `; measuring it added ${m.timings.speed_ernie_base_seconds.toFixed(1)} s to the run` : ''} (\`--no-ernie-base-speedup\` skips it).`,
           '',
         ]
-      : ['The speed-up against an ERNIE-base-size teacher was not measured (`--no-ernie-base-speedup`).', '']),
+      : ['The speed-up against an ERNIE-base-size teacher was not measured (skipped with `--no-ernie-base-speedup`, or the timing failed: the run said why).', '']),
     ...picture('accuracy-vs-speed.svg'),
     '## Time per step',
     '',
