@@ -148,6 +148,16 @@ test('dev accuracy per epoch: one line per student through every epoch, the teac
   const ratios = findAll(panels[1], hasClass('point')).map((p) => Number(p.attrs['data-y']));
   assert.deepEqual(ratios, [1.6, 1.8, 2.0, 2.1, 1.9, 2.2, 2.5, 2.6]);
   assert.equal(Number(findAll(panels[1], hasClass('reference'))[0].attrs['data-value']), 3.2);
+  assert.equal(findAll(panels[1], hasClass('note')).length, 0);
+
+  // An epoch without a ratio (nothing discordant) breaks the line instead of bridging it, and the panel says why.
+  const gappy = fixtureMetrics({ pairs: true });
+  gappy.dev_by_epoch.student[2].dev_pos_neg_ratio = null;
+  const ratioPanel = findAll(figure(gappy, 'dev-accuracy-by-epoch.svg'), hasClass('panel'))[1];
+  const student = findAll(ratioPanel, (e) => hasClass('series')(e) && e.attrs['data-series'] === modelNames(gappy).student)[0];
+  assert.deepEqual(findAll(student, (e) => e.name === 'polyline').map((l) => l.attrs.points.split(' ').length), [2]);
+  assert.deepEqual(findAll(student, hasClass('point')).map((p) => Number(p.attrs['data-x'])), [1, 2, 4]);
+  assert.match(textOf(findAll(ratioPanel, hasClass('note'))[0]), /no discordant pair/);
 });
 
 test('report.md shows both speed-ups and links the pictures written beside it; a skipped ERNIE-base timing says so', async () => {

@@ -62,7 +62,7 @@ export interface DistillOptions {
   device?: TeacherDevice;
   threads?: number;
   seed?: number;
-  /** Also time an ERNIE-base-size teacher for the speed-up against it (default true; a few seconds). */
+  /** Also time an ERNIE-base-size teacher for the speed-up against it (default true; about 20 CPU-seconds). */
   ernieBaseSpeedup?: boolean;
   out: string;
   /** One line per step, for the user. */

@@ -103,23 +103,23 @@ function epochCurves(m: DistillMetrics): ReportFigure | null {
   const pairs = m.teacher_pos_neg_ratio !== null;
   const lastEpoch = Math.max(...curves.flatMap((c) => c.epochs.map((e) => e.epoch)));
   const epochAxis = { label: 'epoch', integer: true, min: lastEpoch > 1 ? 1 : 0.5, max: lastEpoch > 1 ? lastEpoch : 1.5 };
-  const panel = (title: string | undefined, label: string, value: (e: EpochFigures) => number | null, teacher: number | null, format: (v: number) => string): ChartPanel => ({
-    title,
-    x: epochAxis,
-    y: { label, format },
-    series: curves.map((c) => ({
-      name: c.name,
-      ...c.style,
-      line: true,
-      points: c.epochs.flatMap((e) => {
-        const v = value(e);
-        return v === null || !Number.isFinite(v) ? [] : [{ x: e.epoch, y: v }];
-      }),
-    })),
-    references: teacher === null ? [] : [{ axis: 'y', value: teacher, label: `teacher ${format(teacher)}`, color: MODEL_STYLE.teacher.color, legend: names.teacher }],
-  });
+  const panel = (title: string | undefined, label: string, value: (e: EpochFigures) => number | null, teacher: number | null, format: (v: number) => string, missing?: string): ChartPanel => {
+    const series = curves.map((c) => ({ name: c.name, ...c.style, line: true, points: c.epochs.map((e) => ({ x: e.epoch, y: value(e) ?? NaN })) }));
+    const gaps = series.some((s) => s.points.some((p) => !Number.isFinite(p.y)));
+    return {
+      title,
+      x: epochAxis,
+      y: { label, format },
+      series,
+      references: teacher === null ? [] : [{ axis: 'y', value: teacher, label: `teacher ${format(teacher)}`, color: MODEL_STYLE.teacher.color, legend: names.teacher }],
+      note: gaps && missing ? missing : undefined,
+    };
+  };
   const panels = [panel(pairs ? 'accuracy' : undefined, 'dev accuracy (%)', (e) => (e.dev_accuracy === null ? null : e.dev_accuracy * 100), m.teacher_accuracy * 100, (v) => `${trim1(v)}%`)];
-  if (pairs) panels.push(panel('positive/negative order ratio', 'dev pos/neg order ratio', (e) => e.dev_pos_neg_ratio, m.teacher_pos_neg_ratio, trim1));
+  if (pairs) {
+    const ratio = panel('positive/negative order ratio', 'dev pos/neg order ratio', (e) => e.dev_pos_neg_ratio, m.teacher_pos_neg_ratio, trim1, 'missing: no discordant pair, so no ratio');
+    panels.push(ratio);
+  }
   return {
     file: 'dev-accuracy-by-epoch.svg',
     alt: pairs ? 'dev accuracy and order ratio per epoch, baseline and distilled student' : 'dev accuracy per epoch, baseline and distilled student',

@@ -5,6 +5,7 @@ export type Marker = 'circle' | 'square' | 'diamond' | 'triangle';
 
 export interface ChartPoint {
   x: number;
+  /** NaN: no value here (a gap in the line, no marker). */
   y: number;
   /** Written beside the marker. */
   label?: string;
@@ -55,6 +56,8 @@ export interface ChartPanel {
   series: ChartSeries[];
   references?: ReferenceLine[];
   spans?: ChartSpan[];
+  /** A short remark in the plot's corner (e.g. why points are missing). */
+  note?: string;
 }
 
 export interface Chart {
@@ -210,10 +213,15 @@ function renderPanel(panel: ChartPanel, left: number, top: number, width: number
 
   for (const s of panel.series) {
     out.push(`<g class="series" data-series="${esc(s.name)}">`);
-    if (s.line && s.points.length > 1) {
-      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.points.map((p) => `${f(xScale.at(p.x))},${f(yScale.at(p.y))}`).join(' ')}"/>`);
+    if (s.line) {
+      // A missing value breaks the line rather than bridging the gap.
+      const runs: ChartPoint[][] = [[]];
+      for (const p of s.points) Number.isFinite(p.y) ? runs.at(-1)!.push(p) : runs.push([]);
+      for (const run of runs.filter((r) => r.length > 1)) {
+        out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${run.map((p) => `${f(xScale.at(p.x))},${f(yScale.at(p.y))}`).join(' ')}"/>`);
+      }
     }
-    for (const p of s.points) {
+    for (const p of s.points.filter((q) => Number.isFinite(q.y))) {
       const x = xScale.at(p.x);
       const y = yScale.at(p.y);
       out.push(`<g class="point" data-x="${p.x}" data-y="${p.y}" data-cx="${f(x)}" data-cy="${f(y)}">${marker(s.marker, x, y, s.color)}</g>`);
@@ -224,6 +232,7 @@ function renderPanel(panel: ChartPanel, left: number, top: number, width: number
     }
     out.push('</g>');
   }
+  if (panel.note) out.push(`<text class="note" x="${f(plot.x0 + 8)}" y="${f(plot.y0 - 8)}" font-size="11" fill="#59636e">${esc(panel.note)}</text>`);
   out.push('</g>');
   return out.join('\n');
 }
