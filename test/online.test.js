@@ -36,7 +36,7 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const startTeacherService = (port) => startService(['--teacher', files.teacher], port);
 
 test('distill --online against a service matches offline distillation within noise', async () => {
-  const common = { train: files.train, dev: files.dev, unlabeled: files.unlabeled, augmentTimes: 0, epochs: 3, threads: 1, seed: 5, baseline: false };
+  const common = { train: files.train, dev: files.dev, unlabeled: files.unlabeled, augmentTimes: 0, epochs: 3, threads: 1, seed: 5, baseline: false, ernieBaseSpeedup: false };
   const offline = await distill({ ...common, teacher: [files.teacher], out: path.join(dir, 'offline') });
   const port = await freePort();
   const service = await startTeacherService(port);

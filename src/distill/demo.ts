@@ -9,6 +9,8 @@ export interface DemoOptions {
   out?: string;
   seed?: number;
   threads?: number;
+  /** Time an ERNIE-base-size teacher for the speed-up against it (default true). */
+  ernieBaseSpeedup?: boolean;
   onStep?: (line: string) => void;
 }
 
@@ -51,6 +53,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DistillResult>
     ngrams: 2,
     seed,
     threads: options.threads,
+    ernieBaseSpeedup: options.ernieBaseSpeedup,
     out,
     onStep: say,
   };

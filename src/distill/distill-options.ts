@@ -1,6 +1,8 @@
 // What distill() takes and what it reports: its options, metrics.json's figures and the files it wrote.
 import type { StudentKind } from '../student/native-api.js';
 import type { TeacherDevice } from '../teacher/onnx-teacher.js';
+import type { ErnieBaseSpeed } from './ernie-base-speed.js';
+import type { EpochFigures } from './report-figures.js';
 import type { SpeedupMeasurement } from './speedup.js';
 
 export interface DistillOptions {
@@ -42,6 +44,8 @@ export interface DistillOptions {
   device?: TeacherDevice;
   threads?: number;
   seed?: number;
+  /** Also time an ERNIE-base-size teacher for the speed-up against it (default true; about 20 CPU-seconds). */
+  ernieBaseSpeedup?: boolean;
   out: string;
   /** One line per step, for the user. */
   onStep?: (line: string) => void;
@@ -60,6 +64,11 @@ export interface DistillMetrics {
   student_pos_neg_ratio: number | null;
   speedup: number;
   speed: SpeedupMeasurement & { cores: number; cpu: string };
+  /** The student against an ERNIE-base-size teacher timed the same way (null when skipped). */
+  speedup_vs_ernie_base: number | null;
+  ernie_base_speed: ErnieBaseSpeed | null;
+  /** Dev figures after each epoch, for the report's pictures. */
+  dev_by_epoch: { baseline: EpochFigures[]; student: EpochFigures[] };
   teacher: { source: string; device: string; trained: string | null; online: boolean };
   student: { kind: StudentKind; pair: boolean; ngrams: 1 | 2; segmenter: 'jieba' | 'char'; vocab_size: number; best_epoch: number; tokens_per_second: number; device: 'cpu' | 'cuda' };
   data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
@@ -70,6 +79,6 @@ export interface DistillMetrics {
 export interface DistillResult {
   out: string;
   /** `labels`: the teacher-labeled TSVs the student trained on (in the cache; none when online). */
-  files: { student: string; onnx: string; metrics: string; report: string; labels: string[] };
+  files: { student: string; onnx: string; metrics: string; report: string; figures: string[]; labels: string[] };
   metrics: DistillMetrics;
 }

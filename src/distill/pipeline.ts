@@ -15,7 +15,8 @@ import { checkTeacherLabels, scoreTeacher, teacherIdentity, teacherOptionsOf, te
 import { labelTexts, textsToLabel, type TeacherLabels } from './label-step.js';
 import { trainStudents, type TrainedStudents } from './student-step.js';
 import { measureSpeedup, type SpeedupMeasurement } from './speedup.js';
-import { renderReport } from './report.js';
+import { measureErnieBaseSpeed, type ErnieBaseSpeed } from './ernie-base-speed.js';
+import { writeReport } from './report.js';
 
 export type { DistillMetrics, DistillOptions, DistillResult } from './distill-options.js';
 
@@ -71,13 +72,24 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 
     // The teacher on the dev set, and the speed-up on this machine.
     const teacherScores = await time('teacher_eval', () => scoreTeacher(teacher, labelNames, devRows, labels, settings.teacherBatchSize));
-    const speed = await time('speed', () => measureSpeedup(teacher, students.student.student, teacherTexts(devRows).slice(0, 256)));
+    const speedTexts = teacherTexts(devRows).slice(0, 256);
+    const speed = await time('speed', () => measureSpeedup(teacher, students.student.student, speedTexts));
+    let ernieBase: ErnieBaseSpeed | null = null;
+    if (options.ernieBaseSpeedup !== false) {
+      say('timing an ERNIE-base-size teacher (12 layers, 768 hidden, random weights) for the speed-up against it');
+      // An extra figure: a failure to measure it costs the run nothing but that figure.
+      ernieBase = await time('speed_ernie_base', () => measureErnieBaseSpeed(speedTexts, teacherOptions)).catch((err: Error) => {
+        say(`could not time the ERNIE-base-size teacher (${err.message.split('\n')[0]}); the report leaves that speed-up out`);
+        return null;
+      });
+    }
     timings.total_seconds = (performance.now() - started) / 1000;
 
-    const metrics = distillMetrics({ options, settings, inputs, teacher: { sources, device: teacher.device, trained: trainedTeacher !== null }, teacherScores, teacherLabels, students, speed, timings });
-    const files = { ...students.files, metrics: path.join(settings.out, 'metrics.json'), report: path.join(settings.out, 'report.md'), labels: teacherLabels.distillFiles };
-    await writeFileAtomic(files.metrics, JSON.stringify(metrics, null, 2) + '\n');
-    await writeFileAtomic(files.report, renderReport(metrics, { train: options.train, dev: options.dev }));
+    const metrics = distillMetrics({ options, settings, inputs, teacher: { sources, device: teacher.device, trained: trainedTeacher !== null }, teacherScores, teacherLabels, students, speed, ernieBase, timings });
+    const metricsFile = path.join(settings.out, 'metrics.json');
+    await writeFileAtomic(metricsFile, JSON.stringify(metrics, null, 2) + '\n');
+    const written = await writeReport(settings.out, metrics, { train: options.train, dev: options.dev });
+    const files = { ...students.files, metrics: metricsFile, report: written.report, figures: written.figures, labels: teacherLabels.distillFiles };
     return { out: settings.out, files, metrics };
   } finally {
     await teacher.close();
@@ -126,6 +138,7 @@ function distillMetrics(run: {
   teacherLabels: TeacherLabels;
   students: TrainedStudents;
   speed: SpeedupMeasurement;
+  ernieBase: ErnieBaseSpeed | null;
   timings: Record<string, number>;
 }): DistillMetrics {
   const { options, inputs, teacherScores, teacherLabels, speed } = run;
@@ -142,6 +155,9 @@ function distillMetrics(run: {
     student_pos_neg_ratio: student.devPosNegRatio,
     speedup: speed.speedup,
     speed: { ...speed, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown' },
+    speedup_vs_ernie_base: run.ernieBase ? run.ernieBase.teacherMicrosecondsPerSentence / speed.studentMicrosecondsPerSentence : null,
+    ernie_base_speed: run.ernieBase,
+    dev_by_epoch: run.students.devByEpoch,
     teacher: { source: run.teacher.sources.join(', '), device: run.teacher.device, trained: run.teacher.trained ? options.trainTeacher! : null, online: options.online === true },
     student: { kind: run.settings.kind, pair: student.pair, ngrams: options.ngrams ?? 1, segmenter: options.segmenter ?? 'jieba', vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond, device: student.device },
     data: {

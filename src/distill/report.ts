@@ -1,10 +1,30 @@
-// report.md: ERNIE Slim's results table (teacher, student baseline, student + distillation) and the speed-up.
+// report.md: ERNIE Slim's results table (teacher, student baseline, student + distillation), the speed-up against
+// the run's teacher and against an ERNIE-base-size one, and the pictures written beside it.
+import path from 'node:path';
+import { writeFileAtomic } from '../data/atomic-file.js';
 import type { DistillMetrics } from './distill-options.js';
+import { fmtTimes, reportFigures, type ReportFigure } from './report-figures.js';
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
 
-export function renderReport(m: DistillMetrics, data: { train: string; dev: string }): string {
+/** Writes report.md and its SVG pictures into `dir`; returns the pictures' paths. */
+export async function writeReport(dir: string, m: DistillMetrics, data: { train: string; dev: string }): Promise<{ report: string; figures: string[] }> {
+  const figures = reportFigures(m);
+  const files = figures.map((f) => path.join(dir, f.file));
+  // The pictures first, so that report.md never points at a picture not yet written.
+  await Promise.all(figures.map((f, i) => writeFileAtomic(files[i]!, f.svg)));
+  const report = path.join(dir, 'report.md');
+  await writeFileAtomic(report, renderReport(m, data, figures));
+  return { report, figures: files };
+}
+
+export function renderReport(m: DistillMetrics, data: { train: string; dev: string }, figures: readonly ReportFigure[] = []): string {
   const s = m.speed;
+  const e = m.ernie_base_speed;
+  const picture = (file: string) => {
+    const f = figures.find((x) => x.file === file);
+    return f ? [`![${f.alt}](${f.file})`, '', `*${f.caption}*`, ''] : [];
+  };
   const student = `student ${m.student.pair ? 'two-tower ' : ''}${m.student.kind}${m.student.ngrams === 2 ? ' + bigrams' : ''}${m.student.segmenter === 'char' ? ' (characters)' : ''}`;
   const pairs = m.teacher_pos_neg_ratio !== null;
   const ratio = (x: number | null) => (pairs ? ` ${x === null ? '—' : x.toFixed(3)} |` : '');
@@ -20,6 +40,7 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
     `| ${student}, baseline (no distillation) | ${pct(m.baseline_accuracy)} | ${pct(m.baseline_macro_f1)} |${ratio(m.baseline_pos_neg_ratio)}`,
     `| ${student}, with distillation | ${pct(m.student_accuracy)} | ${pct(m.student_macro_f1)} |${ratio(m.student_pos_neg_ratio)}`,
     '',
+    ...picture('dev-accuracy-by-epoch.svg'),
     '## Speed on this machine',
     '',
     `${s.cores} cores (${s.cpu}), ${s.sentences} dev ${m.student.pair ? 'pairs (a pair counts as one sentence)' : 'sentences'}.`,
@@ -27,10 +48,18 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
     '| | per sentence | sentences/s |',
     '| --- | --- | --- |',
     `| teacher, batches of 64 (${m.teacher.device}) | ${fmtUs(s.teacherMicrosecondsPerSentence)} | ${s.teacherSentencesPerSecond.toFixed(1)} |`,
+    ...(e ? [`| ERNIE-base-size teacher (${e.layers} layers × ${e.hidden}, ${(e.parameters / 1e6).toFixed(0)}M weights, random), ${e.sentences} of the same sentences, max length ${e.maxLength}, batches of 64 (${e.device}) | ${fmtUs(e.teacherMicrosecondsPerSentence)} | ${e.teacherSentencesPerSecond.toFixed(1)} |`] : []),
     `| student \`predict(text)\`, one at a time, segmentation included | ${fmtUs(s.studentMicrosecondsPerSentence)} | ${s.studentSentencesPerSecond.toFixed(0)} |`,
     '',
-    `**Speed-up: ${s.speedup.toFixed(0)}×**: the student answers ${s.speedup.toFixed(0)} sentences in the time the teacher scores one.`,
+    `**Speed-up: ${fmtTimes(s.speedup)} against the teacher used**: the student answers ${s.speedup.toFixed(0)} sentences in the time the teacher scores one.`,
     '',
+    ...(e && m.speedup_vs_ernie_base !== null
+      ? [
+          `**Speed-up: ${fmtTimes(m.speedup_vs_ernie_base)} against an ERNIE-base-size teacher**: the same student against a ${e.layers}-layer, ${e.hidden}-wide ERNIE graph (made by \`make-teacher\`, random weights: its speed is ERNIE-base's, its accuracy is not measured), timed here the same way on ${e.sentences} of the dev ${m.student.pair ? 'pairs' : 'sentences'}${m.timings.speed_ernie_base_seconds !== undefined ? `; measuring it added ${m.timings.speed_ernie_base_seconds.toFixed(1)} s to the run` : ''} (\`--no-ernie-base-speedup\` skips it).`,
+          '',
+        ]
+      : ['The speed-up against an ERNIE-base-size teacher was not measured (skipped with `--no-ernie-base-speedup`, or the timing failed: the run said why).', '']),
+    ...picture('accuracy-vs-speed.svg'),
     '## Time per step',
     '',
     '| step | seconds |',

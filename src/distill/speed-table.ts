@@ -10,6 +10,7 @@ import { Teacher } from '../teacher/teacher.js';
 import { makeTeacher, ERNIE_BASE } from '../teacher/make-teacher.js';
 import { readTexts } from '../data/tsv-reader.js';
 import { demoLabeledTsv, demoRows } from './demo-data.js';
+import { writeCharacterVocabulary } from './character-vocabulary.js';
 
 export interface SpeedTableOptions {
   /** The teacher to time (default: an ERNIE-base-size graph made here with random weights). */
@@ -51,11 +52,8 @@ export async function speedTable(options: SpeedTableOptions = {}): Promise<Speed
     // Without a vocabulary: the generated texts' characters, padded to bert-base-chinese's 21,128 tokens.
     let vocab = options.vocab;
     if (!vocab) {
-      const chars = [...new Set(texts.join(''))].filter((c) => c.trim() !== '');
-      const tokens = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...chars];
-      for (let i = tokens.length; i < 21128; i++) tokens.push(`[unused${i}]`);
       vocab = path.join(tmp, 'vocab.txt');
-      fs.writeFileSync(vocab, tokens.join('\n') + '\n');
+      writeCharacterVocabulary(texts, vocab);
     }
     const tokenizer = WordPieceTokenizer.fromFile(vocab);
     await tokenizer.encodeBatch(texts.slice(0, 64));

@@ -6,11 +6,14 @@ import { exportOnnx } from '../student/onnx-export.js';
 import type { DistillOptions } from './distill-options.js';
 import type { DistillSettings } from './distill-settings.js';
 import type { TeacherLabels } from './label-step.js';
+import { epochFigures, type EpochFigures } from './report-figures.js';
 
 export interface TrainedStudents {
   baseline: TrainResult | null;
   student: TrainResult;
   files: { student: string; onnx: string };
+  /** Dev figures after each epoch, for the report's pictures. */
+  devByEpoch: { baseline: EpochFigures[]; student: EpochFigures[] };
 }
 
 type Time = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
@@ -26,16 +29,17 @@ export async function trainStudents(
   const { kind, threads, seed } = settings;
   const common = { train: options.train, dev: options.dev, model: kind, ngrams: options.ngrams, segmenter: options.segmenter, epochs: options.epochs, lr: options.lr, threads, seed, device: settings.studentDevice };
   let baseline: TrainResult | null = null;
+  const devByEpoch: TrainedStudents['devByEpoch'] = { baseline: [], student: [] };
   if (options.baseline !== false) {
     say(`step 3: baseline ${kind} student (no distillation)`);
-    baseline = await time('baseline', () => train(common));
+    baseline = await time('baseline', () => train({ ...common, onEpoch: (e) => devByEpoch.baseline.push(epochFigures(e)) }));
   }
   say(`step 3: ${kind} student with ${labels.teacherLabeled} teacher-labeled lines`);
   const studentFile = path.join(settings.out, 'student.bin');
   const student = await time('train', () =>
-    train({ ...common, distill: labels.distillFiles, online: labels.online, temperature: options.temperature, alpha: options.alpha, out: studentFile }),
+    train({ ...common, distill: labels.distillFiles, online: labels.online, temperature: options.temperature, alpha: options.alpha, out: studentFile, onEpoch: (e) => devByEpoch.student.push(epochFigures(e)) }),
   );
   const onnxFile = path.join(settings.out, 'student.onnx');
   await exportOnnx(student.student.toData(), onnxFile);
-  return { baseline, student, files: { student: studentFile, onnx: onnxFile } };
+  return { baseline, student, files: { student: studentFile, onnx: onnxFile }, devByEpoch };
 }
