@@ -2,7 +2,6 @@
 import type { StudentKind } from '../student/native-api.js';
 import type { TeacherDevice } from '../teacher/onnx-teacher.js';
 import type { ErnieBaseSpeed } from './ernie-base-speed.js';
-import type { EpochFigures } from './report-figures.js';
 import type { SpeedupMeasurement } from './speedup.js';
 
 export interface DistillOptions {
@@ -81,4 +80,11 @@ export interface DistillResult {
   /** `labels`: the teacher-labeled TSVs the student trained on (in the cache; none when online). */
   files: { student: string; onnx: string; metrics: string; report: string; figures: string[]; labels: string[] };
   metrics: DistillMetrics;
+}
+
+/** One epoch's dev figures, as metrics.json keeps them. */
+export interface EpochFigures {
+  epoch: number;
+  dev_accuracy: number | null;
+  dev_pos_neg_ratio: number | null;
 }

@@ -1,15 +1,10 @@
 // The report's pictures, drawn from metrics.json alone: accuracy against speed (the picture ERNIE Slim's README
 // opens with), and dev accuracy per epoch, baseline against distilled (with the order ratio beside it for pairs).
 import type { EpochReport } from '../student/train.js';
-import type { DistillMetrics } from './distill-options.js';
-import { renderChart, type ChartPanel, type ChartSeries, type ReferenceLine } from './svg-charts.js';
+import type { DistillMetrics, EpochFigures } from './distill-options.js';
 
-/** One epoch's dev figures, as metrics.json keeps them. */
-export interface EpochFigures {
-  epoch: number;
-  dev_accuracy: number | null;
-  dev_pos_neg_ratio: number | null;
-}
+export type { EpochFigures } from './distill-options.js';
+import { renderChart, type ChartPanel, type ChartSeries, type ReferenceLine } from './svg-charts.js';
 
 export function epochFigures(e: EpochReport): EpochFigures {
   return { epoch: e.epoch, dev_accuracy: e.devAccuracy ?? null, dev_pos_neg_ratio: e.devPosNegRatio ?? null };
