@@ -26,6 +26,11 @@ export interface EvaluateResult {
   /** Its counts: concordant, discordant and tied candidate pairs, and the queries that have both labels. */
   posNeg?: PosNegRatio;
   skippedLines: number;
+  /**
+   * With skipBadLines, rows whose label the model does not know: reported among `skippedLines`, yet scored (in `n`)
+   * and always wrong, since dropping them would inflate the accuracy.
+   */
+  unknownLabelRows: number;
   runtime: 'native' | 'onnxruntime';
 }
 
@@ -46,11 +51,15 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const positiveScores: number[] = [];
   let pairs: boolean | null = null;
   let chunk: LabeledRow[] = [];
+  let unknownLabelRows = 0;
   const flush = async () => {
     const rows = await student.packedRows(chunk, options.threads ?? 2);
     const logits = await student.logitsOfRows(rows, options.threads ?? 2);
     chunk.forEach((row, r) => {
-      gold.push(student.labelMap.idOf(row.label));
+      const id = student.labelMap.idOf(row.label);
+      // An unseen label is a class of its own (id `width`): no prediction can match it.
+      if (id < 0) unknownLabelRows++;
+      gold.push(id < 0 ? width : id);
       predicted.push(argmax(logits, r * width, width));
       if (pairs && width === 2) {
         queries.push(row.textA);
@@ -59,7 +68,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     });
     chunk = [];
   };
-  for await (const row of readLabeledTsv(options.data, { policy, knownLabels: student.labelMap })) {
+  // Without --skip-bad-lines an unseen label is an error naming its line; with it, the row counts as wrong.
+  const knownLabels = options.skipBadLines ? undefined : student.labelMap;
+  for await (const row of readLabeledTsv(options.data, { policy, ...(knownLabels ? { knownLabels } : {}) })) {
+    if (!knownLabels && student.labelMap.idOf(row.label) < 0) policy.reject(`unknown label ${JSON.stringify(row.label)} (not among the model's labels; counted as wrong)`, options.data, row.line);
     if (pairs === null) {
       pairs = row.textB !== undefined;
       if (student.pair && !pairs) throw new InputError('this student compares text pairs, but the data has no text_b column', options.data);
@@ -69,8 +81,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   }
   if (chunk.length) await flush();
   if (gold.length === 0) throw new InputError('no rows to evaluate', options.data);
-  const metrics = classificationMetrics(gold, predicted, width);
-  const result: EvaluateResult = { ...metrics, skippedLines: policy.skipped, runtime: student.runtime };
+  const metrics = classificationMetrics(gold, predicted, width + (unknownLabelRows > 0 ? 1 : 0));
+  const result: EvaluateResult = { ...metrics, skippedLines: policy.skipped, unknownLabelRows, runtime: student.runtime };
   if (pairs && width === 2) {
     result.posNeg = posNegRatio(queries, gold.map((g) => g === positiveId), positiveScores);
     result.posNegRatio = result.posNeg.ratio;
