@@ -52,7 +52,7 @@ export interface AugmentResult {
 const rowsPerBatch = 256;
 
 /**
- * ERNIE Slim's data augmentation (SPEC.md `augment`): writes `output`, the input's columns plus `aug`
+ * ERNIE Slim's data augmentation: writes `output`, the input's columns plus `aug`
  * (`unk`, `pos`, `nsample`, `orig`); the lines made from input line i come together, in input order.
  */
 export async function augment(runOptions: AugmentRunOptions): Promise<AugmentResult> {

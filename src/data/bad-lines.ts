@@ -1,4 +1,4 @@
-// The policy for malformed rows (SPEC.md): an error naming file:line, or, with --skip-bad-lines, a count.
+// The policy for malformed rows: an error naming file:line, or, with --skip-bad-lines, a count.
 import { InputError } from '../errors.js';
 
 export class BadLinePolicy {

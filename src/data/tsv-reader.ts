@@ -1,4 +1,4 @@
-// Labeled, teacher-labeled and unlabeled text files (SPEC.md "Data formats"), read as streams of rows.
+// Labeled, teacher-labeled and unlabeled text files, read as streams of rows.
 import { InputError } from '../errors.js';
 import { BadLinePolicy } from './bad-lines.js';
 import { readLines, sourceName } from './line-reader.js';
