@@ -17,14 +17,19 @@ function identity(file: string): string | null {
  * Throws a UsageError when `output` is the same file as one of `inputs` (`{ '--train': 't.tsv' }`);
  * stdin/stdout ('-') and absent entries are skipped.
  */
-export function refuseOutputOverInput(output: { flag: string; file: string | undefined }, inputs: Record<string, string | readonly string[] | undefined>): void {
+export function refuseOutputOverInput(
+  output: { flag: string; file: string | undefined },
+  inputs: Record<string, string | readonly string[] | undefined>,
+): void {
   if (output.file === undefined || output.file === '-') return;
   const target = identity(output.file);
   if (target === null) return;
   for (const [flag, value] of Object.entries(inputs)) {
     for (const file of typeof value === 'string' ? [value] : (value ?? [])) {
       if (file === '-' || identity(file) !== target) continue;
-      throw new UsageError(`${output.flag} ${output.file} is the same file as ${flag} ${file}: it would be overwritten; write the output elsewhere`);
+      throw new UsageError(
+        `${output.flag} ${output.file} is the same file as ${flag} ${file}: it would be overwritten; write the output elsewhere`,
+      );
     }
   }
 }

@@ -27,7 +27,8 @@ export async function readTeacherLimits(file: string, idInputs: readonly string[
   for (const t of graph.initializer ?? []) if (t.name && t.dims?.length === 2) tables.set(t.name, Number(t.dims[0]));
   // A Cast between an input and its Gather keeps the values: follow it.
   const sourceOf = new Map<string, string>();
-  for (const node of graph.node ?? []) if (node.opType === 'Cast' && node.input?.[0] && node.output?.[0]) sourceOf.set(node.output[0], node.input[0]);
+  for (const node of graph.node ?? [])
+    if (node.opType === 'Cast' && node.input?.[0] && node.output?.[0]) sourceOf.set(node.output[0], node.input[0]);
   const origin = (name: string) => {
     for (let i = 0; i < 4 && sourceOf.has(name); i++) name = sourceOf.get(name)!;
     return name;
@@ -40,7 +41,8 @@ export async function readTeacherLimits(file: string, idInputs: readonly string[
     if (rows === undefined) continue;
     const indices = origin(node.input[1]!);
     if (positionInputs.includes(indices)) limits.maxPositions = Math.min(rows, limits.maxPositions ?? Infinity);
-    else if (idInputs.includes(indices)) limits.idRanges.set(indices, Math.min(rows, limits.idRanges.get(indices) ?? Infinity));
+    else if (idInputs.includes(indices))
+      limits.idRanges.set(indices, Math.min(rows, limits.idRanges.get(indices) ?? Infinity));
     else if (/position/i.test(node.input[0]!)) limits.maxPositions = Math.min(rows, limits.maxPositions ?? Infinity);
   }
   return limits;
