@@ -77,11 +77,15 @@ test('header problems name line 1', async () => {
 });
 
 test('unlabeled text: one text a line, or a TSV with text_a (and text_b)', async () => {
-  const plain = await collect(readTexts(write('plain.txt', '第一条\n第二\t条\n')));
+  const plain = await collect(readTexts(write('plain.txt', '第一条\n第二条\n')));
   assert.deepEqual(plain, [
     { line: 1, textA: '第一条' },
-    { line: 2, textA: '第二\t条' },
+    { line: 2, textA: '第二条' },
   ]);
+  // A tab where plain text is expected is most likely a TSV without its header: refused, with the fix.
+  const tabbed = write('tabbed.txt', '第一条\n第二\t条\n');
+  await assert.rejects(collect(readTexts(tabbed)), /tabbed\.txt:2: a tab in a plain text line \(for a TSV, give a header naming text_a\)/);
+  await assert.rejects(collect(readTexts(write('headerless.tsv', '1\t很差\n'))), /headerless\.tsv:1: a tab in a plain text line/);
   const tsv = await collect(readTexts(write('u.tsv', 'text_b\ttext_a\nb\ta\n')));
   assert.deepEqual(tsv, [{ line: 2, textA: 'a', textB: 'b' }]);
   await assert.rejects(collect(readTexts(write('blank.txt', 'a\n\nb\n'))), /blank\.txt:2: empty text/);

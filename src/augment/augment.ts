@@ -4,6 +4,8 @@
 // temporary file; a second pass augments the spilled records. Results are written in submission order.
 import path from 'node:path';
 import { BadLinePolicy } from '../data/bad-lines.js';
+import { checkReadableFile } from '../data/line-reader.js';
+import { refuseOutputOverInput } from '../data/output-guard.js';
 import { BatchAnalyzer, type AnalyzedBatch } from './batch-analysis.js';
 import type { BatchContext, BatchResult } from './batch-jobs.js';
 import { AugmentInput, augColumn, type InputLayout, type InputRow } from './input-rows.js';
@@ -72,6 +74,9 @@ export async function augment(runOptions: AugmentRunOptions): Promise<AugmentRes
     },
     analyze: { tag: usePos, hmm: options.hmm, unkToken: options.unkToken },
   };
+  // Checked before the output's temporary file exists.
+  if (options.input !== '-') checkReadableFile(options.input);
+  refuseOutputOverInput({ flag: '--output', file: options.output }, { '--input': options.input });
   const sink = await LineSink.open(options.output);
   const analyzer = new BatchAnalyzer(context.analyze);
   let runner: JobRunner | null = null;

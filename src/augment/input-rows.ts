@@ -2,7 +2,7 @@
 import { InputError } from '../errors.js';
 import type { BadLinePolicy } from '../data/bad-lines.js';
 import { readLines, sourceName } from '../data/line-reader.js';
-import { parseHeader } from '../data/tsv-reader.js';
+import { PLAIN_TAB_PROBLEM, parseHeader } from '../data/tsv-reader.js';
 
 /** The name of the column augment adds. */
 export const augColumn = 'aug';
@@ -72,7 +72,7 @@ export class AugmentInput {
     const { layout } = this;
     if (layout.plain) {
       if (text.includes('\t')) {
-        this.policy.reject('a tab in a plain text line (for a TSV, give a header naming text_a)', this.name, line);
+        this.policy.reject(PLAIN_TAB_PROBLEM, this.name, line);
         return null;
       }
       if (text.trim() === '') {

@@ -4,12 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../errors.js';
+import { fsReason } from '../data/fs-errors.js';
+import { forgetTemporary, registerTemporary } from '../data/temp-files.js';
 
 export class TaggedSpill {
   private readonly stream: fs.WriteStream;
   private writeError: Error | null = null;
 
   private constructor(readonly path: string) {
+    registerTemporary(path);
     this.stream = fs.createWriteStream(path, { flags: 'wx' });
     this.stream.on('error', (err) => (this.writeError ??= err));
   }
@@ -23,11 +26,23 @@ export class TaggedSpill {
   async write(records: string): Promise<void> {
     if (this.writeError) throw this.failure(this.writeError);
     if (records === '') return;
-    if (!this.stream.write(records)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    if (this.stream.write(records)) return;
+    // A failed stream never drains: wait for whichever comes first.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+    });
+    if (this.writeError) throw this.failure(this.writeError);
   }
 
   /** Flushes and closes the file; the records can then be read back. */
   async finishWriting(): Promise<void> {
+    if (this.writeError) throw this.failure(this.writeError);
     await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(this.failure(err)) : resolve())));
     if (this.writeError) throw this.failure(this.writeError);
   }
@@ -47,10 +62,11 @@ export class TaggedSpill {
 
   async remove(): Promise<void> {
     this.stream.destroy();
-    await fs.promises.rm(this.path, { force: true });
+    await fs.promises.rm(this.path, { force: true }).catch(() => undefined);
+    forgetTemporary(this.path);
   }
 
   private failure(err: Error): InputError {
-    return new InputError(`cannot write a temporary file (${(err as NodeJS.ErrnoException).code ?? err.message}); see --temp-dir`, this.path);
+    return new InputError(`cannot write a temporary file: ${fsReason(err)}; see --temp-dir`, this.path);
   }
 }

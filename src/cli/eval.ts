@@ -23,7 +23,8 @@ export const evalCommand = defineCommand({
       skipBadLines: args['skip-bad-lines'],
       positiveLabel: args['positive-label'],
     });
-    const skipped = result.skippedLines ? `, ${result.skippedLines} bad lines skipped` : '';
+    const unknown = result.unknownLabelRows ? ` (${result.unknownLabelRows} of them with labels the model does not know, counted as wrong)` : '';
+    const skipped = result.skippedLines ? `, ${result.skippedLines} bad lines skipped${unknown}` : '';
     const ratio = result.posNeg ? `  pos_neg_ratio ${result.posNeg.ratio === null ? '-' : result.posNeg.ratio.toFixed(3)} (${result.posNeg.concordant}/${result.posNeg.discordant}, ${result.posNeg.queries} queries)` : '';
     const line = `accuracy ${(result.accuracy * 100).toFixed(2)}%  macro_f1 ${(result.macroF1 * 100).toFixed(2)}%  n ${result.n}${ratio}${skipped}`;
     if (args.json) process.stderr.write(line + '\n');
@@ -33,6 +34,7 @@ export const evalCommand = defineCommand({
       macro_f1: result.macroF1,
       n: result.n,
       skipped_lines: result.skippedLines,
+      unknown_label_rows: result.unknownLabelRows,
       runtime: result.runtime,
     };
     if (result.posNeg) {

@@ -1,4 +1,5 @@
 // `ernie-slim export`: a .bin student to a standard ONNX file (no native addon needed).
+import { refuseOutputOverInput } from '../data/output-guard.js';
 import { defineCommand } from './command.js';
 
 export const exportCommand = defineCommand({
@@ -10,6 +11,7 @@ export const exportCommand = defineCommand({
       .option('onnx', { type: 'string', demandOption: true, describe: 'ONNX file to write' }),
   run: async (args) => {
     const [{ readModelFile }, { exportOnnx }] = await Promise.all([import('../student/model-file.js'), import('../student/onnx-export.js')]);
+    refuseOutputOverInput({ flag: '--onnx', file: args.onnx }, { '--model': args.model });
     const data = readModelFile(args.model);
     await exportOnnx(data, args.onnx);
     const pair = data.config.model.pair === true;

@@ -23,6 +23,14 @@ const cli = yargs(hideBin(process.argv))
     process.exit(2);
   });
 
+// Ctrl-C and SIGTERM end the process through 'exit', where unfinished temporary files are removed (unless a
+// command, like serve, handles the signal itself).
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    if (process.listenerCount(signal) === 1) process.exit(code);
+  });
+}
+
 for (const command of commands) cli.command(command as never);
 cli.demandCommand(1, 'give a command');
 

@@ -1,6 +1,7 @@
 // Streams a file (or stdin) as numbered lines, validating UTF-8 per line instead of decoding chunks blindly.
 import fs from 'node:fs';
 import { InputError } from '../errors.js';
+import { fsReason } from './fs-errors.js';
 
 /** One line of input: `text` is null when the bytes are not valid UTF-8. */
 export interface RawLine {
@@ -13,13 +14,19 @@ export function sourceName(source: string): string {
   return source === '-' ? '<stdin>' : source;
 }
 
+/** Throws the one-line error of a missing, unreadable or directory input, before anything is written. */
+export function checkReadableFile(file: string): void {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (err) {
+    throw new InputError(`cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, file);
+  }
+  if (fs.statSync(file).isDirectory()) throw new InputError('is a directory, not a file', file);
+}
+
 function openSource(source: string): NodeJS.ReadableStream {
   if (source === '-') return process.stdin;
-  try {
-    fs.accessSync(source, fs.constants.R_OK);
-  } catch (err) {
-    throw new InputError(`cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, source);
-  }
+  checkReadableFile(source);
   return fs.createReadStream(source, { highWaterMark: 1 << 20 });
 }
 
@@ -54,7 +61,7 @@ export async function* readLines(source: string): AsyncGenerator<RawLine> {
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError(`cannot read: ${(err as Error).message}`, sourceName(source));
+    throw new InputError(`cannot read: ${fsReason(err)}`, sourceName(source));
   }
   if (carry && carry.length > 0) {
     const stop = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;

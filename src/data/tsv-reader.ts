@@ -1,4 +1,4 @@
-// Labeled, teacher-labeled and unlabeled text files (README: "Your own teacher and data"), read as streams of rows.
+// Labeled, teacher-labeled and unlabeled text files, read as streams of rows.
 import { InputError } from '../errors.js';
 import { BadLinePolicy } from './bad-lines.js';
 import { readLines, sourceName } from './line-reader.js';
@@ -110,9 +110,13 @@ export async function* readLabeledTsv(file: string, options: LabeledReadOptions 
   if (columns === null) throw new InputError('empty file (a header line is required)', name);
 }
 
+/** Why a tab in a plain text line is refused: it is most likely a TSV without its header. */
+export const PLAIN_TAB_PROBLEM = 'a tab in a plain text line (for a TSV, give a header naming text_a)';
+
 /**
  * Unlabeled texts: a TSV whose header names `text_a` (and `text_b`), or else one text a line
- * (the first line is then a text too).
+ * (the first line is then a text too). A plain line holding a tab is a bad line: a header-less TSV
+ * (`label\ttext`) would otherwise be read as texts with the label inside.
  */
 export async function* readTexts(file: string, options: { policy?: BadLinePolicy } = {}): AsyncGenerator<TextRow> {
   const policy = options.policy ?? new BadLinePolicy(false);
@@ -131,7 +135,8 @@ export async function* readTexts(file: string, options: { policy?: BadLinePolicy
     }
     if (columns === null) {
       const text = raw.number === 1 ? raw.text.replace(/^\uFEFF/, '') : raw.text;
-      if (text.trim() === '') policy.reject('empty text', name, raw.number);
+      if (text.includes('\t')) policy.reject(PLAIN_TAB_PROBLEM, name, raw.number);
+      else if (text.trim() === '') policy.reject('empty text', name, raw.number);
       else yield { line: raw.number, textA: text };
       continue;
     }
@@ -140,4 +145,12 @@ export async function* readTexts(file: string, options: { policy?: BadLinePolicy
     const { textA, textB } = parsed;
     yield textB !== undefined ? { line: raw.number, textA, textB } : { line: raw.number, textA };
   }
+}
+
+/** The number of texts in `file`; an empty file (no usable line) is an error naming `flag`, before any long step. */
+export async function countTexts(file: string, flag: string, options: { policy?: BadLinePolicy } = {}): Promise<number> {
+  let rows = 0;
+  for await (const _ of readTexts(file, options)) rows++;
+  if (rows === 0) throw new InputError(`${flag} has no texts (an empty file); give texts or leave ${flag} out`, sourceName(file));
+  return rows;
 }

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { LabelMap } from '../data/label-map.js';
-import { readLabeledTsv, readTexts, type LabeledRow } from '../data/tsv-reader.js';
+import { countTexts, readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
+import { ensureWritableFolder, refuseOutputOverInput } from '../data/output-guard.js';
 import { writeFileAtomic } from '../data/atomic-file.js';
 import type { LogitScores } from '../student/score-logits.js';
 import { Teacher } from '../teacher/teacher.js';
@@ -98,7 +99,11 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 
 /** The check step: the output folder writable, every input read once, the dev labels among the training labels. */
 async function readInputs(options: DistillOptions, settings: DistillSettings): Promise<DistillInputs> {
-  checkWritable(settings.out);
+  ensureWritableFolder(settings.out);
+  const inputFiles = { '--train': options.train, '--dev': options.dev, '--unlabeled': options.unlabeled, '--teacher': options.teacher, '--teacher-train': options.teacherTrain, '--vocab': options.vocab };
+  for (const name of ['student.bin', 'student.onnx', 'metrics.json', 'report.md']) {
+    refuseOutputOverInput({ flag: '--out', file: path.join(settings.out, name) }, inputFiles);
+  }
   fs.mkdirSync(settings.cacheDir, { recursive: true });
   const trainRows = await readAll(options.train);
   if (trainRows.length === 0) throw new InputError('the training set is empty', options.train);
@@ -107,7 +112,7 @@ async function readInputs(options: DistillOptions, settings: DistillSettings): P
   if (devRows.length === 0) throw new InputError('the dev set is empty', options.dev);
   if (options.teacherTrain) await readAll(options.teacherTrain);
   let unlabeledRows = 0;
-  if (options.unlabeled) for await (const _ of readTexts(options.unlabeled)) unlabeledRows++;
+  if (options.unlabeled) unlabeledRows = await countTexts(options.unlabeled, '--unlabeled');
   return { trainRows, devRows, labels, unlabeledRows };
 }
 
@@ -115,17 +120,6 @@ async function readAll(file: string, knownLabels?: LabelMap): Promise<LabeledRow
   const rows: LabeledRow[] = [];
   for await (const row of readLabeledTsv(file, knownLabels ? { knownLabels } : {})) rows.push(row);
   return rows;
-}
-
-function checkWritable(dir: string): void {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    const probe = path.join(dir, `.write-check-${process.pid}`);
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe);
-  } catch (err) {
-    throw new InputError(`the output folder is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, dir);
-  }
 }
 
 /** metrics.json: every model scored on dev by scoreLogits (the students during training, the teacher here). */

@@ -73,7 +73,13 @@ export function parseInferRequest(body: unknown): InferRequest {
   }
   const out: InferRequest = { inputs };
   if (typeof req.id === 'string') out.id = req.id;
-  if (Array.isArray(req.outputs)) out.outputs = req.outputs as { name: string }[];
+  if (req.outputs !== undefined) {
+    if (!Array.isArray(req.outputs)) throw new ProtocolError(400, '"outputs" must be an array of { "name": ... }');
+    req.outputs.forEach((o, i) => {
+      if (typeof o !== 'object' || o === null || typeof (o as { name?: unknown }).name !== 'string') throw new ProtocolError(400, `outputs[${i}] must be an object with a string "name"`);
+    });
+    out.outputs = req.outputs as { name: string }[];
+  }
   return out;
 }
 
@@ -88,6 +94,7 @@ export function requestRows(req: InferRequest, acceptedInputs: readonly string[]
   if (text) {
     if (byName.has('input_ids')) throw new ProtocolError(400, `give either ${TEXT_INPUT} or input_ids, not both`);
     const texts = bytesTensor(text);
+    if (texts.length === 0) throw new ProtocolError(400, `input ${TEXT_INPUT}: an empty batch; send at least one text`);
     const pairInput = byName.get(TEXT_PAIR_INPUT);
     const pairs = pairInput ? bytesTensor(pairInput) : null;
     if (pairs && pairs.length !== texts.length) throw new ProtocolError(400, `${TEXT_PAIR_INPUT} has ${pairs.length} elements, ${TEXT_INPUT} ${texts.length}`);
@@ -96,6 +103,8 @@ export function requestRows(req: InferRequest, acceptedInputs: readonly string[]
   const ids = byName.get('input_ids');
   if (!ids) throw new ProtocolError(400, `missing input input_ids (or a BYTES ${TEXT_INPUT} input)`);
   const [batch, seq] = matrixShape(ids);
+  if (batch === 0) throw new ProtocolError(400, `input input_ids: an empty batch (shape [0, ${seq}]); send at least one row`);
+  if (seq === 0) throw new ProtocolError(400, `input input_ids: rows of no tokens (shape [${batch}, 0])`);
   const idData = intTensor(ids, batch * seq);
   const types = byName.get('token_type_ids');
   const mask = byName.get('attention_mask');
@@ -108,6 +117,7 @@ export function requestRows(req: InferRequest, acceptedInputs: readonly string[]
     if (maskData) {
       len = 0;
       while (len < seq && maskData[r * seq + len] !== 0n) len++;
+      if (len === 0) throw new ProtocolError(400, `input attention_mask: row ${r} has no tokens (its mask starts with 0)`);
     }
     rows.push({
       ids: idData.slice(r * seq, r * seq + len),
@@ -133,6 +143,8 @@ function intTensor(input: RequestInput, count: number, expectShape?: [number, nu
   for (let i = 0; i < count; i++) {
     const v = flat[i];
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new ProtocolError(400, `input ${input.name}: element ${i} is not an integer`);
+    // ONNX Gather would wrap a negative id to the end of the table: a wrong answer, not an error.
+    if (v < 0) throw new ProtocolError(400, `input ${input.name}: element ${i} is ${v}; ids must be non-negative`);
     out[i] = BigInt(v);
   }
   return out;

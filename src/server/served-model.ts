@@ -6,6 +6,7 @@ import { rowLengths, type EncodedTensors } from '../teacher/encoded-window.js';
 import { readOnnxMetadataFile } from '../onnx/model-metadata.js';
 import { Student } from '../student/student.js';
 import { packStudentRows, studentRowLength, type StudentRow } from '../student/token-rows.js';
+import { readTeacherLimits, type TeacherLimits } from './teacher-limits.js';
 import { ID_INPUTS, ProtocolError, TEXT_INPUT, TEXT_PAIR_INPUT, type ParsedInputs, type TokenRow } from './kserve-protocol.js';
 
 export interface TensorSpec {
@@ -33,7 +34,7 @@ export async function openServedModel(file: string, options: { vocab?: string; l
   if ((metadata['ernie_slim.format'] ?? '').startsWith('student/')) return new StudentModel(await Student.load(file, { runtime: 'onnxruntime', threads: options.threads }));
   const session = await OnnxTeacherSession.open(file, { ...options, spin: false });
   const tokenizer = options.vocab ? await loadTeacherTokenizer(file, session.metadata, options) : null;
-  return new WordPieceModel(session, tokenizer);
+  return new WordPieceModel(session, tokenizer, await readTeacherLimits(file, session.inputNames));
 }
 
 /** An ERNIE/BERT teacher: id tensors in (or text, with a vocabulary), logits out. */
@@ -44,6 +45,7 @@ class WordPieceModel implements ServedModel {
   constructor(
     private readonly session: OnnxTeacherSession,
     private readonly tokenizer: TeacherTokenizer | null,
+    private readonly limits: TeacherLimits,
   ) {
     const idInputs = session.inputNames.filter((n) => (ID_INPUTS as readonly string[]).includes(n));
     this.inputs = idInputs.map((name) => ({ name, datatype: 'INT64', shape: [-1, -1] }));
@@ -56,15 +58,36 @@ class WordPieceModel implements ServedModel {
   }
 
   async rows(parsed: ParsedInputs, maxLength: number): Promise<TokenRow[]> {
-    if (parsed.kind === 'ids') return parsed.rows;
+    if (parsed.kind === 'ids') return this.checked(parsed.rows, 'input_ids');
     if (!this.tokenizer) throw new ProtocolError(400, `this server was started without --vocab, so it cannot take ${TEXT_INPUT}; send input_ids`);
     const { texts, pairs } = parsed;
-    const window = await this.tokenizer.encodeBatch(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts, { maxLength });
+    // Text is cut to what the teacher's positions cover, as a tokenizer's model_max_length would.
+    const longest = Math.min(maxLength, this.limits.maxPositions ?? Infinity);
+    const window = await this.tokenizer.encodeBatch(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts, { maxLength: longest });
     const lengths = rowLengths(window);
-    return Array.from(lengths, (len, r) => {
+    const rows = Array.from(lengths, (len, r) => {
       const base = r * window.seqLen;
       return { ids: window.inputIds.slice(base, base + len), typeIds: window.tokenTypeIds.slice(base, base + len) };
     });
+    return this.checked(rows, TEXT_INPUT);
+  }
+
+  /** Rows the teacher can take: ids within its tables, rows within its positions; a 400 naming the first that is not. */
+  private checked(rows: TokenRow[], input: string): TokenRow[] {
+    const { idRanges, maxPositions } = this.limits;
+    const vocab = idRanges.get('input_ids') ?? idRanges.get('src_ids');
+    const types = idRanges.get('token_type_ids') ?? idRanges.get('segment_ids') ?? idRanges.get('sent_ids');
+    rows.forEach((row, r) => {
+      if (maxPositions !== null && row.ids.length > maxPositions) {
+        throw new ProtocolError(400, `the teacher cannot run this input: ${input} row ${r} has ${row.ids.length} tokens, more than its ${maxPositions} positions`);
+      }
+      const outOfRange = (values: BigInt64Array, limit: number | undefined) => (limit === undefined ? -1 : values.findIndex((v) => v >= BigInt(limit)));
+      const badId = outOfRange(row.ids, vocab);
+      if (badId >= 0) throw new ProtocolError(400, `the teacher cannot run this input: ${input} row ${r} has id ${row.ids[badId]} at position ${badId}, outside its vocabulary of ${vocab} ids (0 to ${vocab! - 1})`);
+      const badType = outOfRange(row.typeIds, types);
+      if (badType >= 0) throw new ProtocolError(400, `the teacher cannot run this input: token_type_ids row ${r} has ${row.typeIds[badType]} at position ${badType}; it takes 0 to ${types! - 1}`);
+    });
+    return rows;
   }
 
   lengthOf(row: unknown): number {

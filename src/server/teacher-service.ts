@@ -19,6 +19,9 @@ export interface ServeOptions {
   maxQueueDelayMs?: number;
   /** Request bodies larger than this are refused with 413. */
   maxBodyBytes?: number;
+  /** Milliseconds a client may take to send a request's headers (default 10 s), and the whole request (default 60 s). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** Tokens per row for BYTES text inputs. */
   maxLength?: number;
   device?: TeacherDevice;
@@ -59,7 +62,11 @@ export class TeacherService {
         lengthOf: (row) => model.lengthOf(row),
       });
       let service: TeacherService | undefined;
-      const server = http.createServer((req, res) => void service!.handle(req, res));
+      const requestTimeout = options.requestTimeoutMs ?? 60_000;
+      const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
+      // A slow client (headers or body trickling in) is cut off, not held for Node's 300 s default; the check runs
+      // often enough for short limits.
+      const server = http.createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => void service!.handle(req, res));
       server.keepAliveTimeout = 60_000;
       service = new TeacherService(server, model, batcher, resolved, probe.width);
       await new Promise<void>((resolve, reject) => {
@@ -149,6 +156,9 @@ export class TeacherService {
       throw new ProtocolError(400, `malformed JSON: ${(err as Error).message}`);
     }
     const request = parseInferRequest(json);
+    for (const output of request.outputs ?? []) {
+      if (output.name !== this.model.outputName) throw new ProtocolError(400, `unknown output ${output.name} (this model gives ${this.model.outputName})`);
+    }
     const rows = await this.model.rows(requestRows(request, this.model.acceptedInputs), this.options.maxLength);
     let result: { values: Float32Array; width: number };
     try {

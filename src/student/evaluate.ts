@@ -27,6 +27,11 @@ export interface EvaluateResult {
   /** Its counts: concordant, discordant and tied candidate pairs, and the queries that have both labels. */
   posNeg?: PosNegRatio;
   skippedLines: number;
+  /**
+   * With skipBadLines, rows whose label the model does not know: reported among `skippedLines`, yet scored (in `n`)
+   * and always wrong, since dropping them would inflate the accuracy.
+   */
+  unknownLabelRows: number;
   runtime: 'native' | 'onnxruntime';
 }
 
@@ -45,16 +50,23 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   const logitChunks: Float32Array[] = [];
   let pairs: boolean | null = null;
   let chunk: LabeledRow[] = [];
+  let unknownLabelRows = 0;
   const flush = async () => {
     const rows = await student.packedRows(chunk, options.threads ?? 2);
     logitChunks.push(await student.logitsOfRows(rows, options.threads ?? 2));
     for (const row of chunk) {
-      gold.push(student.labelMap.idOf(row.label));
+      const id = student.labelMap.idOf(row.label);
+      // An unseen label is a class of its own (id `width`): no prediction can match it.
+      if (id < 0) unknownLabelRows++;
+      gold.push(id < 0 ? width : id);
       if (pairs) queries.push(row.textA);
     }
     chunk = [];
   };
-  for await (const row of readLabeledTsv(options.data, { policy, knownLabels: student.labelMap })) {
+  // Without --skip-bad-lines an unseen label is an error naming its line; with it, the row counts as wrong.
+  const knownLabels = options.skipBadLines ? undefined : student.labelMap;
+  for await (const row of readLabeledTsv(options.data, { policy, ...(knownLabels ? { knownLabels } : {}) })) {
+    if (!knownLabels && student.labelMap.idOf(row.label) < 0) policy.reject(`unknown label ${JSON.stringify(row.label)} (not among the model's labels; counted as wrong)`, options.data, row.line);
     if (pairs === null) {
       pairs = row.textB !== undefined;
       if (student.pair && !pairs) throw new InputError('this student compares text pairs, but the data has no text_b column', options.data);
@@ -71,7 +83,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     offset += part.length;
   }
   const { posNeg, ...metrics } = scoreLogits(logits, width, gold, { queries: pairs ? queries : null, positiveId });
-  const result: EvaluateResult = { ...metrics, skippedLines: policy.skipped, runtime: student.runtime };
+  const result: EvaluateResult = { ...metrics, skippedLines: policy.skipped, unknownLabelRows, runtime: student.runtime };
   if (posNeg) {
     result.posNeg = posNeg;
     result.posNegRatio = posNeg.ratio;

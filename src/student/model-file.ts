@@ -139,12 +139,19 @@ class ByteReader {
   }
 }
 
+/** True when `bytes` are shorter than the magic and begin it: a .bin file cut short. */
+export function isTruncatedModelFile(bytes: Uint8Array): boolean {
+  return bytes.length > 0 && bytes.length < MODEL_MAGIC.length && MODEL_MAGIC.subarray(0, bytes.length).equals(bytes);
+}
+
 /** True when `bytes` start like a .bin model file. */
 export function isModelFile(bytes: Uint8Array): boolean {
   return bytes.length >= MODEL_MAGIC.length && Buffer.from(bytes.buffer, bytes.byteOffset, MODEL_MAGIC.length).equals(MODEL_MAGIC);
 }
 
 export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
+  if (bytes.length === 0) throw new InputError('model file is empty (0 bytes)', file);
+  if (isTruncatedModelFile(bytes)) throw new InputError('model file is truncated', file);
   if (!isModelFile(bytes)) throw new InputError('not an ernie-slim model file (bad magic)', file);
   if (bytes.length < MODEL_MAGIC.length + 4 + CHECKSUM_BYTES) throw new InputError('model file is truncated', file);
   const version = bytes.readUInt32LE(MODEL_MAGIC.length);
@@ -191,6 +198,7 @@ export function readModelFile(file: string): StudentModelData {
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new InputError('is a directory, not a model file', file);
     throw new InputError(`cannot read model (${(err as NodeJS.ErrnoException).code ?? 'error'})`, file);
   }
   return decodeModelFile(bytes, file);

@@ -34,6 +34,7 @@ export function onnxMetadata(model: OnnxTypes.IModelProto): Record<string, strin
 }
 
 export function decodeOnnxStudent(bytes: Uint8Array, file: string): StudentModelData {
+  if (bytes.length === 0) throw new InputError('model file is empty (0 bytes)', file);
   let model: OnnxTypes.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);

@@ -32,12 +32,15 @@ export interface ScoreOptions {
 /**
  * Scores `logits` (rows x numLabels, in label-id order) against gold label ids: the predicted label is the
  * arg-max (the first on ties); the order ratio ranks rows by the softmax probability of the positive label.
+ * A gold id of numLabels stands for a label the model does not know: always wrong, a class of its own in macro-F1.
  */
 export function scoreLogits(logits: ArrayLike<number>, numLabels: number, gold: ArrayLike<number>, options: ScoreOptions = {}): LogitScores {
   const n = gold.length;
   if (logits.length !== n * numLabels) throw new Error(`scoreLogits: ${logits.length} logits for ${n} rows of ${numLabels} labels`);
   const predicted = Int32Array.from({ length: n }, (_, r) => argmax(logits, r * numLabels, numLabels));
-  const metrics = classificationMetrics(gold, predicted, numLabels);
+  let unknown = false;
+  for (let r = 0; r < n && !unknown; r++) unknown = gold[r] === numLabels;
+  const metrics = classificationMetrics(gold, predicted, numLabels + (unknown ? 1 : 0));
   const queries = options.queries;
   if (!queries || numLabels !== 2) return { ...metrics, posNeg: null };
   const positiveId = options.positiveId ?? DEFAULT_POSITIVE_ID;

@@ -4,7 +4,7 @@ import { InputError, UsageError } from '../errors.js';
 import { LabelMap } from '../data/label-map.js';
 import type { NativeStudentModel, StudentKind, TokenRows } from './native-api.js';
 import { createNativeModel } from './native-model.js';
-import { isModelFile, readModelFile, writeModelFile, type StudentModelData, type Weights } from './model-file.js';
+import { isModelFile, isTruncatedModelFile, readModelFile, writeModelFile, type StudentModelData, type Weights } from './model-file.js';
 import { pairWords, pairWordsMany, rowWords, rowWordsMany, type SegmentationSettings } from './segmentation.js';
 import { Vocabulary } from './vocabulary.js';
 import { createNativeTextEncoder, nativeEncodingCovers, type NativeTextEncoder } from './native-text-encoder.js';
@@ -27,9 +27,21 @@ export interface Prediction {
  */
 export type StudentInput = string | { textA: string; textB?: string } | readonly [string, string];
 
+const inputShapes = 'a string, { textA, textB? } or [textA, textB]';
+
+/** The texts of an input; anything else (null, a number, a missing textA) is a TypeError that says what to give. */
 function split(input: StudentInput): { textA: string; textB?: string } {
   if (typeof input === 'string') return { textA: input };
-  if (Array.isArray(input)) return { textA: input[0] as string, textB: input[1] as string };
+  if (Array.isArray(input)) {
+    if (input.length !== 2 || typeof input[0] !== 'string' || typeof input[1] !== 'string') {
+      throw new TypeError(`a text pair must be [textA, textB], two strings (got an array of ${input.length})`);
+    }
+    return { textA: input[0], textB: input[1] };
+  }
+  if (input === null || typeof input !== 'object') throw new TypeError(`predict takes ${inputShapes} (got ${input === null ? 'null' : typeof input})`);
+  const { textA, textB } = input as { textA: unknown; textB?: unknown };
+  if (typeof textA !== 'string') throw new TypeError(`textA must be a string (got ${textA === null ? 'null' : typeof textA}); give ${inputShapes}`);
+  if (textB !== undefined && typeof textB !== 'string') throw new TypeError(`textB must be a string when given (got ${textB === null ? 'null' : typeof textB})`);
   return input as { textA: string; textB?: string };
 }
 
@@ -105,18 +117,23 @@ export class Student {
 
   /** Reads a model written by `train` (.bin) or `export` (.onnx: its weights and metadata). */
   static async load(path: string, options: StudentLoadOptions = {}): Promise<Student> {
+    if (typeof path !== 'string' || path === '') throw new TypeError('Student.load takes the path of a model file (.bin or .onnx)');
     let head: Buffer;
+    let headBytes: number;
     try {
       const handle = await fs.promises.open(path, 'r');
       try {
         head = Buffer.alloc(16);
-        await handle.read(head, 0, 16, 0);
+        headBytes = (await handle.read(head, 0, 16, 0)).bytesRead;
       } finally {
         await handle.close();
       }
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new InputError('is a directory, not a model file', path);
       throw new InputError(`cannot read model (${(err as NodeJS.ErrnoException).code ?? 'error'})`, path);
     }
+    if (headBytes === 0) throw new InputError('model file is empty (0 bytes)', path);
+    if (isTruncatedModelFile(head.subarray(0, headBytes))) throw new InputError('model file is truncated', path);
     let student: Student;
     if (isModelFile(head)) {
       if (options.runtime === 'onnxruntime') throw new UsageError(`runtime onnxruntime needs an .onnx model, ${path} is a .bin file`);
@@ -267,6 +284,7 @@ export class Student {
    * forward pass on native threads.
    */
   async predictBatch(inputs: readonly StudentInput[], options: PredictBatchOptions = {}): Promise<Prediction[]> {
+    if (!Array.isArray(inputs)) throw new TypeError(`predictBatch takes an array of inputs, each ${inputShapes}`);
     const threads = options.threads ?? 2;
     const logits = await this.logitsOfTexts(inputs, threads);
     const width = this.labels.length;

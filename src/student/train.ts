@@ -1,4 +1,5 @@
 // `train`: step 3 of ERNIE Slim (or a plain supervised baseline): settings -> data -> native epochs -> model.
+import { refuseOutputOverInput } from '../data/output-guard.js';
 import { createNativeModel } from './native-model.js';
 import type { StudentConfig } from './native-api.js';
 import { writeModelFile, type ModelFileConfig } from './model-file.js';
@@ -14,6 +15,7 @@ export type { TrainOptions, TrainResult, EpochReport } from './train-options.js'
 export async function train(options: TrainOptions): Promise<TrainResult> {
   // Every check that needs no data comes before any file is read.
   const flagsOnly = resolveTrainSettings(options, null);
+  refuseOutputOverInput({ flag: '--out', file: options.out }, { '--train': options.train, '--dev': options.dev, '--distill': options.distill });
   const note = options.onNote ?? (() => {});
   const rows = await readTrainingRows({ train: options.train, dev: options.dev, distill: options.distill, online: options.online?.rows }, flagsOnly.skipBadLines, note);
   const pairData = hasPairs(rows);

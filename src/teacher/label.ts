@@ -2,8 +2,13 @@
 // with --resume continuing an interrupted --output from its last complete window.
 import fs from 'node:fs';
 import { InputError, UsageError } from '../errors.js';
+import { writeFailure, writeFileAtomic } from '../data/atomic-file.js';
 import { BadLinePolicy } from '../data/bad-lines.js';
 import { readTexts, type TextRow } from '../data/tsv-reader.js';
+import { checkReadableFile } from '../data/line-reader.js';
+import { refuseOutputOverInput } from '../data/output-guard.js';
+import { fsReason } from '../data/fs-errors.js';
+import { fileDigest } from '../distill/file-digest.js';
 import { defaultWindow, labelWindows, type LabeledWindow } from './labeler.js';
 import { Teacher, type TeacherOptions } from './teacher.js';
 
@@ -42,6 +47,11 @@ export interface LabelResult {
 /** The stable name of an unfinished --output: it never looks complete, and --resume continues it. */
 export const partialPathOf = (output: string) => `${output}.partial`;
 
+/** What made a partial output (input, teacher, options), kept beside it so --resume never mixes two runs. */
+export const partialRecordPathOf = (output: string) => `${output}.partial.json`;
+
+const RECORD_FORMAT = 'ernie-slim label partial 1';
+
 export async function label(options: LabelOptions): Promise<LabelResult> {
   const batchSize = options.batchSize ?? 64;
   const maxTokens = options.maxTokens ?? Number.POSITIVE_INFINITY;
@@ -49,8 +59,19 @@ export async function label(options: LabelOptions): Promise<LabelResult> {
   if (!(maxTokens >= (options.maxLength ?? 128))) throw new UsageError(`--max-tokens must be at least --max-len (got ${options.maxTokens})`);
   if (options.temperature !== undefined && !(options.temperature > 0)) throw new UsageError(`--temperature must be positive (got ${options.temperature})`);
   if (options.resume && !options.output) throw new UsageError('--resume needs --output (stdout cannot be resumed)');
+  if (options.window !== undefined && (!Number.isInteger(options.window) || options.window < 1)) {
+    throw new UsageError(`--window must be a positive integer (got ${options.window})`);
+  }
   const window = options.window ?? defaultWindow(batchSize);
   const input = options.input ?? '-';
+  // Checked before the teacher opens and before any OUTPUT.partial exists.
+  if (input !== '-') checkReadableFile(input);
+  const teachers = typeof options.teacher === 'string' ? [options.teacher] : options.teacher;
+  if (options.output !== undefined) {
+    const inputs = { '--input': input, '--teacher': teachers.filter((t) => !isUrl(t)), '--vocab': options.vocab };
+    refuseOutputOverInput({ flag: '--output', file: options.output }, inputs);
+    refuseOutputOverInput({ flag: '--output', file: partialPathOf(options.output) }, inputs);
+  }
 
   const started = performance.now();
   const teacher = await Teacher.open(options.teacher, options);
@@ -59,7 +80,9 @@ export async function label(options: LabelOptions): Promise<LabelResult> {
   let rows = 0;
   let resumedRows = 0;
   try {
-    sink = options.output ? await FileSink.open(options.output, options.resume ?? false, window) : new StdoutSink();
+    // The teacher opened first: its own checks name a bad teacher or vocabulary better than a digest could.
+    const record = options.output ? await runRecord(options, input, teachers) : null;
+    sink = options.output ? await FileSink.open(options.output, options.resume ?? false, window, record!) : new StdoutSink();
     resumedRows = sink.keptRows;
     const source = skipRows(readTexts(input, { policy }), resumedRows);
     for await (const labeled of labelWindows(source, teacher, { batchSize, maxTokens, window })) {
@@ -70,7 +93,8 @@ export async function label(options: LabelOptions): Promise<LabelResult> {
     if (rows + resumedRows === 0 && !sink.hasHeader) await sink.write('text_a\tlabel' + (options.soft ? '\tlogits' : '') + '\n');
     await sink.finish();
   } catch (err) {
-    await sink?.fail();
+    // A partial output without a labeled row is nothing to resume: it goes, with its record.
+    await sink?.fail(rows + resumedRows === 0);
     throw err;
   } finally {
     await teacher.close();
@@ -86,6 +110,64 @@ export async function label(options: LabelOptions): Promise<LabelResult> {
     device: teacher.device,
     output: options.output ?? null,
   };
+}
+
+const isUrl = (s: string) => /^https?:\/\//.test(s);
+
+/** What a partial output records about its run; --resume continues only a run that matches in every field. */
+interface RunRecord {
+  format: string;
+  input: string;
+  teachers: string[];
+  vocab: string | null;
+  soft: boolean;
+  temperature: number | null;
+  maxLength: number;
+  lowercase: boolean;
+  labelNames: readonly string[] | null;
+}
+
+async function digestOf(file: string, flag: string): Promise<string> {
+  try {
+    return `sha256:${await fileDigest(file)}`;
+  } catch (err) {
+    throw new InputError(`cannot read (${flag}): ${fsReason(err)}`, file);
+  }
+}
+
+async function runRecord(options: LabelOptions, input: string, teachers: readonly string[]): Promise<RunRecord> {
+  return {
+    format: RECORD_FORMAT,
+    // stdin cannot be digested: a resumed stdin run must be given the same text again.
+    input: input === '-' ? '<stdin>' : await digestOf(input, '--input'),
+    teachers: await Promise.all(teachers.map((t) => (isUrl(t) ? t : digestOf(t, '--teacher')))),
+    vocab: options.vocab ? await digestOf(options.vocab, '--vocab') : null,
+    soft: options.soft ?? false,
+    temperature: options.temperature ?? null,
+    maxLength: options.maxLength ?? 128,
+    lowercase: options.lowercase ?? true,
+    labelNames: options.labelNames ?? null,
+  };
+}
+
+const recordFieldNames: Record<keyof RunRecord, string> = {
+  format: 'format',
+  input: 'the input (--input)',
+  teachers: 'the teacher (--teacher)',
+  vocab: 'the vocabulary (--vocab)',
+  soft: '--soft',
+  temperature: '--temperature',
+  maxLength: '--max-len',
+  lowercase: '--lowercase',
+  labelNames: 'the label names',
+};
+
+/** The first field in which a partial's record differs from this run, or null. */
+function recordMismatch(kept: RunRecord, now: RunRecord): string | null {
+  for (const key of Object.keys(recordFieldNames) as (keyof RunRecord)[]) {
+    if (JSON.stringify(kept[key] ?? null) !== JSON.stringify(now[key] ?? null)) return recordFieldNames[key];
+  }
+  return null;
 }
 
 async function* skipRows(rows: AsyncIterable<TextRow>, n: number): AsyncGenerator<TextRow> {
@@ -135,7 +217,8 @@ interface LabelSink {
   readonly hasHeader: boolean;
   write(text: string): Promise<void>;
   finish(): Promise<void>;
-  fail(): Promise<void>;
+  /** `discard`: nothing worth resuming was written. */
+  fail(discard: boolean): Promise<void>;
 }
 
 class StdoutSink implements LabelSink {
@@ -148,7 +231,7 @@ class StdoutSink implements LabelSink {
   async fail(): Promise<void> {}
 }
 
-/** Appends to OUTPUT.partial and renames it to OUTPUT once every row is in. */
+/** Appends to OUTPUT.partial (its run described in OUTPUT.partial.json) and renames it to OUTPUT once every row is in. */
 class FileSink implements LabelSink {
   private constructor(
     private readonly output: string,
@@ -158,42 +241,81 @@ class FileSink implements LabelSink {
     readonly hasHeader: boolean,
   ) {}
 
-  static async open(output: string, resume: boolean, window: number): Promise<FileSink> {
+  static async open(output: string, resume: boolean, window: number, record: RunRecord): Promise<FileSink> {
     const partial = partialPathOf(output);
+    const recordFile = partialRecordPathOf(output);
     if (resume && fs.existsSync(partial)) {
+      checkRecord(partial, recordFile, record);
       const { keptRows, keptBytes, hasHeader } = await completeWindows(partial, window);
       const fd = await openOrFail(partial, 'r+', output);
-      await fd.truncate(keptBytes);
-      await fd.close();
+      try {
+        await fd.truncate(keptBytes);
+      } finally {
+        await fd.close();
+      }
       return new FileSink(output, partial, await openOrFail(partial, 'a', output), keptRows, hasHeader);
     }
     if (resume && fs.existsSync(output)) {
       throw new InputError('is already complete (nothing to resume); remove it to label again', output);
     }
+    try {
+      await writeFileAtomic(recordFile, JSON.stringify(record) + '\n');
+    } catch (err) {
+      throw writeFailure(output, err);
+    }
     return new FileSink(output, partial, await openOrFail(partial, 'w', output), 0, false);
   }
 
   async write(text: string): Promise<void> {
-    await this.fd.write(text);
+    try {
+      // writeFile loops over short writes (a nearly full disk); write() alone could drop a window's tail.
+      await this.fd.writeFile(text);
+    } catch (err) {
+      throw writeFailure(this.partial, err);
+    }
   }
 
   async finish(): Promise<void> {
-    await this.fd.sync();
-    await this.fd.close();
-    await fs.promises.rename(this.partial, this.output);
+    try {
+      await this.fd.sync();
+      await this.fd.close();
+      await fs.promises.rename(this.partial, this.output);
+    } catch (err) {
+      throw writeFailure(this.output, err);
+    }
+    await fs.promises.rm(partialRecordPathOf(this.output), { force: true });
   }
 
   // The partial file stays for --resume; it is never mistaken for a finished output.
-  async fail(): Promise<void> {
+  async fail(discard: boolean): Promise<void> {
     await this.fd.close().catch(() => undefined);
+    if (!discard) return;
+    await fs.promises.rm(this.partial, { force: true }).catch(() => undefined);
+    await fs.promises.rm(partialRecordPathOf(this.output), { force: true }).catch(() => undefined);
   }
+}
+
+/** Refuses to resume a partial output that another run (or no run of label) made. */
+function checkRecord(partial: string, recordFile: string, now: RunRecord): void {
+  const remove = `remove ${partial} to label again`;
+  let kept: RunRecord;
+  try {
+    kept = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as RunRecord;
+  } catch {
+    throw new InputError(`cannot resume: no readable record of the run that made it (${recordFile}); ${remove}`, partial);
+  }
+  if (kept === null || typeof kept !== 'object' || kept.format !== RECORD_FORMAT) {
+    throw new InputError(`cannot resume: ${recordFile} is not a record of ernie-slim label; ${remove}`, partial);
+  }
+  const differs = recordMismatch(kept, now);
+  if (differs) throw new InputError(`cannot resume: ${differs} differs from the run that made it; ${remove}`, partial);
 }
 
 async function openOrFail(file: string, flags: string, shownAs: string): Promise<fs.promises.FileHandle> {
   try {
     return await fs.promises.open(file, flags);
   } catch (err) {
-    throw new InputError(`cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, shownAs);
+    throw writeFailure(shownAs, err);
   }
 }
 
@@ -208,5 +330,14 @@ async function completeWindows(partial: string, window: number): Promise<{ keptR
   if (lineEnds.length === 0) return { keptRows: 0, keptBytes: 0, hasHeader: false };
   const completeRows = lineEnds.length - 1;
   const keptRows = Math.floor(completeRows / window) * window;
+  // What is kept must look like label's output: its header, then rows with as many columns.
+  const header = data.toString('utf8', 0, lineEnds[0]! - 1);
+  const columns = header.split('\t').length;
+  const garbage = (line: number, why: string) => new InputError(`cannot resume: ${why}, not label's output; remove it to label again`, partial, line);
+  if (!header.startsWith('text_a\t')) throw garbage(1, 'the first line is not a header beginning text_a');
+  for (let r = 0; r < keptRows; r++) {
+    const text = data.toString('utf8', lineEnds[r]!, lineEnds[r + 1]! - 1);
+    if (text.split('\t').length !== columns) throw garbage(r + 2, `expected ${columns} columns`);
+  }
   return { keptRows, keptBytes: lineEnds[keptRows]!, hasHeader: true };
 }

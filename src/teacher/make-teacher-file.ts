@@ -1,6 +1,7 @@
 // `make-teacher` as a file job: argument checks, the vocabulary's size, an atomic write.
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../data/atomic-file.js';
+import { refuseOutputOverInput } from '../data/output-guard.js';
 import { WordPieceTokenizer } from '../tokenizer/index.js';
 import { countParameters, makeTeacher, type TeacherArchitecture, type TeacherStyle } from './make-teacher.js';
 
@@ -43,6 +44,7 @@ export async function makeTeacherFile(options: MakeTeacherOptions): Promise<{ pa
     seed: options.seed ?? 1,
   };
   if (architecture.labels < 2) throw new UsageError('--labels must be at least 2');
+  refuseOutputOverInput({ flag: '--out', file: options.out }, { '--vocab': options.vocab });
   await writeFileAtomic(options.out, makeTeacher(architecture));
   return { parameters: countParameters(architecture), architecture };
 }

@@ -52,6 +52,7 @@ export class WordPieceTokenizer {
   /** Reads a BERT vocab.txt (a token a line) or an ERNIE vocabulary (`token<TAB>id` lines). */
   static fromFile(vocabPath: string, options: WordPieceTokenizerOptions = {}): WordPieceTokenizer {
     if (!fs.existsSync(vocabPath)) throw new InputError('vocabulary file not found', vocabPath);
+    if (fs.statSync(vocabPath).isDirectory()) throw new InputError('is a directory, not a vocabulary file', vocabPath);
     const addon = native() as unknown as NativeTokenizerAddon;
     try {
       return new WordPieceTokenizer(new addon.NativeWordPieceTokenizer(vocabPath, options.lowercase ?? true), vocabPath);
