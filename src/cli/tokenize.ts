@@ -32,7 +32,7 @@ export async function tokenizeStream(
 
   const tokenizeBlock = async (block: Buffer): Promise<void> => {
     const result = await tokenizer.tokenizeLines(block, { pair: options.pair, maxLength: options.maxLength, threads: options.threads });
-    if (result.badLine) throw new InputError(result.problem, options.inputName ?? 'stdin', linesDone + result.badLine);
+    if (result.badLine) throw new InputError(result.problem, options.inputName ?? '<stdin>', linesDone + result.badLine);
     linesDone += result.lines;
     // Backpressure: wait for the consumer before the next block is handed over.
     if (!output.write(result.text)) await once(output, 'drain');
