@@ -1,6 +1,6 @@
 // `ernie-slim train`: flags -> train() -> a progress line per epoch on stderr, figures for --json.
-import { defineCommand } from './command.js';
-import { createProgress, type Progress } from './progress.js';
+import { defineCommand, printResult } from './command.js';
+import { createProgress } from './progress.js';
 import type { EpochReport } from '../student/train.js';
 import type { StudentKind } from '../student/native-api.js';
 
@@ -48,10 +48,9 @@ export const trainCommand = defineCommand({
       .option('label-smoothing', { type: 'number', describe: 'hard labels become 1 - eps on the label and eps/labels on every label (default: cnn 0.2, others 0)' })
       .option('clip-norm', { type: 'number', describe: 'global gradient-norm clipping (0 = off)' }),
   run: async (args) => {
-    const tty = process.stderr.isTTY === true;
     const { train } = await import('../student/train.js');
-    // The epoch count depends on the data (text pairs have their own defaults): the bar starts with the first epoch.
-    const progress: { bar: Progress | null } = { bar: null };
+    // The epoch count depends on the data (text pairs have their own defaults): the total comes with the first epoch.
+    const progress = createProgress(`train ${args.model}`, { unit: 'epochs', kept: () => 'nothing: the model is written when training ends' });
     const result = await train({
       train: args.train,
       dev: args.dev,
@@ -86,16 +85,15 @@ export const trainCommand = defineCommand({
       featureDropout: args['feature-dropout'],
       labelSmoothing: args['label-smoothing'],
       onEpoch: (e) => {
-        if (tty) progress.bar ??= createProgress(`train ${args.model}`, e.epochs, 'epochs');
-        if (progress.bar) progress.bar.update(e.epoch, epochLine(e));
-        else process.stderr.write(`epoch ${e.epoch}/${e.epochs} ${epochLine(e)}\n`);
+        progress.setTotal(e.epochs);
+        progress.log(`epoch ${e.epoch}/${e.epochs} ${epochLine(e)}`);
+        progress.update(e.epoch);
       },
-      onNote: (message) => process.stderr.write(`ernie-slim: ${message}\n`),
-    });
+      onNote: (message) => progress.log(`ernie-slim: ${message}`),
+    }).finally(() => progress.stop());
     const dev = result.devAccuracy !== null ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})` : '';
     const summary = `wrote ${result.out}: ${result.pair ? `two-tower ${result.kind}` : result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}, ${result.trainSeconds.toFixed(1)} s on ${result.device}`;
-    if (progress.bar) progress.bar.stop(summary);
-    else process.stderr.write(summary + '\n');
+    printResult(summary, args);
     return {
       out: result.out,
       model: result.kind,

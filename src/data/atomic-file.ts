@@ -9,6 +9,15 @@ function temporaryPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+// Temporary files not yet renamed or removed: an interrupted command (Ctrl-C) removes them on its way out.
+const unfinished = new Set<string>();
+
+/** Removes every temporary file still being written, synchronously (for a process about to exit). */
+export function removeUnfinishedFiles(): void {
+  for (const file of unfinished) fs.rmSync(file, { force: true });
+  unfinished.clear();
+}
+
 function failure(target: string, err: unknown): InputError {
   return new InputError(`cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, target);
 }
@@ -16,6 +25,7 @@ function failure(target: string, err: unknown): InputError {
 /** Writes `data` to `target` atomically. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const temporary = temporaryPathFor(target);
+  unfinished.add(temporary);
   try {
     const handle = await fs.promises.open(temporary, 'w');
     try {
@@ -28,6 +38,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   } catch (err) {
     await fs.promises.rm(temporary, { force: true });
     throw failure(target, err);
+  } finally {
+    unfinished.delete(temporary);
   }
 }
 
@@ -44,6 +56,7 @@ export class AtomicFileWriter {
   static async open(target: string): Promise<AtomicFileWriter> {
     const temporary = temporaryPathFor(target);
     const stream = fs.createWriteStream(temporary, { flags: 'wx' });
+    unfinished.add(temporary);
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', (err) => reject(failure(target, err)));
@@ -74,6 +87,8 @@ export class AtomicFileWriter {
     } catch (err) {
       await fs.promises.rm(this.temporary, { force: true });
       throw failure(this.target, err);
+    } finally {
+      unfinished.delete(this.temporary);
     }
   }
 
@@ -83,5 +98,6 @@ export class AtomicFileWriter {
     this.closed = true;
     this.stream.destroy();
     await fs.promises.rm(this.temporary, { force: true });
+    unfinished.delete(this.temporary);
   }
 }

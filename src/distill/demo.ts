@@ -10,6 +10,7 @@ export interface DemoOptions {
   seed?: number;
   threads?: number;
   onStep?: (line: string) => void;
+  onProgress?: DistillOptions['onProgress'];
 }
 
 /** Sizes that keep the demo under two minutes on two cores while the teacher still knows more than the student. */
@@ -53,6 +54,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DistillResult>
     threads: options.threads,
     out,
     onStep: say,
+    onProgress: options.onProgress,
   };
   return distill(run);
 }

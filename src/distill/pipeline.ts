@@ -63,6 +63,8 @@ export interface DistillOptions {
   out: string;
   /** One line per step, for the user. */
   onStep?: (line: string) => void;
+  /** Progress within the long steps: teacher training, augmentation, labeling, the students' epochs. */
+  onProgress?: (step: string, done: number, total: number, unit: string) => void;
 }
 
 export interface DistillMetrics {
@@ -164,7 +166,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     const teacherKey = await teacherIdentity(teacherSources, options.vocab);
     const toLabel: { name: string; file: string; rows: number }[] = [];
     if (augmentTimes > 0) {
-      const augmented = await time('augment', () => augmentOnce(options.train, cacheDir, augmentTimes, seed, say));
+      const augmented = await time('augment', () => augmentOnce(options.train, cacheDir, augmentTimes, seed, say, (rows) => options.onProgress?.('step 2: augment', rows, trainRows.length, 'rows')));
       toLabel.push({ name: 'augmented', ...augmented });
     }
     if (options.unlabeled) {
@@ -193,7 +195,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
             say(`step 2: teacher labels for ${item.rows} ${item.name} lines reused from ${path.relative(process.cwd(), output)}`);
           } else {
             say(`step 2: the teacher labels ${item.rows} ${item.name} lines`);
-            await label({ ...teacherOptions, teacher: teacherSources, input: item.file, output, soft: true, resume: true, batchSize: options.batchSize ?? 64, labelNames: teacherLabelNames });
+            await label({ ...teacherOptions, teacher: teacherSources, input: item.file, output, soft: true, resume: true, batchSize: options.batchSize ?? 64, labelNames: teacherLabelNames, onProgress: (rows) => options.onProgress?.(`step 2: label ${item.name}`, rows, item.rows, 'lines') });
             made++;
           }
           teacherLabeled += item.rows;
@@ -209,12 +211,12 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     let baseline: TrainResult | null = null;
     if (options.baseline !== false) {
       say(`step 3: baseline ${kind} student (no distillation)`);
-      baseline = await time('baseline', () => train(common));
+      baseline = await time('baseline', () => train({ ...common, onEpoch: (e) => options.onProgress?.('step 3: baseline', e.epoch, e.epochs, 'epochs') }));
     }
     say(`step 3: ${kind} student with ${teacherLabeled} teacher-labeled lines`);
     const studentFile = path.join(out, 'student.bin');
     const student = await time('train', () =>
-      train({ ...common, distill: distillFiles, online, temperature: options.temperature, alpha: options.alpha, out: studentFile }),
+      train({ ...common, distill: distillFiles, online, temperature: options.temperature, alpha: options.alpha, out: studentFile, onEpoch: (e) => options.onProgress?.('step 3: student', e.epoch, e.epochs, 'epochs') }),
     );
     const onnxFile = path.join(out, 'student.onnx');
     await exportOnnx(student.student.toData(), onnxFile);
@@ -304,7 +306,7 @@ async function trainTeacher(options: DistillOptions, out: string, cacheDir: stri
     say(`step 1: teacher reused from ${path.relative(process.cwd(), file)}`);
   } else {
     say(`step 1: training a ${options.trainTeacher} teacher on ${data}`);
-    const result = await train({ train: data, dev: options.dev, model: options.trainTeacher, segmenter: options.segmenter, epochs: options.teacherEpochs, threads, seed });
+    const result = await train({ train: data, dev: options.dev, model: options.trainTeacher, segmenter: options.segmenter, epochs: options.teacherEpochs, threads, seed, onEpoch: (e) => options.onProgress?.('step 1: teacher', e.epoch, e.epochs, 'epochs') });
     await exportOnnx(result.student.toData(), file);
     say(`step 1: teacher dev accuracy ${((result.devAccuracy ?? 0) * 100).toFixed(2)}%`);
   }
@@ -313,13 +315,13 @@ async function trainTeacher(options: DistillOptions, out: string, cacheDir: stri
   return published;
 }
 
-async function augmentOnce(trainFile: string, cacheDir: string, times: number, seed: number, say: (l: string) => void): Promise<{ file: string; rows: number }> {
+async function augmentOnce(trainFile: string, cacheDir: string, times: number, seed: number, say: (l: string) => void, onProgress?: (rows: number) => void): Promise<{ file: string; rows: number }> {
   const key = cacheKey([await fileDigest(trainFile), times, seed]);
   const file = path.join(cacheDir, `augmented-${key}.tsv`);
   const countFile = `${file}.rows`;
   if (fs.existsSync(file) && fs.existsSync(countFile)) return { file, rows: Number(fs.readFileSync(countFile, 'utf8')) };
   say(`step 2: augmenting the training set ${times}x`);
-  const result = await augment({ input: trainFile, output: file, times, seed });
+  const result = await augment({ input: trainFile, output: file, times, seed, onProgress: ({ rows }) => onProgress?.(rows) });
   fs.writeFileSync(countFile, String(result.newLines));
   return { file, rows: result.newLines };
 }
