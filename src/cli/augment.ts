@@ -1,6 +1,6 @@
 // `ernie-slim augment`: flags to augment(), progress on stderr, its summary and counts for --json.
 import { defineCommand, printResult } from './command.js';
-import { createProgress } from './progress.js';
+import { countLines, createProgress } from './progress.js';
 import { augmentDefaults } from '../augment/options.js';
 
 export const augmentCommand = defineCommand({
@@ -42,6 +42,7 @@ export const augmentCommand = defineCommand({
     const toStdout = args.output === '-';
     const progress = createProgress('augment', {
       unit: 'rows',
+      total: args.input === '-' ? undefined : await countLines(args.input),
       kept: () => (toStdout ? 'the lines written to stdout so far' : `nothing: ${args.output} is written only when complete`),
     });
     let result;
