@@ -139,17 +139,17 @@ export function createProgress(title: string, options: ProgressOptions = {}): Pr
     if (!bar) {
       if (performance.now() < showAfter) return;
       const format = total
-        ? `${title} [{bar}] {percentage}% {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta} {status}`
-        : `${title} {value} ${unit} | {rate} ${unit}/s | {elapsed} {status}`;
+        ? `${title} [{bar}] {percentage}% {value}/{total} ${unit} | {speed} ${unit}/s | ETA {timeLeft} {status}`
+        : `${title} {value} ${unit} | {speed} ${unit}/s | {elapsed} {status}`;
       bar = new cliProgress.SingleBar(
         { format, stream: process.stderr, hideCursor: true, clearOnComplete: true, barsize: 24, forceRedraw: true },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total ?? 0, last.done, { status: last.status, rate: f.rate, eta: f.eta, elapsed: formatDuration(f.seconds) });
+      bar.start(total ?? 0, last.done, { status: last.status, speed: f.rate, timeLeft: f.eta, elapsed: formatDuration(f.seconds) });
       onScreen = bar;
       return;
     }
-    bar.update(last.done, { status: last.status, rate: f.rate, eta: f.eta, elapsed: formatDuration(f.seconds) });
+    bar.update(last.done, { status: last.status, speed: f.rate, timeLeft: f.eta, elapsed: formatDuration(f.seconds) });
   };
 
   return {
