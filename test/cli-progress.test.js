@@ -92,3 +92,13 @@ test('Ctrl-C during train: one line saying nothing was kept, exit 130, no model 
   assert.equal(run.stderr.trim().split('\n').at(-1), 'ernie-slim: interrupted; nothing: the model is written when training ends');
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('interrupted')), []);
 });
+
+test('Ctrl-C during augment: no output and no temporary files left, exit 130', async () => {
+  const input = writeLabeledTsv(dir, 'aug-in.tsv', generateReviews(60000, 9));
+  const out = path.join(dir, 'aug-out.tsv');
+  const args = ['augment', '-i', input, '-o', out, '--times', '4', '--threads', '1'];
+  const run = await runUntil(args, { ERNIE_SLIM_PROGRESS_SECONDS: '0' }, (stderr) => /^augment: Progress: .* rows/m.test(stderr));
+  assert.equal(run.code, 130, run.stderr);
+  assert.equal(run.stderr.trim().split('\n').at(-1), `ernie-slim: interrupted; nothing: ${out} is written only when complete`);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.') || f.startsWith('aug-out')), []);
+});

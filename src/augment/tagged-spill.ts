@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../errors.js';
+import { finishedFile, unfinishedFile } from '../data/atomic-file.js';
 
 export class TaggedSpill {
   private readonly stream: fs.WriteStream;
@@ -11,6 +12,7 @@ export class TaggedSpill {
 
   private constructor(readonly path: string) {
     this.stream = fs.createWriteStream(path, { flags: 'wx' });
+    unfinishedFile(path);
     this.stream.on('error', (err) => (this.writeError ??= err));
   }
 
@@ -48,6 +50,7 @@ export class TaggedSpill {
   async remove(): Promise<void> {
     this.stream.destroy();
     await fs.promises.rm(this.path, { force: true });
+    finishedFile(this.path);
   }
 
   private failure(err: Error): InputError {

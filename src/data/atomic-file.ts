@@ -12,6 +12,15 @@ function temporaryPathFor(target: string): string {
 // Temporary files not yet renamed or removed: an interrupted command (Ctrl-C) removes them on its way out.
 const unfinished = new Set<string>();
 
+/** Counts `file` among the temporary files an interrupted command removes, until `finished(file)`. */
+export function unfinishedFile(file: string): void {
+  unfinished.add(file);
+}
+
+export function finishedFile(file: string): void {
+  unfinished.delete(file);
+}
+
 /** Removes every temporary file still being written, synchronously (for a process about to exit). */
 export function removeUnfinishedFiles(): void {
   for (const file of unfinished) fs.rmSync(file, { force: true });
