@@ -19,9 +19,10 @@ export async function* arrivedBatches<T>(source: AsyncIterable<T>, max: number):
     if (first.done) return;
     const batch = [first.value];
     next = pull();
+    // Items already read (the rest of a chunk) settle before this macrotask; the batch closes when it runs.
+    const turn = new Promise<typeof WAITING>((resolve) => setImmediate(resolve, WAITING));
     while (batch.length < max) {
-      // An item already read (the rest of a chunk) settles before a macrotask; one still to come does not.
-      const ready = await Promise.race([next, new Promise<typeof WAITING>((resolve) => setImmediate(resolve, WAITING))]);
+      const ready = await Promise.race([next, turn]);
       if (ready === WAITING || ready.done) break;
       batch.push(ready.value);
       next = pull();
