@@ -76,13 +76,13 @@ test('invalid UTF-8 on stdin: exit 1 naming the line', () => {
   const input = Buffer.concat([Buffer.from('good line\nanother\n'), Buffer.from([0x61, 0xff, 0x62, 0x0a]), Buffer.from('after\n')]);
   const run = tokenize(['--vocab', vocabs.bert], input);
   assert.equal(run.status, 1);
-  assert.equal(run.stderr.toString().trim(), 'ernie-slim: stdin:3: invalid UTF-8');
+  assert.equal(run.stderr.toString().trim(), 'ernie-slim: <stdin>:3: invalid UTF-8');
 });
 
 test('a line without a tab under --pair: exit 1 naming the line', () => {
   const run = tokenize(['--vocab', vocabs.bert, '--pair'], 'a\tb\nno tab here\n');
   assert.equal(run.status, 1);
-  assert.match(run.stderr.toString(), /stdin:2: expected text_a<TAB>text_b/);
+  assert.match(run.stderr.toString(), /^ernie-slim: <stdin>:2: expected text_a<TAB>text_b/);
 });
 
 test('usage errors exit 2', () => {

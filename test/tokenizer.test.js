@@ -136,10 +136,31 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     const empty = await tokenizer.encodeBatch([]);
     assert.equal(empty.batchSize, 0);
     assert.equal(empty.inputIds.length, 0);
-    await assert.rejects(tokenizer.encodeBatch(['a', ['b', 'c']]), TypeError);
     assert.throws(() => tokenizer.encode('a', null, { maxLength: 0 }), RangeError);
     for (const threads of [0, 1.5, 1025]) {
       await assert.rejects(tokenizer.encodeBatch(['a'], { threads }), { message: 'NativeWordPieceTokenizer: threads must be an integer in 1..1024' });
+    }
+  });
+
+  test('encodeBatch: texts and pairs mixed in one batch, as Hugging Face tokenizers takes them', async () => {
+    const inputs = Array.from({ length: 300 }, (_, i) =>
+      i % 3 === 1 ? 'playing 中国 '.repeat(i % 13) : ['hello '.repeat(i % 7), '中国 world '.repeat(i % 5)],
+    );
+    inputs.unshift('这家酒店很好', ['问题一', '问题二']);
+    const ref = await referenceTokenizer(vocabs.bert, { maxLength: 24 });
+    const expected = await referenceEncodings(ref, inputs);
+    for (const threads of [1, 2]) {
+      const batch = await tokenizer.encodeBatch(inputs, { maxLength: 24, threads });
+      assert.equal(batch.batchSize, inputs.length);
+      assert.equal(batch.seqLen, Math.max(...expected.map((e) => e.getLength())));
+      for (let r = 0; r < inputs.length; r++) {
+        const at = (tensor) => Array.from(tensor.subarray(r * batch.seqLen, (r + 1) * batch.seqLen), Number);
+        const n = expected[r].getLength();
+        const padding = Array(batch.seqLen - n).fill(0);
+        assert.deepEqual(at(batch.inputIds), [...expected[r].getIds(), ...padding.map(() => tokenizer.specialIds.pad)], `row ${r}`);
+        assert.deepEqual(at(batch.tokenTypeIds), [...expected[r].getTypeIds(), ...padding]);
+        assert.deepEqual(at(batch.attentionMask), [...expected[r].getAttentionMask(), ...padding]);
+      }
     }
   });
 

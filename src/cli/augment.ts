@@ -1,6 +1,6 @@
-// `ernie-slim augment`: flags to augment(), a progress line on stderr, counts for --json.
-import { defineCommand } from './command.js';
-import { createProgress } from './progress.js';
+// `ernie-slim augment`: flags to augment(), progress on stderr, its summary and counts for --json.
+import { defineCommand, printResult } from './command.js';
+import { countLines, createProgress } from './progress.js';
 import { augmentDefaults } from '../augment/options.js';
 
 export const augmentCommand = defineCommand({
@@ -39,9 +39,12 @@ export const augmentCommand = defineCommand({
       .option('threads', { type: 'number', describe: 'worker threads (default: one per CPU, at most 8; output is the same for any count)' })
       .option('temp-dir', { type: 'string', describe: "directory for the pos strategy's temporary tagged copy (default: the output's)" }),
   run: async (args) => {
-    const progress = createProgress('augment', undefined, 'rows');
-    // Quick runs (and quick failures) print no progress, only their one closing line.
-    const quiet = performance.now() + 2000;
+    const toStdout = args.output === '-';
+    const progress = createProgress('augment', {
+      unit: 'rows',
+      total: args.input === '-' ? undefined : await countLines(args.input),
+      kept: () => (toStdout ? 'the lines written to stdout so far' : `nothing: ${args.output} is written only when complete`),
+    });
     let result;
     try {
       const { augment } = await import('../augment/augment.js');
@@ -59,16 +62,13 @@ export const augmentCommand = defineCommand({
         hmm: args.hmm,
         tempDir: args.tempDir,
         threads: args.threads,
-        onProgress: ({ phase, rows }) => performance.now() > quiet && progress.update(rows, phase),
+        onProgress: ({ phase, rows }) => progress.update(rows, phase),
       });
-    } catch (err) {
+    } finally {
       progress.stop();
-      throw err;
     }
     const skipped = result.skipped > 0 ? `; skipped ${result.skipped} bad lines (first: ${result.firstSkipped})` : '';
-    progress.stop(
-      `augment: ${result.rows} rows -> ${result.newLines} new lines in ${result.output}, ${result.seconds.toFixed(2)} s${skipped}`,
-    );
+    printResult(`augment: ${result.rows} rows -> ${result.newLines} new lines in ${result.output}, ${result.seconds.toFixed(2)} s${skipped}`, args, toStdout);
     return {
       input: result.input,
       output: result.output,

@@ -1,13 +1,14 @@
 // The rules every command follows: --json last line, one-line errors, exit codes 0/1/2.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InputError, UsageError } from '../errors.js';
+import { stopAllProgress } from './progress.js';
 
 export interface GlobalArgs {
   json?: boolean;
   verbose?: boolean;
 }
 
-/** A command's body returns what `--json` prints; human output goes to stderr (or stdout for stream commands). */
+/** A command's body returns what `--json` prints; its human result goes through `printResult`, progress to stderr. */
 export type CommandBody<A> = (args: ArgumentsCamelCase<A> & GlobalArgs) => Promise<Record<string, unknown> | void>;
 
 export function defineCommand<A>(spec: {
@@ -24,6 +25,7 @@ export function defineCommand<A>(spec: {
       const all = args as ArgumentsCamelCase<A> & GlobalArgs;
       try {
         const result = await spec.run(all);
+        stopAllProgress();
         if (all.json) process.stdout.write(JSON.stringify(result ?? {}) + '\n');
       } catch (err) {
         reportFailure(err, all.verbose === true);
@@ -32,11 +34,20 @@ export function defineCommand<A>(spec: {
   };
 }
 
+/**
+ * A command's result or summary for people: on stdout, unless stdout carries the command's data (`label` to
+ * stdout, `augment -o -`) or `--json` makes it the JSON line's alone; then on stderr.
+ */
+export function printResult(text: string, args: GlobalArgs, stdoutIsData = false): void {
+  (args.json || stdoutIsData ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : text + '\n');
+}
+
 export function exitCodeOf(err: unknown): number {
   return err instanceof UsageError ? 2 : 1;
 }
 
 export function reportFailure(err: unknown, verbose: boolean): void {
+  stopAllProgress();
   const e = err instanceof Error ? err : new Error(String(err));
   const line = e.message.split('\n')[0];
   process.stderr.write(`ernie-slim: ${line}\n`);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { defineCommand } from './command.js';
+import { defineCommand, printResult } from './command.js';
+import { createStepProgress } from './progress.js';
 import { UsageError } from '../errors.js';
 import { SEGMENTERS, STUDENT_KINDS } from '../student/train-settings.js';
 
@@ -40,11 +41,12 @@ export const distillCommand = defineCommand({
       .option('ernie-base-speedup', { type: 'boolean', default: true, describe: 'also time an ERNIE-base-size teacher for the speed-up against it, about 20 CPU-seconds (--no-ernie-base-speedup skips it)' })
       .option('out', { type: 'string', describe: 'output folder (student.bin, student.onnx, metrics.json, report.md)' }),
   run: async (args) => {
-    const say = (line: string) => process.stderr.write(line + '\n');
+    const steps = createStepProgress(() => `the steps finished so far (teacher, labels) stay in ${args.out ?? 'ernie-slim-demo'}/cache/ and a rerun reuses them`);
+    const say = steps.log;
     const [{ distill }, { runDemo }] = await Promise.all([import('../distill/pipeline.js'), import('../distill/demo.js')]);
     const wantsDemo = !args.train && !args.dev && !args.teacher && !args.teacherUrl && !args.trainTeacher && !args.unlabeled;
     const result = wantsDemo
-      ? await runDemo({ out: args.out, seed: args.seed, threads: args.threads, ernieBaseSpeedup: args.ernieBaseSpeedup, onStep: say })
+      ? await runDemo({ out: args.out, seed: args.seed, threads: args.threads, ernieBaseSpeedup: args.ernieBaseSpeedup, onStep: say, onProgress: steps.update })
       : await distill({
           teacher: args.teacher,
           teacherUrl: args.teacherUrl,
@@ -78,16 +80,19 @@ export const distillCommand = defineCommand({
           ernieBaseSpeedup: args.ernieBaseSpeedup,
           out: required(args.out, '--out'),
           onStep: say,
+          onProgress: steps.update,
         });
+    steps.stop();
     if (wantsDemo) {
-      say('\n' + fs.readFileSync(result.files.report, 'utf8').split('\n## Time per step')[0]!.trim() + '\n');
-      say('next: distill your own teacher (an ERNIE/BERT ONNX export) on your data:\n  npx ernie-slim distill --teacher model.onnx --vocab vocab.txt --train train.tsv --dev dev.tsv --unlabeled texts.txt --out out/\n(README: "Your own teacher and data")');
+      printResult('\n' + fs.readFileSync(result.files.report, 'utf8').split('\n## Time per step')[0]!.trim() + '\n\n', args);
+      printResult('next: distill your own teacher (an ERNIE/BERT ONNX export) on your data:\n  npx ernie-slim distill --teacher model.onnx --vocab vocab.txt --train train.tsv --dev dev.tsv --unlabeled texts.txt --out out/\n(README: "Your own teacher and data")', args);
     }
     const m = result.metrics;
     const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
-    say(
+    printResult(
       `teacher ${pct(m.teacher_accuracy)}, student baseline ${pct(m.baseline_accuracy)}, student + distillation ${pct(m.student_accuracy)}; ` +
         `speed-up ${m.speedup.toFixed(0)}x${m.speedup_vs_ernie_base === null ? '' : ` (${m.speedup_vs_ernie_base.toFixed(0)}x against ERNIE-base size)`}; wrote ${result.files.report}`,
+      args,
     );
     return { out: result.out, ...m, files: result.files };
   },

@@ -1,6 +1,6 @@
 // `ernie-slim eval`: a model (.bin or .onnx) on a labeled TSV; accuracy, macro-F1, n, and for text pairs the
 // positive/negative order ratio.
-import { defineCommand } from './command.js';
+import { defineCommand, printResult } from './command.js';
 
 export const evalCommand = defineCommand({
   command: 'eval',
@@ -27,8 +27,7 @@ export const evalCommand = defineCommand({
     const skipped = result.skippedLines ? `, ${result.skippedLines} bad lines skipped${unknown}` : '';
     const ratio = result.posNeg ? `  pos_neg_ratio ${result.posNeg.ratio === null ? '-' : result.posNeg.ratio.toFixed(3)} (${result.posNeg.concordant}/${result.posNeg.discordant}, ${result.posNeg.queries} queries)` : '';
     const line = `accuracy ${(result.accuracy * 100).toFixed(2)}%  macro_f1 ${(result.macroF1 * 100).toFixed(2)}%  n ${result.n}${ratio}${skipped}`;
-    if (args.json) process.stderr.write(line + '\n');
-    else process.stdout.write(line + '\n');
+    printResult(line, args);
     const out: Record<string, unknown> = {
       accuracy: result.accuracy,
       macro_f1: result.macroF1,

@@ -1,6 +1,6 @@
 // `ernie-slim export`: a .bin student to a standard ONNX file (no native addon needed).
 import { refuseOutputOverInput } from '../data/output-guard.js';
-import { defineCommand } from './command.js';
+import { defineCommand, printResult } from './command.js';
 
 export const exportCommand = defineCommand({
   command: 'export',
@@ -15,7 +15,7 @@ export const exportCommand = defineCommand({
     const data = readModelFile(args.model);
     await exportOnnx(data, args.onnx);
     const pair = data.config.model.pair === true;
-    if (!args.json) process.stderr.write(`wrote ${args.onnx} (${pair ? 'two-tower ' : ''}${data.config.model.kind}, ${data.labels.length} labels${pair ? ', inputs ids_a and ids_b' : ''})\n`);
+    printResult(`wrote ${args.onnx} (${pair ? 'two-tower ' : ''}${data.config.model.kind}, ${data.labels.length} labels${pair ? ', inputs ids_a and ids_b' : ''})`, args);
     return { onnx: args.onnx, model: data.config.model.kind, pair, inputs: pair ? ['ids_a', 'ids_b'] : ['ids'], labels: data.labels, vocab_size: data.vocabulary.length, opset: 17 };
   },
 });

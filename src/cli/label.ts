@@ -1,5 +1,5 @@
-import { defineCommand } from './command.js';
-import { createProgress } from './progress.js';
+import { defineCommand, printResult } from './command.js';
+import { countLines, createProgress } from './progress.js';
 
 export const labelCommand = defineCommand({
   command: 'label',
@@ -25,33 +25,47 @@ export const labelCommand = defineCommand({
       .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted --output' })
       .option('skip-bad-lines', { type: 'boolean', default: false }),
   run: async (args) => {
-    const progress = createProgress('label', undefined, 'lines');
-    const started = performance.now();
-    const { label } = await import('../teacher/label.js');
-    const result = await label({
-      teacher: args.teacher,
-      vocab: args.vocab,
-      lowercase: args.lowercase,
-      soft: args.soft,
-      temperature: args.temperature,
-      batchSize: args.batchSize,
-      maxTokens: args.maxTokens,
-      maxLength: args.maxLen,
-      window: args.window,
-      device: args.device,
-      threads: args.threads,
-      concurrency: args.concurrency,
-      serverBatchSize: args.serverBatchSize,
-      timeoutMs: args.teacherTimeout * 1000,
-      input: args.input,
-      output: args.output,
-      resume: args.resume,
-      skipBadLines: args.skipBadLines,
-      onProgress: (rows) => progress.update(rows, `${(rows / ((performance.now() - started) / 1000)).toFixed(0)} lines/s`),
+    const { label, partialPathOf } = await import('../teacher/label.js');
+    let labeled = 0;
+    const progress = createProgress('label', {
+      unit: 'lines',
+      total: args.input === '-' ? undefined : await countLines(args.input),
+      kept: () =>
+        args.output
+          ? `${labeled} labeled lines kept in ${partialPathOf(args.output)} (rerun with --resume to continue)`
+          : `${labeled} labeled lines were written to stdout`,
     });
-    progress.stop(
+    let result;
+    try {
+      result = await label({
+        teacher: args.teacher,
+        vocab: args.vocab,
+        lowercase: args.lowercase,
+        soft: args.soft,
+        temperature: args.temperature,
+        batchSize: args.batchSize,
+        maxTokens: args.maxTokens,
+        maxLength: args.maxLen,
+        window: args.window,
+        device: args.device,
+        threads: args.threads,
+        concurrency: args.concurrency,
+        serverBatchSize: args.serverBatchSize,
+        timeoutMs: args.teacherTimeout * 1000,
+        input: args.input,
+        output: args.output,
+        resume: args.resume,
+        skipBadLines: args.skipBadLines,
+        onProgress: (rows) => progress.update((labeled = rows)),
+      });
+    } finally {
+      progress.stop();
+    }
+    printResult(
       `labeled ${result.rows} lines${result.resumedRows ? ` (${result.resumedRows} kept from the interrupted run)` : ''} in ${result.seconds.toFixed(1)} s on ${result.device}` +
         (result.skippedBadLines ? `; skipped ${result.skippedBadLines} bad lines` : ''),
+      args,
+      !args.output,
     );
     return { ...result };
   },

@@ -4,23 +4,38 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { version } from '../version.js';
 import { commands } from './commands.js';
+import { closestCommand, typedCommand, usageMessage } from './usage.js';
 
-const cli = yargs(hideBin(process.argv))
+const argv = hideBin(process.argv);
+const commandNames = commands.map((c) => String(c.command).split(' ')[0]!);
+const named = typedCommand(argv);
+const command = named !== undefined && commandNames.includes(named) ? named : undefined;
+const help = `(see ernie-slim${command ? ` ${command}` : ''} --help)`;
+
+function usageFailure(message: string): never {
+  process.stderr.write(`ernie-slim: ${message}\n${help}\n`);
+  process.exit(2);
+}
+
+if (named !== undefined && command === undefined) {
+  const near = closestCommand(named, commandNames);
+  usageFailure(`unknown command '${named}'${near ? `; did you mean ${near}?` : ''}`);
+}
+
+const cli = yargs(argv)
   .scriptName('ernie-slim')
   .usage('$0 <command> [options]')
   .option('json', { type: 'boolean', describe: 'print one JSON object as the last line of stdout' })
   .option('verbose', { type: 'boolean', describe: 'print stack traces on failure' })
   .strict()
-  .recommendCommands()
   .version(version)
   .help()
   .alias('h', 'help')
   .wrap(Math.min(110, process.stdout.columns ?? 110))
   .fail((msg, err) => {
-    // Usage mistakes (unknown flags, bad values) exit with 2 and one line naming the flag.
+    // Usage mistakes (unknown flags, bad values) exit with 2, one line naming the flag, and the command's help.
     if (err) throw err;
-    process.stderr.write(`ernie-slim: ${msg}\n(see ernie-slim --help)\n`);
-    process.exit(2);
+    usageFailure(usageMessage(msg, argv));
   });
 
 // Ctrl-C and SIGTERM end the process through 'exit', where unfinished temporary files are removed (unless a

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { defineCommand } from './command.js';
+import { defineCommand, printResult } from './command.js';
 
 export const makeTeacherCommand = defineCommand({
   command: 'make-teacher',
@@ -34,7 +34,7 @@ export const makeTeacherCommand = defineCommand({
       seed: args.seed,
     });
     const seconds = (performance.now() - started) / 1000;
-    process.stderr.write(`wrote ${args.out}: ${result.parameters.toLocaleString('en-US')} parameters, ${(fs.statSync(args.out).size / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s\n`);
+    printResult(`wrote ${args.out}: ${result.parameters.toLocaleString('en-US')} parameters, ${(fs.statSync(args.out).size / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s`, args);
     return { out: args.out, parameters: result.parameters, seconds };
   },
 });

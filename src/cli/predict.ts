@@ -1,8 +1,9 @@
-// `ernie-slim predict`: stdin texts to `label[\tp1,p2,...]` lines, streamed in chunks, order kept.
+// `ernie-slim predict`: stdin texts to `label[\tp1,p2,...]` lines, streamed (each line answered as it comes), order kept.
 import { defineCommand } from './command.js';
 import { BadLinePolicy } from '../data/bad-lines.js';
 import { LineOutput } from '../data/output.js';
-import { readTexts, type TextRow } from '../data/tsv-reader.js';
+import { readTexts } from '../data/tsv-reader.js';
+import { arrivedBatches, stdinIsFile } from './arrived-batches.js';
 import { sourceName } from '../data/line-reader.js';
 import { InputError } from '../errors.js';
 
@@ -27,22 +28,20 @@ export const predictCommand = defineCommand({
     const student = await Student.load(args.model, { runtime: args.runtime, threads: args.threads });
     const policy = new BadLinePolicy(args['skip-bad-lines']);
     const out = new LineOutput();
+    // Nobody waits on a file's answers: they go out in large writes; a pipe or a terminal gets each batch at once.
+    const eager = !stdinIsFile();
     let n = 0;
-    let chunk: TextRow[] = [];
-    const flush = async () => {
+    for await (const chunk of arrivedBatches(readTexts('-', { policy }), CHUNK_ROWS)) {
+      for (const row of chunk) {
+        if (student.pair && row.textB === undefined) {
+          throw new InputError('this student compares text pairs: give a TSV whose header names text_a and text_b', sourceName('-'), row.line);
+        }
+      }
       const predictions = await student.predictBatch(chunk, { threads: args.threads });
       for (const p of predictions) await out.line(args.probs ? `${p.label}\t${formatProbs(p.probs)}` : p.label);
       n += chunk.length;
-      chunk = [];
-    };
-    for await (const row of readTexts('-', { policy })) {
-      if (student.pair && row.textB === undefined) {
-        throw new InputError('this student compares text pairs: give a TSV whose header names text_a and text_b', sourceName('-'), row.line);
-      }
-      chunk.push(row);
-      if (chunk.length >= CHUNK_ROWS) await flush();
+      if (eager) await out.flush();
     }
-    if (chunk.length) await flush();
     await out.flush();
     if (policy.skipped) process.stderr.write(`ernie-slim: skipped ${policy.skipped} bad line(s)\n`);
     return { n, skipped_lines: policy.skipped, labels: student.labels };

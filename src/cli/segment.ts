@@ -1,7 +1,8 @@
 // `ernie-slim segment`: stdin lines to space-separated jieba words (`word/POS` with --pos), streaming.
 import { defineCommand } from './command.js';
 import { InputError } from '../errors.js';
-import { readLines } from '../data/line-reader.js';
+import { readLines, sourceName } from '../data/line-reader.js';
+import { arrivedBatches, stdinIsFile } from './arrived-batches.js';
 import { LineOutput } from '../data/output.js';
 
 export const segmentCommand = defineCommand({
@@ -14,16 +15,21 @@ export const segmentCommand = defineCommand({
   run: async (args) => {
     const { segmentWords, tagWords } = await import('../data/segmenter.js');
     const out = new LineOutput();
+    // A pipe or a terminal gets each line's words as soon as the line is in; a file's go out in large writes.
+    const eager = !stdinIsFile();
     let lines = 0;
-    for await (const raw of readLines('-')) {
-      if (raw.text === null) throw new InputError('invalid UTF-8', '<stdin>', raw.number);
-      const text = raw.text;
-      await out.line(
-        args.pos
-          ? tagWords(text, args.hmm).map((t) => `${t.word}/${t.tag}`).join(' ')
-          : segmentWords(text, args.hmm).join(' '),
-      );
-      lines++;
+    for await (const batch of arrivedBatches(readLines('-'), 4096)) {
+      for (const raw of batch) {
+        if (raw.text === null) throw new InputError('invalid UTF-8', sourceName('-'), raw.number);
+        const text = raw.text;
+        await out.line(
+          args.pos
+            ? tagWords(text, args.hmm).map((t) => `${t.word}/${t.tag}`).join(' ')
+            : segmentWords(text, args.hmm).join(' '),
+        );
+        lines++;
+      }
+      if (eager) await out.flush();
     }
     await out.flush();
     return { lines };

@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { defineCommand } from './command.js';
 import { InputError, UsageError } from '../errors.js';
 import { WordPieceTokenizer } from '../tokenizer/wordpiece-tokenizer.js';
+import { stdinIsFile } from './arrived-batches.js';
 
 // Lines go to the addon in blocks this large: big enough to amortize the hand-over, small enough to overlap
 // reading the next block with tokenizing this one.
@@ -16,6 +17,8 @@ export interface TokenizeStreamOptions {
   threads?: number;
   /** Names the input in error messages. */
   inputName?: string;
+  /** Tokenize each chunk's whole lines as soon as they arrive (a pipe or a terminal) instead of in large blocks. */
+  eager?: boolean;
 }
 
 /** Tokenizes every line of input to output; resolves to the number of lines. */
@@ -32,15 +35,15 @@ export async function tokenizeStream(
 
   const tokenizeBlock = async (block: Buffer): Promise<void> => {
     const result = await tokenizer.tokenizeLines(block, { pair: options.pair, maxLength: options.maxLength, threads: options.threads });
-    if (result.badLine) throw new InputError(result.problem, options.inputName ?? 'stdin', linesDone + result.badLine);
+    if (result.badLine) throw new InputError(result.problem, options.inputName ?? '<stdin>', linesDone + result.badLine);
     linesDone += result.lines;
     // Backpressure: wait for the consumer before the next block is handed over.
     if (!output.write(result.text)) await once(output, 'drain');
   };
 
   for await (const chunk of input as AsyncIterable<Buffer>) {
-    // Cut after the chunk's last newline once a block's worth has come in; a chunk without one waits (a long line).
-    const newline = pendingBytes + chunk.length < BLOCK_BYTES ? -1 : chunk.lastIndexOf(10);
+    // Cut after the chunk's last newline once a block's worth has come in (eager: at once); a chunk without one waits (a long line).
+    const newline = pendingBytes + chunk.length < BLOCK_BYTES && !options.eager ? -1 : chunk.lastIndexOf(10);
     if (newline < 0) {
       pending.push(chunk);
       pendingBytes += chunk.length;
@@ -95,6 +98,7 @@ export const tokenizeCommand = defineCommand<TokenizeArgs>({
       pair: args.pair,
       maxLength: args['max-len'],
       threads: args.threads,
+      eager: !stdinIsFile(),
     });
     return { lines, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   },

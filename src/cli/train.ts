@@ -1,7 +1,7 @@
 // `ernie-slim train`: flags -> train() -> a progress line per epoch on stderr, figures for --json.
 import type { Argv, Options } from 'yargs';
-import { defineCommand } from './command.js';
-import { createProgress, type Progress } from './progress.js';
+import { defineCommand, printResult } from './command.js';
+import { createProgress } from './progress.js';
 import type { EpochReport, TrainOptions } from '../student/train.js';
 import { TRAIN_FLAGS, describeTrainFlag, type TrainFlag } from '../student/train-settings.js';
 
@@ -42,10 +42,9 @@ export const trainCommand = defineCommand({
     return command as Argv<FileArgs & Record<string, unknown>>;
   },
   run: async (args) => {
-    const tty = process.stderr.isTTY === true;
     const { train } = await import('../student/train.js');
-    // The epoch count depends on the data (text pairs have their own defaults): the bar starts with the first epoch.
-    const progress: { bar: Progress | null } = { bar: null };
+    // The epoch count depends on the data (text pairs have their own defaults): the total comes with the first epoch.
+    const progress = createProgress(`train ${args.model}`, { unit: 'epochs', kept: () => 'nothing: the model is written when training ends' });
     const settings = Object.fromEntries(TRAIN_FLAGS.map((flag) => [flag.option, args[flag.flag]])) as Partial<TrainOptions>;
     const result = await train({
       ...settings,
@@ -54,16 +53,15 @@ export const trainCommand = defineCommand({
       distill: args.distill,
       out: args.out,
       onEpoch: (e) => {
-        if (tty) progress.bar ??= createProgress(`train ${args.model}`, e.epochs, 'epochs');
-        if (progress.bar) progress.bar.update(e.epoch, epochLine(e));
-        else process.stderr.write(`epoch ${e.epoch}/${e.epochs} ${epochLine(e)}\n`);
+        progress.setTotal(e.epochs);
+        progress.log(`epoch ${e.epoch}/${e.epochs} ${epochLine(e)}`);
+        progress.update(e.epoch);
       },
-      onNote: (message) => process.stderr.write(`ernie-slim: ${message}\n`),
-    });
+      onNote: (message) => progress.log(`ernie-slim: ${message}`),
+    }).finally(() => progress.stop());
     const dev = result.devAccuracy !== null ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})` : '';
     const summary = `wrote ${result.out}: ${result.pair ? `two-tower ${result.kind}` : result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}, ${result.trainSeconds.toFixed(1)} s on ${result.device}`;
-    if (progress.bar) progress.bar.stop(summary);
-    else process.stderr.write(summary + '\n');
+    printResult(summary, args);
     return {
       out: result.out,
       model: result.kind,

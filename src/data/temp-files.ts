@@ -25,6 +25,11 @@ export function registerTemporary(file: string): void {
   live.add(file);
 }
 
+/** Removes every registered temporary file now (a command interrupted by Ctrl-C, on its way out). */
+export function removeTemporariesNow(): void {
+  removeAll();
+}
+
 export function forgetTemporary(file: string): void {
   live.delete(file);
 }

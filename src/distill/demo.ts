@@ -12,6 +12,7 @@ export interface DemoOptions {
   /** Time an ERNIE-base-size teacher for the speed-up against it (default true). */
   ernieBaseSpeedup?: boolean;
   onStep?: (line: string) => void;
+  onProgress?: DistillOptions['onProgress'];
 }
 
 /** Sizes that keep the demo under two minutes on two cores while the teacher still knows more than the student. */
@@ -56,6 +57,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DistillResult>
     ernieBaseSpeedup: options.ernieBaseSpeedup,
     out,
     onStep: say,
+    onProgress: options.onProgress,
   };
   return distill(run);
 }

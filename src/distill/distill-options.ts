@@ -48,6 +48,8 @@ export interface DistillOptions {
   out: string;
   /** One line per step, for the user. */
   onStep?: (line: string) => void;
+  /** Progress within the long steps: teacher training, augmentation, labeling, the students' epochs. */
+  onProgress?: (step: string, done: number, total: number, unit: string) => void;
 }
 
 export interface DistillMetrics {

@@ -45,14 +45,14 @@ export interface LabelingTeacher {
 type Time = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 
 /** The texts the teacher labels: augmented copies of the training set (timed as `augment`), the unlabeled lines. */
-export async function textsToLabel(options: DistillOptions, settings: DistillSettings, unlabeledRows: number, time: Time, say: (l: string) => void): Promise<TextsToLabel[]> {
+export async function textsToLabel(options: DistillOptions, settings: DistillSettings, rows: { train: number; unlabeled: number }, time: Time, say: (l: string) => void): Promise<TextsToLabel[]> {
   const toLabel: TextsToLabel[] = [];
   if (settings.augmentTimes > 0) {
-    const augmented = await time('augment', () => augmentOnce(options.train, settings.cacheDir, settings.augmentTimes, settings.seed, say));
+    const augmented = await time('augment', () => augmentOnce(options.train, settings.cacheDir, settings.augmentTimes, settings.seed, say, (done) => options.onProgress?.('step 2: augment', done, rows.train, 'rows')));
     toLabel.push({ name: 'augmented', ...augmented });
   }
   if (options.unlabeled) {
-    const sampled = await sampleUnlabeled(options.unlabeled, settings.cacheDir, settings.unlabeledRatio, settings.seed, unlabeledRows);
+    const sampled = await sampleUnlabeled(options.unlabeled, settings.cacheDir, settings.unlabeledRatio, settings.seed, rows.unlabeled);
     toLabel.push({ name: 'unlabeled', ...sampled });
   }
   return toLabel;
@@ -86,7 +86,7 @@ export async function labelTexts(
         say(`step 2: teacher labels for ${item.rows} ${item.name} lines reused from ${path.relative(process.cwd(), output)}`);
       } else {
         say(`step 2: the teacher labels ${item.rows} ${item.name} lines`);
-        await label({ ...teacher.options, teacher: teacher.sources, input: item.file, output, soft: true, resume: true, batchSize: settings.teacherBatchSize, labelNames: teacher.labelNames });
+        await label({ ...teacher.options, teacher: teacher.sources, input: item.file, output, soft: true, resume: true, batchSize: settings.teacherBatchSize, labelNames: teacher.labelNames, onProgress: (done) => options.onProgress?.(`step 2: label ${item.name}`, done, item.rows, 'lines') });
         result.made++;
       }
       result.teacherLabeled += item.rows;
@@ -96,13 +96,13 @@ export async function labelTexts(
   return result;
 }
 
-async function augmentOnce(trainFile: string, cacheDir: string, times: number, seed: number, say: (l: string) => void): Promise<{ file: string; rows: number }> {
+async function augmentOnce(trainFile: string, cacheDir: string, times: number, seed: number, say: (l: string) => void, onProgress?: (rows: number) => void): Promise<{ file: string; rows: number }> {
   const key = cacheKey([await fileDigest(trainFile), times, seed]);
   const file = path.join(cacheDir, `augmented-${key}.tsv`);
   const countFile = `${file}.rows`;
   if (fs.existsSync(file) && fs.existsSync(countFile)) return { file, rows: Number(fs.readFileSync(countFile, 'utf8')) };
   say(`step 2: augmenting the training set ${times}x`);
-  const result = await augment({ input: trainFile, output: file, times, seed });
+  const result = await augment({ input: trainFile, output: file, times, seed, onProgress: ({ rows }) => onProgress?.(rows) });
   fs.writeFileSync(countFile, String(result.newLines));
   return { file, rows: result.newLines };
 }

@@ -65,7 +65,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 
     // Step 2: augmented copies and unlabeled text, labeled by the teacher (soft logits), cached.
     const identity = await teacherIdentity(sources, options.vocab);
-    const toLabel = await textsToLabel(options, settings, unlabeledRows, time, say);
+    const toLabel = await textsToLabel(options, settings, { train: trainRows.length, unlabeled: unlabeledRows }, time, say);
     const teacherLabels = await labelTexts(toLabel, { teacher, sources, labelNames, identity, options: teacherOptions }, options, settings, time, say);
 
     // Step 3: the students.

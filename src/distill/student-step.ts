@@ -32,12 +32,20 @@ export async function trainStudents(
   const devByEpoch: TrainedStudents['devByEpoch'] = { baseline: [], student: [] };
   if (options.baseline !== false) {
     say(`step 3: baseline ${kind} student (no distillation)`);
-    baseline = await time('baseline', () => train({ ...common, onEpoch: (e) => devByEpoch.baseline.push(epochFigures(e)) }));
+    baseline = await time('baseline', () => train({ ...common, onEpoch: (e) => {
+          devByEpoch.baseline.push(epochFigures(e));
+          options.onProgress?.('step 3: baseline', e.epoch, e.epochs, 'epochs');
+        },
+      }));
   }
   say(`step 3: ${kind} student with ${labels.teacherLabeled} teacher-labeled lines`);
   const studentFile = path.join(settings.out, 'student.bin');
   const student = await time('train', () =>
-    train({ ...common, distill: labels.distillFiles, online: labels.online, temperature: options.temperature, alpha: options.alpha, out: studentFile, onEpoch: (e) => devByEpoch.student.push(epochFigures(e)) }),
+    train({ ...common, distill: labels.distillFiles, online: labels.online, temperature: options.temperature, alpha: options.alpha, out: studentFile, onEpoch: (e) => {
+        devByEpoch.student.push(epochFigures(e));
+        options.onProgress?.('step 3: student', e.epoch, e.epochs, 'epochs');
+      },
+    }),
   );
   const onnxFile = path.join(settings.out, 'student.onnx');
   await exportOnnx(student.student.toData(), onnxFile);

@@ -37,7 +37,7 @@ export async function trainTeacher(options: DistillOptions, settings: DistillSet
     say(`step 1: teacher reused from ${path.relative(process.cwd(), file)}`);
   } else {
     say(`step 1: training a ${options.trainTeacher} teacher on ${data}`);
-    const result = await train({ train: data, dev: options.dev, model: options.trainTeacher, segmenter: options.segmenter, epochs: options.teacherEpochs, threads, seed });
+    const result = await train({ train: data, dev: options.dev, model: options.trainTeacher, segmenter: options.segmenter, epochs: options.teacherEpochs, threads, seed, onEpoch: (e) => options.onProgress?.('step 1: teacher', e.epoch, e.epochs, 'epochs') });
     await exportOnnx(result.student.toData(), file);
     say(`step 1: teacher dev accuracy ${((result.devAccuracy ?? 0) * 100).toFixed(2)}%`);
   }

@@ -72,23 +72,23 @@ export class WordPieceTokenizer {
     return this.impl.encode(text, pair ?? null, checkedMaxLength(options.maxLength));
   }
 
-  /** Many rows off the event loop, over threads; the tensors wrap native memory (no copy). */
+  /**
+   * Many rows off the event loop, over threads; the tensors wrap native memory (no copy). Rows are texts or
+   * `[text, pair]`, in any mix, as Hugging Face tokenizers' `encodeBatch` takes them.
+   */
   async encodeBatch(inputs: readonly TextOrPair[], options: EncodeOptions = {}): Promise<EncodedBatch> {
-    const texts: string[] = new Array(inputs.length);
-    let pairs: string[] | null = null;
-    for (let i = 0; i < inputs.length; i++) {
-      const input = inputs[i];
-      if (typeof input === 'string') {
-        if (pairs) throw new TypeError('encodeBatch: mix of single texts and pairs');
-        texts[i] = input;
-      } else {
-        if (i > 0 && !pairs) throw new TypeError('encodeBatch: mix of single texts and pairs');
-        pairs ??= new Array(inputs.length);
-        texts[i] = input[0];
-        pairs[i] = input[1];
-      }
-    }
-    return this.impl.encodeBatch(texts, pairs, checkedMaxLength(options.maxLength), options.threads);
+    const maxLength = checkedMaxLength(options.maxLength);
+    const threads = options.threads;
+    const singleRows: number[] = [];
+    const pairRows: number[] = [];
+    inputs.forEach((input, i) => (typeof input === 'string' ? singleRows : pairRows).push(i));
+    if (pairRows.length === 0) return this.impl.encodeBatch(inputs as string[], null, maxLength, threads);
+    const pairs = pairRows.map((i) => inputs[i] as readonly [string, string]);
+    const pairBatch = this.impl.encodeBatch(pairs.map((p) => p[0]), pairs.map((p) => p[1]), maxLength, threads);
+    if (singleRows.length === 0) return pairBatch;
+    // A mixed batch: the two kinds are encoded apart, then their rows laid back in input order.
+    const singleBatch = this.impl.encodeBatch(singleRows.map((i) => inputs[i] as string), null, maxLength, threads);
+    return mergeBatches([await singleBatch, await pairBatch], [singleRows, pairRows], inputs.length, this.specialIds.pad);
   }
 
   /**
@@ -116,6 +116,30 @@ export class WordPieceTokenizer {
   idToToken(id: number): string | null {
     return this.impl.idToToken(id);
   }
+}
+
+/** Rows of `parts[k]` go to rows `rowsOf[k]` of one batch padded to the longest row ([PAD], type 0, mask 0). */
+function mergeBatches(parts: EncodedBatch[], rowsOf: number[][], batchSize: number, padId: number): EncodedBatch {
+  const seqLen = Math.max(...parts.map((p) => p.seqLen));
+  const buffer = new ArrayBuffer(3 * batchSize * seqLen * 8);
+  const merged: EncodedBatch = {
+    inputIds: new BigInt64Array(buffer, 0, batchSize * seqLen),
+    tokenTypeIds: new BigInt64Array(buffer, batchSize * seqLen * 8, batchSize * seqLen),
+    attentionMask: new BigInt64Array(buffer, 2 * batchSize * seqLen * 8, batchSize * seqLen),
+    batchSize,
+    seqLen,
+  };
+  merged.inputIds.fill(BigInt(padId < 0 ? 0 : padId));
+  parts.forEach((part, k) => {
+    rowsOf[k]!.forEach((row, r) => {
+      const from = r * part.seqLen;
+      const to = row * seqLen;
+      merged.inputIds.set(part.inputIds.subarray(from, from + part.seqLen), to);
+      merged.tokenTypeIds.set(part.tokenTypeIds.subarray(from, from + part.seqLen), to);
+      merged.attentionMask.set(part.attentionMask.subarray(from, from + part.seqLen), to);
+    });
+  });
+  return merged;
 }
 
 function checkedMaxLength(maxLength: number | undefined): number {
