@@ -9,6 +9,7 @@
 
 #include "binding_registry.h"
 #include "transformer/transformer_classifier.h"
+#include "transformer/transformer_training.h"
 
 namespace ernie_slim {
 namespace {
@@ -62,7 +63,9 @@ Napi::Int32Array Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* 
     Throw(info.Env(), std::string(name) + " must be an Int32Array");
   }
   Napi::Int32Array a = info[i].As<Napi::Int32Array>();
-  if (a.ElementLength() != length) Throw(info.Env(), std::string(name) + " must hold batch x seq values");
+  if (a.ElementLength() != length) {
+    Throw(info.Env(), std::string(name) + (std::string(name) == "labels" ? " must hold batch values" : " must hold batch x seq values"));
+  }
   return a;
 }
 
@@ -106,10 +109,62 @@ class ForwardWorker : public Napi::AsyncWorker {
   std::vector<float> logits_;
 };
 
+class GradientsWorker : public Napi::AsyncWorker {
+ public:
+  GradientsWorker(Napi::Env env, std::shared_ptr<const TransformerClassifier> model, std::vector<int32_t> ids,
+                  std::vector<int32_t> type_ids, std::vector<int32_t> mask, std::vector<int32_t> labels, int batch,
+                  int seq, int threads)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        model_(std::move(model)),
+        ids_(std::move(ids)),
+        type_ids_(std::move(type_ids)),
+        mask_(std::move(mask)),
+        labels_(std::move(labels)),
+        batch_(batch),
+        seq_(seq),
+        threads_(threads) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      grad_ = std::make_unique<TransformerWeights>(model_->config());
+      loss_ = transformer::LossAndGradients(*model_, ids_.data(), type_ids_.data(), mask_.empty() ? nullptr : mask_.data(),
+                                            labels_.data(), batch_, seq_, threads_, grad_.get());
+    } catch (const std::exception& e) {
+      SetError(std::string("NativeTransformer.lossAndGradients: ") + e.what());
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object gradients = Napi::Object::New(env);
+    for (const std::string& name : grad_->TensorNames()) {
+      Napi::Float32Array a = Napi::Float32Array::New(env, grad_->TensorSize(name));
+      grad_->GetTensor(name, a.Data());
+      gradients.Set(name, a);
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("loss", Napi::Number::New(env, loss_));
+    out.Set("gradients", gradients);
+    deferred_.Resolve(out);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<const TransformerClassifier> model_;
+  std::vector<int32_t> ids_, type_ids_, mask_, labels_;
+  int batch_, seq_, threads_;
+  std::unique_ptr<TransformerWeights> grad_;
+  double loss_ = 0.0;
+};
+
 class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeTransformer", {InstanceMethod("forward", &NativeTransformerWrap::Forward)});
+    return DefineClass(env, "NativeTransformer", {InstanceMethod("forward", &NativeTransformerWrap::Forward),
+                        InstanceMethod("lossAndGradients", &NativeTransformerWrap::LossAndGradients)});
   }
 
   // new NativeTransformer(config, tensors): tensors maps Hugging Face names (no prefix; dense weights [out, in])
@@ -150,6 +205,25 @@ class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
     auto* worker = new ForwardWorker(info.Env(), model_, std::vector<int32_t>(ids.Data(), ids.Data() + cells),
                                      std::vector<int32_t>(types.Data(), types.Data() + cells), std::move(mask),
                                      batch, seq, threads);
+    worker->Queue();
+    return worker->Promise();
+  }
+
+  // lossAndGradients(ids, typeIds, mask | null, labels, batch, seq, threads) -> Promise<{ loss, gradients }>:
+  // the mean cross-entropy and every tensor's gradient under its Hugging Face name and layout.
+  Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
+    const int batch = IntArg(info, 4, "batch", 0), seq = IntArg(info, 5, "seq", 1), threads = IntArg(info, 6, "threads", 1);
+    const size_t cells = static_cast<size_t>(batch) * seq;
+    Napi::Int32Array ids = Int32Arg(info, 0, "ids", cells), types = Int32Arg(info, 1, "typeIds", cells);
+    Napi::Int32Array labels = Int32Arg(info, 3, "labels", batch);
+    std::vector<int32_t> mask;
+    if (!info[2].IsNull() && !info[2].IsUndefined()) {
+      Napi::Int32Array m = Int32Arg(info, 2, "mask", cells);
+      mask.assign(m.Data(), m.Data() + cells);
+    }
+    auto* worker = new GradientsWorker(info.Env(), model_, std::vector<int32_t>(ids.Data(), ids.Data() + cells),
+                                       std::vector<int32_t>(types.Data(), types.Data() + cells), std::move(mask),
+                                       std::vector<int32_t>(labels.Data(), labels.Data() + batch), batch, seq, threads);
     worker->Queue();
     return worker->Promise();
   }

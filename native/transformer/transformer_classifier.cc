@@ -49,8 +49,7 @@ void TransformerClassifier::ForwardRow(const int32_t* ids, const int32_t* type_i
   DenseRowsForward(pooled, 1, weights_.classifier, logits);
 }
 
-void TransformerClassifier::ForwardBatch(const int32_t* ids, const int32_t* type_ids, const int32_t* mask, int batch,
-                                         int seq, int threads, float* logits) const {
+void TransformerClassifier::CheckBatch(const int32_t* ids, const int32_t* type_ids, int batch, int seq) const {
   const TransformerConfig& c = config_;
   if (seq > c.max_positions) {
     throw std::invalid_argument("sequences of " + std::to_string(seq) + " tokens exceed the model's " +
@@ -67,6 +66,19 @@ void TransformerClassifier::ForwardBatch(const int32_t* ids, const int32_t* type
                                   std::to_string(c.type_vocab_size) + " token types");
     }
   }
+}
+
+int TransformerClassifier::RowLength(const int32_t* row_mask, int seq) {
+  if (!row_mask) return seq;
+  int n = seq;
+  while (n > 0 && row_mask[n - 1] == 0) --n;
+  return n == 0 ? seq : n;
+}
+
+void TransformerClassifier::ForwardBatch(const int32_t* ids, const int32_t* type_ids, const int32_t* mask, int batch,
+                                         int seq, int threads, float* logits) const {
+  const TransformerConfig& c = config_;
+  CheckBatch(ids, type_ids, batch, seq);
   ParallelChunks(
       static_cast<size_t>(batch), 1, threads,
       [&] {
@@ -77,12 +89,7 @@ void TransformerClassifier::ForwardBatch(const int32_t* ids, const int32_t* type
       [&](TransformerScratch& s, size_t begin, size_t end) {
         for (size_t r = begin; r < end; ++r) {
           const long row = static_cast<long>(r) * seq;
-          // The row runs up to its last unmasked token; a row masked throughout attends to all of it evenly.
-          int n = seq;
-          if (mask) {
-            while (n > 0 && mask[row + n - 1] == 0) --n;
-            if (n == 0) n = seq;
-          }
+          const int n = RowLength(mask ? mask + row : nullptr, seq);
           for (int t = 0; t < n; ++t) s.key_mask[t] = mask ? (mask[row + t] != 0) : 1;
           ForwardRow(ids + row, type_ids + row, s.key_mask.data(), n, &s, logits + r * c.labels);
         }

@@ -39,6 +39,12 @@ class TransformerClassifier {
   void ForwardBatch(const int32_t* ids, const int32_t* type_ids, const int32_t* mask, int batch, int seq,
                     int threads, float* logits) const;
 
+  // Throws std::invalid_argument for what ForwardBatch refuses.
+  void CheckBatch(const int32_t* ids, const int32_t* type_ids, int batch, int seq) const;
+
+  // Tokens a row runs: up to its last unmasked one (a row masked throughout runs whole, attending evenly).
+  static int RowLength(const int32_t* row_mask, int seq);
+
  private:
   TransformerConfig config_;
   TransformerWeights weights_;

@@ -1,5 +1,6 @@
 #include "transformer/transformer_weights.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ernie_slim {
@@ -127,6 +128,41 @@ void TransformerWeights::SetTensor(const std::string& name, const float* data, s
   float* out = slot.values->data();
   for (size_t r = 0; r < rows; ++r) {
     for (size_t c = 0; c < cols; ++c) out[c * rows + r] = data[r * cols + c];
+  }
+}
+
+size_t TransformerWeights::TensorSize(const std::string& name) {
+  Slot slot = Find(name);
+  if (!slot.values) throw std::invalid_argument("unknown tensor " + name);
+  return slot.values->size();
+}
+
+void TransformerWeights::GetTensor(const std::string& name, float* out) {
+  Slot slot = Find(name);
+  if (!slot.values) throw std::invalid_argument("unknown tensor " + name);
+  const std::vector<float>& v = *slot.values;
+  if (slot.transpose_rows == 0) {
+    std::copy(v.begin(), v.end(), out);
+    return;
+  }
+  const size_t rows = slot.transpose_rows, cols = v.size() / rows;
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t c = 0; c < cols; ++c) out[r * cols + c] = v[c * rows + r];
+  }
+}
+
+void TransformerWeights::Zero() {
+  for (const std::string& name : TensorNames()) {
+    std::vector<float>* v = Find(name).values;
+    std::fill(v->begin(), v->end(), 0.0f);
+  }
+}
+
+void TransformerWeights::Add(TransformerWeights& other) {
+  for (const std::string& name : TensorNames()) {
+    std::vector<float>& a = *Find(name).values;
+    const std::vector<float>& b = *other.Find(name).values;
+    for (size_t i = 0; i < a.size(); ++i) a[i] += b[i];
   }
 }
 

@@ -60,6 +60,14 @@ struct TransformerWeights {
   // Hugging Face names of every tensor the config needs, in a fixed order.
   std::vector<std::string> TensorNames() const;
 
+  // A tensor by Hugging Face name, in its layout (dense weights [out, in]); out holds its element count.
+  void GetTensor(const std::string& name, float* out);
+  size_t TensorSize(const std::string& name);
+
+  // Used as gradients: every value 0; this += other (same config).
+  void Zero();
+  void Add(TransformerWeights& other);
+
  private:
   struct Slot {
     std::vector<float>* values;

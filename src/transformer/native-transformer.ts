@@ -5,6 +5,15 @@ import { namedTensors, type TransformerConfig, type TransformerWeights } from '.
 
 interface NativeTransformerHandle {
   forward(ids: Int32Array, typeIds: Int32Array, mask: Int32Array | null, batch: number, seq: number, threads: number): Promise<Float32Array>;
+  lossAndGradients(
+    ids: Int32Array,
+    typeIds: Int32Array,
+    mask: Int32Array | null,
+    labels: Int32Array,
+    batch: number,
+    seq: number,
+    threads: number,
+  ): Promise<{ loss: number; gradients: Record<string, Float32Array> }>;
 }
 
 interface NativeTransformerAddon {
@@ -35,5 +44,13 @@ export class NativeTransformer {
   /** Logits [batchSize x labels]; each row runs up to its last unmasked token. */
   forward(batch: TransformerBatch, threads = 1): Promise<Float32Array> {
     return this.handle.forward(batch.inputIds, batch.tokenTypeIds, batch.attentionMask ?? null, batch.batchSize, batch.seqLen, threads);
+  }
+
+  /**
+   * The mean softmax cross-entropy of the rows against `labels` (class ids) and the gradient of every tensor,
+   * under its Hugging Face name (no prefix) and layout (dense weights [out, in]).
+   */
+  lossAndGradients(batch: TransformerBatch, labels: Int32Array, threads = 1): Promise<{ loss: number; gradients: Record<string, Float32Array> }> {
+    return this.handle.lossAndGradients(batch.inputIds, batch.tokenTypeIds, batch.attentionMask ?? null, labels, batch.batchSize, batch.seqLen, threads);
   }
 }
