@@ -25,13 +25,15 @@ using transformer::TransformerWeights;
 int IntField(Napi::Env env, const Napi::Object& o, const char* name, int lo) {
   Napi::Value v = o.Get(name);
   const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= lo && d <= 1e9 && d == std::floor(d))) Throw(env, std::string(name) + " must be an integer >= " + std::to_string(lo));
+  if (!(d >= lo && d <= 1e9 && d == std::floor(d)))
+    Throw(env, std::string(name) + " must be an integer >= " + std::to_string(lo));
   return static_cast<int>(d);
 }
 
 int IntArg(const Napi::CallbackInfo& info, size_t i, const char* name, int lo) {
   const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= lo && d <= 2e9 && d == std::floor(d))) Throw(info.Env(), std::string(name) + " must be an integer >= " + std::to_string(lo));
+  if (!(d >= lo && d <= 2e9 && d == std::floor(d)))
+    Throw(info.Env(), std::string(name) + " must be an integer >= " + std::to_string(lo));
   return static_cast<int>(d);
 }
 
@@ -53,7 +55,8 @@ TransformerConfig ReadConfig(Napi::Env env, const Napi::Value& value) {
   if (act != "gelu" && act != "relu") Throw(env, "activation must be gelu or relu");
   c.activation = act == "relu" ? transformer::Activation::kRelu : transformer::Activation::kGelu;
   Napi::Value eps = o.Get("layerNormEps");
-  if (!eps.IsNumber() || !(eps.As<Napi::Number>().DoubleValue() > 0)) Throw(env, "layerNormEps must be a positive number");
+  if (!eps.IsNumber() || !(eps.As<Napi::Number>().DoubleValue() > 0))
+    Throw(env, "layerNormEps must be a positive number");
   c.layer_norm_eps = eps.As<Napi::Number>().FloatValue();
   return c;
 }
@@ -64,7 +67,8 @@ Napi::Int32Array Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* 
   }
   Napi::Int32Array a = info[i].As<Napi::Int32Array>();
   if (a.ElementLength() != length) {
-    Throw(info.Env(), std::string(name) + (std::string(name) == "labels" ? " must hold batch values" : " must hold batch x seq values"));
+    Throw(info.Env(), std::string(name) + (std::string(name) == "labels" ? " must hold batch values"
+                                                                         : " must hold batch x seq values"));
   }
   return a;
 }
@@ -130,8 +134,9 @@ class GradientsWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       grad_ = std::make_unique<TransformerWeights>(model_->config());
-      loss_ = transformer::LossAndGradients(*model_, ids_.data(), type_ids_.data(), mask_.empty() ? nullptr : mask_.data(),
-                                            labels_.data(), batch_, seq_, threads_, grad_.get());
+      loss_ =
+          transformer::LossAndGradients(*model_, ids_.data(), type_ids_.data(), mask_.empty() ? nullptr : mask_.data(),
+                                        labels_.data(), batch_, seq_, threads_, grad_.get());
     } catch (const std::exception& e) {
       SetError(std::string("NativeTransformer.lossAndGradients: ") + e.what());
     }
@@ -163,7 +168,8 @@ class GradientsWorker : public Napi::AsyncWorker {
 class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeTransformer", {InstanceMethod("forward", &NativeTransformerWrap::Forward),
+    return DefineClass(env, "NativeTransformer",
+                       {InstanceMethod("forward", &NativeTransformerWrap::Forward),
                         InstanceMethod("lossAndGradients", &NativeTransformerWrap::LossAndGradients)});
   }
 
@@ -194,7 +200,8 @@ class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
   // forward(ids, typeIds, mask | null, batch, seq, threads) -> Promise<Float32Array [batch, labels]>; the
   // arrays are copied, so the caller may reuse them at once.
   Napi::Value Forward(const Napi::CallbackInfo& info) {
-    const int batch = IntArg(info, 3, "batch", 0), seq = IntArg(info, 4, "seq", 1), threads = IntArg(info, 5, "threads", 1);
+    const int batch = IntArg(info, 3, "batch", 0), seq = IntArg(info, 4, "seq", 1),
+              threads = IntArg(info, 5, "threads", 1);
     const size_t cells = static_cast<size_t>(batch) * seq;
     Napi::Int32Array ids = Int32Arg(info, 0, "ids", cells), types = Int32Arg(info, 1, "typeIds", cells);
     std::vector<int32_t> mask;
@@ -203,8 +210,8 @@ class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
       mask.assign(m.Data(), m.Data() + cells);
     }
     auto* worker = new ForwardWorker(info.Env(), model_, std::vector<int32_t>(ids.Data(), ids.Data() + cells),
-                                     std::vector<int32_t>(types.Data(), types.Data() + cells), std::move(mask),
-                                     batch, seq, threads);
+                                     std::vector<int32_t>(types.Data(), types.Data() + cells), std::move(mask), batch,
+                                     seq, threads);
     worker->Queue();
     return worker->Promise();
   }
@@ -212,7 +219,8 @@ class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
   // lossAndGradients(ids, typeIds, mask | null, labels, batch, seq, threads) -> Promise<{ loss, gradients }>:
   // the mean cross-entropy and every tensor's gradient under its Hugging Face name and layout.
   Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
-    const int batch = IntArg(info, 4, "batch", 0), seq = IntArg(info, 5, "seq", 1), threads = IntArg(info, 6, "threads", 1);
+    const int batch = IntArg(info, 4, "batch", 0), seq = IntArg(info, 5, "seq", 1),
+              threads = IntArg(info, 6, "threads", 1);
     const size_t cells = static_cast<size_t>(batch) * seq;
     Napi::Int32Array ids = Int32Arg(info, 0, "ids", cells), types = Int32Arg(info, 1, "typeIds", cells);
     Napi::Int32Array labels = Int32Arg(info, 3, "labels", batch);

@@ -66,7 +66,10 @@ for (const layout of ['bert', 'ernie']) {
       assert.deepEqual(w.layers[0].output.weight, tensors.get('encoder.layer.0.output.dense.weight'));
       assert.deepEqual(w.layers[1].outputNorm.beta, tensors.get('encoder.layer.1.output.LayerNorm.bias'));
       assert.deepEqual(w.classifier.weight, tensors.get('classifier.weight'));
-      assert.deepEqual(w.taskTypeEmbeddings, layout === 'ernie' ? tensors.get('embeddings.task_type_embeddings.weight') : null);
+      assert.deepEqual(
+        w.taskTypeEmbeddings,
+        layout === 'ernie' ? tensors.get('embeddings.task_type_embeddings.weight') : null,
+      );
     });
   }
 }
@@ -83,7 +86,12 @@ test('relu, 2048 positions, no prefix, do_lower_case false from tokenizer_config
   const bare = path.join(dir, 'bare');
   fs.mkdirSync(bare);
   const file = SafetensorsFile.read(path.join(ckpt, 'model.safetensors'));
-  const entries = [...file.entries].map(([name, e]) => ({ name: name.replace(/^ernie\./, ''), dtype: e.dtype, shape: e.shape, data: e.dtype === 'I64' ? Array(e.shape.reduce((a, b) => a * b, 1)).fill(0) : file.float32(name) }));
+  const entries = [...file.entries].map(([name, e]) => ({
+    name: name.replace(/^ernie\./, ''),
+    dtype: e.dtype,
+    shape: e.shape,
+    data: e.dtype === 'I64' ? Array(e.shape.reduce((a, b) => a * b, 1)).fill(0) : file.float32(name),
+  }));
   fs.writeFileSync(path.join(bare, 'model.safetensors'), encodeSafetensors(entries));
   for (const f of ['config.json', 'vocab.txt']) fs.copyFileSync(path.join(ckpt, f), path.join(bare, f));
   const fromBare = readCheckpoint(bare);
@@ -95,15 +103,26 @@ test('a checkpoint without pooler or classifier gets seeded new ones, each with 
   const ckpt = path.join(dir, 'headless');
   writeCheckpoint(ckpt, { layout: 'bert', omit: ['classifier.', 'pooler.'] });
   const read = readCheckpoint(ckpt, { seed: 3 });
-  assert.deepEqual(read.notes, [`${ckpt}: no pooler in the checkpoint; a new one (seeded) is used`, `${ckpt}: no classification head in the checkpoint; a new one (seeded) is used`]);
+  assert.deepEqual(read.notes, [
+    `${ckpt}: no pooler in the checkpoint; a new one (seeded) is used`,
+    `${ckpt}: no classification head in the checkpoint; a new one (seeded) is used`,
+  ]);
   assert.equal(read.config.labels, 3, 'as many classes as id2label names');
   assert.equal(read.weights.classifier.weight.length, 3 * 16);
   assert.ok(read.weights.classifier.weight.some((v) => v !== 0));
-  assert.deepEqual(readCheckpoint(ckpt, { seed: 3 }).weights.classifier.weight, read.weights.classifier.weight, 'seeded');
+  assert.deepEqual(
+    readCheckpoint(ckpt, { seed: 3 }).weights.classifier.weight,
+    read.weights.classifier.weight,
+    'seeded',
+  );
 });
 
 test('refusals: one line naming the key or the file', () => {
-  const expectError = (ckpt, pattern) => assert.throws(() => readCheckpoint(ckpt), (err) => err.name === 'InputError' && !err.message.includes('\n') && pattern.test(err.message));
+  const expectError = (ckpt, pattern) =>
+    assert.throws(
+      () => readCheckpoint(ckpt),
+      (err) => err.name === 'InputError' && !err.message.includes('\n') && pattern.test(err.message),
+    );
   const make = (name, options) => {
     const ckpt = path.join(dir, name);
     writeCheckpoint(ckpt, options);
@@ -118,7 +137,10 @@ test('refusals: one line naming the key or the file', () => {
   expectError(bin, /bin-only: holds pytorch_model\.bin only; provide model\.safetensors/);
 
   const missing = make('missing', { layout: 'bert', omit: ['encoder.layer.1.attention.self.key.bias'] });
-  expectError(missing, new RegExp(`^${weightsOf(missing)}: missing tensor bert\\.encoder\\.layer\\.1\\.attention\\.self\\.key\\.bias$`));
+  expectError(
+    missing,
+    new RegExp(`^${weightsOf(missing)}: missing tensor bert\\.encoder\\.layer\\.1\\.attention\\.self\\.key\\.bias$`),
+  );
 
   const missingNorm = make('missing-norm', { layout: 'bert', omit: ['encoder.layer.0.output.LayerNorm.weight'] });
   expectError(missingNorm, /missing tensor bert\.encoder\.layer\.0\.output\.LayerNorm\.weight$/);
@@ -129,7 +151,10 @@ test('refusals: one line naming the key or the file', () => {
   const shape = make('shape', { layout: 'ernie' });
   const config = JSON.parse(fs.readFileSync(path.join(shape, 'config.json'), 'utf8'));
   fs.writeFileSync(path.join(shape, 'config.json'), JSON.stringify({ ...config, intermediate_size: 32 }));
-  expectError(shape, /model\.safetensors: ernie\.encoder\.layer\.0\.intermediate\.dense\.weight has shape \[24, 16\], config\.json says \[32, 16\]$/);
+  expectError(
+    shape,
+    /model\.safetensors: ernie\.encoder\.layer\.0\.intermediate\.dense\.weight has shape \[24, 16\], config\.json says \[32, 16\]$/,
+  );
 
   const truncated = make('truncated', { layout: 'bert' });
   const bytes = fs.readFileSync(weightsOf(truncated));

@@ -29,17 +29,33 @@ export function sampleBatch(config, rows, seed) {
   const rng = lcg(seed);
   const lengths = Array.from({ length: rows }, (_, i) => 3 + ((i * 5 + 2) % 9));
   const seq = Math.max(...lengths);
-  const ids = [], typeIds = [], mask = [];
+  const ids = [],
+    typeIds = [],
+    mask = [];
   lengths.forEach((n) => {
     const split = Math.floor(n / 2);
-    const row = Array.from({ length: n }, (_, t) => (t === 0 ? 2 : t === n - 1 || t === split ? 3 : 5 + Math.floor(rng() * (config.vocab_size - 5))));
-    const types = Array.from({ length: n }, (_, t) => (t <= split ? 0 : Math.min(config.type_vocab_size - 1, 1 + Math.floor(rng() * config.type_vocab_size))));
+    const row = Array.from({ length: n }, (_, t) =>
+      t === 0 ? 2 : t === n - 1 || t === split ? 3 : 5 + Math.floor(rng() * (config.vocab_size - 5)),
+    );
+    const types = Array.from({ length: n }, (_, t) =>
+      t <= split ? 0 : Math.min(config.type_vocab_size - 1, 1 + Math.floor(rng() * config.type_vocab_size)),
+    );
     ids.push(row);
     typeIds.push(types);
     mask.push(row.map(() => 1));
   });
-  const flat = (rowsOf, fill) => BigInt64Array.from(rowsOf.flatMap((r) => [...r, ...Array(seq - r.length).fill(fill)]), BigInt);
-  return { ids, typeIds, mask, seq, tensors: { input_ids: flat(ids, 0), token_type_ids: flat(typeIds, 0), attention_mask: flat(mask, 0) } };
+  const flat = (rowsOf, fill) =>
+    BigInt64Array.from(
+      rowsOf.flatMap((r) => [...r, ...Array(seq - r.length).fill(fill)]),
+      BigInt,
+    );
+  return {
+    ids,
+    typeIds,
+    mask,
+    seq,
+    tensors: { input_ids: flat(ids, 0), token_type_ids: flat(typeIds, 0), attention_mask: flat(mask, 0) },
+  };
 }
 
 async function onnxLogits(model, batch) {
@@ -55,7 +71,12 @@ async function onnxLogits(model, batch) {
 const cases = [
   { name: 'bert layout (gamma/beta, F16, gelu, eps 1e-12)', layout: 'bert', dtype: 'F16', config: {} },
   { name: 'ernie layout (task types, 4 token types, eps 1e-5, BF16)', layout: 'ernie', dtype: 'BF16', config: {} },
-  { name: 'ernie 1.0 style (relu, F32)', layout: 'ernie', dtype: 'F32', config: { hidden_act: 'relu', use_task_id: false } },
+  {
+    name: 'ernie 1.0 style (relu, F32)',
+    layout: 'ernie',
+    dtype: 'F32',
+    config: { hidden_act: 'relu', use_task_id: false },
+  },
 ];
 
 for (const c of cases) {
@@ -71,7 +92,9 @@ for (const c of cases) {
     assert.deepEqual(logits.dims, [7, 3]);
     const expected = referenceLogits(config, tensors, batch.ids, batch.typeIds, batch.mask);
     let worst = 0;
-    expected.forEach((row, r) => row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - logits.data[r * 3 + k])))));
+    expected.forEach((row, r) =>
+      row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - logits.data[r * 3 + k])))),
+    );
     assert.ok(worst <= 1e-4, `max |Δlogit| ${worst}`);
     // The logits are far from flat: the reference is not trivially matched.
     const spread = Math.max(...expected.flat()) - Math.min(...expected.flat());
@@ -96,13 +119,22 @@ test('a converted teacher carries its vocabulary, lowercasing and labels: label 
   } finally {
     await teacher.close();
   }
-  await assert.rejects(Teacher.open(model, { maxLength: 64 }), /--max-len 64 is more than the 32 positions of the teacher/);
-  const labeled = spawnSync(process.execPath, [cli, 'label', '--teacher', model, '--max-len', '16'], { input: 'AB c\n好的\n', encoding: 'utf8' });
+  await assert.rejects(
+    Teacher.open(model, { maxLength: 64 }),
+    /--max-len 64 is more than the 32 positions of the teacher/,
+  );
+  const labeled = spawnSync(process.execPath, [cli, 'label', '--teacher', model, '--max-len', '16'], {
+    input: 'AB c\n好的\n',
+    encoding: 'utf8',
+  });
   assert.equal(labeled.status, 0, labeled.stderr);
   const lines = labeled.stdout.trim().split('\n');
   assert.equal(lines.length, 3);
   assert.equal(lines[0], 'text_a\tlabel');
-  assert.ok(lines.slice(1).every((l) => /\t(negative|positive|neutral)$/.test(l)), labeled.stdout);
+  assert.ok(
+    lines.slice(1).every((l) => /\t(negative|positive|neutral)$/.test(l)),
+    labeled.stdout,
+  );
 });
 
 test('convert CLI: a note for a new head; refusals are one line, exit 1, nothing written', () => {
@@ -112,7 +144,10 @@ test('convert CLI: a note for a new head; refusals are one line, exit 1, nothing
   const out = path.join(dir, 'headless.onnx');
   const ok = run(['--pretrained', headless, '--out', out, '--json']);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stderr, new RegExp(`note: ${headless}: no classification head in the checkpoint; a new one \\(seeded\\) is used`));
+  assert.match(
+    ok.stderr,
+    new RegExp(`note: ${headless}: no classification head in the checkpoint; a new one \\(seeded\\) is used`),
+  );
   const report = JSON.parse(ok.stdout.trim().split('\n').pop());
   assert.deepEqual(report.labels, ['negative', 'positive', 'neutral']);
   assert.ok(fs.existsSync(out));
@@ -122,9 +157,16 @@ test('convert CLI: a note for a new head; refusals are one line, exit 1, nothing
   const target = path.join(dir, 'broken.onnx');
   const bad = run(['--pretrained', broken, '--out', target]);
   assert.equal(bad.status, 1);
-  assert.equal(bad.stderr, `ernie-slim: ${path.join(broken, 'model.safetensors')}: missing tensor bert.encoder.layer.0.intermediate.dense.weight\n`);
+  assert.equal(
+    bad.stderr,
+    `ernie-slim: ${path.join(broken, 'model.safetensors')}: missing tensor bert.encoder.layer.0.intermediate.dense.weight\n`,
+  );
   assert.ok(!fs.existsSync(target));
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('broken.onnx')), [], 'no temporary file left');
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('broken.onnx')),
+    [],
+    'no temporary file left',
+  );
 
   const binOnly = path.join(dir, 'bin');
   fs.mkdirSync(binOnly);

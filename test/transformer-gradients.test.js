@@ -38,7 +38,13 @@ const LABELS = [1, 0, 2];
 function padded(rows) {
   const seq = Math.max(...rows.ids.map((r) => r.length));
   const flat = (rs) => Int32Array.from(rs.flatMap((r) => [...r, ...Array(seq - r.length).fill(0)]));
-  return { inputIds: flat(rows.ids), tokenTypeIds: flat(rows.typeIds), attentionMask: flat(rows.mask), batchSize: rows.ids.length, seqLen: seq };
+  return {
+    inputIds: flat(rows.ids),
+    tokenTypeIds: flat(rows.typeIds),
+    attentionMask: flat(rows.mask),
+    batchSize: rows.ids.length,
+    seqLen: seq,
+  };
 }
 
 /** `count` entries of a tensor of `length`, the same each call. */
@@ -47,7 +53,14 @@ function sampledEntries(length, count) {
   return Array.from({ length: count }, () => Math.floor(pick() * length));
 }
 
-const SMALL = { vocab_size: 14, hidden_size: 8, num_attention_heads: 2, intermediate_size: 12, num_hidden_layers: 2, max_position_embeddings: 8 };
+const SMALL = {
+  vocab_size: 14,
+  hidden_size: 8,
+  num_attention_heads: 2,
+  intermediate_size: 12,
+  num_hidden_layers: 2,
+  max_position_embeddings: 8,
+};
 
 function lcg(seed) {
   let x = seed >>> 0;
@@ -57,11 +70,24 @@ function lcg(seed) {
 // Longer rows, for the matrix products' full register tiles (6 x 16) and their edges.
 function longRows(vocabSize) {
   const rng = lcg(9);
-  const ids = [19, 7, 13].map((n) => Array.from({ length: n }, (_, t) => (t === 0 ? 2 : 5 + Math.floor(rng() * (vocabSize - 6)))));
-  return { ids, typeIds: ids.map((r) => r.map((_, t) => (t > r.length / 2 ? 1 : 0))), mask: ids.map((r) => r.map(() => 1)) };
+  const ids = [19, 7, 13].map((n) =>
+    Array.from({ length: n }, (_, t) => (t === 0 ? 2 : 5 + Math.floor(rng() * (vocabSize - 6)))),
+  );
+  return {
+    ids,
+    typeIds: ids.map((r) => r.map((_, t) => (t > r.length / 2 ? 1 : 0))),
+    mask: ids.map((r) => r.map(() => 1)),
+  };
 }
 
-const WIDE = { vocab_size: 30, hidden_size: 36, num_attention_heads: 3, intermediate_size: 40, num_hidden_layers: 2, max_position_embeddings: 24 };
+const WIDE = {
+  vocab_size: 30,
+  hidden_size: 36,
+  num_attention_heads: 3,
+  intermediate_size: 40,
+  num_hidden_layers: 2,
+  max_position_embeddings: 24,
+};
 
 for (const c of [
   { layout: 'bert', config: SMALL },
@@ -73,7 +99,12 @@ for (const c of [
   const what = c.sample ? `${c.sample} sampled entries of every tensor match` : 'every gradient entry matches';
   test(`${c.layout} ${c.config.hidden_act ?? 'gelu'} hidden ${c.config.hidden_size}: ${what} float64 finite differences`, async () => {
     const ckpt = path.join(dir, `${c.layout}-${c.config.hidden_act ?? 'gelu'}-${c.config.hidden_size}`);
-    const { config, tensors } = writeCheckpoint(ckpt, { layout: c.layout, config: c.config, seed: 5, extraTensors: false });
+    const { config, tensors } = writeCheckpoint(ckpt, {
+      layout: c.layout,
+      config: c.config,
+      seed: 5,
+      extraTensors: false,
+    });
     const { config: parsed, weights } = readCheckpoint(ckpt);
     const net = NativeTransformer.fromWeights(parsed, weights);
     const labels = Int32Array.from(LABELS);
@@ -91,8 +122,12 @@ for (const c of [
     for (const [name, w] of W) {
       const g = gradients[name];
       assert.equal(g.length, w.length, name);
-      for (let i = 0; i < g.length; i++) assert.ok(Math.abs(g[i] - two.gradients[name][i]) < 1e-6, `${name}[${i}] differs with two threads`);
-      let diff2 = 0, ref2 = 0, worst = 0, largest = 0;
+      for (let i = 0; i < g.length; i++)
+        assert.ok(Math.abs(g[i] - two.gradients[name][i]) < 1e-6, `${name}[${i}] differs with two threads`);
+      let diff2 = 0,
+        ref2 = 0,
+        worst = 0,
+        largest = 0;
       const numeric = new Float64Array(w.length);
       for (const i of c.sample ? sampledEntries(w.length, c.sample) : w.keys()) {
         const orig = w[i];
@@ -107,7 +142,10 @@ for (const c of [
       if (name.endsWith('attention.self.key.bias')) {
         // q . (k_j + b) shifts every score of a row by the same q . b, which softmax ignores: the gradient is 0.
         assert.ok(largest < 1e-8, `${name}: finite differences ${largest}`);
-        assert.ok(g.every((v) => Math.abs(v) < 1e-6), `${name}: ${[...g]}`);
+        assert.ok(
+          g.every((v) => Math.abs(v) < 1e-6),
+          `${name}: ${[...g]}`,
+        );
         continue;
       }
       for (const i of c.sample ? sampledEntries(w.length, c.sample) : w.keys()) {
@@ -124,7 +162,11 @@ for (const c of [
     const H = config.hidden_size;
     const longest = Math.max(...rowsOf.ids.map((r) => r.length));
     assert.ok(gradients['embeddings.position_embeddings.weight'].subarray(longest * H).every((v) => v === 0));
-    if (!c.sample) assert.ok(gradients['embeddings.word_embeddings.weight'].subarray(13 * H).every((v) => v === 0), 'word 13 is never used');
+    if (!c.sample)
+      assert.ok(
+        gradients['embeddings.word_embeddings.weight'].subarray(13 * H).every((v) => v === 0),
+        'word 13 is never used',
+      );
   });
 }
 
@@ -133,6 +175,9 @@ test('labels outside the classes are refused', async () => {
   writeCheckpoint(ckpt, { layout: 'bert', config: SMALL, extraTensors: false });
   const { config, weights } = readCheckpoint(ckpt);
   const net = NativeTransformer.fromWeights(config, weights);
-  await assert.rejects(net.lossAndGradients(padded(ROWS), Int32Array.from([0, 3, 1])), /label 3 is outside the 3 labels/);
+  await assert.rejects(
+    net.lossAndGradients(padded(ROWS), Int32Array.from([0, 3, 1])),
+    /label 3 is outside the 3 labels/,
+  );
   assert.throws(() => net.lossAndGradients(padded(ROWS), Int32Array.from([0, 1])), /labels must hold batch values/);
 });

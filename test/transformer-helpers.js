@@ -102,7 +102,14 @@ function lcg(seed) {
 
 /** Hugging Face names (no prefix) and shapes of a classifier with this config.json. */
 export function checkpointShapes(config) {
-  const { vocab_size: V, hidden_size: H, intermediate_size: I, max_position_embeddings: P, type_vocab_size: T, num_hidden_layers: L } = config;
+  const {
+    vocab_size: V,
+    hidden_size: H,
+    intermediate_size: I,
+    max_position_embeddings: P,
+    type_vocab_size: T,
+    num_hidden_layers: L,
+  } = config;
   const C = Object.keys(config.id2label).length;
   const shapes = [
     ['embeddings.word_embeddings.weight', [V, H]],
@@ -113,13 +120,19 @@ export function checkpointShapes(config) {
   shapes.push(['embeddings.LayerNorm.weight', [H]], ['embeddings.LayerNorm.bias', [H]]);
   for (let l = 0; l < L; l++) {
     const p = `encoder.layer.${l}`;
-    for (const n of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']) shapes.push([`${p}.${n}.weight`, [H, H]], [`${p}.${n}.bias`, [H]]);
+    for (const n of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense'])
+      shapes.push([`${p}.${n}.weight`, [H, H]], [`${p}.${n}.bias`, [H]]);
     shapes.push([`${p}.attention.output.LayerNorm.weight`, [H]], [`${p}.attention.output.LayerNorm.bias`, [H]]);
     shapes.push([`${p}.intermediate.dense.weight`, [I, H]], [`${p}.intermediate.dense.bias`, [I]]);
     shapes.push([`${p}.output.dense.weight`, [H, I]], [`${p}.output.dense.bias`, [H]]);
     shapes.push([`${p}.output.LayerNorm.weight`, [H]], [`${p}.output.LayerNorm.bias`, [H]]);
   }
-  shapes.push(['pooler.dense.weight', [H, H]], ['pooler.dense.bias', [H]], ['classifier.weight', [C, H]], ['classifier.bias', [C]]);
+  shapes.push(
+    ['pooler.dense.weight', [H, H]],
+    ['pooler.dense.bias', [H]],
+    ['classifier.weight', [C, H]],
+    ['classifier.bias', [C]],
+  );
   return shapes;
 }
 
@@ -141,7 +154,8 @@ export function smallConfig(layout, overrides = {}) {
     id2label: { 0: 'negative', 1: 'positive', 2: 'neutral' },
     label2id: { negative: 0, positive: 1, neutral: 2 },
   };
-  if (layout === 'ernie') Object.assign(base, { type_vocab_size: 4, layer_norm_eps: 1e-5, use_task_id: true, task_type_vocab_size: 3 });
+  if (layout === 'ernie')
+    Object.assign(base, { type_vocab_size: 4, layer_norm_eps: 1e-5, use_task_id: true, task_type_vocab_size: 3 });
   return { ...base, ...overrides };
 }
 
@@ -149,7 +163,8 @@ export function smallConfig(layout, overrides = {}) {
 export function smallVocab(size) {
   const tokens = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
   const letters = 'abcdefghijklmnopqrstuvwxyz好差的很不';
-  for (let i = 0; tokens.length < size; i++) tokens.push(i < letters.length ? letters[i] : `##${letters[i % letters.length]}${i}`);
+  for (let i = 0; tokens.length < size; i++)
+    tokens.push(i < letters.length ? letters[i] : `##${letters[i % letters.length]}${i}`);
   return tokens;
 }
 
@@ -158,7 +173,10 @@ export function smallVocab(size) {
  * the float32 values the file stores. Weights are large enough (std ~0.3, LayerNorm gains near 1, biases
  * non-zero) that attention is far from uniform and every part of the model moves the logits.
  */
-export function writeCheckpoint(dir, { layout = 'bert', dtype = 'F32', config: overrides = {}, seed = 1, omit = [], extraTensors = true } = {}) {
+export function writeCheckpoint(
+  dir,
+  { layout = 'bert', dtype = 'F32', config: overrides = {}, seed = 1, omit = [], extraTensors = true } = {},
+) {
   fs.mkdirSync(dir, { recursive: true });
   const config = smallConfig(layout, overrides);
   const rng = lcg(seed);
@@ -169,21 +187,40 @@ export function writeCheckpoint(dir, { layout = 'bert', dtype = 'F32', config: o
   for (const [name, shape] of checkpointShapes(config)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const isGain = name.endsWith('LayerNorm.weight');
-    const data = Float32Array.from({ length: n }, () => (isGain ? 1 + uniform(0.2) : name.endsWith('.bias') ? uniform(0.1) : uniform(0.5)));
+    const data = Float32Array.from({ length: n }, () =>
+      isGain ? 1 + uniform(0.2) : name.endsWith('.bias') ? uniform(0.1) : uniform(0.5),
+    );
     if (omit.some((o) => name.startsWith(o))) continue;
     tensors.set(name, storedValues(data, dtype));
     let stored = name.startsWith('classifier.') ? name : prefix + name;
     // The BERT layout keeps TensorFlow's old LayerNorm names.
-    if (layout === 'bert') stored = stored.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta');
+    if (layout === 'bert')
+      stored = stored.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta');
     entries.push({ name: stored, dtype, shape, data });
   }
   if (extraTensors) {
     // What a pretrained checkpoint carries besides the encoder: ignored by the reader.
     const H = config.hidden_size;
-    entries.push({ name: `${prefix}embeddings.position_ids`, dtype: 'I64', shape: [1, config.max_position_embeddings], data: Array.from({ length: config.max_position_embeddings }, (_, i) => i) });
-    entries.push({ name: 'cls.predictions.transform.dense.weight', dtype, shape: [H, H], data: new Float32Array(H * H).fill(0.5) });
-    entries.push({ name: 'cls.predictions.bias', dtype, shape: [config.vocab_size], data: new Float32Array(config.vocab_size) });
-    if (layout === 'bert') entries.push({ name: 'cls.seq_relationship.weight', dtype, shape: [2, H], data: new Float32Array(2 * H) });
+    entries.push({
+      name: `${prefix}embeddings.position_ids`,
+      dtype: 'I64',
+      shape: [1, config.max_position_embeddings],
+      data: Array.from({ length: config.max_position_embeddings }, (_, i) => i),
+    });
+    entries.push({
+      name: 'cls.predictions.transform.dense.weight',
+      dtype,
+      shape: [H, H],
+      data: new Float32Array(H * H).fill(0.5),
+    });
+    entries.push({
+      name: 'cls.predictions.bias',
+      dtype,
+      shape: [config.vocab_size],
+      data: new Float32Array(config.vocab_size),
+    });
+    if (layout === 'bert')
+      entries.push({ name: 'cls.seq_relationship.weight', dtype, shape: [2, H], data: new Float32Array(2 * H) });
   }
   fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(entries, { format: 'pt' }));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));

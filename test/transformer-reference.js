@@ -79,7 +79,11 @@ export function referenceLogits(config, W, ids, typeIds, mask) {
   return ids.map((rowIds, b) => {
     const n = rowIds.length;
     let h = rowIds.map((id, t) => {
-      const parts = [row('embeddings.word_embeddings.weight', id), row('embeddings.position_embeddings.weight', t), row('embeddings.token_type_embeddings.weight', typeIds[b][t])];
+      const parts = [
+        row('embeddings.word_embeddings.weight', id),
+        row('embeddings.position_embeddings.weight', t),
+        row('embeddings.token_type_embeddings.weight', typeIds[b][t]),
+      ];
       if (config.use_task_id) parts.push(row('embeddings.task_type_embeddings.weight', 0));
       const sum = parts[0].map((_, j) => parts.reduce((s, p) => s + p[j], 0));
       return ln(sum, 'embeddings.LayerNorm');
@@ -110,10 +114,16 @@ export function referenceLogits(config, W, ids, typeIds, mask) {
       }
       h = h.map((x, i) => {
         const attn = lin(context[i], `${p}.attention.output.dense`);
-        const a = ln(x.map((xv, j) => xv + attn[j]), `${p}.attention.output.LayerNorm`);
+        const a = ln(
+          x.map((xv, j) => xv + attn[j]),
+          `${p}.attention.output.LayerNorm`,
+        );
         const up = lin(a, `${p}.intermediate.dense`).map(act);
         const down = lin(up, `${p}.output.dense`);
-        return ln(a.map((av, j) => av + down[j]), `${p}.output.LayerNorm`);
+        return ln(
+          a.map((av, j) => av + down[j]),
+          `${p}.output.LayerNorm`,
+        );
       });
     }
     const pooled = lin(h[0], 'pooler.dense').map(Math.tanh);

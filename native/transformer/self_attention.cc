@@ -36,12 +36,13 @@ namespace {
 
 // Columns [c0, c0 + d) of rows of width h, into a contiguous [n, d] block (and back).
 void GatherColumns(const float* src, int n, int h, int c0, int d, float* dst) {
-  for (int t = 0; t < n; ++t) std::copy(src + static_cast<long>(t) * h + c0, src + static_cast<long>(t) * h + c0 + d,
-                                        dst + static_cast<long>(t) * d);
+  for (int t = 0; t < n; ++t)
+    std::copy(src + static_cast<long>(t) * h + c0, src + static_cast<long>(t) * h + c0 + d,
+              dst + static_cast<long>(t) * d);
 }
 void ScatterColumns(const float* src, int n, int h, int c0, int d, float* dst) {
-  for (int t = 0; t < n; ++t) std::copy(src + static_cast<long>(t) * d, src + static_cast<long>(t + 1) * d,
-                                        dst + static_cast<long>(t) * h + c0);
+  for (int t = 0; t < n; ++t)
+    std::copy(src + static_cast<long>(t) * d, src + static_cast<long>(t + 1) * d, dst + static_cast<long>(t) * h + c0);
 }
 
 // Softmax of each row of scores over the unmasked keys, in place.

@@ -25,9 +25,9 @@ struct AttentionScratch {
 
 // Backward-only buffers of one thread.
 struct AttentionGradScratch {
-  std::vector<float> dq, dk, dv, dcontext;  // [n, H]
+  std::vector<float> dq, dk, dv, dcontext;            // [n, H]
   std::vector<float> qh, kh, vh, dch, dqh, dkh, dvh;  // [n, d]
-  std::vector<float> dp;  // [n, n]
+  std::vector<float> dp;                              // [n, n]
   void Reserve(int n, const TransformerConfig& config);
 };
 

@@ -36,8 +36,8 @@ class TransformerClassifier {
 
   // Logits [batch, labels] of a padded batch [batch, seq] (mask null: every token counts). Throws
   // std::invalid_argument for an id or token type outside its table, or seq beyond max_positions.
-  void ForwardBatch(const int32_t* ids, const int32_t* type_ids, const int32_t* mask, int batch, int seq,
-                    int threads, float* logits) const;
+  void ForwardBatch(const int32_t* ids, const int32_t* type_ids, const int32_t* mask, int batch, int seq, int threads,
+                    float* logits) const;
 
   // Throws std::invalid_argument for what ForwardBatch refuses.
   void CheckBatch(const int32_t* ids, const int32_t* type_ids, int batch, int seq) const;

@@ -22,9 +22,9 @@ namespace {
 
 // What one layer's backward pass reads of its forward pass.
 struct LayerTape {
-  std::vector<float> x_in, a;                         // [n, H]: the layer's input, the attention block's output
-  std::vector<float> ln1_hat, ln2_hat;                // [n, H]
-  std::vector<float> ln1_rstd, ln2_rstd;              // [n]
+  std::vector<float> x_in, a;             // [n, H]: the layer's input, the attention block's output
+  std::vector<float> ln1_hat, ln2_hat;    // [n, H]
+  std::vector<float> ln1_rstd, ln2_rstd;  // [n]
   AttentionScratch attention;
   FeedForwardScratch feed_forward;
 };

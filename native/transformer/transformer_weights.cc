@@ -52,9 +52,9 @@ std::vector<std::string> TransformerWeights::TensorNames() const {
   names.push_back("embeddings.LayerNorm.bias");
   for (size_t l = 0; l < layers.size(); ++l) {
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    for (const char* part : {"attention.self.query", "attention.self.key", "attention.self.value",
-                             "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense",
-                             "output.dense", "output.LayerNorm"}) {
+    for (const char* part :
+         {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+          "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"}) {
       names.push_back(p + part + ".weight");
       names.push_back(p + part + ".bias");
     }

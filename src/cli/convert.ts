@@ -4,12 +4,21 @@ import { defineCommand } from './command.js';
 
 export const convertCommand = defineCommand({
   command: 'convert',
-  describe: 'Convert a Hugging Face BERT/ERNIE checkpoint (config.json, model.safetensors, vocab.txt) to an ONNX teacher',
+  describe:
+    'Convert a Hugging Face BERT/ERNIE checkpoint (config.json, model.safetensors, vocab.txt) to an ONNX teacher',
   builder: (y) =>
     y
-      .option('pretrained', { type: 'string', demandOption: true, describe: 'checkpoint folder: config.json, model.safetensors, vocab.txt' })
+      .option('pretrained', {
+        type: 'string',
+        demandOption: true,
+        describe: 'checkpoint folder: config.json, model.safetensors, vocab.txt',
+      })
       .option('out', { type: 'string', demandOption: true, describe: 'output .onnx file' })
-      .option('seed', { type: 'number', default: 1, describe: 'seed of a new classification head, when the checkpoint has none' }),
+      .option('seed', {
+        type: 'number',
+        default: 1,
+        describe: 'seed of a new classification head, when the checkpoint has none',
+      }),
   run: async (args) => {
     const started = performance.now();
     const { convert } = await import('../teacher/convert.js');

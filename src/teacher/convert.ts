@@ -52,7 +52,16 @@ export async function convert(options: ConvertOptions): Promise<ConvertResult> {
 }
 
 function parameterCount(c: TransformerConfig): number {
-  const { vocabSize: V, maxPositions: P, typeVocabSize: T, taskTypeVocabSize: K, hidden: H, intermediate: I, layers: L, labels: C } = c;
+  const {
+    vocabSize: V,
+    maxPositions: P,
+    typeVocabSize: T,
+    taskTypeVocabSize: K,
+    hidden: H,
+    intermediate: I,
+    layers: L,
+    labels: C,
+  } = c;
   const perLayer = 4 * (H * H + H) + 2 * 2 * H + (H * I + I) + (I * H + H);
   return (V + P + T + K) * H + 2 * H + L * perLayer + (H * H + H) + (H * C + C);
 }

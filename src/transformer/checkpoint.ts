@@ -6,7 +6,13 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import { SeededRandom } from '../util/random.js';
 import { SafetensorsFile } from './safetensors.js';
-import { randomTensor, tensorShapes, weightsFromTensors, type TransformerConfig, type TransformerWeights } from './transformer-weights.js';
+import {
+  randomTensor,
+  tensorShapes,
+  weightsFromTensors,
+  type TransformerConfig,
+  type TransformerWeights,
+} from './transformer-weights.js';
 
 export interface Checkpoint {
   dir: string;
@@ -36,13 +42,17 @@ const OPTIONAL_PARTS = [
 ];
 
 export function readCheckpoint(dir: string, options: ReadCheckpointOptions = {}): Checkpoint {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new InputError('not a checkpoint folder (config.json, model.safetensors, vocab.txt)', dir);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new InputError('not a checkpoint folder (config.json, model.safetensors, vocab.txt)', dir);
   const configFile = path.join(dir, 'config.json');
   const weightsFile = path.join(dir, 'model.safetensors');
   const vocabFile = path.join(dir, 'vocab.txt');
   if (!fs.existsSync(weightsFile)) {
     if (fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
-      throw new InputError('holds pytorch_model.bin only; provide model.safetensors (save_pretrained(..., safe_serialization=True))', dir);
+      throw new InputError(
+        'holds pytorch_model.bin only; provide model.safetensors (save_pretrained(..., safe_serialization=True))',
+        dir,
+      );
     }
     throw new InputError('no model.safetensors in the checkpoint folder', dir);
   }
@@ -54,7 +64,9 @@ export function readCheckpoint(dir: string, options: ReadCheckpointOptions = {})
   const labels = labelNames(raw, configFile, config.labels);
   const vocab = readVocab(vocabFile, config.vocabSize);
   const tokenizerConfig = path.join(dir, 'tokenizer_config.json');
-  const lowerFlag = fs.existsSync(tokenizerConfig) ? (readJson(tokenizerConfig) as Record<string, unknown>).do_lower_case : undefined;
+  const lowerFlag = fs.existsSync(tokenizerConfig)
+    ? (readJson(tokenizerConfig) as Record<string, unknown>).do_lower_case
+    : undefined;
 
   const shapes = tensorShapes(config);
   const notes: string[] = [];
@@ -71,14 +83,26 @@ export function readCheckpoint(dir: string, options: ReadCheckpointOptions = {})
     const entry = tensors.entries.get(stored);
     if (!entry) throw new InputError(`missing tensor ${stored}`, weightsFile);
     if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
-      throw new InputError(`${stored} has shape [${entry.shape.join(', ')}], config.json says [${shape.join(', ')}]`, weightsFile);
+      throw new InputError(
+        `${stored} has shape [${entry.shape.join(', ')}], config.json says [${shape.join(', ')}]`,
+        weightsFile,
+      );
     }
   }
   const rng = new SeededRandom(options.seed ?? 1);
   const weights = weightsFromTensors(config, (name) =>
     fresh.has(name) ? randomTensor(name, shapes.get(name)!, rng) : tensors.float32(storedName(tensors, prefix, name)),
   );
-  return { dir, config, weights, vocab, lowercase: typeof lowerFlag === 'boolean' ? lowerFlag : true, labels, prefix, notes };
+  return {
+    dir,
+    config,
+    weights,
+    vocab,
+    lowercase: typeof lowerFlag === 'boolean' ? lowerFlag : true,
+    labels,
+    prefix,
+    notes,
+  };
 }
 
 /** The name a tensor has in this file: the classifier sits outside the encoder's prefix; LayerNorm may be gamma/beta. */
@@ -107,16 +131,20 @@ function readJson(file: string): unknown {
 function parseConfig(raw: Record<string, unknown>, file: string, headRows: number | undefined): TransformerConfig {
   const integer = (key: string, fallback: number, min = 1): number => {
     const v = raw[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new InputError(`${key} must be an integer of at least ${min} (got ${JSON.stringify(raw[key])})`, file);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      throw new InputError(`${key} must be an integer of at least ${min} (got ${JSON.stringify(raw[key])})`, file);
     return v;
   };
   const hidden = integer('hidden_size', 768);
   const heads = integer('num_attention_heads', 12);
-  if (hidden % heads !== 0) throw new InputError(`hidden_size ${hidden} is not a multiple of num_attention_heads ${heads}`, file);
+  if (hidden % heads !== 0)
+    throw new InputError(`hidden_size ${hidden} is not a multiple of num_attention_heads ${heads}`, file);
   const act = raw.hidden_act ?? 'gelu';
-  if (act !== 'gelu' && act !== 'relu') throw new InputError(`hidden_act ${JSON.stringify(act)} is not supported (gelu or relu)`, file);
+  if (act !== 'gelu' && act !== 'relu')
+    throw new InputError(`hidden_act ${JSON.stringify(act)} is not supported (gelu or relu)`, file);
   const eps = raw.layer_norm_eps ?? 1e-12;
-  if (typeof eps !== 'number' || !(eps > 0)) throw new InputError(`layer_norm_eps must be a positive number (got ${JSON.stringify(raw.layer_norm_eps)})`, file);
+  if (typeof eps !== 'number' || !(eps > 0))
+    throw new InputError(`layer_norm_eps must be a positive number (got ${JSON.stringify(raw.layer_norm_eps)})`, file);
   const id2label = raw.id2label && typeof raw.id2label === 'object' ? Object.keys(raw.id2label).length : 0;
   const labels = headRows ?? (id2label || (typeof raw.num_labels === 'number' ? raw.num_labels : 2));
   return {
@@ -143,7 +171,10 @@ function labelNames(raw: Record<string, unknown>, file: string, count: number): 
   for (let i = 0; i < count; i++) {
     const name = id2label[String(i)];
     if (typeof name !== 'string') {
-      throw new InputError(`id2label has no name for class ${i} (the classifier has ${count} classes, id2label ${Object.keys(id2label).length})`, file);
+      throw new InputError(
+        `id2label has no name for class ${i} (the classifier has ${count} classes, id2label ${Object.keys(id2label).length})`,
+        file,
+      );
     }
     names.push(name);
   }
@@ -158,10 +189,14 @@ function readVocab(file: string, vocabSize: number): string[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read the vocabulary (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, file);
+    throw new InputError(
+      `cannot read the vocabulary (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      file,
+    );
   }
   const tokens = text.split('\n').map((t) => t.replace(/\r$/, ''));
   if (tokens.length > 0 && tokens[tokens.length - 1] === '') tokens.pop();
-  if (tokens.length !== vocabSize) throw new InputError(`${tokens.length} tokens, config.json's vocab_size is ${vocabSize}`, file);
+  if (tokens.length !== vocabSize)
+    throw new InputError(`${tokens.length} tokens, config.json's vocab_size is ${vocabSize}`, file);
   return tokens;
 }

@@ -4,7 +4,14 @@ import { native } from '../native.js';
 import { namedTensors, type TransformerConfig, type TransformerWeights } from './transformer-weights.js';
 
 interface NativeTransformerHandle {
-  forward(ids: Int32Array, typeIds: Int32Array, mask: Int32Array | null, batch: number, seq: number, threads: number): Promise<Float32Array>;
+  forward(
+    ids: Int32Array,
+    typeIds: Int32Array,
+    mask: Int32Array | null,
+    batch: number,
+    seq: number,
+    threads: number,
+  ): Promise<Float32Array>;
   lossAndGradients(
     ids: Int32Array,
     typeIds: Int32Array,
@@ -38,19 +45,41 @@ export class NativeTransformer {
 
   static fromWeights(config: TransformerConfig, weights: TransformerWeights): NativeTransformer {
     const addon = native() as unknown as NativeTransformerAddon;
-    return new NativeTransformer(config, new addon.NativeTransformer(config, Object.fromEntries(namedTensors(config, weights))));
+    return new NativeTransformer(
+      config,
+      new addon.NativeTransformer(config, Object.fromEntries(namedTensors(config, weights))),
+    );
   }
 
   /** Logits [batchSize x labels]; each row runs up to its last unmasked token. */
   forward(batch: TransformerBatch, threads = 1): Promise<Float32Array> {
-    return this.handle.forward(batch.inputIds, batch.tokenTypeIds, batch.attentionMask ?? null, batch.batchSize, batch.seqLen, threads);
+    return this.handle.forward(
+      batch.inputIds,
+      batch.tokenTypeIds,
+      batch.attentionMask ?? null,
+      batch.batchSize,
+      batch.seqLen,
+      threads,
+    );
   }
 
   /**
    * The mean softmax cross-entropy of the rows against `labels` (class ids) and the gradient of every tensor,
    * under its Hugging Face name (no prefix) and layout (dense weights [out, in]).
    */
-  lossAndGradients(batch: TransformerBatch, labels: Int32Array, threads = 1): Promise<{ loss: number; gradients: Record<string, Float32Array> }> {
-    return this.handle.lossAndGradients(batch.inputIds, batch.tokenTypeIds, batch.attentionMask ?? null, labels, batch.batchSize, batch.seqLen, threads);
+  lossAndGradients(
+    batch: TransformerBatch,
+    labels: Int32Array,
+    threads = 1,
+  ): Promise<{ loss: number; gradients: Record<string, Float32Array> }> {
+    return this.handle.lossAndGradients(
+      batch.inputIds,
+      batch.tokenTypeIds,
+      batch.attentionMask ?? null,
+      labels,
+      batch.batchSize,
+      batch.seqLen,
+      threads,
+    );
   }
 }

@@ -36,10 +36,14 @@ export class SafetensorsFile {
   }
 
   static parse(bytes: Buffer, file: string): SafetensorsFile {
-    if (bytes.length < 8) throw new InputError(`truncated: ${bytes.length} bytes, shorter than the 8-byte header length`, file);
+    if (bytes.length < 8)
+      throw new InputError(`truncated: ${bytes.length} bytes, shorter than the 8-byte header length`, file);
     const headerLength = bytes.readBigUInt64LE(0);
     if (headerLength > BigInt(bytes.length - 8)) {
-      throw new InputError(`truncated: the header says ${headerLength} bytes of JSON, the file holds ${bytes.length - 8} after the length`, file);
+      throw new InputError(
+        `truncated: the header says ${headerLength} bytes of JSON, the file holds ${bytes.length - 8} after the length`,
+        file,
+      );
     }
     const dataStart = 8 + Number(headerLength);
     let header: unknown;
@@ -48,7 +52,8 @@ export class SafetensorsFile {
     } catch {
       throw new InputError('not a safetensors file (the header is not JSON)', file);
     }
-    if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new InputError('not a safetensors file (the header is not a JSON object)', file);
+    if (typeof header !== 'object' || header === null || Array.isArray(header))
+      throw new InputError('not a safetensors file (the header is not a JSON object)', file);
     const data = bytes.subarray(dataStart);
     const entries = new Map<string, TensorEntry>();
     let metadata: Record<string, string> = {};
@@ -61,14 +66,22 @@ export class SafetensorsFile {
       const shape = entry?.shape;
       const offsets = entry?.data_offsets;
       const isCount = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-      if (typeof entry?.dtype !== 'string' || !Array.isArray(shape) || !shape.every(isCount) || !Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+      if (
+        typeof entry?.dtype !== 'string' ||
+        !Array.isArray(shape) ||
+        !shape.every(isCount) ||
+        !Array.isArray(offsets) ||
+        offsets.length !== 2 ||
+        !offsets.every(isCount)
+      ) {
         throw new InputError(`the header entry of ${name} is not {dtype, shape, data_offsets}`, file);
       }
       const [begin, end] = offsets as [number, number];
       if (end < begin) throw new InputError(`${name}: data_offsets [${begin}, ${end}] run backwards`, file);
-      if (end > data.length) throw new InputError(`truncated: ${name} needs data up to byte ${end}, the file holds ${data.length}`, file);
+      if (end > data.length)
+        throw new InputError(`truncated: ${name} needs data up to byte ${end}, the file holds ${data.length}`, file);
       const size = BYTES_PER_ELEMENT[entry.dtype as SafetensorsDtype];
-      if (size !== undefined && (end - begin) !== size * (shape as number[]).reduce((a, b) => a * b, 1)) {
+      if (size !== undefined && end - begin !== size * (shape as number[]).reduce((a, b) => a * b, 1)) {
         throw new InputError(`${name}: ${end - begin} bytes for ${entry.dtype} [${shape.join(', ')}]`, file);
       }
       entries.set(name, { dtype: entry.dtype, shape: shape as number[], begin, end });

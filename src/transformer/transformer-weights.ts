@@ -68,7 +68,12 @@ export function tensorShapes(config: TransformerConfig): Map<string, number[]> {
   shapes.set('embeddings.LayerNorm.weight', [H]).set('embeddings.LayerNorm.bias', [H]);
   for (let l = 0; l < config.layers; l++) {
     const p = `encoder.layer.${l}`;
-    for (const name of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']) {
+    for (const name of [
+      'attention.self.query',
+      'attention.self.key',
+      'attention.self.value',
+      'attention.output.dense',
+    ]) {
       shapes.set(`${p}.${name}.weight`, [H, H]).set(`${p}.${name}.bias`, [H]);
     }
     shapes.set(`${p}.attention.output.LayerNorm.weight`, [H]).set(`${p}.attention.output.LayerNorm.bias`, [H]);
@@ -89,7 +94,8 @@ export function namedTensors(config: TransformerConfig, w: TransformerWeights): 
   out.set('embeddings.word_embeddings.weight', w.wordEmbeddings);
   out.set('embeddings.position_embeddings.weight', w.positionEmbeddings);
   out.set('embeddings.token_type_embeddings.weight', w.tokenTypeEmbeddings);
-  if (config.taskTypeVocabSize > 0 && w.taskTypeEmbeddings) out.set('embeddings.task_type_embeddings.weight', w.taskTypeEmbeddings);
+  if (config.taskTypeVocabSize > 0 && w.taskTypeEmbeddings)
+    out.set('embeddings.task_type_embeddings.weight', w.taskTypeEmbeddings);
   norm('embeddings.LayerNorm', w.embeddingNorm);
   w.layers.forEach((layer, l) => {
     const p = `encoder.layer.${l}`;
