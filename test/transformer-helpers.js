@@ -171,11 +171,20 @@ export function smallVocab(size) {
 /**
  * Writes a checkpoint folder and returns { config, tensors }: tensors maps Hugging Face names (no prefix) to
  * the float32 values the file stores. Weights are large enough (std ~0.3, LayerNorm gains near 1, biases
- * non-zero) that attention is far from uniform and every part of the model moves the logits.
+ * non-zero) that attention is far from uniform and every part of the model moves the logits; weightScale
+ * sets the matrices' uniform half-width (0.5 by default; ~0.035 is BERT's initialiser, std 0.02).
  */
 export function writeCheckpoint(
   dir,
-  { layout = 'bert', dtype = 'F32', config: overrides = {}, seed = 1, omit = [], extraTensors = true } = {},
+  {
+    layout = 'bert',
+    dtype = 'F32',
+    config: overrides = {},
+    seed = 1,
+    omit = [],
+    extraTensors = true,
+    weightScale = 0.5,
+  } = {},
 ) {
   fs.mkdirSync(dir, { recursive: true });
   const config = smallConfig(layout, overrides);
@@ -188,7 +197,7 @@ export function writeCheckpoint(
     const n = shape.reduce((a, b) => a * b, 1);
     const isGain = name.endsWith('LayerNorm.weight');
     const data = Float32Array.from({ length: n }, () =>
-      isGain ? 1 + uniform(0.2) : name.endsWith('.bias') ? uniform(0.1) : uniform(0.5),
+      isGain ? 1 + uniform(0.2) : name.endsWith('.bias') ? uniform(0.1) : uniform(weightScale),
     );
     if (omit.some((o) => name.startsWith(o))) continue;
     tensors.set(name, storedValues(data, dtype));
