@@ -26,3 +26,7 @@ export type { StudentKind, StudentConfig } from './student/native-api.js';
 export { distill, type DistillOptions, type DistillResult, type DistillMetrics } from './distill/pipeline.js';
 export { runDemo } from './distill/demo.js';
 export { TeacherService, type ServeOptions } from './server/teacher-service.js';
+export { convert, type ConvertOptions, type ConvertResult } from './teacher/convert.js';
+export { readCheckpoint, type Checkpoint, type ReadCheckpointOptions } from './transformer/checkpoint.js';
+export type { TransformerConfig, TransformerWeights } from './transformer/transformer-weights.js';
+export { NativeTransformer, type TransformerBatch } from './transformer/native-transformer.js';

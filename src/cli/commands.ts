@@ -12,6 +12,7 @@ import { predictCommand } from './predict.js';
 import { exportCommand } from './export.js';
 import { serveCommand } from './serve.js';
 import { makeTeacherCommand } from './make-teacher.js';
+import { convertCommand } from './convert.js';
 import { benchCommand } from './bench.js';
 import { infoCommand } from './info.js';
 
@@ -26,6 +27,7 @@ export const commands: CommandModule<object, any>[] = [
   predictCommand,
   exportCommand,
   serveCommand,
+  convertCommand,
   makeTeacherCommand,
   benchCommand,
   infoCommand,

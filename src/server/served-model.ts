@@ -1,7 +1,7 @@
 // What the service runs: an ERNIE/BERT ONNX teacher fed with id tensors (or text it tokenizes), or a student
 // exported by `ernie-slim export` fed with text. Rows from many requests are batched together.
 import { OnnxTeacherSession, type TeacherDevice } from '../teacher/onnx-teacher.js';
-import { loadTeacherTokenizer, type TeacherTokenizer } from '../teacher/teacher-tokenizer.js';
+import { carriesVocabulary, loadTeacherTokenizer, type TeacherTokenizer } from '../teacher/teacher-tokenizer.js';
 import { rowLengths, type EncodedTensors } from '../teacher/encoded-window.js';
 import { readOnnxMetadataFile } from '../onnx/model-metadata.js';
 import { Student } from '../student/student.js';
@@ -33,7 +33,7 @@ export async function openServedModel(file: string, options: { vocab?: string; l
   const metadata = await readOnnxMetadataFile(file).catch(() => ({}) as Record<string, string>);
   if ((metadata['ernie_slim.format'] ?? '').startsWith('student/')) return new StudentModel(await Student.load(file, { runtime: 'onnxruntime', threads: options.threads }));
   const session = await OnnxTeacherSession.open(file, { ...options, spin: false });
-  const tokenizer = options.vocab ? await loadTeacherTokenizer(file, session.metadata, options) : null;
+  const tokenizer = options.vocab || carriesVocabulary(session.metadata) ? await loadTeacherTokenizer(file, session.metadata, options) : null;
   return new WordPieceModel(session, tokenizer, await readTeacherLimits(file, session.inputNames));
 }
 

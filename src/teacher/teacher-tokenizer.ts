@@ -1,4 +1,8 @@
-// How a teacher's text becomes its input ids: a WordPiece vocabulary given with --vocab.
+// How a teacher's text becomes its input ids: a WordPiece vocabulary given with --vocab, or the one a converted
+// teacher carries in its metadata.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { WordPieceTokenizer, type TextOrPair } from '../tokenizer/index.js';
 import type { EncodedTensors } from './encoded-window.js';
@@ -13,6 +17,18 @@ export interface TeacherTokenizer {
   readonly source: string;
 }
 
+/** Metadata keys of a teacher that carries its tokenizer (written by `convert`). */
+export const TEACHER_TOKENIZER_METADATA = {
+  /** The vocabulary, a token a line in id order. */
+  vocab: 'ernie_slim.vocab',
+  lowercase: 'ernie_slim.lowercase',
+  maxPositions: 'ernie_slim.max_positions',
+} as const;
+
+export function carriesVocabulary(metadata: Record<string, string>): boolean {
+  return typeof metadata[TEACHER_TOKENIZER_METADATA.vocab] === 'string';
+}
+
 /** The tokenizer a teacher file needs: --vocab, or what the model's metadata says. */
 export async function loadTeacherTokenizer(
   modelPath: string,
@@ -20,6 +36,7 @@ export async function loadTeacherTokenizer(
   options: { vocab?: string; lowercase?: boolean },
 ): Promise<TeacherTokenizer> {
   if (options.vocab) return wordPieceTeacherTokenizer(options.vocab, options.lowercase ?? true);
+  if (carriesVocabulary(metadata)) return metadataTeacherTokenizer(modelPath, metadata);
   throw new UsageError(`--vocab: ${modelPath} carries no vocabulary; give the teacher's vocab.txt`);
 }
 
@@ -34,4 +51,17 @@ export function wordPieceTeacherTokenizer(vocab: string, lowercase: boolean): Te
     sepId: sep,
     source: tokenizer.vocabPath,
   };
+}
+
+/** The vocabulary and lowercasing a converted teacher carries; the native tokenizer reads it from a scratch file. */
+function metadataTeacherTokenizer(modelPath: string, metadata: Record<string, string>): TeacherTokenizer {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-vocab-'));
+  try {
+    const file = path.join(scratch, 'vocab.txt');
+    fs.writeFileSync(file, metadata[TEACHER_TOKENIZER_METADATA.vocab]! + '\n');
+    const tokenizer = wordPieceTeacherTokenizer(file, metadata[TEACHER_TOKENIZER_METADATA.lowercase] !== 'false');
+    return { ...tokenizer, source: `${modelPath} (its vocabulary)` };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }

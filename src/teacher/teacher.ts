@@ -6,7 +6,7 @@ import { RemoteTeacherBackend, type RemoteTeacherOptions } from './remote-teache
 import { StudentTeacherBackend } from './student-teacher.js';
 import { readOnnxMetadataFile } from '../onnx/model-metadata.js';
 import type { PreparedWindow, TeacherBackend, TeacherText } from './teacher-backend.js';
-import { loadTeacherTokenizer, wordPieceTeacherTokenizer, type TeacherTokenizer } from './teacher-tokenizer.js';
+import { loadTeacherTokenizer, TEACHER_TOKENIZER_METADATA, wordPieceTeacherTokenizer, type TeacherTokenizer } from './teacher-tokenizer.js';
 import { mapLimited } from '../util/concurrency.js';
 
 export type { TeacherText } from './teacher-backend.js';
@@ -59,6 +59,11 @@ export class Teacher {
           backends.push(await StudentTeacherBackend.open(source, options.threads));
         } else {
           const session = await OnnxTeacherSession.open(source, options);
+          const positions = Number(session.metadata[TEACHER_TOKENIZER_METADATA.maxPositions]);
+          if (positions > 0 && maxLength > positions) {
+            await session.release();
+            throw new UsageError(`--max-len ${maxLength} is more than the ${positions} positions of the teacher ${source}`);
+          }
           const tokenizer: TeacherTokenizer = sharedTokenizer ?? (await loadTeacherTokenizer(source, session.metadata, options));
           backends.push(new OnnxTeacherBackend(session, tokenizer));
         }

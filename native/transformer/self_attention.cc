@@ -1,0 +1,136 @@
+#include "transformer/self_attention.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "student/gemm.h"
+#include "transformer/dense_rows.h"
+
+namespace ernie_slim {
+namespace transformer {
+
+void AttentionScratch::Reserve(int n, const TransformerConfig& c) {
+  const size_t nh = static_cast<size_t>(n) * c.hidden, nd = static_cast<size_t>(n) * c.head_dim();
+  for (std::vector<float>* b : {&q, &k, &v, &context}) {
+    if (b->size() < nh) b->resize(nh);
+  }
+  for (std::vector<float>* b : {&qh, &kh, &vh, &ch}) {
+    if (b->size() < nd) b->resize(nd);
+  }
+  const size_t heads_nn = static_cast<size_t>(c.heads) * n * n;
+  if (probs.size() < heads_nn) probs.resize(heads_nn);
+}
+
+void AttentionGradScratch::Reserve(int n, const TransformerConfig& c) {
+  const size_t nh = static_cast<size_t>(n) * c.hidden, nd = static_cast<size_t>(n) * c.head_dim();
+  for (std::vector<float>* b : {&dq, &dk, &dv, &dcontext}) {
+    if (b->size() < nh) b->resize(nh);
+  }
+  for (std::vector<float>* b : {&qh, &kh, &vh, &dch, &dqh, &dkh, &dvh}) {
+    if (b->size() < nd) b->resize(nd);
+  }
+  if (dp.size() < static_cast<size_t>(n) * n) dp.resize(static_cast<size_t>(n) * n);
+}
+
+namespace {
+
+// Columns [c0, c0 + d) of rows of width h, into a contiguous [n, d] block (and back).
+void GatherColumns(const float* src, int n, int h, int c0, int d, float* dst) {
+  for (int t = 0; t < n; ++t)
+    std::copy(src + static_cast<long>(t) * h + c0, src + static_cast<long>(t) * h + c0 + d,
+              dst + static_cast<long>(t) * d);
+}
+void ScatterColumns(const float* src, int n, int h, int c0, int d, float* dst) {
+  for (int t = 0; t < n; ++t)
+    std::copy(src + static_cast<long>(t) * d, src + static_cast<long>(t + 1) * d, dst + static_cast<long>(t) * h + c0);
+}
+
+// Softmax of each row of scores over the unmasked keys, in place.
+void MaskedSoftmax(float* scores, int n, const uint8_t* key_mask) {
+  bool any = false;
+  for (int j = 0; j < n && !any; ++j) any = key_mask[j] != 0;
+  for (int i = 0; i < n; ++i) {
+    float* row = scores + static_cast<long>(i) * n;
+    float top = -INFINITY;
+    for (int j = 0; j < n; ++j) {
+      if (!any || key_mask[j]) top = std::max(top, row[j]);
+    }
+    float sum = 0.0f;
+    for (int j = 0; j < n; ++j) {
+      row[j] = (!any || key_mask[j]) ? std::exp(row[j] - top) : 0.0f;
+      sum += row[j];
+    }
+    const float inv = 1.0f / sum;
+    for (int j = 0; j < n; ++j) row[j] *= inv;
+  }
+}
+
+}  // namespace
+
+void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer, const float* x,
+                          const uint8_t* key_mask, int n, AttentionScratch* s, float* out) {
+  const int H = c.hidden, d = c.head_dim();
+  DenseRowsForward(x, n, layer.query, s->q.data());
+  DenseRowsForward(x, n, layer.key, s->k.data());
+  DenseRowsForward(x, n, layer.value, s->v.data());
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  for (int h = 0; h < c.heads; ++h) {
+    GatherColumns(s->q.data(), n, H, h * d, d, s->qh.data());
+    GatherColumns(s->k.data(), n, H, h * d, d, s->kh.data());
+    GatherColumns(s->v.data(), n, H, h * d, d, s->vh.data());
+    for (int i = 0; i < n * d; ++i) s->qh[i] *= scale;
+    float* p = s->probs.data() + static_cast<long>(h) * n * n;
+    std::fill(p, p + static_cast<long>(n) * n, 0.0f);
+    student::GemmNTAcc(n, n, d, s->qh.data(), s->kh.data(), p);
+    MaskedSoftmax(p, n, key_mask);
+    std::fill(s->ch.begin(), s->ch.begin() + static_cast<long>(n) * d, 0.0f);
+    student::GemmAcc(n, d, n, p, n, 1, s->vh.data(), s->ch.data());
+    ScatterColumns(s->ch.data(), n, H, h * d, d, s->context.data());
+  }
+  DenseRowsForward(s->context.data(), n, layer.attention_output, out);
+}
+
+void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer, const float* x, int n,
+                           const AttentionScratch& f, const float* dout, AttentionGradScratch* g, LayerWeights* grad,
+                           float* dx) {
+  const int H = c.hidden, d = c.head_dim();
+  const long nh = static_cast<long>(n) * H, nd = static_cast<long>(n) * d;
+  std::fill(g->dcontext.begin(), g->dcontext.begin() + nh, 0.0f);
+  DenseRowsBackward(f.context.data(), n, layer.attention_output, dout, &grad->attention_output, g->dcontext.data());
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  for (int h = 0; h < c.heads; ++h) {
+    const float* p = f.probs.data() + static_cast<long>(h) * n * n;
+    GatherColumns(g->dcontext.data(), n, H, h * d, d, g->dch.data());
+    GatherColumns(f.q.data(), n, H, h * d, d, g->qh.data());
+    GatherColumns(f.k.data(), n, H, h * d, d, g->kh.data());
+    GatherColumns(f.v.data(), n, H, h * d, d, g->vh.data());
+    for (long i = 0; i < nd; ++i) g->qh[i] *= scale;
+    float* dp = g->dp.data();
+    std::fill(dp, dp + static_cast<long>(n) * n, 0.0f);
+    student::GemmNTAcc(n, n, d, g->dch.data(), g->vh.data(), dp);
+    std::fill(g->dvh.begin(), g->dvh.begin() + nd, 0.0f);
+    student::GemmAcc(n, d, n, p, 1, n, g->dch.data(), g->dvh.data());
+    // Softmax backward in place: dp becomes dS.
+    for (int i = 0; i < n; ++i) {
+      const float* pi = p + static_cast<long>(i) * n;
+      float* dpi = dp + static_cast<long>(i) * n;
+      float dot = 0.0f;
+      for (int j = 0; j < n; ++j) dot += pi[j] * dpi[j];
+      for (int j = 0; j < n; ++j) dpi[j] = pi[j] * (dpi[j] - dot);
+    }
+    std::fill(g->dqh.begin(), g->dqh.begin() + nd, 0.0f);
+    student::GemmAcc(n, d, n, dp, n, 1, g->kh.data(), g->dqh.data());
+    for (long i = 0; i < nd; ++i) g->dqh[i] *= scale;
+    std::fill(g->dkh.begin(), g->dkh.begin() + nd, 0.0f);
+    student::GemmAcc(n, d, n, dp, 1, n, g->qh.data(), g->dkh.data());
+    ScatterColumns(g->dqh.data(), n, H, h * d, d, g->dq.data());
+    ScatterColumns(g->dkh.data(), n, H, h * d, d, g->dk.data());
+    ScatterColumns(g->dvh.data(), n, H, h * d, d, g->dv.data());
+  }
+  DenseRowsBackward(x, n, layer.query, g->dq.data(), &grad->query, dx);
+  DenseRowsBackward(x, n, layer.key, g->dk.data(), &grad->key, dx);
+  DenseRowsBackward(x, n, layer.value, g->dv.data(), &grad->value, dx);
+}
+
+}  // namespace transformer
+}  // namespace ernie_slim

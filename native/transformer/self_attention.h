@@ -1,0 +1,43 @@
+// Multi-head self-attention of one sequence x[n, H] with a padding mask over the keys:
+//   q = x Wq + bq, k = x Wk + bk, v = x Wv + bv, split into heads of d = H / heads columns;
+//   per head: P = softmax(q_h k_h^T / sqrt(d)) over the keys whose mask is 1 (masked keys get weight 0;
+//   if every key is masked, all n share the weight evenly, as an additive -10000 bias would give);
+//   context_h = P v_h; out = context Wo + bo (the residual and LayerNorm are the layer's).
+// Backward, per head, with q_h scaled by 1 / sqrt(d): dP = dcontext_h v_h^T, dv_h = P^T dcontext_h,
+//   dS = P * (dP - rowsum(P * dP)) (masked keys have P = 0, so dS = 0 there), dq_h = dS k_h / sqrt(d),
+//   dk_h = dS^T q_h / sqrt(d); then the Q/K/V and output dense layers' backward.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "transformer/transformer_weights.h"
+
+namespace ernie_slim {
+namespace transformer {
+
+// Scratch of one thread, sized for the longest sequence it meets.
+struct AttentionScratch {
+  std::vector<float> q, k, v, context;  // [n, H]
+  std::vector<float> qh, kh, vh, ch;    // [n, d], one head's columns made contiguous
+  std::vector<float> probs;             // [heads, n, n]: the attention weights, kept for the backward pass
+  void Reserve(int n, const TransformerConfig& config);
+};
+
+// Backward-only buffers of one thread.
+struct AttentionGradScratch {
+  std::vector<float> dq, dk, dv, dcontext;            // [n, H]
+  std::vector<float> qh, kh, vh, dch, dqh, dkh, dvh;  // [n, d]
+  std::vector<float> dp;                              // [n, n]
+  void Reserve(int n, const TransformerConfig& config);
+};
+
+void SelfAttentionForward(const TransformerConfig& config, const LayerWeights& layer, const float* x,
+                          const uint8_t* key_mask, int n, AttentionScratch* scratch, float* out);
+
+// `forward` is the scratch of this layer's forward pass on the same x; accumulates into grad and adds dx.
+void SelfAttentionBackward(const TransformerConfig& config, const LayerWeights& layer, const float* x, int n,
+                           const AttentionScratch& forward, const float* dout, AttentionGradScratch* scratch,
+                           LayerWeights* grad, float* dx);
+
+}  // namespace transformer
+}  // namespace ernie_slim

@@ -1,0 +1,132 @@
+// Float64 reference of a BERT/ERNIE sequence classifier, written from the math (not from the package's code):
+// embeddings (word + position + token type [+ task type 0]) and LayerNorm; per layer Q/K/V, scaled dot-product
+// attention over the unmasked keys only, output dense + residual + LayerNorm, feed-forward (erf GELU or ReLU)
+// + residual + LayerNorm; pooler tanh(W h[CLS] + b); classifier. Weights by Hugging Face name (no prefix),
+// dense weights [out, in].
+
+function layerNorm(x, gamma, beta, eps) {
+  const n = x.length;
+  let mean = 0;
+  for (const v of x) mean += v;
+  mean /= n;
+  let variance = 0;
+  for (const v of x) variance += (v - mean) ** 2;
+  variance /= n;
+  const inv = 1 / Math.sqrt(variance + eps);
+  return x.map((v, i) => (v - mean) * inv * gamma[i] + beta[i]);
+}
+
+function linear(x, W, b) {
+  const out = b.length;
+  const inDim = x.length;
+  const y = new Array(out);
+  for (let o = 0; o < out; o++) {
+    let s = b[o];
+    for (let i = 0; i < inDim; i++) s += W[o * inDim + i] * x[i];
+    y[o] = s;
+  }
+  return y;
+}
+
+// erf by Abramowitz-Stegun 7.1.26 is only 1e-7; this series/continued-fraction pair is exact to ~1e-15.
+export function erf(x) {
+  const sign = x < 0 ? -1 : 1;
+  const a = Math.abs(x);
+  if (a < 2.5) {
+    // Maclaurin series: erf(x) = 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1)).
+    let term = a;
+    let sum = a;
+    for (let n = 1; n < 100; n++) {
+      term *= (-a * a) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return sign * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc by Lentz's continued fraction for large |x|.
+  let f = a;
+  let C = a;
+  let D = 0;
+  for (let n = 1; n < 200; n++) {
+    const an = n / 2;
+    D = a + an * D;
+    D = 1 / D;
+    C = a + an / C;
+    const delta = C * D;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+  return sign * (1 - erfc);
+}
+
+export const gelu = (v) => 0.5 * v * (1 + erf(v / Math.SQRT2));
+
+/**
+ * Logits [rows][labels] of a batch: ids, typeIds and mask are arrays of rows (mask 1 = a real token).
+ * config is config.json's fields; W maps names to Float32Array.
+ */
+export function referenceLogits(config, W, ids, typeIds, mask) {
+  const H = config.hidden_size;
+  const heads = config.num_attention_heads;
+  const d = H / heads;
+  const eps = config.layer_norm_eps;
+  const act = config.hidden_act === 'relu' ? (v) => Math.max(0, v) : gelu;
+  const row = (name, r) => Array.from(W.get(name).subarray(r * H, (r + 1) * H));
+  const ln = (x, name) => layerNorm(x, W.get(`${name}.weight`), W.get(`${name}.bias`), eps);
+  const lin = (x, name) => linear(x, W.get(`${name}.weight`), W.get(`${name}.bias`));
+  return ids.map((rowIds, b) => {
+    const n = rowIds.length;
+    let h = rowIds.map((id, t) => {
+      const parts = [
+        row('embeddings.word_embeddings.weight', id),
+        row('embeddings.position_embeddings.weight', t),
+        row('embeddings.token_type_embeddings.weight', typeIds[b][t]),
+      ];
+      if (config.use_task_id) parts.push(row('embeddings.task_type_embeddings.weight', 0));
+      const sum = parts[0].map((_, j) => parts.reduce((s, p) => s + p[j], 0));
+      return ln(sum, 'embeddings.LayerNorm');
+    });
+    for (let l = 0; l < config.num_hidden_layers; l++) {
+      const p = `encoder.layer.${l}`;
+      const q = h.map((x) => lin(x, `${p}.attention.self.query`));
+      const k = h.map((x) => lin(x, `${p}.attention.self.key`));
+      const v = h.map((x) => lin(x, `${p}.attention.self.value`));
+      const context = h.map(() => new Array(H).fill(0));
+      for (let head = 0; head < heads; head++) {
+        for (let i = 0; i < n; i++) {
+          // Softmax over the keys whose mask is 1; padded keys get no weight at all.
+          const scores = [];
+          for (let j = 0; j < n; j++) {
+            if (!mask[b][j]) continue;
+            let s = 0;
+            for (let e = 0; e < d; e++) s += q[i][head * d + e] * k[j][head * d + e];
+            scores.push([j, s / Math.sqrt(d)]);
+          }
+          const top = Math.max(...scores.map(([, s]) => s));
+          const z = scores.reduce((acc, [, s]) => acc + Math.exp(s - top), 0);
+          for (const [j, s] of scores) {
+            const p_ = Math.exp(s - top) / z;
+            for (let e = 0; e < d; e++) context[i][head * d + e] += p_ * v[j][head * d + e];
+          }
+        }
+      }
+      h = h.map((x, i) => {
+        const attn = lin(context[i], `${p}.attention.output.dense`);
+        const a = ln(
+          x.map((xv, j) => xv + attn[j]),
+          `${p}.attention.output.LayerNorm`,
+        );
+        const up = lin(a, `${p}.intermediate.dense`).map(act);
+        const down = lin(up, `${p}.output.dense`);
+        return ln(
+          a.map((av, j) => av + down[j]),
+          `${p}.output.LayerNorm`,
+        );
+      });
+    }
+    const pooled = lin(h[0], 'pooler.dense').map(Math.tanh);
+    return lin(pooled, 'classifier');
+  });
+}
