@@ -12,6 +12,7 @@ import { predictCommand } from './predict.js';
 import { exportCommand } from './export.js';
 import { serveCommand } from './serve.js';
 import { makeTeacherCommand } from './make-teacher.js';
+import { quantizeCommand } from './quantize.js';
 import { benchCommand } from './bench.js';
 import { infoCommand } from './info.js';
 
@@ -27,6 +28,7 @@ export const commands: CommandModule<object, any>[] = [
   exportCommand,
   serveCommand,
   makeTeacherCommand,
+  quantizeCommand,
   benchCommand,
   infoCommand,
 ];

@@ -20,6 +20,7 @@ import { SeededRandom } from '../util/random.js';
 import { cacheKey, fileDigest } from './file-digest.js';
 import { measureSpeedup, type SpeedupMeasurement } from './speedup.js';
 import { renderReport } from './report.js';
+import { int8Teachers, type Int8TeacherSummary } from './int8-teacher.js';
 
 export interface DistillOptions {
   /** ONNX teachers (their logits averaged). */
@@ -28,6 +29,8 @@ export interface DistillOptions {
   teacherUrl?: string[];
   /** With no ERNIE at hand: train this stronger native model as the teacher and export it to ONNX. */
   trainTeacher?: 'lstm' | 'cnn';
+  /** Quantize the ONNX teacher(s) to int8 before labeling (as `quantize --teacher`; faster on CPUs). */
+  quantizeTeacher?: boolean;
   /** The teacher's training data (default: --train). */
   teacherTrain?: string;
   vocab?: string;
@@ -78,7 +81,7 @@ export interface DistillMetrics {
   student_pos_neg_ratio: number | null;
   speedup: number;
   speed: SpeedupMeasurement & { cores: number; cpu: string };
-  teacher: { source: string; device: string; trained: string | null; online: boolean };
+  teacher: { source: string; device: string; trained: string | null; online: boolean; int8: { weights: number; per_channel: boolean; reduce_range: boolean } | null };
   student: { kind: StudentKind; pair: boolean; ngrams: 1 | 2; segmenter: 'jieba' | 'char'; vocab_size: number; best_epoch: number; tokens_per_second: number; device: 'cpu' | 'cuda' };
   data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
   cache: { labels_reused: number; labels_made: number };
@@ -152,6 +155,11 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   } else {
     teacherSources = options.teacher?.length ? options.teacher : [options.teacherUrl!.join(',')];
   }
+  let int8: Int8TeacherSummary | null = null;
+  if (options.quantizeTeacher) {
+    int8 = await time('quantize_teacher', () => int8Teachers(teacherSources, cacheDir, say));
+    teacherSources = int8.files;
+  }
   const teacher = await time('teacher_open', () => Teacher.open(teacherSources, teacherOptions));
   try {
     const teacherLabelNames = teacher.labelNames ?? labels.labels;
@@ -186,7 +194,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     } else {
       await time('label', async () => {
         for (const item of toLabel) {
-          const key = cacheKey([teacherKey, await fileDigest(item.file), teacherOptions.maxLength, teacherLabelNames]);
+          const key = cacheKey([teacherKey, await fileDigest(item.file), teacherOptions.maxLength, teacherLabelNames, ...(int8 ? ['int8'] : [])]);
           const output = path.join(cacheDir, `labels-${item.name}-${key}.tsv`);
           if (fs.existsSync(output)) {
             reused++;
@@ -249,7 +257,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       student_pos_neg_ratio: student.devPosNegRatio,
       speedup: speed.speedup,
       speed: { ...speed, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown' },
-      teacher: { source: teacherSources.join(', '), device: teacher.device, trained: trainedTeacher ? options.trainTeacher! : null, online: options.online === true },
+      teacher: { source: (int8?.sources ?? teacherSources).join(', '), device: teacher.device, trained: trainedTeacher ? options.trainTeacher! : null, online: options.online === true, int8: int8 && { weights: int8.weights, per_channel: int8.perChannel, reduce_range: int8.reduceRange } },
       student: { kind, pair: student.pair, ngrams: options.ngrams ?? 1, segmenter: options.segmenter ?? 'jieba', vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond, device: student.device },
       data: {
         train_rows: trainRows.length,
