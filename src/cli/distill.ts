@@ -12,6 +12,7 @@ export const distillCommand = defineCommand({
       .option('teacher', { type: 'string', array: true, describe: 'ONNX teacher(s); several average their logits' })
       .option('teacher-url', { type: 'string', array: true, describe: 'KServe v2 teacher service(s): http://host:port/v2/models/NAME' })
       .option('train-teacher', { choices: ['lstm', 'cnn'] as const, describe: 'no ERNIE at hand: train this native model as the teacher and export it to ONNX' })
+      .option('quantize-teacher', { type: 'boolean', default: false, describe: 'quantize the ONNX teacher(s) to int8 before labeling (see `quantize --teacher`)' })
       .option('teacher-train', { type: 'string', describe: "the trained teacher's data (default: --train)" })
       .option('teacher-epochs', { type: 'number' })
       .option('vocab', { type: 'string', describe: "the teacher's WordPiece vocabulary" })
@@ -51,6 +52,7 @@ export const distillCommand = defineCommand({
           teacher: args.teacher,
           teacherUrl: args.teacherUrl,
           trainTeacher: args.trainTeacher,
+          quantizeTeacher: args.quantizeTeacher,
           teacherTrain: args.teacherTrain,
           teacherEpochs: args.teacherEpochs,
           vocab: args.vocab,

@@ -18,6 +18,7 @@ import { trainStudents, type TrainedStudents } from './student-step.js';
 import { measureSpeedup, type SpeedupMeasurement } from './speedup.js';
 import { measureErnieBaseSpeed, type ErnieBaseSpeed } from './ernie-base-speed.js';
 import { writeReport } from './report.js';
+import { int8Teachers, type Int8TeacherSummary } from './int8-teacher.js';
 
 export type { DistillMetrics, DistillOptions, DistillResult } from './distill-options.js';
 
@@ -58,13 +59,19 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   } else {
     sources = options.teacher?.length ? options.teacher : [options.teacherUrl!.join(',')];
   }
+  let int8: Int8TeacherSummary | null = null;
+  if (options.quantizeTeacher) {
+    int8 = await time('quantize_teacher', () => int8Teachers(sources, settings.cacheDir, say));
+    sources = int8.files;
+  }
   const teacher = await time('teacher_open', () => Teacher.open(sources, teacherOptions));
   try {
     const labelNames = checkTeacherLabels(teacher, labels, sources);
     say(`teacher: ${sources.join(', ')} on ${teacher.device}`);
 
     // Step 2: augmented copies and unlabeled text, labeled by the teacher (soft logits), cached.
-    const identity = await teacherIdentity(sources, options.vocab);
+    // The int8 teacher's labels are cached apart from the fp32 teacher's.
+    const identity = [...(await teacherIdentity(sources, options.vocab)), ...(int8 ? ['int8'] : [])];
     const toLabel = await textsToLabel(options, settings, { train: trainRows.length, unlabeled: unlabeledRows }, time, say);
     const teacherLabels = await labelTexts(toLabel, { teacher, sources, labelNames, identity, options: teacherOptions }, options, settings, time, say);
 
@@ -86,7 +93,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     }
     timings.total_seconds = (performance.now() - started) / 1000;
 
-    const metrics = distillMetrics({ options, settings, inputs, teacher: { sources, device: teacher.device, trained: trainedTeacher !== null }, teacherScores, teacherLabels, students, speed, ernieBase, timings });
+    const metrics = distillMetrics({ options, settings, inputs, teacher: { sources: int8?.sources ?? sources, device: teacher.device, trained: trainedTeacher !== null, int8 }, teacherScores, teacherLabels, students, speed, ernieBase, timings });
     const metricsFile = path.join(settings.out, 'metrics.json');
     await writeFileAtomic(metricsFile, JSON.stringify(metrics, null, 2) + '\n');
     const written = await writeReport(settings.out, metrics, { train: options.train, dev: options.dev });
@@ -127,7 +134,7 @@ function distillMetrics(run: {
   options: DistillOptions;
   settings: DistillSettings;
   inputs: DistillInputs;
-  teacher: { sources: string[]; device: string; trained: boolean };
+  teacher: { sources: string[]; device: string; trained: boolean; int8: Int8TeacherSummary | null };
   teacherScores: LogitScores;
   teacherLabels: TeacherLabels;
   students: TrainedStudents;
@@ -152,7 +159,7 @@ function distillMetrics(run: {
     speedup_vs_ernie_base: run.ernieBase ? run.ernieBase.teacherMicrosecondsPerSentence / speed.studentMicrosecondsPerSentence : null,
     ernie_base_speed: run.ernieBase,
     dev_by_epoch: run.students.devByEpoch,
-    teacher: { source: run.teacher.sources.join(', '), device: run.teacher.device, trained: run.teacher.trained ? options.trainTeacher! : null, online: options.online === true },
+    teacher: { source: run.teacher.sources.join(', '), device: run.teacher.device, trained: run.teacher.trained ? options.trainTeacher! : null, online: options.online === true, int8: run.teacher.int8 && { weights: run.teacher.int8.weights, per_channel: run.teacher.int8.perChannel, reduce_range: run.teacher.int8.reduceRange } },
     student: { kind: run.settings.kind, pair: student.pair, ngrams: options.ngrams ?? 1, segmenter: options.segmenter ?? 'jieba', vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond, device: student.device },
     data: {
       train_rows: inputs.trainRows.length,

@@ -40,6 +40,7 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
     `| ${student}, baseline (no distillation) | ${pct(m.baseline_accuracy)} | ${pct(m.baseline_macro_f1)} |${ratio(m.baseline_pos_neg_ratio)}`,
     `| ${student}, with distillation | ${pct(m.student_accuracy)} | ${pct(m.student_macro_f1)} |${ratio(m.student_pos_neg_ratio)}`,
     '',
+    ...(m.teacher.int8 ? [`The teacher ran in int8 (\`--quantize-teacher\`: ${m.teacher.int8.weights} weights quantized, ${m.teacher.int8.per_channel ? 'per-channel' : 'per-tensor'} scales${m.teacher.int8.reduce_range ? ', 7-bit' : ''}); its accuracy above is the int8 teacher's.`, ''] : []),
     ...picture('dev-accuracy-by-epoch.svg'),
     '## Speed on this machine',
     '',

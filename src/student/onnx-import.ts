@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { InputError } from '../errors.js';
 import { onnx, DataType, type OnnxTypes } from '../onnx/graph-builder.js';
+import { dequantizedWeights } from '../onnx/dynamic-quantize.js';
 import type { ModelFileConfig, StudentModelData, Weights } from './model-file.js';
 
 /** Metadata keys of an exported student (also read by the teacher step). */
@@ -51,8 +52,15 @@ export function decodeOnnxStudent(bytes: Uint8Array, file: string): StudentModel
     const labels = JSON.parse(meta[ONNX_METADATA.labels]!) as string[];
     const names = JSON.parse(meta[ONNX_METADATA.weights]!) as string[];
     const byName = new Map((model.graph?.initializer ?? []).map((t: OnnxTypes.ITensorProto) => [t.name ?? '', t] as const));
+    // A student quantized by `quantize --teacher` keeps int8 weights; the native model reads them back as float.
+    const dequantized = dequantizedWeights(model);
     const weights: Weights = {};
     for (const name of names) {
+      const int8 = dequantized.get(name);
+      if (int8) {
+        weights[name] = { shape: int8.dims, data: int8.data };
+        continue;
+      }
       const tensor = byName.get(name);
       if (!tensor) throw new Error(`initializer ${name} is missing`);
       weights[name] = { shape: (tensor.dims ?? []).map(Number), data: floatsOf(tensor) };
