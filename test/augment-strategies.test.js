@@ -237,3 +237,14 @@ test('options: defaults, strategy selection, and flag errors that name the flag'
   usage({ seed: 1.5 }, '--seed');
   usage({ threads: 0 }, '--threads');
 });
+
+test('fillUniform draws the same numbers as nextUint32 one by one, and leaves the generator where they would', () => {
+  const fast = new SeededRandom(7);
+  const slow = new SeededRandom(7);
+  const limit = 0.25;
+  const filled = fast.fillUniform(new Float32Array(10_007), limit);
+  const expected = Float32Array.from(filled, () => slow.nextUint32() * ((2 * limit) / 4294967296) - limit);
+  assert.deepEqual(filled, expected);
+  assert.equal(fast.nextUint32(), slow.nextUint32());
+  assert.ok(filled.every((v) => v >= -limit && v < limit));
+});

@@ -86,7 +86,10 @@ export const distillCommand = defineCommand({
         });
     steps.stop();
     if (wantsDemo) {
-      printResult('\n' + fs.readFileSync(result.files.report, 'utf8').split('\n## Time per step')[0]!.trim() + '\n\n', args);
+      // The terminal gets report.md's tables; its pictures (an image line and an italic caption each) stay in the file.
+      const report = fs.readFileSync(result.files.report, 'utf8').split('\n## Time per step')[0]!;
+      const tables = report.replace(/^!\[.*\n\n\*.*\*\n\n?/gm, '');
+      printResult('\n' + tables.trim() + '\n\n', args);
       printResult('next: distill your own teacher (an ERNIE/BERT ONNX export) on your data:\n  npx ernie-slim distill --teacher model.onnx --vocab vocab.txt --train train.tsv --dev dev.tsv --unlabeled texts.txt --out out/\n(README: "Your own teacher and data")', args);
     }
     const m = result.metrics;
