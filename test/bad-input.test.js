@@ -1,7 +1,6 @@
 // Hostile input for every command and the service: each case asserts the exit code, one line of message without
 // internals, that no output or temporary file is left behind, and that the inputs are untouched. Rows marked `todo`
-// belong to the flag layer (repeated flags, number ranges) or need a hook in a file being restructured; they run as
-// test.todo until those land.
+// need a hook in a file being restructured; they run as test.todo until those land.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -360,14 +359,12 @@ const cases = [
   },
   {
     name: 'label --max-len 100000 (flag range)',
-    todo: 'flag layer (point 7)',
     args: [...label, '--input', () => f.texts, '--output', 'x.tsv', '--max-len', '100000'],
     exit: 2,
     message: /--max-len/,
   },
   {
     name: 'label --window twice (repeated flag)',
-    todo: 'flag layer (point 6)',
     args: [...label, '--input', () => f.texts, '--output', 'x.tsv', '--window', '4', '--window', '8'],
     exit: 2,
     message: /--window/,
@@ -445,7 +442,6 @@ const cases = [
   },
   {
     name: 'augment --seed -1 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['augment', '-i', () => f.t200, '-o', 'out.tsv', '--seed', '-1'],
     exit: 2,
     message: /--seed/,
@@ -474,14 +470,12 @@ const cases = [
   },
   {
     name: 'train --out twice (repeated flag)',
-    todo: 'flag layer (point 6)',
     args: ['train', '--train', () => f.t200, '--model', 'bow', '--out', 'a.bin', '--out', 'b.bin'],
     exit: 2,
     message: /--out/,
   },
   {
     name: 'train --seed -1 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['train', '--train', () => f.t200, '--model', 'bow', '--out', 'a.bin', '--seed', '-1'],
     exit: 2,
     message: /--seed/,
@@ -521,7 +515,6 @@ const cases = [
   },
   {
     name: 'eval --model twice (repeated flag)',
-    todo: 'flag layer (point 6)',
     args: ['eval', '--model', () => f.model, '--model', () => f.model, '--data', () => f.t200],
     exit: 2,
     message: /--model/,
@@ -630,14 +623,12 @@ const cases = [
   },
   {
     name: 'make-teacher --hidden 100000 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['make-teacher', '--vocab', () => f.vocab, '--out', 't.onnx', '--hidden', '100000'],
     exit: 2,
     message: /--hidden/,
   },
   {
     name: 'make-teacher --max-positions 2 (flag range)',
-    todo: 'flag layer (point 7)',
     args: [
       'make-teacher',
       '--vocab',
@@ -681,7 +672,6 @@ const cases = [
   },
   {
     name: 'distill --epochs 0 before any labeling',
-    todo: 'flag layer (point 8)',
     args: [
       'distill',
       '--teacher',
@@ -754,14 +744,12 @@ const cases = [
   },
   {
     name: 'serve --port 70000 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['serve', '--teacher', () => f.teacher, '--port', '70000'],
     exit: 2,
     message: /--port/,
   },
   {
     name: 'serve --max-queue-delay-ms -5 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['serve', '--teacher', () => f.teacher, '--max-queue-delay-ms', '-5'],
     exit: 2,
     message: /--max-queue-delay-ms/,
