@@ -1,7 +1,6 @@
 // Hostile input for every command and the service: each case asserts the exit code, one line of message without
 // internals, that no output or temporary file is left behind, and that the inputs are untouched. Rows marked `todo`
-// belong to the flag layer (repeated flags, number ranges) or need a hook in a file being restructured; they run as
-// test.todo until those land.
+// need a hook in a file being restructured; they run as test.todo until those land.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -164,6 +163,20 @@ const copyPartial = (d, { record = true, garbage = false } = {}) => {
     garbage ? 'PK\u0003\u0004 not a tsv\nat all\n' : fs.readFileSync(f.partial),
   );
   if (record) fs.copyFileSync(f.partialRecord, path.join(d, 'out.tsv.partial.json'));
+};
+
+/** Each command's required flags, with files that need not exist: the flag layer refuses before any is read. */
+const BASE_ARGS = {
+  label: ['--teacher', 'nope.onnx', '--input', 'nope.txt', '--output', 'x.tsv'],
+  augment: ['-i', 'nope.tsv', '-o', 'out.tsv'],
+  train: ['--train', 'nope.tsv', '--out', 'm.bin'],
+  eval: ['--model', 'nope.bin', '--data', 'nope.tsv'],
+  predict: ['--model', 'nope.bin'],
+  tokenize: ['--vocab', 'nope.txt'],
+  'make-teacher': ['--vocab', 'nope.txt', '--out', 't.onnx'],
+  convert: ['--pretrained', 'nope', '--out', 't.onnx'],
+  serve: ['--teacher', 'nope.onnx'],
+  distill: ['--teacher', 'nope.onnx', '--train', 'nope.tsv', '--dev', 'nope.tsv', '--out', 'out'],
 };
 
 /**
@@ -360,14 +373,12 @@ const cases = [
   },
   {
     name: 'label --max-len 100000 (flag range)',
-    todo: 'flag layer (point 7)',
     args: [...label, '--input', () => f.texts, '--output', 'x.tsv', '--max-len', '100000'],
     exit: 2,
     message: /--max-len/,
   },
   {
     name: 'label --window twice (repeated flag)',
-    todo: 'flag layer (point 6)',
     args: [...label, '--input', () => f.texts, '--output', 'x.tsv', '--window', '4', '--window', '8'],
     exit: 2,
     message: /--window/,
@@ -445,7 +456,6 @@ const cases = [
   },
   {
     name: 'augment --seed -1 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['augment', '-i', () => f.t200, '-o', 'out.tsv', '--seed', '-1'],
     exit: 2,
     message: /--seed/,
@@ -474,14 +484,12 @@ const cases = [
   },
   {
     name: 'train --out twice (repeated flag)',
-    todo: 'flag layer (point 6)',
     args: ['train', '--train', () => f.t200, '--model', 'bow', '--out', 'a.bin', '--out', 'b.bin'],
     exit: 2,
     message: /--out/,
   },
   {
     name: 'train --seed -1 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['train', '--train', () => f.t200, '--model', 'bow', '--out', 'a.bin', '--seed', '-1'],
     exit: 2,
     message: /--seed/,
@@ -521,7 +529,6 @@ const cases = [
   },
   {
     name: 'eval --model twice (repeated flag)',
-    todo: 'flag layer (point 6)',
     args: ['eval', '--model', () => f.model, '--model', () => f.model, '--data', () => f.t200],
     exit: 2,
     message: /--model/,
@@ -630,14 +637,12 @@ const cases = [
   },
   {
     name: 'make-teacher --hidden 100000 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['make-teacher', '--vocab', () => f.vocab, '--out', 't.onnx', '--hidden', '100000'],
     exit: 2,
     message: /--hidden/,
   },
   {
     name: 'make-teacher --max-positions 2 (flag range)',
-    todo: 'flag layer (point 7)',
     args: [
       'make-teacher',
       '--vocab',
@@ -681,7 +686,6 @@ const cases = [
   },
   {
     name: 'distill --epochs 0 before any labeling',
-    todo: 'flag layer (point 8)',
     args: [
       'distill',
       '--teacher',
@@ -754,17 +758,73 @@ const cases = [
   },
   {
     name: 'serve --port 70000 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['serve', '--teacher', () => f.teacher, '--port', '70000'],
     exit: 2,
     message: /--port/,
   },
   {
     name: 'serve --max-queue-delay-ms -5 (flag range)',
-    todo: 'flag layer (point 7)',
     args: ['serve', '--teacher', () => f.teacher, '--max-queue-delay-ms', '-5'],
     exit: 2,
     message: /--max-queue-delay-ms/,
+  },
+  // The flag layer's rule, over every command's other numeric flags and repeated flags: exit 2 naming the flag,
+  // before any file is read (the files named here may not even exist).
+  ...[
+    ['label', ['--batch-size', '0'], /--batch-size must be a positive integer \(got 0\)/],
+    ['label', ['--threads', '0'], /--threads must be an integer from 1 to 1024 \(got 0\)/],
+    ['label', ['--concurrency', '2000'], /--concurrency must be an integer from 1 to 1024 \(got 2000\)/],
+    ['label', ['--teacher-timeout', '0'], /--teacher-timeout must be a positive number \(got 0\)/],
+    ['label', ['--temperature', '-1'], /--temperature must be a positive number \(got -1\)/],
+    ['label', ['--max-tokens', '1.5'], /--max-tokens must be a positive integer \(got 1\.5\)/],
+    ['augment', ['--threads', '0'], /--threads must be an integer from 1 to 256 \(got 0\)/],
+    ['augment', ['--seed', '4294967296'], /--seed must be an integer from 0 to 4294967295 \(got 4294967296\)/],
+    ['augment', ['--unk', '-0.5'], /--unk must be within \[0, 1\] \(got -0\.5\)/],
+    ['train', ['--max-vocab', '-1'], /--max-vocab must be a whole number, got -1/],
+    ['train', ['--weight-decay', '-1'], /--weight-decay must be a number >= 0, got -1/],
+    ['train', ['--clip-norm', '-1'], /--clip-norm must be a number >= 0, got -1/],
+    ['train', ['--max-words', '2.5'], /--max-words must be a whole number, got 2\.5/],
+    ['train', ['--lr', 'Infinity'], /--lr must be a positive number, got Infinity/],
+    ['eval', ['--threads', '0'], /--threads must be an integer from 1 to 1024 \(got 0\)/],
+    ['predict', ['--threads', '1.5'], /--threads must be an integer from 1 to 1024 \(got 1\.5\)/],
+    ['tokenize', ['--max-len', '2'], /--max-len must be an integer of at least 3 \(got 2\)/],
+    ['tokenize', ['--threads', '2000'], /--threads must be an integer from 1 to 1024 \(got 2000\)/],
+    ['make-teacher', ['--layers', '0'], /--layers must be an integer from 1 to 96 \(got 0\)/],
+    ['make-teacher', ['--heads', '1000'], /--heads must be an integer from 1 to 128 \(got 1000\)/],
+    ['make-teacher', ['--labels', '1'], /--labels must be an integer from 2 to 10000 \(got 1\)/],
+    ['make-teacher', ['--seed', '-1'], /--seed must be an integer from 0 to 4294967295 \(got -1\)/],
+    ['convert', ['--seed', '1.5'], /--seed must be an integer from 0 to 4294967295 \(got 1\.5\)/],
+    ['serve', ['--port', '-1'], /--port must be an integer from 0 to 65535 \(got -1\)/],
+    ['serve', ['--port', '1.5'], /--port must be an integer from 0 to 65535 \(got 1\.5\)/],
+    ['serve', ['--max-batch', '0'], /--max-batch must be a positive integer \(got 0\)/],
+    ['serve', ['--max-body-mb', '0'], /--max-body-mb must be within \(0, 4096\] \(got 0\)/],
+    ['serve', ['--max-len', '100000'], /--max-len must be an integer from 3 to 8192 \(got 100000\)/],
+    ['bench', ['--sentences', '0'], /--sentences must be a positive integer \(got 0\)/],
+    ['distill', ['--lr', '0'], /--lr must be a positive number, got 0/],
+    ['distill', ['--alpha', '2'], /--alpha must be within \[0, 1\], got 2/],
+    ['distill', ['--temperature', '0'], /--temperature must be a positive number, got 0/],
+    ['distill', ['--augment-times', '-1'], /--augment-times must be a whole number \(got -1\)/],
+    ['distill', ['--teacher-epochs', '0'], /--teacher-epochs must be a positive integer \(got 0\)/],
+    ['distill', ['--max-len', '100000'], /--max-len must be an integer from 3 to 8192 \(got 100000\)/],
+    ['distill', ['--batch-size', '0'], /--batch-size must be a positive integer \(got 0\)/],
+    ['distill', ['--seed', '-1'], /--seed must be an integer from 0 to 4294967295 \(got -1\)/],
+    ['distill', ['--teacher-timeout', '0'], /--teacher-timeout must be a positive number \(got 0\)/],
+    ['serve', ['--port', '1', '--port', '2'], /--port is given more than once; it takes one value/],
+    ['augment', ['-o', 'a.tsv'], /--output is given more than once/],
+    ['make-teacher', ['--hidden', '16', '--hidden', '32'], /--hidden is given more than once/],
+    ['distill', ['--out', 'a', '--out', 'b'], /--out is given more than once/],
+    ['eval', ['--json', '--data', 'b.tsv'], /--data is given more than once/],
+  ].map(([command, flags, message]) => ({
+    name: `${command} ${flags.join(' ')} (flag layer)`,
+    args: [command, ...(BASE_ARGS[command] ?? []), ...flags],
+    exit: 2,
+    message,
+  })),
+  {
+    name: 'an array flag stays repeatable: label --teacher twice reaches the next check',
+    args: ['label', '--teacher', () => f.teacher, '--teacher', () => f.teacher, '--vocab', () => f.vocab, '--input', () => f.texts, '--output', 'x.tsv', '--max-len', '9000'],
+    exit: 2,
+    message: /--max-len must be an integer from 3 to 8192 \(got 9000\)/,
   },
 ];
 

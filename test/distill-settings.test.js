@@ -32,3 +32,26 @@ test('distill checks: one teacher source, whole augment times, a ratio in (0, 1]
   }
   assert.equal(resolveDistillSettings({ ...base, augmentTimes: 0, unlabeled: 'u.txt', unlabeledRatio: 0.5 }).unlabeledRatio, 0.5);
 });
+
+test("distill checks every flag before its first step: its own numbers, and its students' by train's checks", () => {
+  const cases = [
+    [{ epochs: 0 }, '--epochs must be a positive integer, got 0'],
+    [{ lr: -1 }, '--lr must be a positive number, got -1'],
+    [{ temperature: 0 }, '--temperature must be a positive number, got 0'],
+    [{ alpha: 1.5 }, '--alpha must be within [0, 1], got 1.5'],
+    [{ student: 'gru' }, '--model must be bow, cnn or lstm, got gru'],
+    [{ ngrams: 2, student: 'cnn' }, '--ngrams 2 applies to --model bow only'],
+    [{ teacherEpochs: 0 }, '--teacher-epochs must be a positive integer (got 0)'],
+    [{ batchSize: 2.5 }, '--batch-size must be a positive integer (got 2.5)'],
+    [{ maxLength: 2 }, '--max-len must be an integer from 3 to 8192 (got 2)'],
+    [{ concurrency: 0 }, '--concurrency must be an integer from 1 to 1024 (got 0)'],
+    [{ serverBatchSize: 0 }, '--server-batch-size must be a positive integer (got 0)'],
+    [{ teacherTimeoutMs: -1 }, '--teacher-timeout must be a positive number (got -1)'],
+    [{ threads: 0 }, '--threads must be an integer from 1 to 1024 (got 0)'],
+    [{ seed: -1 }, '--seed must be an integer from 0 to 4294967295 (got -1)'],
+  ];
+  for (const [options, message] of cases) {
+    assert.throws(() => resolveDistillSettings({ ...base, ...options }), (err) => err instanceof UsageError && err.message === message, message);
+  }
+  assert.equal(resolveDistillSettings({ ...base, epochs: 2, lr: 0.01, temperature: 2, alpha: 0.3, ngrams: 2 }).kind, 'bow');
+});

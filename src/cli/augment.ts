@@ -1,5 +1,6 @@
 // `ernie-slim augment`: flags to augment(), progress on stderr, its summary and counts for --json.
 import { defineCommand, printResult } from './command.js';
+import { SEED_RANGE } from '../util/number-range.js';
 import { countLines, createProgress } from './progress.js';
 import { augmentDefaults } from '../augment/options.js';
 
@@ -38,6 +39,13 @@ export const augmentCommand = defineCommand({
       .option('hmm', { type: 'boolean', default: false, describe: "jieba's HMM for words not in its dictionary" })
       .option('threads', { type: 'number', describe: 'worker threads (default: one per CPU, at most 8; output is the same for any count)' })
       .option('temp-dir', { type: 'string', describe: "directory for the pos strategy's temporary tagged copy (default: the output's)" }),
+  numbers: {
+    times: { integer: true, min: 0, max: 100000 },
+    unk: { min: 0, max: 1 },
+    'pos-replace': { min: 0, max: 1 },
+    seed: SEED_RANGE,
+    threads: { integer: true, min: 1, max: 256 },
+  },
   run: async (args) => {
     const toStdout = args.output === '-';
     const progress = createProgress('augment', {

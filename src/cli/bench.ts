@@ -1,4 +1,5 @@
 import { defineCommand } from './command.js';
+import { COUNT_RANGE, MAX_LEN_RANGE, THREADS_RANGE } from '../util/number-range.js';
 
 export const benchCommand = defineCommand({
   command: 'bench',
@@ -13,6 +14,7 @@ export const benchCommand = defineCommand({
       .option('teacher-sentences', { type: 'number', default: 128 })
       .option('max-len', { type: 'number', default: 128 })
       .option('threads', { type: 'number' }),
+  numbers: { sentences: COUNT_RANGE, 'teacher-sentences': COUNT_RANGE, 'max-len': MAX_LEN_RANGE, threads: THREADS_RANGE },
   run: async (args) => {
     const { speedTable } = await import('../distill/speed-table.js');
     const say = (line: string) => process.stderr.write(line + '\n');

@@ -2,6 +2,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InputError, UsageError } from '../errors.js';
 import { stopAllProgress } from './progress.js';
+import { numberFlagProblem, type NumberRange } from '../util/number-range.js';
 
 export interface GlobalArgs {
   json?: boolean;
@@ -16,14 +17,22 @@ export function defineCommand<A>(spec: {
   describe: string;
   builder: (y: Argv) => Argv<A>;
   run: CommandBody<A>;
+  /** The range of every numeric flag (by its CLI name), checked before the body runs. */
+  numbers?: Readonly<Record<string, NumberRange>>;
 }): CommandModule<object, A> {
+  let singleValued: readonly string[] = [];
   return {
     command: spec.command,
     describe: spec.describe,
-    builder: spec.builder as unknown as CommandModule<object, A>['builder'],
+    builder: ((y: Argv) => {
+      const built = spec.builder(y);
+      singleValued = singleValueFlags(built);
+      return built;
+    }) as unknown as CommandModule<object, A>['builder'],
     handler: async (args) => {
       const all = args as ArgumentsCamelCase<A> & GlobalArgs;
       try {
+        checkFlags(all as Record<string, unknown>, singleValued, spec.numbers ?? {});
         const result = await spec.run(all);
         stopAllProgress();
         if (all.json) process.stdout.write(JSON.stringify(result ?? {}) + '\n');
@@ -32,6 +41,27 @@ export function defineCommand<A>(spec: {
       }
     },
   };
+}
+
+/** The flags that take one value: every option yargs knows but the array ones and their aliases. */
+function singleValueFlags(y: Argv): string[] {
+  const options = (y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; alias: Record<string, string[]> } }).getOptions();
+  const arrays = new Set(options.array.flatMap((name) => [name, ...(options.alias[name] ?? [])]));
+  return Object.keys(options.key).filter((name) => !arrays.has(name) && name !== 'help' && name !== 'version');
+}
+
+/**
+ * The flag layer's checks, before any file is read: a single-value flag given twice (yargs then hands over an
+ * array, which no command expects), and numbers outside their flag's range. Both are usage errors naming the flag.
+ */
+export function checkFlags(args: Record<string, unknown>, singleValued: readonly string[], numbers: Readonly<Record<string, NumberRange>>): void {
+  for (const name of singleValued) {
+    if (Array.isArray(args[name])) throw new UsageError(`${name.length === 1 ? '-' : '--'}${name} is given more than once; it takes one value`);
+  }
+  for (const [flag, range] of Object.entries(numbers)) {
+    const message = args[flag] === undefined ? null : numberFlagProblem(flag, args[flag], range);
+    if (message) throw new UsageError(message);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // `ernie-slim convert`: a Hugging Face checkpoint folder to an ONNX teacher.
 import fs from 'node:fs';
 import { defineCommand } from './command.js';
+import { SEED_RANGE } from '../util/number-range.js';
 
 export const convertCommand = defineCommand({
   command: 'convert',
@@ -19,6 +20,7 @@ export const convertCommand = defineCommand({
         default: 1,
         describe: 'seed of a new classification head, when the checkpoint has none',
       }),
+  numbers: { seed: SEED_RANGE },
   run: async (args) => {
     const started = performance.now();
     const { convert } = await import('../teacher/convert.js');

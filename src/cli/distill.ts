@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { defineCommand, printResult } from './command.js';
+import { SEED_RANGE, THREADS_RANGE } from '../util/number-range.js';
 import { createStepProgress } from './progress.js';
 import { UsageError } from '../errors.js';
 import { SEGMENTERS, STUDENT_KINDS } from '../student/train-settings.js';
@@ -41,6 +42,8 @@ export const distillCommand = defineCommand({
       .option('seed', { type: 'number', default: 1 })
       .option('ernie-base-speedup', { type: 'boolean', default: true, describe: 'also time an ERNIE-base-size teacher for the speed-up against it, about 20 CPU-seconds (--no-ernie-base-speedup skips it)' })
       .option('out', { type: 'string', describe: 'output folder (student.bin, student.onnx, metrics.json, report.md)' }),
+  // The demo's flags, and seconds as typed; distill() checks the rest before its first step.
+  numbers: { seed: SEED_RANGE, threads: THREADS_RANGE, 'teacher-timeout': { above: 0 } },
   run: async (args) => {
     const steps = createStepProgress(() => `the steps finished so far (teacher, labels) stay in ${args.out ?? 'ernie-slim-demo'}/cache/ and a rerun reuses them`);
     const say = steps.log;

@@ -1,6 +1,7 @@
 // `ernie-slim eval`: a model (.bin or .onnx) on a labeled TSV; accuracy, macro-F1, n, and for text pairs the
 // positive/negative order ratio.
 import { defineCommand, printResult } from './command.js';
+import { THREADS_RANGE } from '../util/number-range.js';
 
 export const evalCommand = defineCommand({
   command: 'eval',
@@ -13,6 +14,7 @@ export const evalCommand = defineCommand({
       .option('threads', { type: 'number', default: 2, describe: 'prediction threads' })
       .option('positive-label', { type: 'string', describe: "text pairs: the matching label for pos_neg_ratio (default: the second of the model's labels)" })
       .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows and report how many' }),
+  numbers: { threads: THREADS_RANGE },
   run: async (args) => {
     const { evaluate } = await import('../student/evaluate.js');
     const result = await evaluate({

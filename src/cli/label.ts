@@ -1,4 +1,5 @@
 import { defineCommand, printResult } from './command.js';
+import { COUNT_RANGE, MAX_LEN_RANGE, THREADS_RANGE } from '../util/number-range.js';
 import { countLines, createProgress } from './progress.js';
 
 export const labelCommand = defineCommand({
@@ -24,6 +25,17 @@ export const labelCommand = defineCommand({
       .option('output', { type: 'string', describe: 'output TSV (default stdout); written as OUTPUT.partial until complete' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted --output' })
       .option('skip-bad-lines', { type: 'boolean', default: false }),
+  numbers: {
+    temperature: { above: 0 },
+    'batch-size': COUNT_RANGE,
+    'max-tokens': COUNT_RANGE,
+    'max-len': MAX_LEN_RANGE,
+    window: COUNT_RANGE,
+    threads: THREADS_RANGE,
+    concurrency: { integer: true, min: 1, max: 1024 },
+    'server-batch-size': COUNT_RANGE,
+    'teacher-timeout': { above: 0 },
+  },
   run: async (args) => {
     const { label, partialPathOf } = await import('../teacher/label.js');
     let labeled = 0;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { defineCommand, printResult } from './command.js';
+import { MAX_LEN_RANGE, SEED_RANGE } from '../util/number-range.js';
 
 export const makeTeacherCommand = defineCommand({
   command: 'make-teacher',
@@ -17,6 +18,16 @@ export const makeTeacherCommand = defineCommand({
       .option('style', { choices: ['ernie', 'bert'] as const, default: 'ernie' as const, describe: 'ernie: input_ids, token_type_ids; bert: adds attention_mask' })
       .option('int32', { type: 'boolean', default: false, describe: 'int32 id inputs instead of int64' })
       .option('seed', { type: 'number', default: 1 }),
+  // Bounds past every published BERT/ERNIE size, below what the weight arrays can hold.
+  numbers: {
+    layers: { integer: true, min: 1, max: 96 },
+    hidden: { integer: true, min: 1, max: 8192 },
+    heads: { integer: true, min: 1, max: 128 },
+    intermediate: { integer: true, min: 1, max: 65536 },
+    'max-positions': MAX_LEN_RANGE,
+    labels: { integer: true, min: 2, max: 10000 },
+    seed: SEED_RANGE,
+  },
   run: async (args) => {
     const started = performance.now();
     const { makeTeacherFile } = await import('../teacher/make-teacher-file.js');

@@ -1,5 +1,6 @@
 // `ernie-slim predict`: stdin texts to `label[\tp1,p2,...]` lines, streamed (each line answered as it comes), order kept.
 import { defineCommand } from './command.js';
+import { THREADS_RANGE } from '../util/number-range.js';
 import { BadLinePolicy } from '../data/bad-lines.js';
 import { LineOutput } from '../data/output.js';
 import { readTexts } from '../data/tsv-reader.js';
@@ -23,6 +24,7 @@ export const predictCommand = defineCommand({
       .option('runtime', { choices: ['native', 'onnxruntime'] as const, default: 'native' as const, describe: 'engine for an .onnx model' })
       .option('threads', { type: 'number', default: 2, describe: 'prediction threads' })
       .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed lines (no output line for them)' }),
+  numbers: { threads: THREADS_RANGE },
   run: async (args) => {
     const { Student } = await import('../student/student.js');
     const student = await Student.load(args.model, { runtime: args.runtime, threads: args.threads });

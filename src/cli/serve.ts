@@ -1,5 +1,5 @@
 import { defineCommand } from './command.js';
-import { UsageError } from '../errors.js';
+import { COUNT_RANGE, MAX_LEN_RANGE, THREADS_RANGE } from '../util/number-range.js';
 
 export const serveCommand = defineCommand({
   command: 'serve',
@@ -18,10 +18,15 @@ export const serveCommand = defineCommand({
       .option('max-len', { type: 'number', default: 128, describe: 'tokens per row for text inputs' })
       .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const })
       .option('threads', { type: 'number', describe: "ONNX Runtime's intra-op threads (default: all cores)" }),
+  numbers: {
+    port: { integer: true, min: 0, max: 65535 },
+    'max-batch': COUNT_RANGE,
+    'max-queue-delay-ms': { min: 0, max: 60_000 },
+    'max-body-mb': { above: 0, max: 4096 },
+    'max-len': MAX_LEN_RANGE,
+    threads: THREADS_RANGE,
+  },
   run: async (args) => {
-    for (const [flag, value] of [['max-batch', args.maxBatch], ['max-body-mb', args.maxBodyMb], ['max-len', args.maxLen]] as const) {
-      if (!(value > 0)) throw new UsageError(`--${flag} must be positive (got ${value})`);
-    }
     const { TeacherService } = await import('../server/teacher-service.js');
     const service = await TeacherService.start({
       teacher: args.teacher,

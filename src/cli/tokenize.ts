@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { defineCommand } from './command.js';
-import { InputError, UsageError } from '../errors.js';
+import { THREADS_RANGE } from '../util/number-range.js';
+import { InputError } from '../errors.js';
 import { WordPieceTokenizer } from '../tokenizer/wordpiece-tokenizer.js';
 import { stdinIsFile } from './arrived-batches.js';
 
@@ -82,11 +83,9 @@ export const tokenizeCommand = defineCommand<TokenizeArgs>({
       .option('lowercase', { type: 'boolean', default: true, describe: 'lowercase and strip accents (--no-lowercase to keep case)' })
       .option('pair', { type: 'boolean', default: false, describe: 'lines are text_a<TAB>text_b' })
       .option('threads', { type: 'number', describe: 'tokenizer threads (default: one per hardware thread)' }) as never,
+  numbers: { 'max-len': { integer: true, min: 3 }, threads: THREADS_RANGE },
   run: async (args) => {
     const started = process.hrtime.bigint();
-    if (!Number.isInteger(args['max-len']) || args['max-len'] < 3) throw new UsageError('--max-len must be an integer of at least 3');
-    if (args.threads !== undefined && (!Number.isInteger(args.threads) || args.threads < 1 || args.threads > 1024))
-      throw new UsageError('--threads must be an integer in 1..1024');
     const tokenizer = WordPieceTokenizer.fromFile(args.vocab, { lowercase: args.lowercase });
     // A reader closing the pipe early (| head) ends the command quietly.
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { StudentKind } from '../student/native-api.js';
+import { resolveTrainSettings } from '../student/train-settings.js';
+import { COUNT_RANGE, MAX_LEN_RANGE, SEED_RANGE, THREADS_RANGE, numberFlagProblem, type NumberRange } from '../util/number-range.js';
 import type { DistillOptions } from './distill-options.js';
 
 export interface DistillSettings {
@@ -20,13 +22,33 @@ export interface DistillSettings {
   studentDevice: 'cpu' | 'auto';
 }
 
+/** distill's own numeric options, by flag; the students' (epochs, lr, temperature, alpha) are train's. */
+const NUMBER_FLAGS: readonly [keyof DistillOptions, string, NumberRange][] = [
+  ['augmentTimes', 'augment-times', { integer: true, min: 0 }],
+  ['unlabeledRatio', 'unlabeled-ratio', { above: 0, max: 1 }],
+  ['teacherEpochs', 'teacher-epochs', COUNT_RANGE],
+  ['concurrency', 'concurrency', { integer: true, min: 1, max: 1024 }],
+  ['serverBatchSize', 'server-batch-size', COUNT_RANGE],
+  ['teacherTimeoutMs', 'teacher-timeout', { above: 0 }],
+  ['maxLength', 'max-len', MAX_LEN_RANGE],
+  ['batchSize', 'batch-size', COUNT_RANGE],
+  ['threads', 'threads', THREADS_RANGE],
+  ['seed', 'seed', SEED_RANGE],
+];
+
+/** Every flag is checked here, before the teacher, augmentation or labeling: a wrong one costs no hours of labeling. */
 export function resolveDistillSettings(options: DistillOptions): DistillSettings {
   const augmentTimes = options.augmentTimes ?? 10;
   const unlabeledRatio = options.unlabeledRatio ?? 1;
   const sources = [options.teacher?.length ? 'teacher' : null, options.teacherUrl?.length ? 'teacher-url' : null, options.trainTeacher ? 'train-teacher' : null].filter(Boolean);
   if (sources.length !== 1) throw new UsageError('give exactly one of --teacher, --teacher-url and --train-teacher');
-  if (!Number.isInteger(augmentTimes) || augmentTimes < 0) throw new UsageError(`--augment-times must be a whole number (got ${options.augmentTimes})`);
-  if (!(unlabeledRatio > 0 && unlabeledRatio <= 1)) throw new UsageError(`--unlabeled-ratio must be within (0, 1] (got ${options.unlabeledRatio})`);
+  for (const [option, flag, range] of NUMBER_FLAGS) {
+    const message = options[option] === undefined ? null : numberFlagProblem(flag, options[option], range);
+    if (message) throw new UsageError(message);
+  }
+  // The students' flags, by train's own checks (those that need the data wait for train()).
+  const { student: model, ngrams, segmenter, epochs, lr, temperature, alpha, threads, seed } = options;
+  resolveTrainSettings({ train: options.train, out: options.out, model, ngrams, segmenter, epochs, lr, temperature, alpha, threads, seed }, null);
   if (options.quantizeTeacher && !options.teacher?.length && !options.trainTeacher) throw new UsageError('--quantize-teacher needs ONNX teacher files (--teacher or --train-teacher; a teacher service runs the model it was given)');
   if (augmentTimes === 0 && !options.unlabeled) throw new UsageError('nothing for the teacher to label: give --unlabeled or --augment-times above 0');
   const out = path.resolve(options.out);

@@ -2,6 +2,7 @@
 // read both by resolveTrainSettings() and by the CLI's help, so the two cannot drift apart.
 import os from 'node:os';
 import { UsageError } from '../errors.js';
+import { SEED_RANGE, describeRange, inRange, type NumberRange } from '../util/number-range.js';
 import type { StudentKind } from './native-api.js';
 import type { SegmentationSettings } from './segmentation.js';
 import type { TrainOptions } from './train-options.js';
@@ -73,8 +74,10 @@ function oneOf(choices: readonly (string | number)[]): string {
 
 const choice = (flag: string, choices: readonly (string | number)[]) => (value: TrainFlagValue) =>
   (choices as readonly TrainFlagValue[]).includes(value) ? null : `--${flag} must be ${oneOf(choices)}, got ${value}`;
-const positive = (flag: string, integer: boolean) => (value: TrainFlagValue) =>
-  (value as number) > 0 && (!integer || Number.isInteger(value)) ? null : `--${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`;
+/** A number within its range (the rule every command's numeric flags follow), else the message. */
+const ranged = (flag: string, range: NumberRange) => (value: TrainFlagValue) =>
+  inRange(value, range) ? null : `--${flag} must be ${describeRange(range)}, got ${value}`;
+const positive = (flag: string, integer: boolean) => ranged(flag, integer ? { integer: true, min: 1 } : { above: 0 });
 const fraction = (flag: string, what = '') => (value: TrainFlagValue) =>
   (value as number) >= 0 && (value as number) < 1 ? null : `--${flag} must be ${what}within [0, 1), got ${value}`;
 
@@ -146,7 +149,7 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     defaultText: 'all cores',
     check: positive('threads', true),
   },
-  { flag: 'seed', option: 'seed', type: 'number', describe: 'random seed', default: 1 },
+  { flag: 'seed', option: 'seed', type: 'number', describe: 'random seed', default: 1, check: ranged('seed', SEED_RANGE) },
   {
     flag: 'min-count',
     option: 'minCount',
@@ -156,9 +159,9 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     default: oneOrTowers(2, 1),
     check: positive('min-count', true),
   },
-  { flag: 'max-vocab', option: 'maxVocab', type: 'number', describe: 'keep at most this many words', default: 0, formatDefault: allOr },
+  { flag: 'max-vocab', option: 'maxVocab', type: 'number', describe: 'keep at most this many words', default: 0, formatDefault: allOr, check: ranged('max-vocab', { integer: true, min: 0 }) },
   { flag: 'lr', option: 'lr', type: 'number', describe: 'peak learning rate of AdamW', default: perKind({ bow: 3e-3, cnn: 2e-3, lstm: 2e-3 }), check: positive('lr', false) },
-  { flag: 'weight-decay', option: 'weightDecay', type: 'number', describe: 'AdamW decoupled weight decay', default: perKind({ bow: 0, cnn: 0.01, lstm: 0.01 }) },
+  { flag: 'weight-decay', option: 'weightDecay', type: 'number', describe: 'AdamW decoupled weight decay', default: perKind({ bow: 0, cnn: 0.01, lstm: 0.01 }), check: ranged('weight-decay', { min: 0 }) },
   { flag: 'temperature', option: 'temperature', type: 'number', describe: 'distillation temperature T', default: 1, check: positive('temperature', false) },
   {
     flag: 'temperature-schedule',
@@ -208,7 +211,7 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     check: fraction('label-smoothing'),
   },
   { flag: 'warmup', option: 'warmup', type: 'number', describe: 'linear warm-up, as a fraction of all steps', default: 0.05, check: fraction('warmup', 'a fraction ') },
-  { flag: 'clip-norm', option: 'clipNorm', type: 'number', describe: 'global gradient-norm clipping', note: '0 = off', default: 5 },
+  { flag: 'clip-norm', option: 'clipNorm', type: 'number', describe: 'global gradient-norm clipping', note: '0 = off', default: 5, check: ranged('clip-norm', { min: 0 }) },
   {
     flag: 'buckets',
     option: 'buckets',
@@ -241,7 +244,7 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     check: choice('segmenter', SEGMENTERS),
   },
   { flag: 'segmented', option: 'segmented', type: 'boolean', describe: 'the text is already space-separated words', default: false },
-  { flag: 'max-words', option: 'maxWords', type: 'number', describe: 'words per row kept', default: perKind({ bow: 0, cnn: 256, lstm: 256 }), formatDefault: allOr },
+  { flag: 'max-words', option: 'maxWords', type: 'number', describe: 'words per row kept', default: perKind({ bow: 0, cnn: 256, lstm: 256 }), formatDefault: allOr, check: ranged('max-words', { integer: true, min: 0 }) },
   { flag: 'skip-bad-lines', option: 'skipBadLines', type: 'boolean', describe: 'skip malformed rows and report how many', default: false },
   {
     flag: 'device',
