@@ -8,6 +8,7 @@
 #include "binding_registry.h"
 #include "binding_util.h"
 #include "transformer/transformer_classifier.h"
+#include "transformer/transformer_trainer.h"
 #include "transformer/transformer_training.h"
 
 namespace ernie_slim {
@@ -15,6 +16,7 @@ namespace {
 
 using transformer::TransformerClassifier;
 using transformer::TransformerConfig;
+using transformer::TransformerTrainer;
 using transformer::TransformerWeights;
 
 Caller Transformer(Napi::Env env) { return {env, "NativeTransformer"}; }
@@ -74,6 +76,15 @@ BatchArgs ReadBatch(const Caller& c, const Napi::CallbackInfo& info, bool with_l
   return b;
 }
 
+// Dropout options { hiddenDropout, attentionDropout, seed } (each optional, 0 by default).
+transformer::TrainingDropout ReadDropout(const Caller& c, const Napi::Object& o) {
+  transformer::TrainingDropout d;
+  d.hidden = static_cast<float>(NumberField(c, o, "hiddenDropout", 0.0));
+  d.attention = static_cast<float>(NumberField(c, o, "attentionDropout", 0.0));
+  d.seed = static_cast<uint64_t>(IntegerField<int64_t>(c, o, "seed", 0));
+  return d;
+}
+
 class ForwardWorker : public PromiseWorker {
  public:
   ForwardWorker(Napi::Env env, std::shared_ptr<const TransformerClassifier> model, BatchArgs batch)
@@ -99,15 +110,19 @@ class ForwardWorker : public PromiseWorker {
 
 class GradientsWorker : public PromiseWorker {
  public:
-  GradientsWorker(Napi::Env env, std::shared_ptr<const TransformerClassifier> model, BatchArgs batch)
-      : PromiseWorker(env, "NativeTransformer.lossAndGradients"), model_(std::move(model)), b_(std::move(batch)) {}
+  GradientsWorker(Napi::Env env, std::shared_ptr<const TransformerClassifier> model, BatchArgs batch,
+                  transformer::TrainingDropout dropout)
+      : PromiseWorker(env, "NativeTransformer.lossAndGradients"),
+        model_(std::move(model)),
+        b_(std::move(batch)),
+        dropout_(dropout) {}
 
  protected:
   void Run() override {
     grad_ = std::make_unique<TransformerWeights>(model_->config());
     loss_ = transformer::LossAndGradients(*model_, b_.ids.data(), b_.type_ids.data(),
                                           b_.mask.empty() ? nullptr : b_.mask.data(), b_.labels.data(), b_.batch,
-                                          b_.seq, b_.threads, grad_.get());
+                                          b_.seq, b_.threads, grad_.get(), dropout_);
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Object gradients = Napi::Object::New(env);
@@ -125,8 +140,45 @@ class GradientsWorker : public PromiseWorker {
  private:
   std::shared_ptr<const TransformerClassifier> model_;
   BatchArgs b_;
+  transformer::TrainingDropout dropout_;
   std::unique_ptr<TransformerWeights> grad_;
   double loss_ = 0.0;
+};
+
+class TrainStepWorker : public PromiseWorker {
+ public:
+  TrainStepWorker(Napi::Env env, std::shared_ptr<TransformerClassifier> model,
+                  std::shared_ptr<TransformerTrainer> trainer, BatchArgs batch, transformer::TrainStepOptions options,
+                  bool* training, const Napi::Object& wrap)
+      : PromiseWorker(env, "NativeTransformer.trainStep"),
+        model_(std::move(model)),
+        trainer_(std::move(trainer)),
+        b_(std::move(batch)),
+        options_(options),
+        training_(training) {
+    Hold(wrap);
+  }
+
+ protected:
+  void Run() override {
+    result_ = trainer_->Step(model_.get(), b_.ids.data(), b_.type_ids.data(), b_.mask.empty() ? nullptr : b_.mask.data(),
+                             b_.labels.data(), b_.batch, b_.seq, b_.threads, options_);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("loss", Napi::Number::New(env, result_.loss));
+    out.Set("gradNorm", Napi::Number::New(env, result_.grad_norm));
+    return out;
+  }
+  void Settled() override { *training_ = false; }
+
+ private:
+  std::shared_ptr<TransformerClassifier> model_;
+  std::shared_ptr<TransformerTrainer> trainer_;
+  BatchArgs b_;
+  transformer::TrainStepOptions options_;
+  bool* training_;  // the wrap's flag: the wrap is held until the step settles
+  transformer::TrainStepResult result_;
 };
 
 class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
@@ -134,7 +186,9 @@ class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeTransformer",
                        {InstanceMethod("forward", &NativeTransformerWrap::Forward),
-                        InstanceMethod("lossAndGradients", &NativeTransformerWrap::LossAndGradients)});
+                        InstanceMethod("lossAndGradients", &NativeTransformerWrap::LossAndGradients),
+                        InstanceMethod("trainStep", &NativeTransformerWrap::TrainStep),
+                        InstanceMethod("tensors", &NativeTransformerWrap::Tensors)});
   }
 
   // new NativeTransformer(config, tensors): tensors maps Hugging Face names (no prefix; dense weights [out, in])
@@ -156,25 +210,71 @@ class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
         c.Fail(e.what());
       }
     }
-    model_ = std::make_shared<const TransformerClassifier>(config, std::move(weights));
+    model_ = std::make_shared<TransformerClassifier>(config, std::move(weights));
   }
 
  private:
   // forward(ids, typeIds, mask | null, batch, seq, threads) -> Promise<Float32Array [batch, labels]>; the
   // arrays are copied, so the caller may reuse them at once.
   Napi::Value Forward(const Napi::CallbackInfo& info) {
-    BatchArgs batch = ReadBatch(Transformer(info.Env()), info, false);
+    const Caller c = Transformer(info.Env());
+    RefuseWhileTraining(c);
+    BatchArgs batch = ReadBatch(c, info, false);
     return (new ForwardWorker(info.Env(), model_, std::move(batch)))->Start();
   }
 
-  // lossAndGradients(ids, typeIds, mask | null, labels, batch, seq, threads) -> Promise<{ loss, gradients }>:
-  // the mean cross-entropy and every tensor's gradient under its Hugging Face name and layout.
+  // lossAndGradients(ids, typeIds, mask | null, labels, batch, seq, threads, dropout?) -> Promise<{ loss,
+  // gradients }>: the mean cross-entropy and every tensor's gradient under its Hugging Face name and layout.
   Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
-    BatchArgs batch = ReadBatch(Transformer(info.Env()), info, true);
-    return (new GradientsWorker(info.Env(), model_, std::move(batch)))->Start();
+    const Caller c = Transformer(info.Env());
+    RefuseWhileTraining(c);
+    BatchArgs batch = ReadBatch(c, info, true);
+    const transformer::TrainingDropout dropout =
+        Absent(info[7]) ? transformer::TrainingDropout{} : ReadDropout(c, ReadObject(c, info[7], "dropout"));
+    return (new GradientsWorker(info.Env(), model_, std::move(batch), dropout))->Start();
   }
 
-  std::shared_ptr<const TransformerClassifier> model_;
+  // trainStep(ids, typeIds, mask | null, labels, batch, seq, threads, { lr, weightDecay, maxGradNorm,
+  // hiddenDropout, attentionDropout, seed }) -> Promise<{ loss, gradNorm }>: one AdamW step on the weights.
+  Napi::Value TrainStep(const Napi::CallbackInfo& info) {
+    const Caller c = Transformer(info.Env());
+    RefuseWhileTraining(c);
+    BatchArgs batch = ReadBatch(c, info, true);
+    Napi::Object o = ReadObject(c, info[7], "options");
+    transformer::TrainStepOptions options;
+    options.lr = static_cast<float>(NumberField(c, o, "lr"));
+    options.weight_decay = static_cast<float>(NumberField(c, o, "weightDecay", 0.0));
+    options.max_grad_norm = static_cast<float>(NumberField(c, o, "maxGradNorm", 1.0));
+    options.dropout = ReadDropout(c, o);
+    c.Check(options.Validate());
+    if (!trainer_) trainer_ = std::make_shared<TransformerTrainer>(model_->config());
+    training_ = true;
+    return (new TrainStepWorker(info.Env(), model_, trainer_, std::move(batch), options, &training_,
+                                 info.This().As<Napi::Object>()))
+        ->Start();
+  }
+
+  // tensors() -> { name: Float32Array }: the weights now, by Hugging Face name (dense weights [out, in]).
+  Napi::Value Tensors(const Napi::CallbackInfo& info) {
+    const Caller c = Transformer(info.Env());
+    RefuseWhileTraining(c);
+    Napi::Object out = Napi::Object::New(info.Env());
+    TransformerWeights* w = model_->mutable_weights();
+    for (const std::string& name : w->TensorNames()) {
+      Napi::Float32Array a = Napi::Float32Array::New(info.Env(), w->TensorSize(name));
+      w->GetTensor(name, a.Data());
+      out.Set(name, a);
+    }
+    return out;
+  }
+
+  void RefuseWhileTraining(const Caller& c) const {
+    if (training_) c.Fail("a training step is running; await it first");
+  }
+
+  std::shared_ptr<TransformerClassifier> model_;
+  std::shared_ptr<TransformerTrainer> trainer_;
+  bool training_ = false;
 };
 
 }  // namespace
