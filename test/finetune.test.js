@@ -130,3 +130,31 @@ test('finetune CLI: --json ends with the figures; bad input is one line, exit 1 
   }
   for (const x of ['x1', 'x2', 'x3', 'x4']) assert.ok(!fs.existsSync(path.join(dir, x)), x);
 });
+
+test('distill --pretrained: step 1 fine-tunes the checkpoint; report.md names the teacher and its dev accuracy; a rerun reuses it', async () => {
+  const { distill } = await import('../dist/distill/pipeline.js');
+  const ckpt = path.join(dir, 'distill-ckpt');
+  writeCheckpoint(ckpt, { layout: 'bert', seed: 6, weightScale: 0.035 });
+  const train = path.join(dir, 'distill-train.tsv');
+  const dev = path.join(dir, 'distill-dev.tsv');
+  writeTask(train, 240, 8);
+  writeTask(dev, 40, 9);
+  const out = path.join(dir, 'distill-out');
+  const steps = [];
+  const options = { pretrained: ckpt, teacherEpochs: 8, teacherLr: 3e-3, maxLength: 32, train, dev, augmentTimes: 1, epochs: 2, out, seed: 3, threads: 2, ernieBaseSpeedup: false, onStep: (l) => steps.push(l) };
+  const result = await distill(options);
+  const m = result.metrics;
+  assert.equal(m.teacher.finetuned.pretrained, ckpt);
+  assert.ok(m.teacher.finetuned.dev_accuracy >= 0.9, `fine-tuned dev accuracy ${m.teacher.finetuned.dev_accuracy}`);
+  // The teacher's ONNX scores on dev are the fine-tuning's.
+  assert.equal(m.teacher_accuracy, m.teacher.finetuned.dev_accuracy);
+  assert.ok(fs.existsSync(path.join(out, 'teacher.onnx')));
+  const report = fs.readFileSync(result.files.report, 'utf8');
+  const pct = (m.teacher.finetuned.dev_accuracy * 100).toFixed(2);
+  assert.ok(report.includes(`| teacher (\`${ckpt}\` fine-tuned by ernie-slim, ${pct}% on dev when fine-tuned, exported to ONNX) |`), report);
+  assert.ok(steps.some((l) => l.startsWith(`step 1: fine-tuning ${ckpt}`)));
+  steps.length = 0;
+  const again = await distill(options);
+  assert.ok(steps.some((l) => l.startsWith('step 1: fine-tuned teacher reused from')), steps.join('\n'));
+  assert.equal(again.metrics.teacher.finetuned.dev_accuracy, m.teacher.finetuned.dev_accuracy);
+});

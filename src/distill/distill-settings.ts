@@ -24,10 +24,11 @@ export function resolveDistillSettings(options: DistillOptions): DistillSettings
   const augmentTimes = options.augmentTimes ?? 10;
   const unlabeledRatio = options.unlabeledRatio ?? 1;
   const sources = [options.teacher?.length ? 'teacher' : null, options.teacherUrl?.length ? 'teacher-url' : null, options.trainTeacher ? 'train-teacher' : null].filter(Boolean);
-  if (sources.length !== 1) throw new UsageError('give exactly one of --teacher, --teacher-url and --train-teacher');
+  if (options.pretrained && sources.length > 0) throw new UsageError('--pretrained fine-tunes the teacher: give no --teacher, --teacher-url or --train-teacher with it');
+  if (!options.pretrained && sources.length !== 1) throw new UsageError('give exactly one of --teacher, --teacher-url and --train-teacher');
   if (!Number.isInteger(augmentTimes) || augmentTimes < 0) throw new UsageError(`--augment-times must be a whole number (got ${options.augmentTimes})`);
   if (!(unlabeledRatio > 0 && unlabeledRatio <= 1)) throw new UsageError(`--unlabeled-ratio must be within (0, 1] (got ${options.unlabeledRatio})`);
-  if (options.quantizeTeacher && !options.teacher?.length && !options.trainTeacher) throw new UsageError('--quantize-teacher needs ONNX teacher files (--teacher or --train-teacher; a teacher service runs the model it was given)');
+  if (options.quantizeTeacher && !options.teacher?.length && !options.trainTeacher && !options.pretrained) throw new UsageError('--quantize-teacher needs ONNX teacher files (--teacher or --train-teacher; a teacher service runs the model it was given)');
   if (augmentTimes === 0 && !options.unlabeled) throw new UsageError('nothing for the teacher to label: give --unlabeled or --augment-times above 0');
   const out = path.resolve(options.out);
   return {
