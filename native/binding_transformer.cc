@@ -1,14 +1,14 @@
 // The transformer's JavaScript face (contract: src/transformer/native-transformer.ts): argument checks, typed
 // arrays and a promise worker only; the work is in native/transformer.
-#include <cmath>
 #include <cstring>
-#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "binding_registry.h"
+#include "binding_util.h"
 #include "transformer/transformer_classifier.h"
+#include "transformer/transformer_trainer.h"
 #include "transformer/transformer_training.h"
 
 namespace ernie_slim {
@@ -16,133 +16,115 @@ namespace {
 
 using transformer::TransformerClassifier;
 using transformer::TransformerConfig;
+using transformer::TransformerTrainer;
 using transformer::TransformerWeights;
 
-[[noreturn]] void Throw(Napi::Env env, const std::string& message) {
-  throw Napi::TypeError::New(env, "NativeTransformer: " + message);
+Caller Transformer(Napi::Env env) { return {env, "NativeTransformer"}; }
+
+int IntField(const Caller& c, const Napi::Object& o, const char* name, int lo) {
+  return static_cast<int>(ReadInteger(c, o.Get(name), name, lo, 1000000000));
 }
 
-int IntField(Napi::Env env, const Napi::Object& o, const char* name, int lo) {
-  Napi::Value v = o.Get(name);
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= lo && d <= 1e9 && d == std::floor(d)))
-    Throw(env, std::string(name) + " must be an integer >= " + std::to_string(lo));
-  return static_cast<int>(d);
-}
-
-int IntArg(const Napi::CallbackInfo& info, size_t i, const char* name, int lo) {
-  const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= lo && d <= 2e9 && d == std::floor(d)))
-    Throw(info.Env(), std::string(name) + " must be an integer >= " + std::to_string(lo));
-  return static_cast<int>(d);
-}
-
-TransformerConfig ReadConfig(Napi::Env env, const Napi::Value& value) {
-  if (!value.IsObject()) Throw(env, "config must be an object");
-  Napi::Object o = value.As<Napi::Object>();
-  TransformerConfig c;
-  c.vocab_size = IntField(env, o, "vocabSize", 1);
-  c.hidden = IntField(env, o, "hidden", 1);
-  c.layers = IntField(env, o, "layers", 0);
-  c.heads = IntField(env, o, "heads", 1);
-  c.intermediate = IntField(env, o, "intermediate", 1);
-  c.max_positions = IntField(env, o, "maxPositions", 1);
-  c.type_vocab_size = IntField(env, o, "typeVocabSize", 1);
-  c.task_type_vocab_size = IntField(env, o, "taskTypeVocabSize", 0);
-  c.labels = IntField(env, o, "labels", 1);
-  if (c.hidden % c.heads != 0) Throw(env, "hidden must be a multiple of heads");
-  const std::string act = o.Get("activation").IsString() ? o.Get("activation").As<Napi::String>().Utf8Value() : "";
-  if (act != "gelu" && act != "relu") Throw(env, "activation must be gelu or relu");
-  c.activation = act == "relu" ? transformer::Activation::kRelu : transformer::Activation::kGelu;
+TransformerConfig ReadConfig(const Caller& c, const Napi::Value& value) {
+  Napi::Object o = ReadObject(c, value, "config");
+  TransformerConfig config;
+  config.vocab_size = IntField(c, o, "vocabSize", 1);
+  config.hidden = IntField(c, o, "hidden", 1);
+  config.layers = IntField(c, o, "layers", 0);
+  config.heads = IntField(c, o, "heads", 1);
+  config.intermediate = IntField(c, o, "intermediate", 1);
+  config.max_positions = IntField(c, o, "maxPositions", 1);
+  config.type_vocab_size = IntField(c, o, "typeVocabSize", 1);
+  config.task_type_vocab_size = IntField(c, o, "taskTypeVocabSize", 0);
+  config.labels = IntField(c, o, "labels", 1);
+  if (config.hidden % config.heads != 0) c.Fail("hidden must be a multiple of heads");
+  const Napi::Value act_value = o.Get("activation");
+  const std::string act = act_value.IsString() ? act_value.As<Napi::String>().Utf8Value() : "";
+  if (act != "gelu" && act != "relu") c.Fail("activation must be gelu or relu");
+  config.activation = act == "relu" ? transformer::Activation::kRelu : transformer::Activation::kGelu;
   Napi::Value eps = o.Get("layerNormEps");
-  if (!eps.IsNumber() || !(eps.As<Napi::Number>().DoubleValue() > 0))
-    Throw(env, "layerNormEps must be a positive number");
-  c.layer_norm_eps = eps.As<Napi::Number>().FloatValue();
-  return c;
+  if (!eps.IsNumber() || !(eps.As<Napi::Number>().DoubleValue() > 0)) c.Fail("layerNormEps must be a positive number");
+  config.layer_norm_eps = eps.As<Napi::Number>().FloatValue();
+  return config;
 }
 
-Napi::Int32Array Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t length) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    Throw(info.Env(), std::string(name) + " must be an Int32Array");
-  }
-  Napi::Int32Array a = info[i].As<Napi::Int32Array>();
-  if (a.ElementLength() != length) {
-    Throw(info.Env(), std::string(name) + (std::string(name) == "labels" ? " must hold batch values"
-                                                                         : " must hold batch x seq values"));
-  }
-  return a;
+// An Int32Array of `length` values, copied (so the caller may reuse it at once); `shape` names that length.
+std::vector<int32_t> ReadInt32s(const Caller& c, const Napi::Value& v, const char* name, size_t length,
+                                const char* shape) {
+  Napi::Int32Array a = ReadTypedArray<int32_t>(c, v, name);
+  if (a.ElementLength() != length) c.Fail(std::string(name) + " must hold " + shape + " values");
+  return std::vector<int32_t>(a.Data(), a.Data() + length);
 }
 
-class ForwardWorker : public Napi::AsyncWorker {
+// The padded batch every method takes first: ids, typeIds, mask | null, [labels,] then batch, seq, threads.
+struct BatchArgs {
+  std::vector<int32_t> ids, type_ids, mask, labels;
+  int batch = 0, seq = 0, threads = 1;
+};
+
+BatchArgs ReadBatch(const Caller& c, const Napi::CallbackInfo& info, bool with_labels) {
+  const size_t at = with_labels ? 4 : 3;
+  BatchArgs b;
+  b.batch = static_cast<int>(ReadInteger(c, info[at], "batch", 0, 1000000000));
+  b.seq = static_cast<int>(ReadInteger(c, info[at + 1], "seq", 1, 1000000000));
+  b.threads = ReadThreads(c, info[at + 2], 1);
+  const size_t cells = static_cast<size_t>(b.batch) * b.seq;
+  b.ids = ReadInt32s(c, info[0], "ids", cells, "batch x seq");
+  b.type_ids = ReadInt32s(c, info[1], "typeIds", cells, "batch x seq");
+  if (with_labels) b.labels = ReadInt32s(c, info[3], "labels", b.batch, "batch");
+  if (!Absent(info[2])) b.mask = ReadInt32s(c, info[2], "mask", cells, "batch x seq");
+  return b;
+}
+
+// Dropout options { hiddenDropout, attentionDropout, seed } (each optional, 0 by default).
+transformer::TrainingDropout ReadDropout(const Caller& c, const Napi::Object& o) {
+  transformer::TrainingDropout d;
+  d.hidden = static_cast<float>(NumberField(c, o, "hiddenDropout", 0.0));
+  d.attention = static_cast<float>(NumberField(c, o, "attentionDropout", 0.0));
+  d.seed = static_cast<uint64_t>(IntegerField<int64_t>(c, o, "seed", 0));
+  return d;
+}
+
+class ForwardWorker : public PromiseWorker {
  public:
-  ForwardWorker(Napi::Env env, std::shared_ptr<const TransformerClassifier> model, std::vector<int32_t> ids,
-                std::vector<int32_t> type_ids, std::vector<int32_t> mask, int batch, int seq, int threads)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        model_(std::move(model)),
-        ids_(std::move(ids)),
-        type_ids_(std::move(type_ids)),
-        mask_(std::move(mask)),
-        batch_(batch),
-        seq_(seq),
-        threads_(threads) {}
+  ForwardWorker(Napi::Env env, std::shared_ptr<const TransformerClassifier> model, BatchArgs batch)
+      : PromiseWorker(env, "NativeTransformer.forward"), model_(std::move(model)), b_(std::move(batch)) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      logits_.resize(static_cast<size_t>(batch_) * model_->config().labels);
-      model_->ForwardBatch(ids_.data(), type_ids_.data(), mask_.empty() ? nullptr : mask_.data(), batch_, seq_,
-                           threads_, logits_.data());
-    } catch (const std::exception& e) {
-      SetError(std::string("NativeTransformer.forward: ") + e.what());
-    }
+ protected:
+  void Run() override {
+    logits_.resize(static_cast<size_t>(b_.batch) * model_->config().labels);
+    model_->ForwardBatch(b_.ids.data(), b_.type_ids.data(), b_.mask.empty() ? nullptr : b_.mask.data(), b_.batch,
+                         b_.seq, b_.threads, logits_.data());
   }
-  void OnOK() override {
-    Napi::Float32Array out = Napi::Float32Array::New(Env(), logits_.size());
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Float32Array out = Napi::Float32Array::New(env, logits_.size());
     if (!logits_.empty()) std::memcpy(out.Data(), logits_.data(), logits_.size() * sizeof(float));
-    deferred_.Resolve(out);
+    return out;
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<const TransformerClassifier> model_;
-  std::vector<int32_t> ids_, type_ids_, mask_;
-  int batch_, seq_, threads_;
+  BatchArgs b_;
   std::vector<float> logits_;
 };
 
-class GradientsWorker : public Napi::AsyncWorker {
+class GradientsWorker : public PromiseWorker {
  public:
-  GradientsWorker(Napi::Env env, std::shared_ptr<const TransformerClassifier> model, std::vector<int32_t> ids,
-                  std::vector<int32_t> type_ids, std::vector<int32_t> mask, std::vector<int32_t> labels, int batch,
-                  int seq, int threads)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
+  GradientsWorker(Napi::Env env, std::shared_ptr<const TransformerClassifier> model, BatchArgs batch,
+                  transformer::TrainingDropout dropout)
+      : PromiseWorker(env, "NativeTransformer.lossAndGradients"),
         model_(std::move(model)),
-        ids_(std::move(ids)),
-        type_ids_(std::move(type_ids)),
-        mask_(std::move(mask)),
-        labels_(std::move(labels)),
-        batch_(batch),
-        seq_(seq),
-        threads_(threads) {}
+        b_(std::move(batch)),
+        dropout_(dropout) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      grad_ = std::make_unique<TransformerWeights>(model_->config());
-      loss_ =
-          transformer::LossAndGradients(*model_, ids_.data(), type_ids_.data(), mask_.empty() ? nullptr : mask_.data(),
-                                        labels_.data(), batch_, seq_, threads_, grad_.get());
-    } catch (const std::exception& e) {
-      SetError(std::string("NativeTransformer.lossAndGradients: ") + e.what());
-    }
+ protected:
+  void Run() override {
+    grad_ = std::make_unique<TransformerWeights>(model_->config());
+    loss_ = transformer::LossAndGradients(*model_, b_.ids.data(), b_.type_ids.data(),
+                                          b_.mask.empty() ? nullptr : b_.mask.data(), b_.labels.data(), b_.batch,
+                                          b_.seq, b_.threads, grad_.get(), dropout_);
   }
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object gradients = Napi::Object::New(env);
     for (const std::string& name : grad_->TensorNames()) {
       Napi::Float32Array a = Napi::Float32Array::New(env, grad_->TensorSize(name));
@@ -152,17 +134,51 @@ class GradientsWorker : public Napi::AsyncWorker {
     Napi::Object out = Napi::Object::New(env);
     out.Set("loss", Napi::Number::New(env, loss_));
     out.Set("gradients", gradients);
-    deferred_.Resolve(out);
+    return out;
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<const TransformerClassifier> model_;
-  std::vector<int32_t> ids_, type_ids_, mask_, labels_;
-  int batch_, seq_, threads_;
+  BatchArgs b_;
+  transformer::TrainingDropout dropout_;
   std::unique_ptr<TransformerWeights> grad_;
   double loss_ = 0.0;
+};
+
+class TrainStepWorker : public PromiseWorker {
+ public:
+  TrainStepWorker(Napi::Env env, std::shared_ptr<TransformerClassifier> model,
+                  std::shared_ptr<TransformerTrainer> trainer, BatchArgs batch, transformer::TrainStepOptions options,
+                  bool* training, const Napi::Object& wrap)
+      : PromiseWorker(env, "NativeTransformer.trainStep"),
+        model_(std::move(model)),
+        trainer_(std::move(trainer)),
+        b_(std::move(batch)),
+        options_(options),
+        training_(training) {
+    Hold(wrap);
+  }
+
+ protected:
+  void Run() override {
+    result_ = trainer_->Step(model_.get(), b_.ids.data(), b_.type_ids.data(), b_.mask.empty() ? nullptr : b_.mask.data(),
+                             b_.labels.data(), b_.batch, b_.seq, b_.threads, options_);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("loss", Napi::Number::New(env, result_.loss));
+    out.Set("gradNorm", Napi::Number::New(env, result_.grad_norm));
+    return out;
+  }
+  void Settled() override { *training_ = false; }
+
+ private:
+  std::shared_ptr<TransformerClassifier> model_;
+  std::shared_ptr<TransformerTrainer> trainer_;
+  BatchArgs b_;
+  transformer::TrainStepOptions options_;
+  bool* training_;  // the wrap's flag: the wrap is held until the step settles
+  transformer::TrainStepResult result_;
 };
 
 class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
@@ -170,73 +186,95 @@ class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeTransformer",
                        {InstanceMethod("forward", &NativeTransformerWrap::Forward),
-                        InstanceMethod("lossAndGradients", &NativeTransformerWrap::LossAndGradients)});
+                        InstanceMethod("lossAndGradients", &NativeTransformerWrap::LossAndGradients),
+                        InstanceMethod("trainStep", &NativeTransformerWrap::TrainStep),
+                        InstanceMethod("tensors", &NativeTransformerWrap::Tensors)});
   }
 
   // new NativeTransformer(config, tensors): tensors maps Hugging Face names (no prefix; dense weights [out, in])
   // to Float32Arrays; every tensor the config needs must be there.
   explicit NativeTransformerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeTransformerWrap>(info) {
-    Napi::Env env = info.Env();
-    const TransformerConfig config = ReadConfig(env, info[0]);
-    if (!info[1].IsObject()) Throw(env, "tensors must be an object");
-    Napi::Object tensors = info[1].As<Napi::Object>();
+    const Caller c = Transformer(info.Env());
+    const TransformerConfig config = ReadConfig(c, info[0]);
+    Napi::Object tensors = ReadObject(c, info[1], "tensors");
     TransformerWeights weights(config);
     for (const std::string& name : weights.TensorNames()) {
       Napi::Value v = tensors.Get(name);
       if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-        Throw(env, "missing tensor " + name + " (a Float32Array)");
+        c.Fail("missing tensor " + name + " (a Float32Array)");
       }
       Napi::Float32Array a = v.As<Napi::Float32Array>();
       try {
         weights.SetTensor(name, a.Data(), a.ElementLength());
       } catch (const std::exception& e) {
-        Throw(env, e.what());
+        c.Fail(e.what());
       }
     }
-    model_ = std::make_shared<const TransformerClassifier>(config, std::move(weights));
+    model_ = std::make_shared<TransformerClassifier>(config, std::move(weights));
   }
 
  private:
   // forward(ids, typeIds, mask | null, batch, seq, threads) -> Promise<Float32Array [batch, labels]>; the
   // arrays are copied, so the caller may reuse them at once.
   Napi::Value Forward(const Napi::CallbackInfo& info) {
-    const int batch = IntArg(info, 3, "batch", 0), seq = IntArg(info, 4, "seq", 1),
-              threads = IntArg(info, 5, "threads", 1);
-    const size_t cells = static_cast<size_t>(batch) * seq;
-    Napi::Int32Array ids = Int32Arg(info, 0, "ids", cells), types = Int32Arg(info, 1, "typeIds", cells);
-    std::vector<int32_t> mask;
-    if (!info[2].IsNull() && !info[2].IsUndefined()) {
-      Napi::Int32Array m = Int32Arg(info, 2, "mask", cells);
-      mask.assign(m.Data(), m.Data() + cells);
-    }
-    auto* worker = new ForwardWorker(info.Env(), model_, std::vector<int32_t>(ids.Data(), ids.Data() + cells),
-                                     std::vector<int32_t>(types.Data(), types.Data() + cells), std::move(mask), batch,
-                                     seq, threads);
-    worker->Queue();
-    return worker->Promise();
+    const Caller c = Transformer(info.Env());
+    RefuseWhileTraining(c);
+    BatchArgs batch = ReadBatch(c, info, false);
+    return (new ForwardWorker(info.Env(), model_, std::move(batch)))->Start();
   }
 
-  // lossAndGradients(ids, typeIds, mask | null, labels, batch, seq, threads) -> Promise<{ loss, gradients }>:
-  // the mean cross-entropy and every tensor's gradient under its Hugging Face name and layout.
+  // lossAndGradients(ids, typeIds, mask | null, labels, batch, seq, threads, dropout?) -> Promise<{ loss,
+  // gradients }>: the mean cross-entropy and every tensor's gradient under its Hugging Face name and layout.
   Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
-    const int batch = IntArg(info, 4, "batch", 0), seq = IntArg(info, 5, "seq", 1),
-              threads = IntArg(info, 6, "threads", 1);
-    const size_t cells = static_cast<size_t>(batch) * seq;
-    Napi::Int32Array ids = Int32Arg(info, 0, "ids", cells), types = Int32Arg(info, 1, "typeIds", cells);
-    Napi::Int32Array labels = Int32Arg(info, 3, "labels", batch);
-    std::vector<int32_t> mask;
-    if (!info[2].IsNull() && !info[2].IsUndefined()) {
-      Napi::Int32Array m = Int32Arg(info, 2, "mask", cells);
-      mask.assign(m.Data(), m.Data() + cells);
-    }
-    auto* worker = new GradientsWorker(info.Env(), model_, std::vector<int32_t>(ids.Data(), ids.Data() + cells),
-                                       std::vector<int32_t>(types.Data(), types.Data() + cells), std::move(mask),
-                                       std::vector<int32_t>(labels.Data(), labels.Data() + batch), batch, seq, threads);
-    worker->Queue();
-    return worker->Promise();
+    const Caller c = Transformer(info.Env());
+    RefuseWhileTraining(c);
+    BatchArgs batch = ReadBatch(c, info, true);
+    const transformer::TrainingDropout dropout =
+        Absent(info[7]) ? transformer::TrainingDropout{} : ReadDropout(c, ReadObject(c, info[7], "dropout"));
+    return (new GradientsWorker(info.Env(), model_, std::move(batch), dropout))->Start();
   }
 
-  std::shared_ptr<const TransformerClassifier> model_;
+  // trainStep(ids, typeIds, mask | null, labels, batch, seq, threads, { lr, weightDecay, maxGradNorm,
+  // hiddenDropout, attentionDropout, seed }) -> Promise<{ loss, gradNorm }>: one AdamW step on the weights.
+  Napi::Value TrainStep(const Napi::CallbackInfo& info) {
+    const Caller c = Transformer(info.Env());
+    RefuseWhileTraining(c);
+    BatchArgs batch = ReadBatch(c, info, true);
+    Napi::Object o = ReadObject(c, info[7], "options");
+    transformer::TrainStepOptions options;
+    options.lr = static_cast<float>(NumberField(c, o, "lr"));
+    options.weight_decay = static_cast<float>(NumberField(c, o, "weightDecay", 0.0));
+    options.max_grad_norm = static_cast<float>(NumberField(c, o, "maxGradNorm", 1.0));
+    options.dropout = ReadDropout(c, o);
+    c.Check(options.Validate());
+    if (!trainer_) trainer_ = std::make_shared<TransformerTrainer>(model_->config());
+    training_ = true;
+    return (new TrainStepWorker(info.Env(), model_, trainer_, std::move(batch), options, &training_,
+                                 info.This().As<Napi::Object>()))
+        ->Start();
+  }
+
+  // tensors() -> { name: Float32Array }: the weights now, by Hugging Face name (dense weights [out, in]).
+  Napi::Value Tensors(const Napi::CallbackInfo& info) {
+    const Caller c = Transformer(info.Env());
+    RefuseWhileTraining(c);
+    Napi::Object out = Napi::Object::New(info.Env());
+    TransformerWeights* w = model_->mutable_weights();
+    for (const std::string& name : w->TensorNames()) {
+      Napi::Float32Array a = Napi::Float32Array::New(info.Env(), w->TensorSize(name));
+      w->GetTensor(name, a.Data());
+      out.Set(name, a);
+    }
+    return out;
+  }
+
+  void RefuseWhileTraining(const Caller& c) const {
+    if (training_) c.Fail("a training step is running; await it first");
+  }
+
+  std::shared_ptr<TransformerClassifier> model_;
+  std::shared_ptr<TransformerTrainer> trainer_;
+  bool training_ = false;
 };
 
 }  // namespace

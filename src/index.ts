@@ -31,6 +31,13 @@ export { distill, type DistillOptions, type DistillResult, type DistillMetrics }
 export { runDemo } from './distill/demo.js';
 export { TeacherService, type ServeOptions } from './server/teacher-service.js';
 export { convert, type ConvertOptions, type ConvertResult } from './teacher/convert.js';
+export { finetune, type FinetuneOptions, type FinetuneResult, type FinetuneEpoch } from './transformer/finetune.js';
 export { readCheckpoint, type Checkpoint, type ReadCheckpointOptions } from './transformer/checkpoint.js';
 export type { TransformerConfig, TransformerWeights } from './transformer/transformer-weights.js';
-export { NativeTransformer, type TransformerBatch } from './transformer/native-transformer.js';
+export {
+  NativeTransformer,
+  type TransformerBatch,
+  type TransformerDropout,
+  type TrainStepOptions,
+  type TrainStepResult,
+} from './transformer/native-transformer.js';

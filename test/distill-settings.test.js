@@ -22,6 +22,7 @@ test('distill checks: one teacher source, whole augment times, a ratio in (0, 1]
   const cases = [
     [{ trainTeacher: undefined }, 'give exactly one of --teacher, --teacher-url and --train-teacher'],
     [{ teacher: ['t.onnx'] }, 'give exactly one of --teacher, --teacher-url and --train-teacher'],
+    [{ pretrained: 'ckpt' }, '--pretrained fine-tunes the teacher: give no --teacher, --teacher-url or --train-teacher with it'],
     [{ augmentTimes: 1.5 }, '--augment-times must be a whole number (got 1.5)'],
     [{ augmentTimes: -1 }, '--augment-times must be a whole number (got -1)'],
     [{ unlabeledRatio: 0 }, '--unlabeled-ratio must be within (0, 1] (got 0)'],
@@ -31,6 +32,7 @@ test('distill checks: one teacher source, whole augment times, a ratio in (0, 1]
     assert.throws(() => resolveDistillSettings({ ...base, ...options }), (err) => err instanceof UsageError && err.message === message, message);
   }
   assert.equal(resolveDistillSettings({ ...base, augmentTimes: 0, unlabeled: 'u.txt', unlabeledRatio: 0.5 }).unlabeledRatio, 0.5);
+  assert.equal(resolveDistillSettings({ ...base, trainTeacher: undefined, pretrained: 'ckpt', quantizeTeacher: true }).seed, 1);
 });
 
 test("distill checks every flag before its first step: its own numbers, and its students' by train's checks", () => {

@@ -16,8 +16,8 @@ let dir;
 before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-transformer-grad-'))));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function referenceLoss(config, W, rows, labels) {
-  const logits = referenceLogits(config, W, rows.ids, rows.typeIds, rows.mask);
+function referenceLoss(config, W, rows, labels, dropout) {
+  const logits = referenceLogits(config, W, rows.ids, rows.typeIds, rows.mask, dropout);
   let loss = 0;
   logits.forEach((z, r) => {
     const top = Math.max(...z);
@@ -94,11 +94,15 @@ for (const c of [
   { layout: 'ernie', config: { ...SMALL, hidden_act: 'relu' } },
   { layout: 'ernie', config: SMALL },
   { layout: 'ernie', config: WIDE, rows: longRows(WIDE.vocab_size), sample: 10 },
+  // Dropout everywhere BERT has it, with masks the reference draws from the same seeded streams.
+  { layout: 'bert', config: SMALL, dropout: { hidden: 0.25, attention: 0.2, seed: 17 } },
+  { layout: 'ernie', config: WIDE, rows: longRows(WIDE.vocab_size), sample: 10, dropout: { hidden: 0.1, attention: 0.1, seed: 3 } },
 ]) {
   const rowsOf = c.rows ?? ROWS;
   const what = c.sample ? `${c.sample} sampled entries of every tensor match` : 'every gradient entry matches';
-  test(`${c.layout} ${c.config.hidden_act ?? 'gelu'} hidden ${c.config.hidden_size}: ${what} float64 finite differences`, async () => {
-    const ckpt = path.join(dir, `${c.layout}-${c.config.hidden_act ?? 'gelu'}-${c.config.hidden_size}`);
+  const drop = c.dropout ? ` with dropout ${c.dropout.hidden}/${c.dropout.attention}` : '';
+  test(`${c.layout} ${c.config.hidden_act ?? 'gelu'} hidden ${c.config.hidden_size}${drop}: ${what} float64 finite differences`, async () => {
+    const ckpt = path.join(dir, `${c.layout}-${c.config.hidden_act ?? 'gelu'}-${c.config.hidden_size}${c.dropout ? '-drop' : ''}`);
     const { config, tensors } = writeCheckpoint(ckpt, {
       layout: c.layout,
       config: c.config,
@@ -108,13 +112,23 @@ for (const c of [
     const { config: parsed, weights } = readCheckpoint(ckpt);
     const net = NativeTransformer.fromWeights(parsed, weights);
     const labels = Int32Array.from(LABELS);
-    const { loss, gradients } = await net.lossAndGradients(padded(rowsOf), labels, 1);
-    // Two threads sum their rows' gradients to the same values.
-    const two = await net.lossAndGradients(padded(rowsOf), labels, 2);
+    const dropout = c.dropout && {
+      hiddenDropout: c.dropout.hidden,
+      attentionDropout: c.dropout.attention,
+      seed: c.dropout.seed,
+    };
+    const { loss, gradients } = await net.lossAndGradients(padded(rowsOf), labels, 1, dropout);
+    // Two threads sum their rows' gradients to the same values (each row's masks are its own).
+    const two = await net.lossAndGradients(padded(rowsOf), labels, 2, dropout);
     assert.ok(Math.abs(two.loss - loss) < 1e-6);
 
     const W = new Map([...tensors].map(([name, v]) => [name, Float64Array.from(v)]));
-    const refLoss = referenceLoss(config, W, rowsOf, LABELS);
+    const refLoss = referenceLoss(config, W, rowsOf, LABELS, c.dropout);
+    if (c.dropout) {
+      // The masks matter: without them the loss differs.
+      const plain = await net.lossAndGradients(padded(rowsOf), labels, 1);
+      assert.ok(Math.abs(plain.loss - loss) > 1e-4, `dropout changed nothing: ${plain.loss} vs ${loss}`);
+    }
     assert.ok(Math.abs(loss - refLoss) < 1e-5, `loss ${loss} vs reference ${refLoss}`);
     assert.deepEqual(Object.keys(gradients).sort(), [...W.keys()].sort());
 
@@ -132,9 +146,9 @@ for (const c of [
       for (const i of c.sample ? sampledEntries(w.length, c.sample) : w.keys()) {
         const orig = w[i];
         w[i] = orig + h;
-        const up = referenceLoss(config, W, rowsOf, LABELS);
+        const up = referenceLoss(config, W, rowsOf, LABELS, c.dropout);
         w[i] = orig - h;
-        const down = referenceLoss(config, W, rowsOf, LABELS);
+        const down = referenceLoss(config, W, rowsOf, LABELS, c.dropout);
         w[i] = orig;
         numeric[i] = (up - down) / (2 * h);
         largest = Math.max(largest, Math.abs(numeric[i]));

@@ -63,11 +63,42 @@ export function erf(x) {
 
 export const gelu = (v) => 0.5 * v * (1 + erf(v / Math.SQRT2));
 
+const MASK64 = (1n << 64n) - 1n;
+const GOLDEN = 0x9e3779b97f4a7c15n;
+
+function mix64(z) {
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+
+/**
+ * Row `row`'s dropout stream as the native trainer draws it (SplitMix64 seeded with a mix of seed and row):
+ * a function giving successive uniforms in [0, 1) of 24 bits.
+ */
+export function dropoutStream(seed, row) {
+  const rowSeed = mix64((BigInt(seed) + BigInt(row + 1) * GOLDEN) & MASK64);
+  let state = (rowSeed * GOLDEN + 0x632be59bd9b4e019n) & MASK64;
+  return () => {
+    state = (state + GOLDEN) & MASK64;
+    return Number(mix64(state) >> 40n) / 16777216;
+  };
+}
+
+// count keep factors: 0 with probability p, else 1 / (1 - p) (p and the scale in float32, as drawn natively).
+function keepFactors(unit, p, count) {
+  const pf = Math.fround(p);
+  const scale = Math.fround(1 / Math.fround(1 - pf));
+  return Array.from({ length: count }, () => (unit() < pf ? 0 : scale));
+}
+
 /**
  * Logits [rows][labels] of a batch: ids, typeIds and mask are arrays of rows (mask 1 = a real token).
- * config is config.json's fields; W maps names to Float32Array.
+ * config is config.json's fields; W maps names to Float32Array. dropout { hidden, attention, seed }: the
+ * training masks, drawn in the native order (embeddings; per layer attention weights, attention output,
+ * feed-forward output; pooled).
  */
-export function referenceLogits(config, W, ids, typeIds, mask) {
+export function referenceLogits(config, W, ids, typeIds, mask, dropout) {
   const H = config.hidden_size;
   const heads = config.num_attention_heads;
   const d = H / heads;
@@ -76,8 +107,17 @@ export function referenceLogits(config, W, ids, typeIds, mask) {
   const row = (name, r) => Array.from(W.get(name).subarray(r * H, (r + 1) * H));
   const ln = (x, name) => layerNorm(x, W.get(`${name}.weight`), W.get(`${name}.bias`), eps);
   const lin = (x, name) => linear(x, W.get(`${name}.weight`), W.get(`${name}.bias`));
+  const hiddenP = dropout?.hidden ?? 0;
+  const attentionP = dropout?.attention ?? 0;
   return ids.map((rowIds, b) => {
     const n = rowIds.length;
+    const unit = dropout ? dropoutStream(dropout.seed ?? 0, b) : null;
+    // Hidden dropout of rows [n][H] (or a vector) in place, in row-major order.
+    const dropRows = (rows) => {
+      if (hiddenP <= 0) return rows;
+      const keep = keepFactors(unit, hiddenP, rows.length * H);
+      return rows.map((r, t) => r.map((v, j) => v * keep[t * H + j]));
+    };
     let h = rowIds.map((id, t) => {
       const parts = [
         row('embeddings.word_embeddings.weight', id),
@@ -88,12 +128,14 @@ export function referenceLogits(config, W, ids, typeIds, mask) {
       const sum = parts[0].map((_, j) => parts.reduce((s, p) => s + p[j], 0));
       return ln(sum, 'embeddings.LayerNorm');
     });
+    h = dropRows(h);
     for (let l = 0; l < config.num_hidden_layers; l++) {
       const p = `encoder.layer.${l}`;
       const q = h.map((x) => lin(x, `${p}.attention.self.query`));
       const k = h.map((x) => lin(x, `${p}.attention.self.key`));
       const v = h.map((x) => lin(x, `${p}.attention.self.value`));
       const context = h.map(() => new Array(H).fill(0));
+      const probKeep = attentionP > 0 ? keepFactors(unit, attentionP, heads * n * n) : null;
       for (let head = 0; head < heads; head++) {
         for (let i = 0; i < n; i++) {
           // Softmax over the keys whose mask is 1; padded keys get no weight at all.
@@ -107,26 +149,28 @@ export function referenceLogits(config, W, ids, typeIds, mask) {
           const top = Math.max(...scores.map(([, s]) => s));
           const z = scores.reduce((acc, [, s]) => acc + Math.exp(s - top), 0);
           for (const [j, s] of scores) {
-            const p_ = Math.exp(s - top) / z;
+            const p_ = (Math.exp(s - top) / z) * (probKeep ? probKeep[(head * n + i) * n + j] : 1);
             for (let e = 0; e < d; e++) context[i][head * d + e] += p_ * v[j][head * d + e];
           }
         }
       }
+      const attnKeep = hiddenP > 0 ? keepFactors(unit, hiddenP, n * H) : null;
+      const downKeep = hiddenP > 0 ? keepFactors(unit, hiddenP, n * H) : null;
       h = h.map((x, i) => {
-        const attn = lin(context[i], `${p}.attention.output.dense`);
+        const attn = lin(context[i], `${p}.attention.output.dense`).map((v, j) => v * (attnKeep ? attnKeep[i * H + j] : 1));
         const a = ln(
           x.map((xv, j) => xv + attn[j]),
           `${p}.attention.output.LayerNorm`,
         );
         const up = lin(a, `${p}.intermediate.dense`).map(act);
-        const down = lin(up, `${p}.output.dense`);
+        const down = lin(up, `${p}.output.dense`).map((v, j) => v * (downKeep ? downKeep[i * H + j] : 1));
         return ln(
           a.map((av, j) => av + down[j]),
           `${p}.output.LayerNorm`,
         );
       });
     }
-    const pooled = lin(h[0], 'pooler.dense').map(Math.tanh);
+    const pooled = dropRows([lin(h[0], 'pooler.dense').map(Math.tanh)])[0];
     return lin(pooled, 'classifier');
   });
 }

@@ -19,6 +19,8 @@ void AttentionScratch::Reserve(int n, const TransformerConfig& c) {
   }
   const size_t heads_nn = static_cast<size_t>(c.heads) * n * n;
   if (probs.size() < heads_nn) probs.resize(heads_nn);
+  if (dropout && keep.size() < heads_nn) keep.resize(heads_nn);
+  if (dropout && dropped.size() < heads_nn) dropped.resize(heads_nn);
 }
 
 void AttentionGradScratch::Reserve(int n, const TransformerConfig& c) {
@@ -83,6 +85,13 @@ void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer,
     std::fill(p, p + static_cast<long>(n) * n, 0.0f);
     student::GemmNTAcc(n, n, d, s->qh.data(), s->kh.data(), p);
     MaskedSoftmax(p, n, key_mask);
+    if (s->dropout) {
+      const long at = static_cast<long>(h) * n * n;
+      float* dropped = s->dropped.data() + at;
+      const float* keep = s->keep.data() + at;
+      for (long i = 0; i < static_cast<long>(n) * n; ++i) dropped[i] = p[i] * keep[i];
+      p = dropped;
+    }
     std::fill(s->ch.begin(), s->ch.begin() + static_cast<long>(n) * d, 0.0f);
     student::GemmAcc(n, d, n, p, n, 1, s->vh.data(), s->ch.data());
     ScatterColumns(s->ch.data(), n, H, h * d, d, s->context.data());
@@ -109,7 +118,12 @@ void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer
     std::fill(dp, dp + static_cast<long>(n) * n, 0.0f);
     student::GemmNTAcc(n, n, d, g->dch.data(), g->vh.data(), dp);
     std::fill(g->dvh.begin(), g->dvh.begin() + nd, 0.0f);
-    student::GemmAcc(n, d, n, p, 1, n, g->dch.data(), g->dvh.data());
+    const float* used = f.dropout ? f.dropped.data() + static_cast<long>(h) * n * n : p;
+    student::GemmAcc(n, d, n, used, 1, n, g->dch.data(), g->dvh.data());
+    if (f.dropout) {
+      const float* keep = f.keep.data() + static_cast<long>(h) * n * n;
+      for (long i = 0; i < static_cast<long>(n) * n; ++i) dp[i] *= keep[i];
+    }
     // Softmax backward in place: dp becomes dS.
     for (int i = 0; i < n; ++i) {
       const float* pi = p + static_cast<long>(i) * n;

@@ -6,6 +6,8 @@
 // Backward, per head, with q_h scaled by 1 / sqrt(d): dP = dcontext_h v_h^T, dv_h = P^T dcontext_h,
 //   dS = P * (dP - rowsum(P * dP)) (masked keys have P = 0, so dS = 0 there), dq_h = dS k_h / sqrt(d),
 //   dk_h = dS^T q_h / sqrt(d); then the Q/K/V and output dense layers' backward.
+// Attention dropout (training): context_h = (P * keep) v_h with keep in {0, 1/(1-p)}; backward multiplies dP by
+//   keep before the softmax's backward and uses P * keep for dv_h.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -20,6 +22,10 @@ struct AttentionScratch {
   std::vector<float> q, k, v, context;  // [n, H]
   std::vector<float> qh, kh, vh, ch;    // [n, d], one head's columns made contiguous
   std::vector<float> probs;             // [heads, n, n]: the attention weights, kept for the backward pass
+  // Attention dropout: when `dropout` is set, the caller has filled keep [heads, n, n] with {0, 1/(1-p)}, and
+  // dropped holds probs * keep after the forward pass.
+  bool dropout = false;
+  std::vector<float> keep, dropped;
   void Reserve(int n, const TransformerConfig& config);
 };
 

@@ -29,6 +29,8 @@ class TransformerClassifier {
 
   const TransformerConfig& config() const { return config_; }
   const TransformerWeights& weights() const { return weights_; }
+  // For the trainer's updates in place.
+  TransformerWeights* mutable_weights() { return &weights_; }
 
   // Logits [labels] of one sequence of n tokens; key_mask[t] = 1 where token t may be attended to.
   void ForwardRow(const int32_t* ids, const int32_t* type_ids, const uint8_t* key_mask, int n,

@@ -4,6 +4,12 @@
 //   per layer, last first: LayerNorm backward, feed-forward backward plus the residual, LayerNorm backward,
 //   self-attention backward plus the residual; the embeddings' LayerNorm and table rows.
 // Rows run unpadded, each thread into gradients of its own, summed at the end.
+// Dropout (training), as BERT has it: hidden dropout on the embeddings' output, on the attention block's and the
+// feed-forward block's outputs (before the residual) and on the pooled vector (before the classifier);
+// attention dropout on the attention weights. Each row draws its masks from its own stream,
+// Random(DropoutRowSeed(seed, row)), one Unit() per unit, in this order: embeddings [n, H]; per layer the
+// attention weights [heads, n, n], the attention output [n, H], the feed-forward output [n, H]; pooled [H]
+// (a site whose probability is 0 draws nothing). A unit is dropped when Unit() < p, else scaled by 1/(1-p).
 #pragma once
 #include <cstdint>
 
@@ -12,11 +18,20 @@
 namespace ernie_slim {
 namespace transformer {
 
+struct TrainingDropout {
+  float hidden = 0.0f;
+  float attention = 0.0f;
+  uint64_t seed = 0;
+};
+
+// The seed of row `row`'s dropout stream: SplitMix64's output function of seed + (row + 1) * golden ratio.
+uint64_t DropoutRowSeed(uint64_t seed, int row);
+
 // Returns the mean loss; grad (shaped for the model's config) receives the gradients, overwritten.
 // Throws std::invalid_argument for a label outside [0, labels) and for what ForwardBatch refuses.
 double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, const int32_t* type_ids,
                         const int32_t* mask, const int32_t* labels, int batch, int seq, int threads,
-                        TransformerWeights* grad);
+                        TransformerWeights* grad, const TrainingDropout& dropout = {});
 
 }  // namespace transformer
 }  // namespace ernie_slim

@@ -151,6 +151,12 @@ void TransformerWeights::GetTensor(const std::string& name, float* out) {
   }
 }
 
+std::vector<float>& TransformerWeights::Values(const std::string& name) {
+  Slot slot = Find(name);
+  if (!slot.values) throw std::invalid_argument("unknown tensor " + name);
+  return *slot.values;
+}
+
 void TransformerWeights::Zero() {
   for (const std::string& name : TensorNames()) {
     std::vector<float>* v = Find(name).values;

@@ -64,6 +64,9 @@ struct TransformerWeights {
   void GetTensor(const std::string& name, float* out);
   size_t TensorSize(const std::string& name);
 
+  // A tensor's storage by Hugging Face name (dense weights held [in, out]), for updates that treat every value alike.
+  std::vector<float>& Values(const std::string& name);
+
   // Used as gradients: every value 0; this += other (same config).
   void Zero();
   void Add(TransformerWeights& other);

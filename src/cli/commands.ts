@@ -13,6 +13,7 @@ import { exportCommand } from './export.js';
 import { serveCommand } from './serve.js';
 import { makeTeacherCommand } from './make-teacher.js';
 import { convertCommand } from './convert.js';
+import { finetuneCommand } from './finetune.js';
 import { quantizeCommand } from './quantize.js';
 import { benchCommand } from './bench.js';
 import { infoCommand } from './info.js';
@@ -29,6 +30,7 @@ export const commands: CommandModule<object, any>[] = [
   exportCommand,
   serveCommand,
   convertCommand,
+  finetuneCommand,
   makeTeacherCommand,
   quantizeCommand,
   benchCommand,

@@ -12,6 +12,8 @@ export const distillCommand = defineCommand({
     y
       .option('teacher', { type: 'string', array: true, describe: 'ONNX teacher(s); several average their logits' })
       .option('teacher-url', { type: 'string', array: true, describe: 'KServe v2 teacher service(s): http://host:port/v2/models/NAME' })
+      .option('pretrained', { type: 'string', describe: 'a Hugging Face BERT/ERNIE checkpoint folder: step 1 fine-tunes it into the teacher (see `finetune`)' })
+      .option('teacher-lr', { type: 'number', describe: 'the fine-tuning\'s peak learning rate with --pretrained (default 5e-5)' })
       .option('train-teacher', { choices: ['lstm', 'cnn'] as const, describe: 'no ERNIE at hand: train this native model as the teacher and export it to ONNX' })
       .option('quantize-teacher', { type: 'boolean', default: false, describe: 'quantize the ONNX teacher(s) to int8 before labeling (see `quantize --teacher`)' })
       .option('teacher-train', { type: 'string', describe: "the trained teacher's data (default: --train)" })
@@ -48,13 +50,15 @@ export const distillCommand = defineCommand({
     const steps = createStepProgress(() => `the steps finished so far (teacher, labels) stay in ${args.out ?? 'ernie-slim-demo'}/cache/ and a rerun reuses them`);
     const say = steps.log;
     const [{ distill }, { runDemo }] = await Promise.all([import('../distill/pipeline.js'), import('../distill/demo.js')]);
-    const wantsDemo = !args.train && !args.dev && !args.teacher && !args.teacherUrl && !args.trainTeacher && !args.unlabeled;
+    const wantsDemo = !args.train && !args.dev && !args.teacher && !args.teacherUrl && !args.trainTeacher && !args.pretrained && !args.unlabeled;
     const result = wantsDemo
       ? await runDemo({ out: args.out, seed: args.seed, threads: args.threads, ernieBaseSpeedup: args.ernieBaseSpeedup, onStep: say, onProgress: steps.update })
       : await distill({
           teacher: args.teacher,
           teacherUrl: args.teacherUrl,
           trainTeacher: args.trainTeacher,
+          pretrained: args.pretrained,
+          teacherLr: args.teacherLr,
           quantizeTeacher: args.quantizeTeacher,
           teacherTrain: args.teacherTrain,
           teacherEpochs: args.teacherEpochs,

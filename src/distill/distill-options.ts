@@ -11,6 +11,10 @@ export interface DistillOptions {
   teacherUrl?: string[];
   /** With no ERNIE at hand: train this stronger native model as the teacher and export it to ONNX. */
   trainTeacher?: 'lstm' | 'cnn';
+  /** A Hugging Face BERT/ERNIE checkpoint folder: step 1 fine-tunes it natively (`finetune`) into the teacher. */
+  pretrained?: string;
+  /** The fine-tuning's peak learning rate (default 5e-5). */
+  teacherLr?: number;
   /** The teacher's training data (default: --train). */
   teacherTrain?: string;
   vocab?: string;
@@ -72,7 +76,7 @@ export interface DistillMetrics {
   ernie_base_speed: ErnieBaseSpeed | null;
   /** Dev figures after each epoch, for the report's pictures. */
   dev_by_epoch: { baseline: EpochFigures[]; student: EpochFigures[] };
-  teacher: { source: string; device: string; trained: string | null; online: boolean; int8: { weights: number; per_channel: boolean; reduce_range: boolean } | null };
+  teacher: { source: string; device: string; trained: string | null; finetuned: { pretrained: string; dev_accuracy: number | null } | null; online: boolean; int8: { weights: number; per_channel: boolean; reduce_range: boolean } | null };
   student: { kind: StudentKind; pair: boolean; ngrams: 1 | 2; segmenter: 'jieba' | 'char'; vocab_size: number; best_epoch: number; tokens_per_second: number; device: 'cpu' | 'cuda' };
   data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
   cache: { labels_reused: number; labels_made: number };

@@ -27,6 +27,7 @@ const NUMBER_FLAGS: readonly [keyof DistillOptions, string, NumberRange][] = [
   ['augmentTimes', 'augment-times', { integer: true, min: 0 }],
   ['unlabeledRatio', 'unlabeled-ratio', { above: 0, max: 1 }],
   ['teacherEpochs', 'teacher-epochs', COUNT_RANGE],
+  ['teacherLr', 'teacher-lr', { above: 0 }],
   ['concurrency', 'concurrency', { integer: true, min: 1, max: 1024 }],
   ['serverBatchSize', 'server-batch-size', COUNT_RANGE],
   ['teacherTimeoutMs', 'teacher-timeout', { above: 0 }],
@@ -41,7 +42,8 @@ export function resolveDistillSettings(options: DistillOptions): DistillSettings
   const augmentTimes = options.augmentTimes ?? 10;
   const unlabeledRatio = options.unlabeledRatio ?? 1;
   const sources = [options.teacher?.length ? 'teacher' : null, options.teacherUrl?.length ? 'teacher-url' : null, options.trainTeacher ? 'train-teacher' : null].filter(Boolean);
-  if (sources.length !== 1) throw new UsageError('give exactly one of --teacher, --teacher-url and --train-teacher');
+  if (options.pretrained && sources.length > 0) throw new UsageError('--pretrained fine-tunes the teacher: give no --teacher, --teacher-url or --train-teacher with it');
+  if (!options.pretrained && sources.length !== 1) throw new UsageError('give exactly one of --teacher, --teacher-url and --train-teacher');
   for (const [option, flag, range] of NUMBER_FLAGS) {
     const message = options[option] === undefined ? null : numberFlagProblem(flag, options[option], range);
     if (message) throw new UsageError(message);
@@ -49,7 +51,7 @@ export function resolveDistillSettings(options: DistillOptions): DistillSettings
   // The students' flags, by train's own checks (those that need the data wait for train()).
   const { student: model, ngrams, segmenter, epochs, lr, temperature, alpha, threads, seed } = options;
   resolveTrainSettings({ train: options.train, out: options.out, model, ngrams, segmenter, epochs, lr, temperature, alpha, threads, seed }, null);
-  if (options.quantizeTeacher && !options.teacher?.length && !options.trainTeacher) throw new UsageError('--quantize-teacher needs ONNX teacher files (--teacher or --train-teacher; a teacher service runs the model it was given)');
+  if (options.quantizeTeacher && !options.teacher?.length && !options.trainTeacher && !options.pretrained) throw new UsageError('--quantize-teacher needs ONNX teacher files (--teacher or --train-teacher; a teacher service runs the model it was given)');
   if (augmentTimes === 0 && !options.unlabeled) throw new UsageError('nothing for the teacher to label: give --unlabeled or --augment-times above 0');
   const out = path.resolve(options.out);
   return {

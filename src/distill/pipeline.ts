@@ -12,7 +12,7 @@ import type { LogitScores } from '../student/score-logits.js';
 import { Teacher } from '../teacher/teacher.js';
 import type { DistillMetrics, DistillOptions, DistillResult } from './distill-options.js';
 import { resolveDistillSettings, type DistillSettings } from './distill-settings.js';
-import { checkTeacherLabels, scoreTeacher, teacherIdentity, teacherOptionsOf, teacherTexts, trainTeacher } from './teacher-step.js';
+import { checkTeacherLabels, finetuneTeacher, scoreTeacher, teacherIdentity, teacherOptionsOf, teacherTexts, trainTeacher, type FinetunedTeacher } from './teacher-step.js';
 import { labelTexts, textsToLabel, type TeacherLabels } from './label-step.js';
 import { trainStudents, type TrainedStudents } from './student-step.js';
 import { measureSpeedup, type SpeedupMeasurement } from './speedup.js';
@@ -53,7 +53,11 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const teacherOptions = teacherOptionsOf(options, settings);
   let sources: string[];
   let trainedTeacher: string | null = null;
-  if (options.trainTeacher) {
+  let finetuned: FinetunedTeacher | null = null;
+  if (options.pretrained) {
+    finetuned = await time('teacher', () => finetuneTeacher(options, settings, say));
+    sources = [finetuned.file];
+  } else if (options.trainTeacher) {
     trainedTeacher = await time('teacher', () => trainTeacher(options, settings, say));
     sources = [trainedTeacher];
   } else {
@@ -93,7 +97,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     }
     timings.total_seconds = (performance.now() - started) / 1000;
 
-    const metrics = distillMetrics({ options, settings, inputs, teacher: { sources: int8?.sources ?? sources, device: teacher.device, trained: trainedTeacher !== null, int8 }, teacherScores, teacherLabels, students, speed, ernieBase, timings });
+    const metrics = distillMetrics({ options, settings, inputs, teacher: { sources: int8?.sources ?? sources, device: teacher.device, trained: trainedTeacher !== null, finetuned, int8 }, teacherScores, teacherLabels, students, speed, ernieBase, timings });
     const metricsFile = path.join(settings.out, 'metrics.json');
     await writeFileAtomic(metricsFile, JSON.stringify(metrics, null, 2) + '\n');
     const written = await writeReport(settings.out, metrics, { train: options.train, dev: options.dev });
@@ -107,7 +111,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 /** The check step: the output folder writable, every input read once, the dev labels among the training labels. */
 async function readInputs(options: DistillOptions, settings: DistillSettings): Promise<DistillInputs> {
   ensureWritableFolder(settings.out);
-  const inputFiles = { '--train': options.train, '--dev': options.dev, '--unlabeled': options.unlabeled, '--teacher': options.teacher, '--teacher-train': options.teacherTrain, '--vocab': options.vocab };
+  const inputFiles = { '--train': options.train, '--dev': options.dev, '--unlabeled': options.unlabeled, '--teacher': options.teacher, '--teacher-train': options.teacherTrain, '--vocab': options.vocab, '--pretrained': options.pretrained };
   for (const name of ['student.bin', 'student.onnx', 'metrics.json', 'report.md']) {
     refuseOutputOverInput({ flag: '--out', file: path.join(settings.out, name) }, inputFiles);
   }
@@ -134,7 +138,7 @@ function distillMetrics(run: {
   options: DistillOptions;
   settings: DistillSettings;
   inputs: DistillInputs;
-  teacher: { sources: string[]; device: string; trained: boolean; int8: Int8TeacherSummary | null };
+  teacher: { sources: string[]; device: string; trained: boolean; finetuned: FinetunedTeacher | null; int8: Int8TeacherSummary | null };
   teacherScores: LogitScores;
   teacherLabels: TeacherLabels;
   students: TrainedStudents;
@@ -159,7 +163,7 @@ function distillMetrics(run: {
     speedup_vs_ernie_base: run.ernieBase ? run.ernieBase.teacherMicrosecondsPerSentence / speed.studentMicrosecondsPerSentence : null,
     ernie_base_speed: run.ernieBase,
     dev_by_epoch: run.students.devByEpoch,
-    teacher: { source: run.teacher.sources.join(', '), device: run.teacher.device, trained: run.teacher.trained ? options.trainTeacher! : null, online: options.online === true, int8: run.teacher.int8 && { weights: run.teacher.int8.weights, per_channel: run.teacher.int8.perChannel, reduce_range: run.teacher.int8.reduceRange } },
+    teacher: { source: run.teacher.sources.join(', '), device: run.teacher.device, trained: run.teacher.trained ? options.trainTeacher! : null, finetuned: run.teacher.finetuned && { pretrained: options.pretrained!, dev_accuracy: run.teacher.finetuned.devAccuracy }, online: options.online === true, int8: run.teacher.int8 && { weights: run.teacher.int8.weights, per_channel: run.teacher.int8.perChannel, reduce_range: run.teacher.int8.reduceRange } },
     student: { kind: run.settings.kind, pair: student.pair, ngrams: options.ngrams ?? 1, segmenter: options.segmenter ?? 'jieba', vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond, device: student.device },
     data: {
       train_rows: inputs.trainRows.length,

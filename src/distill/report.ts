@@ -36,7 +36,7 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
     '',
     `| model | dev accuracy | dev macro-F1 |${pairs ? ' dev pos/neg order ratio |' : ''}`,
     `| --- | --- | --- |${pairs ? ' --- |' : ''}`,
-    `| teacher (${m.teacher.trained ? `ernie-slim ${m.teacher.trained}, exported to ONNX` : m.teacher.source}) | ${pct(m.teacher_accuracy)} | ${pct(m.teacher_macro_f1)} |${ratio(m.teacher_pos_neg_ratio)}`,
+    `| teacher (${teacherName(m)}) | ${pct(m.teacher_accuracy)} | ${pct(m.teacher_macro_f1)} |${ratio(m.teacher_pos_neg_ratio)}`,
     `| ${student}, baseline (no distillation) | ${pct(m.baseline_accuracy)} | ${pct(m.baseline_macro_f1)} |${ratio(m.baseline_pos_neg_ratio)}`,
     `| ${student}, with distillation | ${pct(m.student_accuracy)} | ${pct(m.student_macro_f1)} |${ratio(m.student_pos_neg_ratio)}`,
     '',
@@ -73,4 +73,14 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
 
 function fmtUs(us: number): string {
   return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`;
+}
+
+/** The teacher as the results table names it: a fine-tuned checkpoint, a trained native model, or the files given. */
+function teacherName(m: DistillMetrics): string {
+  const f = m.teacher.finetuned;
+  if (f) {
+    const dev = f.dev_accuracy !== null ? `, ${(f.dev_accuracy * 100).toFixed(2)}% on dev when fine-tuned` : '';
+    return `\`${f.pretrained}\` fine-tuned by ernie-slim${dev}, exported to ONNX`;
+  }
+  return m.teacher.trained ? `ernie-slim ${m.teacher.trained}, exported to ONNX` : m.teacher.source;
 }

@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import type { LabelMap } from '../data/label-map.js';
 import type { LabeledRow } from '../data/tsv-reader.js';
 import { train } from '../student/train.js';
+import { finetune } from '../transformer/finetune.js';
 import { exportOnnx } from '../student/onnx-export.js';
 import { alignLogits, scoreLogits, type LogitScores } from '../student/score-logits.js';
 import { Teacher, type TeacherOptions, type TeacherText } from '../teacher/teacher.js';
@@ -44,6 +45,53 @@ export async function trainTeacher(options: DistillOptions, settings: DistillSet
   const published = path.join(settings.out, 'teacher.onnx');
   fs.copyFileSync(file, published);
   return published;
+}
+
+export interface FinetunedTeacher {
+  /** OUTDIR/teacher.onnx, published in `out`. */
+  file: string;
+  /** The fine-tuning's best dev accuracy (null when it was reused without one). */
+  devAccuracy: number | null;
+}
+
+/**
+ * With --pretrained: the checkpoint fine-tuned natively on the teacher's data (`finetune`), kept in the cache
+ * (the checkpoint folder and teacher.onnx) so a rerun reuses it, its teacher.onnx published in `out`.
+ */
+export async function finetuneTeacher(options: DistillOptions, settings: DistillSettings, say: (l: string) => void): Promise<FinetunedTeacher> {
+  const { seed, threads, cacheDir } = settings;
+  const pretrained = options.pretrained!;
+  const data = options.teacherTrain ?? options.train;
+  const checkpointParts = await Promise.all(['config.json', 'model.safetensors', 'vocab.txt'].map((f) => fileDigest(path.join(pretrained, f)).catch(() => f)));
+  const key = cacheKey([...checkpointParts, await fileDigest(data), await fileDigest(options.dev), options.teacherEpochs ?? null, options.teacherLr ?? null, options.maxLength ?? null, seed]);
+  const folder = path.join(cacheDir, `teacher-finetuned-${key}`);
+  const summary = path.join(folder, 'finetune.json');
+  let devAccuracy: number | null;
+  if (fs.existsSync(summary)) {
+    devAccuracy = (JSON.parse(fs.readFileSync(summary, 'utf8')) as { dev_accuracy: number | null }).dev_accuracy;
+    say(`step 1: fine-tuned teacher reused from ${path.relative(process.cwd(), folder)}`);
+  } else {
+    say(`step 1: fine-tuning ${pretrained} on ${data}`);
+    const result = await finetune({
+      pretrained,
+      train: data,
+      dev: options.dev,
+      out: folder,
+      epochs: options.teacherEpochs,
+      lr: options.teacherLr,
+      maxLen: options.maxLength,
+      threads,
+      seed,
+      onProgress: (done, total) => options.onProgress?.('step 1: teacher', done, total, 'lines'),
+    });
+    devAccuracy = result.devAccuracy ?? null;
+    // Written last: its presence says the folder is whole.
+    fs.writeFileSync(summary, JSON.stringify({ pretrained, dev_accuracy: devAccuracy, best_epoch: result.bestEpoch }) + '\n');
+    say(`step 1: fine-tuned teacher dev accuracy ${((devAccuracy ?? 0) * 100).toFixed(2)}% (epoch ${result.bestEpoch})`);
+  }
+  const published = path.join(settings.out, 'teacher.onnx');
+  fs.copyFileSync(path.join(folder, 'teacher.onnx'), published);
+  return { file: published, devAccuracy };
 }
 
 /** The teacher's label names, which must be the training labels (in any order). */

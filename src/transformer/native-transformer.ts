@@ -20,7 +20,19 @@ interface NativeTransformerHandle {
     batch: number,
     seq: number,
     threads: number,
+    dropout?: TransformerDropout,
   ): Promise<{ loss: number; gradients: Record<string, Float32Array> }>;
+  trainStep(
+    ids: Int32Array,
+    typeIds: Int32Array,
+    mask: Int32Array | null,
+    labels: Int32Array,
+    batch: number,
+    seq: number,
+    threads: number,
+    options: TrainStepOptions,
+  ): Promise<TrainStepResult>;
+  tensors(): Record<string, Float32Array>;
 }
 
 interface NativeTransformerAddon {
@@ -35,6 +47,30 @@ export interface TransformerBatch {
   attentionMask?: Int32Array;
   batchSize: number;
   seqLen: number;
+}
+
+/**
+ * Dropout while training, as config.json's hidden_dropout_prob and attention_probs_dropout_prob say. Each row's
+ * masks come from its own seeded stream (native/transformer/transformer_training.h), so a seed reproduces them.
+ */
+export interface TransformerDropout {
+  hiddenDropout?: number;
+  attentionDropout?: number;
+  seed?: number;
+}
+
+/** One AdamW step: lr from the caller's schedule; gradients clipped to a global norm of maxGradNorm (<= 0: none). */
+export interface TrainStepOptions extends TransformerDropout {
+  lr: number;
+  weightDecay?: number;
+  maxGradNorm?: number;
+}
+
+export interface TrainStepResult {
+  /** The batch's mean cross-entropy before the update. */
+  loss: number;
+  /** The gradients' global L2 norm before clipping. */
+  gradNorm: number;
 }
 
 export class NativeTransformer {
@@ -71,6 +107,7 @@ export class NativeTransformer {
     batch: TransformerBatch,
     labels: Int32Array,
     threads = 1,
+    dropout?: TransformerDropout,
   ): Promise<{ loss: number; gradients: Record<string, Float32Array> }> {
     return this.handle.lossAndGradients(
       batch.inputIds,
@@ -80,6 +117,26 @@ export class NativeTransformer {
       batch.batchSize,
       batch.seqLen,
       threads,
+      dropout,
     );
+  }
+
+  /** One AdamW step on the weights in place (await it before any other call on this model). */
+  trainStep(batch: TransformerBatch, labels: Int32Array, options: TrainStepOptions, threads = 1): Promise<TrainStepResult> {
+    return this.handle.trainStep(
+      batch.inputIds,
+      batch.tokenTypeIds,
+      batch.attentionMask ?? null,
+      labels,
+      batch.batchSize,
+      batch.seqLen,
+      threads,
+      options,
+    );
+  }
+
+  /** The weights now, by Hugging Face name (no prefix; dense weights [out, in]). */
+  tensors(): Map<string, Float32Array> {
+    return new Map(Object.entries(this.handle.tensors()));
   }
 }
