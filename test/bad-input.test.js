@@ -660,6 +660,20 @@ const cases = [
     message: /--max-positions/,
   },
 
+  // finetune (point 7)
+  {
+    name: 'finetune --epochs 0 (flag range)',
+    args: ['finetune', '--pretrained', 'ckpt', '--train', () => f.t200, '--out', 'ft', '--epochs', '0'],
+    exit: 2,
+    message: /--epochs must be a positive integer \(got 0\)$/,
+  },
+  {
+    name: 'finetune --warmup 2 (flag range)',
+    args: ['finetune', '--pretrained', 'ckpt', '--train', () => f.t200, '--out', 'ft', '--warmup', '2'],
+    exit: 2,
+    message: /--warmup/,
+  },
+
   // distill (points 5, 8, 9, 12)
   {
     name: 'distill --unlabeled empty.txt: an error up front',

@@ -1,6 +1,7 @@
 // `ernie-slim finetune`: a pretrained BERT/ERNIE checkpoint fine-tuned natively into a teacher folder.
 import { defineCommand, printResult } from './command.js';
 import { createProgress } from './progress.js';
+import { COUNT_RANGE, MAX_LEN_RANGE, SEED_RANGE, THREADS_RANGE } from '../util/number-range.js';
 
 export const finetuneCommand = defineCommand({
   command: 'finetune',
@@ -19,6 +20,16 @@ export const finetuneCommand = defineCommand({
       .option('weight-decay', { type: 'number', default: 0.01, describe: 'AdamW weight decay (not on biases or LayerNorm)' })
       .option('threads', { type: 'number', describe: 'threads (default: one per core)' })
       .option('seed', { type: 'number', default: 1 }),
+  numbers: {
+    epochs: COUNT_RANGE,
+    lr: { above: 0 },
+    'batch-size': COUNT_RANGE,
+    'max-len': MAX_LEN_RANGE,
+    warmup: { min: 0, max: 1 },
+    'weight-decay': { min: 0 },
+    threads: THREADS_RANGE,
+    seed: SEED_RANGE,
+  },
   run: async (args) => {
     const { finetune } = await import('../transformer/finetune.js');
     const progress = createProgress(`finetune ${args.pretrained}`, { kept: () => 'nothing: the folder is written when training ends' });
