@@ -1,4 +1,4 @@
-// Fine-tuning figures (issue 15), side by side in one run:
+// Fine-tuning figures, side by side in one run:
 //  1. throughput: `finetune` lines/s (forward + backward + AdamW, one epoch, no dev) against `label` lines/s
 //     (the same weights converted to ONNX, scored by Teacher over the same lines) — 0.33x is the ideal;
 //  2. learning: a 2-layer/128-hidden checkpoint with random weights fine-tuned from scratch on ChnSentiCorp
