@@ -1,10 +1,15 @@
 // Compact students: product quantization (fastText's scheme), pruning by norm, the version-2 model file.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { productQuantize, addDecodedRow, subspaceCount } from '../dist/student/product-quantizer.js';
 import { quantizeRows, decodeQuantizedRows } from '../dist/student/quantized-rows.js';
 import { compactStudent, decodedStudent, rowsByNorm, isCompact } from '../dist/student/compact-student.js';
-import { encodeModelFile, decodeModelFile, InputError } from '../dist/index.js';
+import { encodeModelFile, decodeModelFile, writeModelFile, InputError, Student } from '../dist/index.js';
+import { createNativeModel } from '../dist/student/native-model.js';
+import { packRows } from '../dist/student/token-rows.js';
 import { UsageError } from '../dist/errors.js';
 import { defaultSegmentation } from '../dist/student/segmentation.js';
 import { rng } from './student-native-helpers.js';
@@ -170,4 +175,71 @@ test('refusals: cnn and lstm students, an already compact one, a bad --dsub or -
     message: '--dsub must be an integer in 1..8 (the embedding width)',
   });
   assert.throws(() => compactStudent(sampleModel(), { cutoff: -1, dsub: 2, qnorm: false, qout: false }), /--cutoff/);
+});
+
+// A bow + bigram student with the given weights, on whitespace-separated words w0 w1 ...
+function whitespaceModel() {
+  const model = sampleModel();
+  model.config.segmentation = { ...defaultSegmentation, segmenter: 'whitespace' };
+  return model;
+}
+
+function randomRows(count, vocabSize, seed) {
+  const rand = rng(seed);
+  const rows = Array.from({ length: count }, () => Int32Array.from({ length: Math.floor(rand() * 12) }, () => 1 + Math.floor(rand() * (vocabSize - 1))));
+  return { rows, packed: packRows(rows) };
+}
+
+test('decode parity: a compact student predicts as the float student over its decoded table (rows, texts, one text)', async () => {
+  for (const options of [
+    { cutoff: 150, dsub: 2, qnorm: true, qout: true },
+    { cutoff: 0, dsub: 3, qnorm: false, qout: false },
+  ]) {
+    const compact = compactStudent(whitespaceModel(), options);
+    const student = Student.fromData(compact);
+    const reference = Student.fromData(decodedStudent(compact));
+    assert.equal(student.compact, true);
+    assert.equal(reference.compact, false);
+    const { rows, packed } = randomRows(60, 40, 9);
+    const got = await student.logitsOfRows(packed);
+    const want = await reference.logitsOfRows(packed);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `logit ${i}: ${got[i]} vs ${want[i]}`);
+    const texts = rows.slice(0, 20).map((ids) => [...ids].map((id) => `w${id - 2}`).join(' '));
+    const batch = await student.predictBatch(texts);
+    const batchWant = await reference.predictBatch(texts);
+    texts.forEach((text, r) => {
+      assert.equal(batch[r].label, batchWant[r].label);
+      batch[r].probs.forEach((p, j) => assert.ok(Math.abs(p - batchWant[r].probs[j]) < 1e-6));
+      student.predict(text).probs.forEach((p, j) => assert.ok(Math.abs(p - batchWant[r].probs[j]) < 1e-6));
+    });
+    const differs = (await Student.fromData(whitespaceModel()).logitsOfRows(packed)).some((v, i) => Math.abs(v - want[i]) > 1e-3);
+    assert.ok(differs || options.cutoff === 0, 'pruning changes the logits (the comparison is not vacuous)');
+  }
+});
+
+test('a compact student saves and loads as a version-2 file, predicts the same, and is refused for training', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-compact-'));
+  try {
+    const compact = compactStudent(whitespaceModel(), { cutoff: 150, dsub: 2, qnorm: true, qout: true });
+    const file = path.join(dir, 'c.bin');
+    await writeModelFile(file, compact);
+    const student = await Student.load(file);
+    assert.equal(student.compact, true);
+    const { packed } = randomRows(30, 40, 11);
+    assert.deepEqual(await student.logitsOfRows(packed), await Student.fromData(compact).logitsOfRows(packed));
+    const again = path.join(dir, 'again.bin');
+    await student.save(again);
+    assert.deepEqual(fs.readFileSync(again), fs.readFileSync(file), 'save writes the compact form back as it was read');
+    assert.deepEqual(Object.keys(student.weights()).sort(), ['dense1.bias', 'dense1.weight', 'dense2.bias']);
+    const native = createNativeModel({ ...compact.config.model, quantizedEmbedding: true });
+    const data = { ids: Int32Array.from([2, 3]), offsets: Int32Array.from([0, 2]), labels: Int32Array.from([0]), teacherLogits: null };
+    assert.throws(() => native.lossAndGradients(data, Int32Array.from([0]), 1, 0), {
+      message: 'StudentModel: lossAndGradients: a compact student only predicts (train its float student, then quantize)',
+    });
+    assert.throws(() => createNativeModel({ ...compact.config.model, kind: 'cnn', bigramBuckets: 0, quantizedEmbedding: true }), {
+      message: 'StudentModel: a quantized embedding is supported by the bow student only',
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -36,9 +36,12 @@ class BowEncoder : public Encoder {
 
  private:
   void Reserve(BowActivations* e, int rows) const;
+  // s for one row, from the float table or the compact one.
+  void Bag(const Parameter& embedding, TokenSpan t, float* out) const;
 
   int embed_dim_, hidden_;
   int64_t embedding_rows_;
+  bool quantized_embedding_;
   EmbeddingBag bag_;  // the bag of the embedding rows
 };
 

@@ -21,7 +21,7 @@ export const defaultCompactOptions: CompactOptions = { cutoff: 20000, dsub: 2, q
 const HEAD_WEIGHTS = ['dense2.weight', 'classifier.weight', 'match.weight'];
 
 /** True when the model holds quantized matrices. */
-export function isCompact(model: StudentModelData): boolean {
+export function isCompact(model: Pick<StudentModelData, 'quantized'>): boolean {
   return model.quantized !== undefined && Object.keys(model.quantized).length > 0;
 }
 

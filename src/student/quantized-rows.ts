@@ -2,6 +2,7 @@
 // with its norm optionally quantized apart (fastText's -qnorm: the codes then hold unit rows).
 import { addDecodedRow, productQuantize, type ProductCodes } from './product-quantizer.js';
 import type { Tensor } from './model-file.js';
+import type { NativeQuantizedTable } from './native-api.js';
 
 export interface QuantizedRows {
   /** The float tensor's shape [rows, dim]. */
@@ -60,4 +61,11 @@ export function quantizedRowsProblem(q: QuantizedRows): string | null {
     if (row < 0 || row >= rowCount || (k > 0 && row <= q.rows[k - 1]!)) return `kept row ids are not ascending ids below ${rowCount}`;
   }
   return null;
+}
+
+/** The native model's view of a quantized embedding (the arrays are shared, not copied). */
+export function nativeTable(q: QuantizedRows): NativeQuantizedTable {
+  const table: NativeQuantizedTable = { dsub: q.pq.dsub, rows: q.rows, centroids: q.pq.centroids, codes: q.pq.codes };
+  if (q.norms) Object.assign(table, { normCentroids: q.norms.centroids, normCodes: q.norms.codes });
+  return table;
 }
