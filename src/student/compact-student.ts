@@ -25,14 +25,18 @@ export function isCompact(model: Pick<StudentModelData, 'quantized'>): boolean {
   return model.quantized !== undefined && Object.keys(model.quantized).length > 0;
 }
 
-/** The embedding rows to keep: the `cutoff` rows of largest norm (fastText's rule), never [PAD], ascending ids. */
-export function rowsByNorm(embedding: { shape: number[]; data: Float32Array }, cutoff: number): Int32Array {
+/**
+ * The embedding rows to keep: the `cutoff` rows of largest norm (fastText's rule), never [PAD] nor a zero row,
+ * ascending ids. Given the table the training started from, the norm is of what training moved each row by: a row
+ * that no training text touched still holds its random start and is never kept (it only adds noise).
+ */
+export function rowsByNorm(embedding: { shape: number[]; data: Float32Array }, cutoff: number, initial?: Float32Array): Int32Array {
   const [rows, dim] = embedding.shape as [number, number];
   const norms = new Float64Array(rows);
   const candidates: number[] = [];
   for (let r = 1; r < rows; r++) {
     let sum = 0;
-    for (let i = 0; i < dim; i++) sum += embedding.data[r * dim + i]! ** 2;
+    for (let i = 0; i < dim; i++) sum += (embedding.data[r * dim + i]! - (initial ? initial[r * dim + i]! : 0)) ** 2;
     norms[r] = sum;
     if (sum > 0) candidates.push(r);
   }
@@ -41,7 +45,7 @@ export function rowsByNorm(embedding: { shape: number[]; data: Float32Array }, c
 }
 
 /** The compact form of a float bow student. */
-export function compactStudent(model: StudentModelData, options: CompactOptions, keep?: Int32Array): StudentModelData {
+export function compactStudent(model: StudentModelData, options: CompactOptions, initialEmbedding?: Float32Array): StudentModelData {
   if (isCompact(model)) throw new UsageError('the model is already compact (quantize takes a float student)');
   if (model.config.model.kind !== 'bow') {
     throw new UsageError(`quantize takes bow students; a ${model.config.model.kind} student keeps its float embeddings`);
@@ -54,7 +58,8 @@ export function compactStudent(model: StudentModelData, options: CompactOptions,
   const weights: Weights = { ...model.weights };
   const quantized: Record<string, QuantizedRows> = {};
   delete weights.embedding;
-  quantized.embedding = quantizeRows(embedding, keep ?? rowsByNorm(embedding, options.cutoff), options);
+  const initial = initialEmbedding?.length === embedding.data.length ? initialEmbedding : undefined;
+  quantized.embedding = quantizeRows(embedding, rowsByNorm(embedding, options.cutoff, initial), options);
   if (options.qout) {
     for (const name of HEAD_WEIGHTS.filter((n) => n in weights)) {
       const w = weights[name]!;
@@ -63,7 +68,8 @@ export function compactStudent(model: StudentModelData, options: CompactOptions,
       delete weights[name];
     }
   }
-  const training = { ...model.config.training, compact: { ...options, keptRows: quantized.embedding.rows.length } };
+  const ranking = initial ? 'moved' : 'norm';
+  const training = { ...model.config.training, compact: { ...options, ranking, keptRows: quantized.embedding.rows.length } };
   return { ...model, config: { ...model.config, training }, weights, quantized };
 }
 
