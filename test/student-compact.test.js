@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { productQuantize, addDecodedRow, subspaceCount } from '../dist/student/product-quantizer.js';
 import { quantizeRows, decodeQuantizedRows } from '../dist/student/quantized-rows.js';
 import { compactStudent, decodedStudent, rowsByNorm, isCompact } from '../dist/student/compact-student.js';
-import { encodeModelFile, decodeModelFile, writeModelFile, InputError, Student } from '../dist/index.js';
+import ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { encodeModelFile, decodeModelFile, writeModelFile, exportOnnx, InputError, Student } from '../dist/index.js';
 import { createNativeModel } from '../dist/student/native-model.js';
 import { packRows } from '../dist/student/token-rows.js';
 import { UsageError } from '../dist/errors.js';
@@ -243,3 +245,50 @@ test('a compact student saves and loads as a version-2 file, predicts the same, 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ONNX export of a compact student: uint8 codes and codebooks gathered in plain onnxruntime, probabilities equal native predict; read back', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-compact-onnx-'));
+  try {
+    for (const [i, options] of [
+      { cutoff: 150, dsub: 2, qnorm: true, qout: true },
+      { cutoff: 0, dsub: 3, qnorm: false, qout: false },
+    ].entries()) {
+      const compact = compactStudent(whitespaceModel(), options);
+      const file = path.join(dir, `c${i}.onnx`);
+      await exportOnnx(compact, file);
+      const proto = onnxProto.onnx.ModelProto.decode(fs.readFileSync(file));
+      const inits = new Map(proto.graph.initializer.map((t) => [t.name, t]));
+      assert.ok(!inits.has('embedding'), 'no float embedding in the graph');
+      assert.equal(inits.get('embedding.codes').dataType, onnxProto.onnx.TensorProto.DataType.UINT8);
+      const session = await ort.InferenceSession.create(file);
+      const { rows } = randomRows(40, 40, 13);
+      const seq = Math.max(1, ...rows.map((r) => r.length));
+      const ids = new BigInt64Array(rows.length * seq);
+      rows.forEach((r, k) => r.forEach((id, t) => (ids[k * seq + t] = BigInt(id))));
+      const { logits } = await session.run({ ids: new ort.Tensor('int64', ids, [rows.length, seq]) });
+      const student = Student.fromData(compact);
+      const native = await student.logitsOfRows(packRows(rows.map((r) => (r.length ? r : Int32Array.from([1])))));
+      rows.forEach((r, k) => {
+        if (r.length === 0) return; // an empty row is one [UNK] natively, all padding in the graph
+        const want = softmax(native.subarray(k * 3, k * 3 + 3));
+        const got = softmax(logits.data.subarray(k * 3, k * 3 + 3));
+        want.forEach((p, j) => assert.ok(Math.abs(p - got[j]) < 1e-4, `row ${k} label ${j}: ${got[j]} vs ${p}`));
+      });
+      await session.release();
+      const back = await Student.load(file);
+      assert.equal(back.compact, true);
+      const again = await back.logitsOfRows(packRows(rows.filter((r) => r.length)));
+      const direct = await student.logitsOfRows(packRows(rows.filter((r) => r.length)));
+      for (let j = 0; j < direct.length; j++) assert.ok(Math.abs(again[j] - direct[j]) < 1e-6, `read back: ${again[j]} vs ${direct[j]}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function softmax(logits) {
+  const max = Math.max(...logits);
+  const e = [...logits].map((v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
