@@ -61,3 +61,19 @@ test('quantize --model refusals: a cnn student, a compact one, --teacher with --
   assert.equal(noOut.stderr, 'ernie-slim: --out is required (the compact .bin file)\n');
   assert.ok(!fs.existsSync(path.join(dir, 'x.bin')), 'nothing is written when refused');
 });
+
+test('train --quantize writes the compact student and reports both sizes and both accuracies', () => {
+  const out = path.join(dir, 'tq.bin');
+  const flags = ['--epochs', '3', '--lr', '0.01', '--emb-dim', '16', '--hidden', '8', '--ngrams', '2', '--buckets', '5000', '--threads', '1'];
+  const run = cli(['train', '--train', trainFile, '--dev', devFile, '--out', out, ...flags, '--quantize', '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const r = lastJson(run.stdout);
+  assert.equal(r.compact_bytes, fs.statSync(out).size);
+  assert.equal(fs.readFileSync(out).readUInt32LE(8), 2);
+  assert.ok(r.float_bytes > 4 * r.compact_bytes, JSON.stringify(r));
+  assert.equal(typeof r.dev_accuracy, 'number');
+  assert.equal(r.compact_dev_accuracy, lastJson(cli(['eval', '--model', out, '--data', devFile, '--json']).stdout).accuracy);
+  const cnn = cli(['train', '--train', trainFile, '--out', path.join(dir, 'x.bin'), '--model', 'cnn', '--quantize']);
+  assert.equal(cnn.status, 2);
+  assert.equal(cnn.stderr.split('\n')[0], 'ernie-slim: --quantize makes compact bow students; a cnn student keeps its float embeddings');
+});

@@ -2,7 +2,7 @@
 // a dev set, both accuracies.
 import fs from 'node:fs';
 import { refuseOutputOverInput } from '../data/output-guard.js';
-import { readModelFile, writeModelFile } from './model-file.js';
+import { encodeModelFile, readModelFile, writeModelFile, type StudentModelData } from './model-file.js';
 import { compactStudent, defaultCompactOptions, type CompactOptions } from './compact-student.js';
 import { evaluate } from './evaluate.js';
 import { Student } from './student.js';
@@ -29,13 +29,18 @@ export interface QuantizeStudentResult {
 
 export async function quantizeStudentFile(options: QuantizeStudentOptions): Promise<QuantizeStudentResult> {
   refuseOutputOverInput({ flag: '--out', file: options.out }, { '--model': options.model, '--dev': options.dev });
+  const result = await writeCompactStudent(readModelFile(options.model), options);
+  return { ...result, inputBytes: fs.statSync(options.model).size };
+}
+
+/** Writes the compact form of a float student to options.out; inputBytes is the float student's encoded size. */
+export async function writeCompactStudent(model: StudentModelData, options: Omit<QuantizeStudentOptions, 'model'>): Promise<QuantizeStudentResult> {
   const compactOptions: CompactOptions = {
     cutoff: options.cutoff ?? defaultCompactOptions.cutoff,
     dsub: options.dsub ?? defaultCompactOptions.dsub,
     qnorm: options.qnorm ?? defaultCompactOptions.qnorm,
     qout: options.qout ?? defaultCompactOptions.qout,
   };
-  const model = readModelFile(options.model);
   // The table training started from (the same seed draws it again), so that rows are ranked by what training did.
   const initial = createNativeModel(model.config.model).getWeights().embedding?.data;
   const compact = compactStudent(model, compactOptions, initial);
@@ -43,7 +48,7 @@ export async function quantizeStudentFile(options: QuantizeStudentOptions): Prom
   const score = async (student: Student) =>
     options.dev ? (await evaluate({ model: student, data: options.dev, threads: options.threads })).accuracy : null;
   return {
-    inputBytes: fs.statSync(options.model).size,
+    inputBytes: encodeModelFile(model).length,
     outputBytes: fs.statSync(options.out).size,
     keptRows: compact.quantized!.embedding!.rows.length,
     embeddingRows: model.weights.embedding!.shape[0]!,
