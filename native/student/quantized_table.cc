@@ -30,17 +30,35 @@ QuantizedTable::QuantizedTable(int64_t rows, int dim, int dsub, const int32_t* k
   }
 }
 
+namespace {
+// out[m * D + i] += norm * entry (code[m]) of sub-space m, for the first `count` sub-spaces of width D.
+template <int D>
+void AddSubvectors(const uint8_t* code, const float* book, int count, float norm, float* out) {
+  for (int m = 0; m < count; ++m) {
+    const float* c = book + (static_cast<size_t>(m) * QuantizedTable::kCodebookSize + code[m]) * D;
+    for (int i = 0; i < D; ++i) out[m * D + i] += norm * c[i];
+  }
+}
+}  // namespace
+
 void QuantizedTable::AddRow(int64_t row, float* out) const {
   const int32_t k = slot_[row];
   if (k < 0) return;
   const uint8_t* code = codes_.data() + static_cast<size_t>(k) * nsubq_;
   const float norm = norm_codes_.empty() ? 1.0f : norm_centroids_[norm_codes_[k]];
   const float* book = centroids_.data();
-  const int full = dim_ / dsub_ == nsubq_ ? nsubq_ : nsubq_ - 1;
-  for (int m = 0; m < full; ++m) {
-    const float* c = book + (static_cast<size_t>(m) * kCodebookSize + code[m]) * dsub_;
-    float* o = out + m * dsub_;
-    for (int i = 0; i < dsub_; ++i) o[i] += norm * c[i];
+  const int full = dim_ / dsub_;  // sub-spaces dsub wide; a ragged last one follows
+  // The common widths with the width known to the compiler (unrolled, vectorized).
+  switch (dsub_) {
+    case 1: AddSubvectors<1>(code, book, full, norm, out); break;
+    case 2: AddSubvectors<2>(code, book, full, norm, out); break;
+    case 3: AddSubvectors<3>(code, book, full, norm, out); break;
+    case 4: AddSubvectors<4>(code, book, full, norm, out); break;
+    default:
+      for (int m = 0; m < full; ++m) {
+        const float* c = book + (static_cast<size_t>(m) * kCodebookSize + code[m]) * dsub_;
+        for (int i = 0; i < dsub_; ++i) out[m * dsub_ + i] += norm * c[i];
+      }
   }
   if (full < nsubq_) {
     const int m = nsubq_ - 1, last = dim_ - m * dsub_;
