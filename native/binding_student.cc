@@ -296,7 +296,9 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
   static bool IsQuantized(const student::Parameter& p) { return p.quantized != nullptr; }
 
   void RefuseCompact(const Caller& c, const char* what) {
-    if (model_->config().quantized_embedding) c.Fail(std::string(what) + ": a compact student only predicts (train its float student, then quantize)");
+    if (model_->config().quantized_embedding) {
+      c.Fail(std::string(what) + ": a compact student only predicts (train its float student, then quantize)");
+    }
   }
 
   Napi::Value GetWeights(const Napi::CallbackInfo& info) {
@@ -346,7 +348,8 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     }
     auto& params = model_->parameters();
     for (size_t i = 0; i < params.size(); ++i) {
-      if (!IsQuantized(params[i])) std::memcpy(params[i].value.data(), arrays[i].Data(), params[i].size() * sizeof(float));
+      if (IsQuantized(params[i])) continue;
+      std::memcpy(params[i].value.data(), arrays[i].Data(), params[i].size() * sizeof(float));
     }
     if (gpu_) gpu_->HostWeightsChanged();
     return info.Env().Undefined();
@@ -379,7 +382,9 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     if (!Absent(o.Get("normCentroids"))) {
       nc = ReadTypedArray<float>(c, o.Get("normCentroids"), "table.normCentroids");
       ncodes = ReadTypedArray<uint8_t>(c, o.Get("normCodes"), "table.normCodes");
-      if (nc.ElementLength() != student::QuantizedTable::kCodebookSize) c.Fail("table.normCentroids must hold 256 values");
+      if (nc.ElementLength() != student::QuantizedTable::kCodebookSize) {
+        c.Fail("table.normCentroids must hold 256 values");
+      }
       if (ncodes.ElementLength() != kept) c.Fail("table.normCodes must hold one code per kept row");
       norm_centroids = nc.Data();
       norm_codes = ncodes.Data();

@@ -4,6 +4,7 @@
 //           (the bigram sum only when B > 0; int64 arithmetic)
 //     enc = tanh(softsign(s) @ dense1.weight + dense1.bias)                       D = H
 // Its one-text head is named dense2 (head.h). It has a batched path: a batch's dense layer as one matrix product.
+// A compact student (config.quantized_embedding) reads `embedding` through a QuantizedTable and only predicts.
 #pragma once
 #include "embedding_bag.h"
 #include "encoder.h"

@@ -15,7 +15,7 @@ export const quantizeCommand = defineCommand({
       .option('out', { type: 'string', describe: 'quantized .onnx file (--teacher) or compact .bin file (--model) to write' })
       .option('cutoff', { type: 'number', describe: `--model: embedding rows (words and bigram buckets) to keep, by norm; 0 keeps all (default ${defaultCompactOptions.cutoff})` })
       .option('dsub', { type: 'number', describe: `--model: width of the sub-vectors that share one byte of code (default ${defaultCompactOptions.dsub})` })
-      .option('qnorm', { type: 'boolean', describe: "--model: quantize each row's norm apart (unit rows in the codes)" })
+      .option('qnorm', { type: 'boolean', describe: "--model: quantize each row's norm apart (unit rows in the codes; default on, --no-qnorm)" })
       .option('qout', { type: 'boolean', describe: "--model: quantize the head's weights too" })
       .option('dev', { type: 'string', describe: '--model: labeled TSV on which both students are scored' })
       .option('per-channel', { type: 'boolean', default: false, describe: 'one scale per output column instead of one per weight' })

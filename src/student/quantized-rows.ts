@@ -1,8 +1,13 @@
 // A float matrix [rows, dim] kept in compact form: only some rows (the rest read as zero), each product-quantized,
 // with its norm optionally quantized apart (fastText's -qnorm: the codes then hold unit rows).
 import { addDecodedRow, productQuantize, type ProductCodes } from './product-quantizer.js';
-import type { Tensor } from './model-file.js';
 import type { NativeQuantizedTable } from './native-api.js';
+
+/** A float tensor, as model-file.ts's Tensor (not imported from there: the model file imports this module). */
+interface Tensor {
+  shape: number[];
+  data: Float32Array;
+}
 
 export interface QuantizedRows {
   /** The float tensor's shape [rows, dim]. */
