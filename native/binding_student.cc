@@ -232,6 +232,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
                            InstanceAccessor<&StudentModelWrap::GetConfig>("config"),
                            InstanceMethod<&StudentModelWrap::GetWeights>("getWeights"),
                            InstanceMethod<&StudentModelWrap::SetWeights>("setWeights"),
+                           InstanceMethod<&StudentModelWrap::SetQuantizedEmbedding>("setQuantizedEmbedding"),
                            InstanceMethod<&StudentModelWrap::PredictRow>("predictRow"),
                            InstanceMethod<&StudentModelWrap::PredictRows>("predictRows"),
                            InstanceMethod<&StudentModelWrap::PredictText>("predictText"),
@@ -257,6 +258,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     config.seed = IntegerField<uint32_t>(c, o, "seed", config.seed);
     config.pair = BooleanField(c, o, "pair", config.pair);
     config.match_hidden = IntegerField<int>(c, o, "matchHidden", config.match_hidden);
+    config.quantized_embedding = BooleanField(c, o, "quantizedEmbedding", false);
     c.Check(config.Validate());
     try {
       model_ = std::make_shared<Model>(config);
@@ -282,6 +284,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     o.Set("seed", static_cast<double>(c.seed));
     o.Set("pair", c.pair);
     o.Set("matchHidden", c.match_hidden);
+    if (c.quantized_embedding) o.Set("quantizedEmbedding", true);
     return o;
   }
 
@@ -289,10 +292,20 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     if (training_) c.Fail(std::string(what) + " while trainEpoch is running");
   }
 
+  // A compact student's embedding is its QuantizedTable: getWeights and setWeights leave it out.
+  static bool IsQuantized(const student::Parameter& p) { return p.quantized != nullptr; }
+
+  void RefuseCompact(const Caller& c, const char* what) {
+    if (model_->config().quantized_embedding) {
+      c.Fail(std::string(what) + ": a compact student only predicts (train its float student, then quantize)");
+    }
+  }
+
   Napi::Value GetWeights(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object out = Napi::Object::New(env);
     for (const student::Parameter& p : model_->parameters()) {
+      if (IsQuantized(p)) continue;
       Napi::Object entry = Napi::Object::New(env);
       Napi::Array shape = Napi::Array::New(env, p.shape.size());
       for (size_t i = 0; i < p.shape.size(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(p.shape[i]));
@@ -312,6 +325,10 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     // Check everything first so that a bad argument changes nothing.
     std::vector<Napi::Float32Array> arrays;
     for (const student::Parameter& p : model_->parameters()) {
+      if (IsQuantized(p)) {
+        arrays.emplace_back();
+        continue;
+      }
       Napi::Value v = weights.Get(p.name);
       if (!v.IsObject()) c.Fail("weights." + p.name + " is missing");
       Napi::Object entry = v.As<Napi::Object>();
@@ -331,9 +348,54 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     }
     auto& params = model_->parameters();
     for (size_t i = 0; i < params.size(); ++i) {
+      if (IsQuantized(params[i])) continue;
       std::memcpy(params[i].value.data(), arrays[i].Data(), params[i].size() * sizeof(float));
     }
     if (gpu_) gpu_->HostWeightsChanged();
+    return info.Env().Undefined();
+  }
+
+  // setQuantizedEmbedding({ dsub, rows: Int32Array, centroids: Float32Array, codes: Uint8Array, normCentroids?,
+  // normCodes? }): a compact student's embedding (native/student/quantized_table.h), copied in.
+  Napi::Value SetQuantizedEmbedding(const Napi::CallbackInfo& info) {
+    const Caller c = Student(info.Env());
+    RefuseWhileTraining(c, "setQuantizedEmbedding");
+    const student::Config& config = model_->config();
+    if (!config.quantized_embedding) c.Fail("setQuantizedEmbedding needs a model made with quantizedEmbedding: true");
+    Napi::Object o = ReadObject(c, info[0], "table");
+    const int dim = config.embed_dim;
+    const int dsub = IntegerField<int>(c, o, "dsub");
+    if (dsub < 1 || dsub > dim) c.Fail("table.dsub must be in 1..embDim");
+    const int nsubq = (dim + dsub - 1) / dsub;
+    Napi::Int32Array rows = ReadTypedArray<int32_t>(c, o.Get("rows"), "table.rows");
+    Napi::Float32Array centroids = ReadTypedArray<float>(c, o.Get("centroids"), "table.centroids");
+    Napi::Uint8Array codes = ReadTypedArray<uint8_t>(c, o.Get("codes"), "table.codes");
+    const size_t kept = rows.ElementLength();
+    if (centroids.ElementLength() != static_cast<size_t>(student::QuantizedTable::kCodebookSize) * dim) {
+      c.Fail("table.centroids must hold 256 * embDim values");
+    }
+    if (codes.ElementLength() != kept * nsubq) c.Fail("table.codes must hold rows.length * ceil(embDim / dsub) codes");
+    const float* norm_centroids = nullptr;
+    const uint8_t* norm_codes = nullptr;
+    Napi::Float32Array nc;
+    Napi::Uint8Array ncodes;
+    if (!Absent(o.Get("normCentroids"))) {
+      nc = ReadTypedArray<float>(c, o.Get("normCentroids"), "table.normCentroids");
+      ncodes = ReadTypedArray<uint8_t>(c, o.Get("normCodes"), "table.normCodes");
+      if (nc.ElementLength() != student::QuantizedTable::kCodebookSize) {
+        c.Fail("table.normCentroids must hold 256 values");
+      }
+      if (ncodes.ElementLength() != kept) c.Fail("table.normCodes must hold one code per kept row");
+      norm_centroids = nc.Data();
+      norm_codes = ncodes.Data();
+    }
+    auto table = std::make_shared<student::QuantizedTable>(config.embedding_rows(), dim, dsub, rows.Data(),
+                                                           static_cast<int64_t>(kept), centroids.Data(), codes.Data(),
+                                                           norm_centroids, norm_codes);
+    c.Check(table->Validate());
+    for (student::Parameter& p : model_->parameters()) {
+      if (IsQuantized(p)) p.quantized = table;
+    }
     return info.Env().Undefined();
   }
 
@@ -399,6 +461,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info) {
     const Caller c = Student(info.Env());
     RefuseWhileTraining(c, "trainEpoch");
+    RefuseCompact(c, "trainEpoch");
     OwnedTrainingSet data = ReadTrainingSet(c, info[0], model_->config());
     Napi::Object o = ReadObject(c, info[1], "options");
     std::vector<int32_t> order = ReadRowIndices(c, o.Get("order"), "order", data.rows.count());
@@ -429,6 +492,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
   Napi::Value LossAndGradients(const Napi::CallbackInfo& info) {
     const Caller c = Student(info.Env());
     RefuseWhileTraining(c, "lossAndGradients");
+    RefuseCompact(c, "lossAndGradients");
     OwnedTrainingSet data = ReadTrainingSet(c, info[0], model_->config());
     std::vector<int32_t> rows = ReadRowIndices(c, info[1], "rows", data.rows.count());
     // One batch of an epoch: the epoch's options hold (and validate) the ones that apply.

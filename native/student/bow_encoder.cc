@@ -19,16 +19,37 @@ BowEncoder::BowEncoder(const Config& config)
     : embed_dim_(config.embed_dim),
       hidden_(config.hidden),
       embedding_rows_(config.embedding_rows()),
+      quantized_embedding_(config.quantized_embedding),
       bag_{config.embed_dim, config.vocab_size, config.bigram_buckets} {}
 
 std::vector<Parameter> BowEncoder::NewParameters(Random* rng) const {
   const int64_t E = embed_dim_, H = hidden_;
   std::vector<Parameter> params;
-  params.push_back(NewEmbedding(embedding_rows_, embed_dim_, rng));
+  if (quantized_embedding_) {
+    // Every row zero until the model's QuantizedTable is set; no float table, no moments.
+    Parameter embedding;
+    embedding.name = "embedding";
+    embedding.shape = {embedding_rows_, E};
+    embedding.sparse = true;
+    const std::vector<float> no_centroids(static_cast<size_t>(QuantizedTable::kCodebookSize) * E, 0.0f);
+    embedding.quantized = std::make_shared<QuantizedTable>(embedding_rows_, embed_dim_, 1, nullptr, 0,
+                                                           no_centroids.data(), nullptr, nullptr, nullptr);
+    params.push_back(std::move(embedding));
+  } else {
+    params.push_back(NewEmbedding(embedding_rows_, embed_dim_, rng));
+  }
   params.push_back(NewParameter("dense1.weight", {E, H}, true, false));
   params.push_back(NewParameter("dense1.bias", {H}, false, false));
   FillUniform(&params[kDense1W], GlorotLimit(E, H), rng);
   return params;
+}
+
+void BowEncoder::Bag(const Parameter& embedding, TokenSpan t, float* out) const {
+  if (embedding.quantized) {
+    bag_.Forward(*embedding.quantized, t.ids, t.n, out);
+  } else {
+    bag_.Forward(embedding.value.data(), t.ids, t.n, out);
+  }
 }
 
 std::unique_ptr<EncoderActivations> BowEncoder::NewActivations() const {
@@ -46,7 +67,7 @@ void BowEncoder::Reserve(BowActivations* e, int rows) const {
 const float* BowEncoder::Forward(const Parameter* params, TokenSpan t, EncoderActivations* a) const {
   const int E = embed_dim_, H = hidden_;
   BowActivations& e = Of(a);
-  bag_.Forward(params[kEmbedding].value.data(), t.ids, t.n, e.bag.data());
+  Bag(params[kEmbedding], t, e.bag.data());
   SoftsignForward(e.bag.data(), e.soft.data(), E);
   DenseForward(e.soft.data(), params[kDense1W].value.data(), params[kDense1B].value.data(), E, H, e.hidden.data());
   TanhForward(e.hidden.data(), e.hidden.data(), H);
@@ -73,7 +94,7 @@ const float* BowEncoder::ForwardRows(const Parameter* params, const TokenSpan* r
   float *bag = e.bag.data(), *soft = e.soft.data(), *hidden = e.hidden.data();
   const float *w1 = params[kDense1W].value.data(), *b1 = params[kDense1B].value.data();
   for (int r = 0; r < count; ++r) {
-    bag_.Forward(params[kEmbedding].value.data(), rows[r].ids, rows[r].n, bag + r * E);
+    Bag(params[kEmbedding], rows[r], bag + r * E);
     SoftsignForward(bag + r * E, soft + r * E, E);
     Copy(b1, hidden + r * H, H);
   }

@@ -4,6 +4,7 @@
 //           (the bigram sum only when B > 0; int64 arithmetic)
 //     enc = tanh(softsign(s) @ dense1.weight + dense1.bias)                       D = H
 // Its one-text head is named dense2 (head.h). It has a batched path: a batch's dense layer as one matrix product.
+// A compact student (config.quantized_embedding) reads `embedding` through a QuantizedTable and only predicts.
 #pragma once
 #include "embedding_bag.h"
 #include "encoder.h"
@@ -36,9 +37,12 @@ class BowEncoder : public Encoder {
 
  private:
   void Reserve(BowActivations* e, int rows) const;
+  // s for one row, from the float table or the compact one.
+  void Bag(const Parameter& embedding, TokenSpan t, float* out) const;
 
   int embed_dim_, hidden_;
   int64_t embedding_rows_;
+  bool quantized_embedding_;
   EmbeddingBag bag_;  // the bag of the embedding rows
 };
 

@@ -13,6 +13,7 @@ std::string Config::Validate() const {
   if (num_labels < 2 || num_labels > 65536) return "numLabels must be in 2..65536";
   if (match_hidden < 0 || match_hidden > 65536) return "matchHidden must be in 0..65536";
   if (match_hidden > 0 && !pair) return "matchHidden applies to pair models only";
+  if (quantized_embedding && kind != Kind::kBow) return "a quantized embedding is supported by the bow student only";
   return "";
 }
 

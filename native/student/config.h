@@ -19,6 +19,8 @@ struct Config {
   uint32_t seed = 1;
   bool pair = false;     // two towers over text_a and text_b
   int match_hidden = 0;  // pair: hidden units of the match head (0: logits straight from the features)
+  // A compact student: the embedding comes as a QuantizedTable (set after construction); no float table is made.
+  bool quantized_embedding = false;
 
   int64_t embedding_rows() const { return static_cast<int64_t>(vocab_size) + bigram_buckets; }
   // Empty when valid, else what is wrong.

@@ -23,6 +23,14 @@ void EmbeddingBag::Forward(const float* table, const int32_t* ids, int n, float*
   }
 }
 
+void EmbeddingBag::Forward(const QuantizedTable& table, const int32_t* ids, int n, float* out) const {
+  Zero(out, dim);
+  for (int t = 0; t < n; ++t) table.AddRow(ids[t], out);
+  if (bigram_buckets > 0) {
+    for (int t = 1; t < n; ++t) table.AddRow(BigramId(ids[t - 1], ids[t], vocab_size, bigram_buckets), out);
+  }
+}
+
 void EmbeddingBag::Backward(const int32_t* ids, int n, const float* d_out, SparseRowGradient* grad) const {
   for (int t = 0; t < n; ++t) AddTo(d_out, grad->Row(ids[t]), dim);
   if (bigram_buckets > 0) {

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "quantized_table.h"
 #include "sparse_gradient.h"
 
 namespace ernie_slim {
@@ -20,6 +21,8 @@ struct EmbeddingBag {
 
   // out = sum_t table[ids[t]] + sum_{t>=1} table[BigramId(ids[t-1], ids[t])]
   void Forward(const float* table, const int32_t* ids, int n, float* out) const;
+  // The same sum over a compact table, each row decoded from its codes as it is added.
+  void Forward(const QuantizedTable& table, const int32_t* ids, int n, float* out) const;
   // d table[row] += d_out for every row summed in Forward.
   void Backward(const int32_t* ids, int n, const float* d_out, SparseRowGradient* grad) const;
 };

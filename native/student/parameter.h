@@ -2,9 +2,11 @@
 // encoders and the head draw their starting values with.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "quantized_table.h"
 #include "util/random.h"
 
 namespace ernie_slim {
@@ -18,6 +20,8 @@ struct Parameter {
                             // (one memory stream per row update instead of two), and v is empty
   bool decay = false;        // decoupled weight decay applies
   bool sparse = false;       // the embedding: row-sparse gradients, lazy updates
+  // A compact student's embedding: read through this table; value and moments stay empty (prediction only).
+  std::shared_ptr<const QuantizedTable> quantized;
 
   size_t size() const { return value.size(); }
 };

@@ -1,18 +1,29 @@
-// `ernie-slim quantize --teacher`: int8 dynamic quantization of an ONNX teacher (room left for `--model` students).
+// `ernie-slim quantize`: int8 dynamic quantization of an ONNX teacher (--teacher), or a compact bow student
+// (--model: the most useful embedding rows, product-quantized as fastText's quantize does).
 import { defineCommand } from './command.js';
 import { UsageError } from '../errors.js';
+import { defaultCompactOptions } from '../student/compact-student.js';
 
 export const quantizeCommand = defineCommand({
   command: 'quantize',
-  describe: "Quantize an ONNX teacher's MatMul/Gemm weights and embeddings to int8 (dynamic quantization, runs in onnxruntime-node)",
+  describe:
+    "Quantize an ONNX teacher's MatMul/Gemm weights and embeddings to int8 (--teacher), or make a compact bow student (--model: pruned, product-quantized embedding rows)",
   builder: (y) =>
     y
       .option('teacher', { type: 'string', describe: 'ONNX teacher to quantize (make-teacher, export, Hugging Face/optimum, paddle2onnx)' })
-      .option('out', { type: 'string', describe: 'quantized .onnx file to write' })
+      .option('model', { type: 'string', describe: 'bow student (.bin) to make compact' })
+      .option('out', { type: 'string', describe: 'quantized .onnx file (--teacher) or compact .bin file (--model) to write' })
+      .option('cutoff', { type: 'number', describe: `--model: embedding rows (words and bigram buckets) to keep, by norm; 0 keeps all (default ${defaultCompactOptions.cutoff})` })
+      .option('dsub', { type: 'number', describe: `--model: width of the sub-vectors that share one byte of code (default ${defaultCompactOptions.dsub})` })
+      .option('qnorm', { type: 'boolean', describe: "--model: quantize each row's norm apart (unit rows in the codes; default on, --no-qnorm)" })
+      .option('qout', { type: 'boolean', describe: "--model: quantize the head's weights too" })
+      .option('dev', { type: 'string', describe: '--model: labeled TSV on which both students are scored' })
       .option('per-channel', { type: 'boolean', default: false, describe: 'one scale per output column instead of one per weight' })
       .option('exclude', { type: 'string', array: true, describe: 'node (or weight) names to keep in float' })
       .option('reduce-range', { type: 'boolean', default: false, describe: 'weights in 7 bits: for AVX2 CPUs without VNNI, whose u8 x s8 kernels can saturate' }),
   run: async (args) => {
+    if (args.model !== undefined && args.teacher !== undefined) throw new UsageError('give --teacher IN.onnx or --model IN.bin, not both');
+    if (args.model !== undefined) return quantizeStudent(args);
     if (!args.teacher) throw new UsageError('give --teacher IN.onnx: quantize works on ONNX teachers');
     if (!args.out) throw new UsageError('--out is required (the quantized .onnx file)');
     const { quantizeTeacherFile } = await import('../teacher/quantize-teacher-file.js');
@@ -41,3 +52,44 @@ export const quantizeCommand = defineCommand({
     };
   },
 });
+
+async function quantizeStudent(args: {
+  model?: string;
+  out?: string;
+  cutoff?: number;
+  dsub?: number;
+  qnorm?: boolean;
+  qout?: boolean;
+  dev?: string;
+  json?: boolean;
+}): Promise<Record<string, unknown>> {
+  if (!args.model) throw new UsageError('--model needs a .bin student');
+  if (!args.out) throw new UsageError('--out is required (the compact .bin file)');
+  const { quantizeStudentFile } = await import('../student/quantize-student.js');
+  const started = performance.now();
+  const r = await quantizeStudentFile({ model: args.model, out: args.out, cutoff: args.cutoff, dsub: args.dsub, qnorm: args.qnorm, qout: args.qout, dev: args.dev });
+  const seconds = (performance.now() - started) / 1000;
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  const pct = (a: number | null) => (a === null ? '' : `${(a * 100).toFixed(2)}%`);
+  if (!args.json) {
+    const accuracy = r.inputAccuracy === null ? '' : `, dev accuracy ${pct(r.inputAccuracy)} -> ${pct(r.outputAccuracy)}`;
+    process.stderr.write(
+      `wrote ${args.out}: ${r.keptRows} of ${r.embeddingRows} embedding rows kept, dsub ${r.options.dsub}${r.options.qnorm ? ', norms apart' : ''}` +
+        `${r.options.qout ? ', head quantized' : ''}, ${mb(r.inputBytes)} -> ${mb(r.outputBytes)}${accuracy}, ${seconds.toFixed(1)} s\n`,
+    );
+  }
+  return {
+    out: args.out,
+    input_bytes: r.inputBytes,
+    output_bytes: r.outputBytes,
+    kept_rows: r.keptRows,
+    embedding_rows: r.embeddingRows,
+    cutoff: r.options.cutoff,
+    dsub: r.options.dsub,
+    qnorm: r.options.qnorm,
+    qout: r.options.qout,
+    input_accuracy: r.inputAccuracy,
+    output_accuracy: r.outputAccuracy,
+    seconds,
+  };
+}

@@ -1,6 +1,7 @@
 // `ernie-slim train`: flags -> train() -> a progress line per epoch on stderr, figures for --json.
 import type { Argv, Options } from 'yargs';
 import { defineCommand, printResult } from './command.js';
+import { UsageError } from '../errors.js';
 import { createProgress } from './progress.js';
 import type { EpochReport, TrainOptions } from '../student/train.js';
 import { TRAIN_FLAGS, describeTrainFlag, type TrainFlag } from '../student/train-settings.js';
@@ -17,6 +18,7 @@ function yargsOption(flag: TrainFlag): Options {
 }
 
 interface FileArgs {
+  quantize: boolean;
   train: string;
   dev: string | undefined;
   distill: string[] | undefined;
@@ -37,12 +39,16 @@ export const trainCommand = defineCommand({
       .option('train', { type: 'string', demandOption: true, describe: 'labeled TSV (label, text_a[, text_b])' })
       .option('dev', { type: 'string', describe: 'labeled TSV; the best epoch by dev accuracy is kept' })
       .option('distill', { type: 'array', string: true, describe: 'teacher-labeled TSVs (text_a[, text_b], label[, logits])' })
-      .option('out', { type: 'string', demandOption: true, describe: 'model file to write (.bin)' }) as Argv<FileArgs>;
+      .option('out', { type: 'string', demandOption: true, describe: 'model file to write (.bin)' })
+      .option('quantize', { type: 'boolean', default: false, describe: "write the compact student (quantize --model's defaults; bow only)" }) as Argv<FileArgs>;
     for (const flag of TRAIN_FLAGS) command = command.option(flag.flag, yargsOption(flag));
     return command as Argv<FileArgs & Record<string, unknown>>;
   },
   run: async (args) => {
     const { train } = await import('../student/train.js');
+    if (args.quantize && args.model !== undefined && args.model !== 'bow') {
+      throw new UsageError(`--quantize makes compact bow students; a ${String(args.model)} student keeps its float embeddings`);
+    }
     // The epoch count depends on the data (text pairs have their own defaults): the total comes with the first epoch.
     const progress = createProgress(`train ${args.model}`, { unit: 'epochs', kept: () => 'nothing: the model is written when training ends' });
     const settings = Object.fromEntries(TRAIN_FLAGS.map((flag) => [flag.option, args[flag.flag]])) as Partial<TrainOptions>;
@@ -51,7 +57,8 @@ export const trainCommand = defineCommand({
       train: args.train,
       dev: args.dev,
       distill: args.distill,
-      out: args.out,
+      // With --quantize the float student stays in memory and only its compact form is written.
+      out: args.quantize ? undefined : args.out,
       onEpoch: (e) => {
         progress.setTotal(e.epochs);
         progress.log(`epoch ${e.epoch}/${e.epochs} ${epochLine(e)}`);
@@ -59,11 +66,19 @@ export const trainCommand = defineCommand({
       },
       onNote: (message) => progress.log(`ernie-slim: ${message}`),
     }).finally(() => progress.stop());
+    const compact = args.quantize ? await writeCompact(result.student, args.out, args.dev) : null;
     const dev = result.devAccuracy !== null ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})` : '';
-    const summary = `wrote ${result.out}: ${result.pair ? `two-tower ${result.kind}` : result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}, ${result.trainSeconds.toFixed(1)} s on ${result.device}`;
+    const compactLine = compact
+      ? `, compact ${(compact.inputBytes / 1e6).toFixed(2)} MB -> ${(compact.outputBytes / 1e6).toFixed(2)} MB` +
+        (compact.outputAccuracy !== null ? ` at dev accuracy ${(compact.outputAccuracy * 100).toFixed(2)}%` : '')
+      : '';
+    const summary = `wrote ${args.out}: ${result.pair ? `two-tower ${result.kind}` : result.kind}, ${result.vocabSize} words, ${result.labels.length} labels${dev}${compactLine}, ${result.trainSeconds.toFixed(1)} s on ${result.device}`;
     printResult(summary, args);
     return {
-      out: result.out,
+      out: args.out,
+      ...(compact
+        ? { float_bytes: compact.inputBytes, compact_bytes: compact.outputBytes, compact_dev_accuracy: compact.outputAccuracy, kept_rows: compact.keptRows }
+        : {}),
       model: result.kind,
       dev_accuracy: result.devAccuracy,
       dev_macro_f1: result.devMacroF1,
@@ -84,3 +99,8 @@ export const trainCommand = defineCommand({
     };
   },
 });
+
+async function writeCompact(student: import('../student/student.js').Student, out: string, dev: string | undefined) {
+  const { writeCompactStudent } = await import('../student/quantize-student.js');
+  return writeCompactStudent(student.toData(), { out, dev });
+}

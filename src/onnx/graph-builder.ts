@@ -60,6 +60,15 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Adds an int32 or uint8 initializer from its little-endian bytes, once per name like floatTensor. */
+  rawTensor(name: string, dims: number[], dataType: 'int32' | 'uint8', data: Uint8Array): string {
+    if (this.initializerNames.has(name)) return name;
+    this.initializerNames.add(name);
+    const type = dataType === 'int32' ? TensorProto.DataType.INT32 : TensorProto.DataType.UINT8;
+    this.initializers.push(TensorProto.create({ name, dims, dataType: type, rawData: data }));
+    return name;
+  }
+
   /** Adds an int64 initializer, once per name like floatTensor. */
   int64Tensor(name: string, dims: number[], values: number[]): string {
     if (this.initializerNames.has(name)) return name;

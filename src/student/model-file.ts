@@ -4,6 +4,10 @@
 //   u32 count, then per word:  u32 n + UTF-8 bytes          (vocabulary, id order)
 //   u32 count, then per label: u32 n + UTF-8 bytes
 //   u32 count, then per tensor (by name): u32 n + name, u32 rank, u32 dims[rank], pad to 4, float32 LE data
+//   version 2 only (a compact student), then the quantized matrices (quantized-rows.ts), by name:
+//     u32 count, then per matrix: u32 n + name, pad to 4, u32 rows, u32 dim, u32 dsub, u32 kept, u32 hasNorms,
+//     int32 kept row ids [kept], float32 centroids [256 * dim], uint8 codes [kept * ceil(dim / dsub)], pad to 4,
+//     and with norms: float32 norm centroids [256], uint8 norm codes [kept], pad to 4
 //   32-byte SHA-256 of everything before it
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -11,9 +15,13 @@ import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../data/atomic-file.js';
 import type { StudentConfig } from './native-api.js';
 import type { SegmentationSettings } from './segmentation.js';
+import { CODEBOOK_SIZE, subspaceCount } from './product-quantizer.js';
+import { quantizedRowsProblem, type QuantizedRows } from './quantized-rows.js';
 
 export const MODEL_MAGIC = Buffer.from('ERNSLIM\0', 'latin1');
 export const MODEL_FORMAT_VERSION = 1;
+/** The version of files that hold quantized matrices (older readers refuse them by version). */
+export const COMPACT_MODEL_FORMAT_VERSION = 2;
 const CHECKSUM_BYTES = 32;
 
 export interface Tensor {
@@ -36,6 +44,8 @@ export interface StudentModelData {
   vocabulary: readonly string[];
   labels: readonly string[];
   weights: Weights;
+  /** A compact student's quantized matrices (by name, apart from `weights`); absent in a float model. */
+  quantized?: Record<string, QuantizedRows>;
 }
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -73,8 +83,9 @@ class ByteWriter {
 
 export function encodeModelFile(model: StudentModelData): Buffer {
   const w = new ByteWriter();
+  const quantizedNames = Object.keys(model.quantized ?? {}).sort();
   w.bytes(MODEL_MAGIC);
-  w.u32(MODEL_FORMAT_VERSION);
+  w.u32(quantizedNames.length > 0 ? COMPACT_MODEL_FORMAT_VERSION : MODEL_FORMAT_VERSION);
   w.string(JSON.stringify(model.config));
   w.u32(model.vocabulary.length);
   for (const word of model.vocabulary) w.string(word);
@@ -93,8 +104,35 @@ export function encodeModelFile(model: StudentModelData): Buffer {
     const data = littleEndian ? tensor.data : byteSwapped(tensor.data);
     w.bytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
+  if (quantizedNames.length > 0) {
+    w.u32(quantizedNames.length);
+    for (const name of quantizedNames) writeQuantizedRows(w, name, model.quantized![name]!, model.weights);
+  }
   const body = w.concat();
   return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+}
+
+function writeQuantizedRows(w: ByteWriter, name: string, q: QuantizedRows, weights: Weights): void {
+  const problem = name in weights ? 'it is also a float tensor' : quantizedRowsProblem(q);
+  if (problem) throw new Error(`quantized matrix ${name}: ${problem}`);
+  w.string(name);
+  w.align4();
+  for (const v of [q.shape[0], q.shape[1], q.pq.dsub, q.rows.length, q.norms ? 1 : 0]) w.u32(v);
+  const ids = Buffer.alloc(q.rows.length * 4);
+  q.rows.forEach((row, k) => ids.writeInt32LE(row, k * 4));
+  w.bytes(ids);
+  const floats = (f: Float32Array) => {
+    const data = littleEndian ? f : byteSwapped(f);
+    w.bytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  };
+  floats(q.pq.centroids);
+  w.bytes(q.pq.codes);
+  w.align4();
+  if (q.norms) {
+    floats(q.norms.centroids);
+    w.bytes(q.norms.codes);
+    w.align4();
+  }
 }
 
 function byteSwapped(data: Float32Array): Float32Array {
@@ -107,7 +145,7 @@ function byteSwapped(data: Float32Array): Float32Array {
 class ByteReader {
   offset = 0;
 
-  constructor(private readonly buf: Buffer, private readonly file: string) {}
+  constructor(private readonly buf: Buffer, readonly file: string) {}
 
   need(n: number): void {
     if (this.offset + n > this.buf.length) throw new InputError('model file is truncated', this.file);
@@ -137,6 +175,40 @@ class ByteReader {
     this.offset += count * 4;
     return out;
   }
+
+  int32s(count: number): Int32Array {
+    this.need(count * 4);
+    const out = new Int32Array(count);
+    for (let k = 0; k < count; k++) out[k] = this.buf.readInt32LE(this.offset + k * 4);
+    this.offset += count * 4;
+    return out;
+  }
+
+  bytes(count: number): Uint8Array {
+    this.need(count);
+    const out = Uint8Array.from(this.buf.subarray(this.offset, this.offset + count));
+    this.offset += count;
+    return out;
+  }
+
+  align4(): void {
+    if (this.offset % 4) this.offset += 4 - (this.offset % 4);
+  }
+}
+
+function readQuantizedRows(r: ByteReader): QuantizedRows {
+  r.align4();
+  const [rows, dim, dsub, kept, hasNorms] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as [number, number, number, number, number];
+  if (dim === 0 || dsub === 0 || dsub > dim) throw new InputError('model file has a quantized matrix with a bad shape', r.file);
+  const ids = r.int32s(kept);
+  const pq = { dim, dsub, centroids: r.floats(CODEBOOK_SIZE * dim), codes: r.bytes(kept * subspaceCount(dim, dsub)) };
+  r.align4();
+  const q: QuantizedRows = { shape: [rows, dim], rows: ids, pq };
+  if (hasNorms) {
+    q.norms = { dim: 1, dsub: 1, centroids: r.floats(CODEBOOK_SIZE), codes: r.bytes(kept) };
+    r.align4();
+  }
+  return q;
 }
 
 /** True when `bytes` are shorter than the magic and begin it: a .bin file cut short. */
@@ -155,8 +227,11 @@ export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
   if (!isModelFile(bytes)) throw new InputError('not an ernie-slim model file (bad magic)', file);
   if (bytes.length < MODEL_MAGIC.length + 4 + CHECKSUM_BYTES) throw new InputError('model file is truncated', file);
   const version = bytes.readUInt32LE(MODEL_MAGIC.length);
-  if (version !== MODEL_FORMAT_VERSION) {
-    throw new InputError(`model file format version ${version} is not supported (this ernie-slim reads version ${MODEL_FORMAT_VERSION})`, file);
+  if (version !== MODEL_FORMAT_VERSION && version !== COMPACT_MODEL_FORMAT_VERSION) {
+    throw new InputError(
+      `model file format version ${version} is not supported (this ernie-slim reads versions ${MODEL_FORMAT_VERSION} and ${COMPACT_MODEL_FORMAT_VERSION})`,
+      file,
+    );
   }
   const body = bytes.subarray(0, bytes.length - CHECKSUM_BYTES);
   const stored = bytes.subarray(bytes.length - CHECKSUM_BYTES);
@@ -182,11 +257,23 @@ export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
     if (r.offset % 4) r.offset += 4 - (r.offset % 4);
     weights[name] = { shape, data: r.floats(shape.reduce((a, b) => a * b, 1)) };
   }
+  let quantized: Record<string, QuantizedRows> | undefined;
+  if (version === COMPACT_MODEL_FORMAT_VERSION) {
+    quantized = {};
+    const matrices = r.u32();
+    for (let t = 0; t < matrices; t++) {
+      const name = r.string();
+      const q = readQuantizedRows(r);
+      const problem = name in weights ? 'it is also a float tensor' : quantizedRowsProblem(q);
+      if (problem) throw new InputError(`model file is inconsistent (quantized matrix ${name}: ${problem})`, file);
+      quantized[name] = q;
+    }
+  }
   if (r.offset !== body.length) throw new InputError('model file has trailing bytes before its checksum', file);
   if (vocabulary.length !== config.model.vocabSize || labels.length !== config.model.numLabels) {
     throw new InputError('model file is inconsistent (vocabulary or label count differs from its config)', file);
   }
-  return { config, vocabulary, labels, weights };
+  return quantized ? { config, vocabulary, labels, weights, quantized } : { config, vocabulary, labels, weights };
 }
 
 export async function writeModelFile(file: string, model: StudentModelData): Promise<void> {

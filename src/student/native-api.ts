@@ -19,6 +19,24 @@ export interface StudentConfig {
   pair?: boolean;
   /** Pair models: tanh units between the match features and the logits (0 or absent: none). */
   matchHidden?: number;
+  /**
+   * A compact student (bow only): no float embedding is made; the table comes with setQuantizedEmbedding and
+   * getWeights/setWeights leave the embedding out. Such a model only predicts. Not part of a model file's config.
+   */
+  quantizedEmbedding?: boolean;
+}
+
+/** A compact embedding as the native model takes it (src/student/quantized-rows.ts, native/student/quantized_table.h). */
+export interface NativeQuantizedTable {
+  dsub: number;
+  /** Kept row ids, ascending; every other row reads as zero. */
+  rows: Int32Array;
+  /** [256 * embDim] */
+  centroids: Float32Array;
+  /** [rows.length * ceil(embDim / dsub)] */
+  codes: Uint8Array;
+  normCentroids?: Float32Array;
+  normCodes?: Uint8Array;
 }
 
 /**
@@ -98,6 +116,8 @@ export interface NativeStudentModel {
   /** Named weight tensors, copied out (name -> { shape, data }). */
   getWeights(): Record<string, { shape: number[]; data: Float32Array }>;
   setWeights(weights: Record<string, { shape: number[]; data: Float32Array }>): void;
+  /** A compact student's embedding (the model made with quantizedEmbedding), copied in. */
+  setQuantizedEmbedding(table: NativeQuantizedTable): void;
   /** Logits of one row (and its text_b for a pair model), synchronously, with no allocation of weights-sized buffers. */
   predictRow(ids: Int32Array, idsB?: Int32Array): Float32Array;
   /** Logits of many rows (rows x numLabels), over `threads` threads, off the event loop. */

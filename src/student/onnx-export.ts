@@ -6,6 +6,8 @@ import { version } from '../version.js';
 import { DataType, GraphBuilder } from '../onnx/graph-builder.js';
 import { ONNX_METADATA, ONNX_STUDENT_FORMAT } from './onnx-import.js';
 import type { StudentModelData, Tensor } from './model-file.js';
+import { addCompactEmbedding, compactGather } from './onnx-compact-embedding.js';
+import { decodeQuantizedRows } from './quantized-rows.js';
 
 // The bigram hash multiplier of native/student/embedding_bag.h.
 const BIGRAM_MULTIPLIER = 1000003;
@@ -19,6 +21,17 @@ function weight(data: StudentModelData, name: string): Tensor {
 /** Initializers for every native weight, under its native name (so the .onnx can be read back). */
 function addWeights(g: GraphBuilder, data: StudentModelData): void {
   for (const name of Object.keys(data.weights).sort()) g.floatTensor(name, data.weights[name]!.shape, data.weights[name]!.data);
+  // A compact student: the embedding stays codes and codebooks; a quantized head (small) goes in decoded.
+  for (const [name, q] of Object.entries(data.quantized ?? {})) {
+    if (name === 'embedding') addCompactEmbedding(g, q);
+    else g.floatTensor(name, q.shape, decodeQuantizedRows(q).data);
+  }
+}
+
+/** The embedding rows of ids [batch, seq] -> [batch, seq, E]. */
+function embeddingRows(g: GraphBuilder, data: StudentModelData, ids: string): string {
+  const q = data.quantized?.embedding;
+  return q ? compactGather(g, q, ids) : g.op('Gather', ['embedding', ids]);
 }
 
 /** ids != 0 as float, with a trailing axis of 1 to broadcast over the embedding ([batch, seq, 1]). */
@@ -37,7 +50,7 @@ function bowTower(g: GraphBuilder, data: StudentModelData, ids: string): string 
   const { vocabSize, bigramBuckets } = data.config.model;
   const { present, maskFloat } = positionMask(g, ids);
   const mask3 = g.op('Unsqueeze', [maskFloat, g.int64('axis_2', [2])]);
-  const words = g.op('Mul', [g.op('Gather', ['embedding', ids]), mask3]);
+  const words = g.op('Mul', [embeddingRows(g, data, ids), mask3]);
   let bag = g.op('ReduceSum', [words, g.int64('axis_1', [1])], { keepdims: 0 });
   if (bigramBuckets > 0) {
     // prev[t] = ids[t-1] (0 before the first word); a bigram counts where both words are present.
@@ -51,7 +64,7 @@ function bowTower(g: GraphBuilder, data: StudentModelData, ids: string): string 
     ]);
     const bigramIds = g.op('Add', [hashed, g.int64('vocab_size', vocabSize)]);
     const bigramMask3 = g.op('Unsqueeze', [bigramMask, 'axis_2']);
-    const bigrams = g.op('Mul', [g.op('Gather', ['embedding', bigramIds]), bigramMask3]);
+    const bigrams = g.op('Mul', [embeddingRows(g, data, bigramIds), bigramMask3]);
     bag = g.op('Add', [bag, g.op('ReduceSum', [bigrams, 'axis_1'], { keepdims: 0 })]);
   }
   return g.op('Tanh', [dense(g, g.op('Softsign', [bag]), 'dense1')]);
@@ -125,6 +138,7 @@ function onnxMetadataOf(data: StudentModelData): Record<string, string> {
     [ONNX_METADATA.vocabulary]: JSON.stringify(data.vocabulary),
     [ONNX_METADATA.labels]: JSON.stringify(data.labels),
     [ONNX_METADATA.weights]: JSON.stringify(Object.keys(data.weights).sort()),
+    ...(data.quantized ? { [ONNX_METADATA.quantizedHead]: JSON.stringify(Object.keys(data.quantized).filter((n) => n !== 'embedding').sort()) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { InputError } from '../errors.js';
 import { onnx, DataType, type OnnxTypes } from '../onnx/graph-builder.js';
 import { dequantizedWeights } from '../onnx/dynamic-quantize.js';
+import { compactEmbeddingOf } from './onnx-compact-embedding.js';
 import type { ModelFileConfig, StudentModelData, Weights } from './model-file.js';
 
 /** Metadata keys of an exported student (also read by the teacher step). */
@@ -12,6 +13,8 @@ export const ONNX_METADATA = {
   vocabulary: 'ernie_slim.vocabulary',
   labels: 'ernie_slim.labels',
   weights: 'ernie_slim.weights',
+  /** A compact student's export: the head weights that went in decoded (its embedding is codes and codebooks). */
+  quantizedHead: 'ernie_slim.quantized_head',
 } as const;
 
 export const ONNX_STUDENT_FORMAT = 'student/1';
@@ -65,7 +68,28 @@ export function decodeOnnxStudent(bytes: Uint8Array, file: string): StudentModel
       if (!tensor) throw new Error(`initializer ${name} is missing`);
       weights[name] = { shape: (tensor.dims ?? []).map(Number), data: floatsOf(tensor) };
     }
-    return { config, vocabulary, labels, weights };
+    if (meta[ONNX_METADATA.quantizedHead] === undefined) return { config, vocabulary, labels, weights };
+    // A compact student: the embedding back from its codes and codebooks; the decoded head as float weights.
+    for (const name of JSON.parse(meta[ONNX_METADATA.quantizedHead]) as string[]) {
+      const tensor = byName.get(name);
+      if (!tensor) throw new Error(`initializer ${name} is missing`);
+      weights[name] = { shape: (tensor.dims ?? []).map(Number), data: floatsOf(tensor) };
+    }
+    const raw = (name: string) => {
+      const tensor = byName.get(name);
+      if (!tensor?.rawData) throw new Error(`initializer ${name} is missing`);
+      return Uint8Array.from(tensor.rawData);
+    };
+    const slotBytes = Buffer.from(raw('embedding.slot'));
+    const codebook = byName.get('embedding.codebook');
+    if (!codebook) throw new Error('initializer embedding.codebook is missing');
+    const embedding = compactEmbeddingOf(config.model.embDim, {
+      slot: Int32Array.from({ length: slotBytes.length / 4 }, (_, i) => slotBytes.readInt32LE(i * 4)),
+      codes: raw('embedding.codes'),
+      codebook: { shape: (codebook.dims ?? []).map(Number), data: floatsOf(codebook) },
+      scale: floatsOf(byName.get('embedding.scale') ?? codebook),
+    });
+    return { config, vocabulary, labels, weights, quantized: { embedding } };
   } catch (err) {
     throw new InputError(`damaged ernie-slim ONNX student (${(err as Error).message})`, file);
   }

@@ -14,6 +14,8 @@ import { packStudentRows, type StudentRow } from './token-rows.js';
 import { argmax, softmax } from './metrics.js';
 import { readOnnxStudent } from './onnx-import.js';
 import { OnnxStudentSession } from './onnx-session.js';
+import { isCompact } from './compact-student.js';
+import { decodeQuantizedRows, nativeTable } from './quantized-rows.js';
 
 export interface Prediction {
   label: string;
@@ -105,9 +107,23 @@ export class Student {
 
   /** A student over given weights (as `train` makes and `Student.load` reads). */
   static fromData(data: StudentModelData, options: Pick<StudentLoadOptions, 'textEncoder'> = {}): Student {
+    if (isCompact(data)) return Student.fromCompactData(data, options);
     const model = createNativeModel(data.config.model);
     model.setWeights(data.weights);
     return new Student({ config: data.config, vocabulary: data.vocabulary, labels: data.labels }, model, options.textEncoder);
+  }
+
+  // A compact student: the native bag reads the codes as they are; a quantized head (small) is decoded to floats.
+  private static fromCompactData(data: StudentModelData, options: Pick<StudentLoadOptions, 'textEncoder'>): Student {
+    const { embedding, ...head } = data.quantized!;
+    if (!embedding) throw new InputError('model file is inconsistent (a compact student without a quantized embedding)', '(model)');
+    const model = createNativeModel({ ...data.config.model, quantizedEmbedding: true });
+    model.setQuantizedEmbedding(nativeTable(embedding));
+    const weights = { ...data.weights };
+    for (const [name, q] of Object.entries(head)) weights[name] = decodeQuantizedRows(q);
+    model.setWeights(weights);
+    const { weights: _, ...rest } = data;
+    return new Student(rest, model, options.textEncoder);
   }
 
   /** Internal: wraps a native model that training already holds. */
@@ -310,9 +326,16 @@ export class Student {
     return logits;
   }
 
-  /** The current weights, copied out. */
+  /** The current float weights, copied out (a compact student's quantized matrices are in `data.quantized`). */
   weights(): Weights {
-    return this.model.getWeights();
+    const weights = this.model.getWeights();
+    for (const name of Object.keys(this.data.quantized ?? {})) delete weights[name];
+    return weights;
+  }
+
+  /** True for a compact student (quantized embedding rows, read without inflating them). */
+  get compact(): boolean {
+    return isCompact(this.data);
   }
 
   /** Everything a model file holds. */

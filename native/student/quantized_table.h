@@ -1,0 +1,44 @@
+// A compact embedding table (fastText's QMatrix): only kept rows, each product-quantized into one uint8 code per
+// dsub-wide sub-space (256-entry codebooks), optionally times a quantized norm. Other rows read as zero. Rows are
+// never decoded into a float table: the bag sums sub-vectors straight from the codebooks.
+//
+//   nsubq = ceil(dim / dsub); sub-space m is d(m) = dsub wide (the last: dim - (nsubq - 1) * dsub)
+//   centroids [256 * dim]: sub-space m's entry k at m * 256 * dsub + k * d(m)
+//   codes [kept * nsubq]; norm_centroids [256], norm_codes [kept] (both empty without norms)
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ernie_slim {
+namespace student {
+
+class QuantizedTable {
+ public:
+  static constexpr int kCodebookSize = 256;
+
+  // kept_rows: ascending row ids below `rows`; the arrays as laid out above. Check Validate() before use.
+  QuantizedTable(int64_t rows, int dim, int dsub, const int32_t* kept_rows, int64_t kept, const float* centroids,
+                 const uint8_t* codes, const float* norm_centroids, const uint8_t* norm_codes);
+
+  // Empty when well formed, else what is wrong.
+  std::string Validate() const { return problem_; }
+
+  int64_t rows() const { return rows_; }
+  int dim() const { return dim_; }
+  // out[0..dim) += row's decoded vector (nothing for a row that was not kept).
+  void AddRow(int64_t row, float* out) const;
+  // Bytes held (codes, codebooks and the row map).
+  size_t bytes() const;
+
+ private:
+  int64_t rows_;
+  int dim_, dsub_, nsubq_;
+  std::string problem_;
+  std::vector<int32_t> slot_;  // row -> kept index, -1 where not kept
+  std::vector<float> centroids_, norm_centroids_;
+  std::vector<uint8_t> codes_, norm_codes_;
+};
+
+}  // namespace student
+}  // namespace ernie_slim

@@ -1,0 +1,59 @@
+// `quantize --model`: a float bow student file -> its compact form (compact-student.ts), with the sizes and, given
+// a dev set, both accuracies.
+import fs from 'node:fs';
+import { refuseOutputOverInput } from '../data/output-guard.js';
+import { encodeModelFile, readModelFile, writeModelFile, type StudentModelData } from './model-file.js';
+import { compactStudent, defaultCompactOptions, type CompactOptions } from './compact-student.js';
+import { evaluate } from './evaluate.js';
+import { Student } from './student.js';
+import { createNativeModel } from './native-model.js';
+
+export interface QuantizeStudentOptions extends Partial<CompactOptions> {
+  model: string;
+  out: string;
+  /** A labeled TSV: both students are scored on it. */
+  dev?: string;
+  threads?: number;
+}
+
+export interface QuantizeStudentResult {
+  inputBytes: number;
+  outputBytes: number;
+  keptRows: number;
+  embeddingRows: number;
+  options: CompactOptions;
+  /** Dev accuracy of the float student and of the compact one (null without a dev set). */
+  inputAccuracy: number | null;
+  outputAccuracy: number | null;
+}
+
+export async function quantizeStudentFile(options: QuantizeStudentOptions): Promise<QuantizeStudentResult> {
+  refuseOutputOverInput({ flag: '--out', file: options.out }, { '--model': options.model, '--dev': options.dev });
+  const result = await writeCompactStudent(readModelFile(options.model), options);
+  return { ...result, inputBytes: fs.statSync(options.model).size };
+}
+
+/** Writes the compact form of a float student to options.out; inputBytes is the float student's encoded size. */
+export async function writeCompactStudent(model: StudentModelData, options: Omit<QuantizeStudentOptions, 'model'>): Promise<QuantizeStudentResult> {
+  const compactOptions: CompactOptions = {
+    cutoff: options.cutoff ?? defaultCompactOptions.cutoff,
+    dsub: options.dsub ?? defaultCompactOptions.dsub,
+    qnorm: options.qnorm ?? defaultCompactOptions.qnorm,
+    qout: options.qout ?? defaultCompactOptions.qout,
+  };
+  // The table training started from (the same seed draws it again), so that rows are ranked by what training did.
+  const initial = createNativeModel(model.config.model).getWeights().embedding?.data;
+  const compact = compactStudent(model, compactOptions, initial);
+  await writeModelFile(options.out, compact);
+  const score = async (student: Student) =>
+    options.dev ? (await evaluate({ model: student, data: options.dev, threads: options.threads })).accuracy : null;
+  return {
+    inputBytes: encodeModelFile(model).length,
+    outputBytes: fs.statSync(options.out).size,
+    keptRows: compact.quantized!.embedding!.rows.length,
+    embeddingRows: model.weights.embedding!.shape[0]!,
+    options: compactOptions,
+    inputAccuracy: await score(Student.fromData(model)),
+    outputAccuracy: await score(Student.fromData(compact)),
+  };
+}
