@@ -27,10 +27,25 @@ const output = path.join(outDir, 'train.aug.tsv');
 
 function timeCommand(extra) {
   const started = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), 'augment', '--input', input, '--output', output, '--times', '10', '--json', ...extra], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
+  const run = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'dist', 'cli', 'main.js'),
+      'augment',
+      '--input',
+      input,
+      '--output',
+      output,
+      '--times',
+      '10',
+      '--json',
+      ...extra,
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    },
+  );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (run.status !== 0) throw new Error(`augment failed (${run.status}): ${run.stderr}`);
   const result = JSON.parse(run.stdout.trim().split('\n').pop());
@@ -48,7 +63,9 @@ function best(extra) {
 
 try {
   const load = os.loadavg()[0];
-  console.log(`bench/augment: ${path.basename(input)} x10, whole command (node dist/cli/main.js augment), best of ${runs}`);
+  console.log(
+    `bench/augment: ${path.basename(input)} x10, whole command (node dist/cli/main.js augment), best of ${runs}`,
+  );
   console.log(`machine: ${os.availableParallelism()} CPUs, load average ${load.toFixed(2)} at start`);
   const parallel = best(threads ? ['--threads', threads] : []);
   const single = best(['--threads', '1']);

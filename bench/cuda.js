@@ -26,7 +26,9 @@ const { values: args } = parseArgs({
 });
 const log = (line) => process.stderr.write(line + '\n');
 const cuda = native().cudaInfo();
-log(`addon cuda build: ${cuda.built}, devices: ${cuda.devices}${cuda.name ? ` (${cuda.name})` : ''}, runtime ${cuda.runtimeVersion}, driver ${cuda.driverVersion}`);
+log(
+  `addon cuda build: ${cuda.built}, devices: ${cuda.devices}${cuda.name ? ` (${cuda.name})` : ''}, runtime ${cuda.runtimeVersion}, driver ${cuda.driverVersion}`,
+);
 if (cuda.devices === 0) {
   console.log(`skipping the CUDA bench: ${cuda.problem}`);
   process.exit(0);
@@ -37,7 +39,10 @@ fs.mkdirSync(args.out, { recursive: true });
 // The training set repeated, for the speed runs (one epoch each).
 const [header, ...lines] = fs.readFileSync(trainFile, 'utf8').split('\n').filter(Boolean);
 const repeated = path.join(args.out, 'train-repeated.tsv');
-fs.writeFileSync(repeated, [header, ...Array.from({ length: Number(args.repeat) }, () => lines).flat()].join('\n') + '\n');
+fs.writeFileSync(
+  repeated,
+  [header, ...Array.from({ length: Number(args.repeat) }, () => lines).flat()].join('\n') + '\n',
+);
 
 const threads = os.availableParallelism();
 const results = { machine: `${os.cpus()[0]?.model ?? 'cpu'} x${threads}`, gpu: cuda.name, runs: [] };
@@ -63,14 +68,40 @@ function fastText(ngrams) {
   const toTxt = (file, out) => {
     const [head, ...rows] = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
     const cols = head.split('\t');
-    const li = cols.indexOf('label'), ti = cols.indexOf('text_a');
-    fs.writeFileSync(out, rows.map((l) => l.split('\t')).map((f) => `__label__${f[li]} ${studentWords(f[ti], defaultSegmentation).join(' ')}\n`).join(''));
+    const li = cols.indexOf('label'),
+      ti = cols.indexOf('text_a');
+    fs.writeFileSync(
+      out,
+      rows
+        .map((l) => l.split('\t'))
+        .map((f) => `__label__${f[li]} ${studentWords(f[ti], defaultSegmentation).join(' ')}\n`)
+        .join(''),
+    );
   };
-  const trainTxt = path.join(args.out, 'train.txt'), devTxt = path.join(args.out, 'dev.txt');
+  const trainTxt = path.join(args.out, 'train.txt'),
+    devTxt = path.join(args.out, 'dev.txt');
   toTxt(repeated, trainTxt);
   toTxt(devFile, devTxt);
   const prefix = path.join(args.out, `fasttext-${ngrams}`);
-  const fit = spawnSync('fasttext', ['supervised', '-input', trainTxt, '-output', prefix, '-wordNgrams', String(ngrams), '-epoch', '1', '-dim', '100', '-thread', String(threads)], { maxBuffer: 1 << 28 });
+  const fit = spawnSync(
+    'fasttext',
+    [
+      'supervised',
+      '-input',
+      trainTxt,
+      '-output',
+      prefix,
+      '-wordNgrams',
+      String(ngrams),
+      '-epoch',
+      '1',
+      '-dim',
+      '100',
+      '-thread',
+      String(threads),
+    ],
+    { maxBuffer: 1 << 28 },
+  );
   const perThread = [...fit.stderr.toString().matchAll(/words\/sec\/thread:\s*(\d+)/g)].map((m) => Number(m[1])).at(-1);
   return { ngrams, tokensPerSecond: perThread * threads, threads };
 }
@@ -83,13 +114,21 @@ for (const ngrams of [1, 2]) {
     // Larger batches take a proportionally larger step (square-root scaling of the default lr).
     const lr = 3e-3 * Math.sqrt(batchSize / 16);
     const gpu = await run(`cuda batch ${batchSize}`, { ngrams, device: 'cuda', batchSize, lr });
-    log(`ngrams ${ngrams} batch ${batchSize}: GPU ${(gpu.tokensPerSecond / cpu.tokensPerSecond).toFixed(1)}x the CPU path${ft ? `, ${(gpu.tokensPerSecond / ft.tokensPerSecond).toFixed(1)}x fastText` : ''}; dev ${(gpu.devAccuracy * 100).toFixed(2)}% vs CPU ${(cpu.devAccuracy * 100).toFixed(2)}%`);
+    log(
+      `ngrams ${ngrams} batch ${batchSize}: GPU ${(gpu.tokensPerSecond / cpu.tokensPerSecond).toFixed(1)}x the CPU path${ft ? `, ${(gpu.tokensPerSecond / ft.tokensPerSecond).toFixed(1)}x fastText` : ''}; dev ${(gpu.devAccuracy * 100).toFixed(2)}% vs CPU ${(cpu.devAccuracy * 100).toFixed(2)}%`,
+    );
   }
 }
 
-const table = ['', `bow student training on ${results.gpu} vs ${results.machine} (ChnSentiCorp; speed on train x${args.repeat})`, 'run                     ngrams  batch   dev acc    tokens/s'];
+const table = [
+  '',
+  `bow student training on ${results.gpu} vs ${results.machine} (ChnSentiCorp; speed on train x${args.repeat})`,
+  'run                     ngrams  batch   dev acc    tokens/s',
+];
 for (const r of results.runs) {
-  table.push(`${r.name.padEnd(22)}  ${String(r.ngrams).padEnd(6)}  ${String(r.batchSize ?? '-').padEnd(6)}  ${r.devAccuracy !== undefined ? (r.devAccuracy * 100).toFixed(2) + '%' : '   -  '}   ${(r.tokensPerSecond / 1e6).toFixed(2)}M`);
+  table.push(
+    `${r.name.padEnd(22)}  ${String(r.ngrams).padEnd(6)}  ${String(r.batchSize ?? '-').padEnd(6)}  ${r.devAccuracy !== undefined ? (r.devAccuracy * 100).toFixed(2) + '%' : '   -  '}   ${(r.tokensPerSecond / 1e6).toFixed(2)}M`,
+  );
 }
 console.log(table.join('\n'));
 fs.writeFileSync(path.join(args.out, 'results.json'), JSON.stringify(results, null, 2));

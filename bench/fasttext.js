@@ -19,9 +19,12 @@ export function ensureFastText() {
 /** `fasttext supervised` on trainTxt (extra flags appended), then `fasttext test` on devTxt: P@1, speed, seconds. */
 export function runFastText(prefix, trainTxt, devTxt, flags) {
   const started = performance.now();
-  const fit = spawnSync('fasttext', ['supervised', '-input', trainTxt, '-output', prefix, ...flags], { maxBuffer: 1 << 28 });
+  const fit = spawnSync('fasttext', ['supervised', '-input', trainTxt, '-output', prefix, ...flags], {
+    maxBuffer: 1 << 28,
+  });
   const seconds = (performance.now() - started) / 1000;
-  if (fit.status !== 0) throw new Error(`fasttext supervised failed: ${fit.stderr.toString().trim().split('\n').at(-1)}`);
+  if (fit.status !== 0)
+    throw new Error(`fasttext supervised failed: ${fit.stderr.toString().trim().split('\n').at(-1)}`);
   const speeds = [...fit.stderr.toString().matchAll(/words\/sec\/thread:\s*(\d+)/g)].map((m) => Number(m[1]));
   const test = spawnSync('fasttext', ['test', `${prefix}.bin`, devTxt]).stdout.toString();
   const accuracy = Number(/P@1\s+([\d.]+)/.exec(test)?.[1]);
@@ -30,9 +33,14 @@ export function runFastText(prefix, trainTxt, devTxt, flags) {
 
 /** fastText's predicted label and probability per line of devTxt (`predict-prob`), e.g. for F1 and rankings. */
 export function predictFastText(prefix, devTxt) {
-  const out = spawnSync('fasttext', ['predict-prob', `${prefix}.bin`, devTxt, '1'], { maxBuffer: 1 << 28 }).stdout.toString();
-  return out.trim().split('\n').map((line) => {
-    const [label, prob] = line.split(' ');
-    return { label: label.replace(/^__label__/, ''), prob: Number(prob) };
-  });
+  const out = spawnSync('fasttext', ['predict-prob', `${prefix}.bin`, devTxt, '1'], {
+    maxBuffer: 1 << 28,
+  }).stdout.toString();
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [label, prob] = line.split(' ');
+      return { label: label.replace(/^__label__/, ''), prob: Number(prob) };
+    });
 }

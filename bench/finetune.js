@@ -39,7 +39,20 @@ function randomCheckpoint(name, { layers, hidden, heads, intermediate }) {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir);
   const vocabSize = fs.readFileSync(vocab, 'utf8').trimEnd().split('\n').length;
-  const config = { vocabSize, hidden, layers, heads, intermediate, activation: 'gelu', maxPositions: 512, typeVocabSize: 2, taskTypeVocabSize: 0, layerNormEps: 1e-12, labels: 2, padId: 0 };
+  const config = {
+    vocabSize,
+    hidden,
+    layers,
+    heads,
+    intermediate,
+    activation: 'gelu',
+    maxPositions: 512,
+    typeVocabSize: 2,
+    taskTypeVocabSize: 0,
+    layerNormEps: 1e-12,
+    labels: 2,
+    padId: 0,
+  };
   const shapes = tensorShapes(config);
   const tensors = [...namedTensors(config, randomWeights(config, new SeededRandom(1)))]
     .filter(([n]) => !n.startsWith('classifier.'))
@@ -47,7 +60,20 @@ function randomCheckpoint(name, { layers, hidden, heads, intermediate }) {
   fs.writeFileSync(path.join(dir, 'model.safetensors'), safetensorsBytes(tensors, { format: 'pt' }));
   fs.writeFileSync(
     path.join(dir, 'config.json'),
-    JSON.stringify({ model_type: 'bert', vocab_size: vocabSize, hidden_size: hidden, num_hidden_layers: layers, num_attention_heads: heads, intermediate_size: intermediate, hidden_act: 'gelu', max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 }),
+    JSON.stringify({
+      model_type: 'bert',
+      vocab_size: vocabSize,
+      hidden_size: hidden,
+      num_hidden_layers: layers,
+      num_attention_heads: heads,
+      intermediate_size: intermediate,
+      hidden_act: 'gelu',
+      max_position_embeddings: 512,
+      type_vocab_size: 2,
+      layer_norm_eps: 1e-12,
+      hidden_dropout_prob: 0.1,
+      attention_probs_dropout_prob: 0.1,
+    }),
   );
   fs.copyFileSync(vocab, path.join(dir, 'vocab.txt'));
   return dir;
@@ -59,10 +85,21 @@ fs.writeFileSync(subset, rows.slice(0, LINES + 1).join('\n') + '\n');
 const texts = rows.slice(1, LINES + 1).map((l) => l.split('\t')[1]);
 
 const small = randomCheckpoint('random-2x128', { layers: 2, hidden: 128, heads: 2, intermediate: 512 });
-console.log(`# finetune bench: ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${threads} threads, max-len ${MAX_LEN}`);
+console.log(
+  `# finetune bench: ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${threads} threads, max-len ${MAX_LEN}`,
+);
 
 // 1. Throughput, same model, same lines.
-const tuned = await finetune({ pretrained: small, train: subset, out: path.join(tmp, 'speed'), epochs: 1, lr: LR, maxLen: MAX_LEN, threads, seed: 1 });
+const tuned = await finetune({
+  pretrained: small,
+  train: subset,
+  out: path.join(tmp, 'speed'),
+  epochs: 1,
+  lr: LR,
+  maxLen: MAX_LEN,
+  threads,
+  seed: 1,
+});
 const onnx = path.join(tmp, 'speed', 'teacher.onnx');
 const teacher = await Teacher.open(onnx, { maxLength: MAX_LEN, threads });
 await teacher.score(texts.slice(0, 64)); // warm-up
@@ -73,20 +110,39 @@ await teacher.close();
 const labelRate = LINES / labelSeconds;
 console.log(`| model | finetune lines/s | label lines/s | ratio (ideal ~0.33) |`);
 console.log(`| --- | --- | --- | --- |`);
-console.log(`| 2 layers x 128, ${LINES} lines | ${tuned.linesPerSecond.toFixed(1)} | ${labelRate.toFixed(1)} | ${(tuned.linesPerSecond / labelRate).toFixed(3)} |`);
+console.log(
+  `| 2 layers x 128, ${LINES} lines | ${tuned.linesPerSecond.toFixed(1)} | ${labelRate.toFixed(1)} | ${(tuned.linesPerSecond / labelRate).toFixed(3)} |`,
+);
 
 // 2. Learning from scratch on ChnSentiCorp.
 if (!process.argv.includes('--skip-learning')) {
   const out = path.join(tmp, 'learn');
   const result = await finetune({
-    pretrained: small, train, dev, out, epochs: EPOCHS, lr: LR, maxLen: MAX_LEN, threads, seed: 1,
-    onEpoch: (e) => console.log(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, dev accuracy ${(e.devAccuracy * 100).toFixed(2)}%, ${e.seconds.toFixed(0)} s`),
+    pretrained: small,
+    train,
+    dev,
+    out,
+    epochs: EPOCHS,
+    lr: LR,
+    maxLen: MAX_LEN,
+    threads,
+    seed: 1,
+    onEpoch: (e) =>
+      console.log(
+        `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, dev accuracy ${(e.devAccuracy * 100).toFixed(2)}%, ${e.seconds.toFixed(0)} s`,
+      ),
   });
   const check = await Teacher.open(result.teacher, { maxLength: MAX_LEN, threads });
-  const devRows = fs.readFileSync(dev, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split('\t'));
+  const devRows = fs
+    .readFileSync(dev, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t'));
   const logits = await check.score(devRows.map((r) => r[1]));
   await check.close();
-  const onnxAccuracy = logits.filter((z, i) => result.labels[z[1] > z[0] ? 1 : 0] === devRows[i][0]).length / devRows.length;
+  const onnxAccuracy =
+    logits.filter((z, i) => result.labels[z[1] > z[0] ? 1 : 0] === devRows[i][0]).length / devRows.length;
   console.log(
     `random 2x128 from scratch, lr ${LR}, ${EPOCHS} epochs: dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch}), ` +
       `macro-F1 ${(result.devMacroF1 * 100).toFixed(2)}%, teacher.onnx ${(onnxAccuracy * 100).toFixed(2)}%, ${result.seconds.toFixed(0)} s, ${result.linesPerSecond.toFixed(1)} lines/s (goal >= 83%)`,

@@ -31,8 +31,29 @@ const DISTILL_LINES = arg('distill-lines', 20000);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-bench-online-'));
 const tokenizer = WordPieceTokenizer.fromFile(vocab);
 const model = path.join(tmp, 'teacher.onnx');
-fs.writeFileSync(model, makeTeacher({ vocabSize: tokenizer.vocabSize, padId: 0, layers: 4, hidden: 256, heads: 4, intermediate: 1024, maxPositions: 512, typeVocabSize: 2, labels: 2, style: 'ernie', idType: 'int64', seed: 1 }));
-const texts = fs.readFileSync(data, 'utf8').trimEnd().split('\n').slice(1, LINES + 1).map((l) => l.split('\t')[1]);
+fs.writeFileSync(
+  model,
+  makeTeacher({
+    vocabSize: tokenizer.vocabSize,
+    padId: 0,
+    layers: 4,
+    hidden: 256,
+    heads: 4,
+    intermediate: 1024,
+    maxPositions: 512,
+    typeVocabSize: 2,
+    labels: 2,
+    style: 'ernie',
+    idType: 'int64',
+    seed: 1,
+  }),
+);
+const texts = fs
+  .readFileSync(data, 'utf8')
+  .trimEnd()
+  .split('\n')
+  .slice(1, LINES + 1)
+  .map((l) => l.split('\t')[1]);
 
 // In-process: the same teacher called with the same requests (CLIENTS callers at a time), and, as an upper
 // bound, all lines at once in length-bucketed batches of 64.
@@ -55,7 +76,21 @@ await teacher.close();
 
 // The service in its own process; clients send text requests of PER_REQUEST rows, CLIENTS at a time.
 function serve(teacherFile, extra = []) {
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), 'serve', '--teacher', teacherFile, '--port', '0', '--max-batch', '64', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'dist', 'cli', 'main.js'),
+      'serve',
+      '--teacher',
+      teacherFile,
+      '--port',
+      '0',
+      '--max-batch',
+      '64',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr.on('data', (d) => {
@@ -85,50 +120,134 @@ server.kill('SIGTERM');
 
 if (process.argv.includes('--skip-training')) {
   fs.rmSync(tmp, { recursive: true, force: true });
-  console.log(`in-process ${inProcess.toFixed(1)} lines/s (all at once ${inProcessAllAtOnce.toFixed(1)}), service ${service.toFixed(1)} lines/s: ${((service / inProcess) * 100).toFixed(1)}%`);
+  console.log(
+    `in-process ${inProcess.toFixed(1)} lines/s (all at once ${inProcessAllAtOnce.toFixed(1)}), service ${service.toFixed(1)} lines/s: ${((service / inProcess) * 100).toFixed(1)}%`,
+  );
   process.exit(0);
 }
 // 2. Training online vs offline: ChnSentiCorp train + online_shopping texts, a bow student, one thread each.
 const reviews = path.join(shared, 'data', 'online_shopping_10_cats', 'reviews.tsv');
 const unlabeled = path.join(tmp, 'unlabeled.txt');
-fs.writeFileSync(unlabeled, fs.readFileSync(reviews, 'utf8').trimEnd().split('\n').slice(1, DISTILL_LINES + 1).map((l) => l.split('\t')[2]).join('\n') + '\n');
+fs.writeFileSync(
+  unlabeled,
+  fs
+    .readFileSync(reviews, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(1, DISTILL_LINES + 1)
+    .map((l) => l.split('\t')[2])
+    .join('\n') + '\n',
+);
 // A teacher that keeps up: a 1-layer, 32-wide BERT-architecture model; the native tokenizer feeds it.
 const fastTeacher = path.join(tmp, 'fast-teacher.onnx');
-fs.writeFileSync(fastTeacher, makeTeacher({ vocabSize: tokenizer.vocabSize, padId: 0, layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 512, typeVocabSize: 2, labels: 2, style: 'ernie', idType: 'int64', seed: 2 }));
+fs.writeFileSync(
+  fastTeacher,
+  makeTeacher({
+    vocabSize: tokenizer.vocabSize,
+    padId: 0,
+    layers: 1,
+    hidden: 32,
+    heads: 2,
+    intermediate: 64,
+    maxPositions: 512,
+    typeVocabSize: 2,
+    labels: 2,
+    style: 'ernie',
+    idType: 'int64',
+    seed: 2,
+  }),
+);
 const labeled = path.join(tmp, 'labeled.tsv');
 await label({ teacher: fastTeacher, vocab, input: unlabeled, output: labeled, soft: true, maxLength: 64 });
 // The service's model runs on one thread and the trainer on one: on two cores neither waits for a core.
-const { child: fastServer, url: fastUrl } = await serve(fastTeacher, ['--threads', '1', '--vocab', vocab, '--max-len', '64']);
+const { child: fastServer, url: fastUrl } = await serve(fastTeacher, [
+  '--threads',
+  '1',
+  '--vocab',
+  vocab,
+  '--max-len',
+  '64',
+]);
 const remote = await Teacher.open(fastUrl, { concurrency: 4, maxLength: 64 });
-const allRows = fs.readFileSync(unlabeled, 'utf8').trimEnd().split('\n').map((textA, i) => ({ line: i + 1, textA }));
+const allRows = fs
+  .readFileSync(unlabeled, 'utf8')
+  .trimEnd()
+  .split('\n')
+  .map((textA, i) => ({ line: i + 1, textA }));
 const training = [];
-for (const [kind, count, epochs] of [['bow', allRows.length, 3], ['cnn', Math.min(allRows.length, 4000), 1]]) {
+for (const [kind, count, epochs] of [
+  ['bow', allRows.length, 3],
+  ['cnn', Math.min(allRows.length, 4000), 1],
+]) {
   const rows = allRows.slice(0, count);
   const subset = path.join(tmp, `labeled-${kind}.tsv`);
-  fs.writeFileSync(subset, fs.readFileSync(labeled, 'utf8').split('\n').slice(0, count + 1).join('\n') + '\n');
+  fs.writeFileSync(
+    subset,
+    fs
+      .readFileSync(labeled, 'utf8')
+      .split('\n')
+      .slice(0, count + 1)
+      .join('\n') + '\n',
+  );
   const common = { train: data, model: kind, epochs, threads: 1, seed: 1 };
   started = performance.now();
   const offline = await train({ ...common, distill: [subset] });
   const offlineSeconds = (performance.now() - started) / 1000;
   const online = {
     rows,
-    label: async (batch) => Float32Array.from((await remote.score(batch.map((r) => r.textA), { batchSize: 64 })).flatMap((l) => Array.from(l))),
+    label: async (batch) =>
+      Float32Array.from(
+        (
+          await remote.score(
+            batch.map((r) => r.textA),
+            { batchSize: 64 },
+          )
+        ).flatMap((l) => Array.from(l)),
+      ),
   };
   started = performance.now();
   const onlineRun = await train({ ...common, online });
   const onlineSeconds = (performance.now() - started) / 1000;
-  training.push({ kind, rows: count, epochs, offlineSeconds, onlineSeconds, offlineTrainSeconds: offline.trainSeconds, onlineTrainSeconds: onlineRun.trainSeconds, ratio: offlineSeconds / onlineSeconds });
+  training.push({
+    kind,
+    rows: count,
+    epochs,
+    offlineSeconds,
+    onlineSeconds,
+    offlineTrainSeconds: offline.trainSeconds,
+    onlineTrainSeconds: onlineRun.trainSeconds,
+    ratio: offlineSeconds / onlineSeconds,
+  });
 }
 await remote.close();
 fastServer.kill('SIGTERM');
 fs.rmSync(tmp, { recursive: true, force: true });
 
 console.log(`teacher 4 x 256, ${texts.length} ChnSentiCorp lines, max-len 128, ${os.cpus().length} cores`);
-console.log(`  in-process Teacher.score, ${CLIENTS} callers x ${PER_REQUEST} rows       ${inProcess.toFixed(1)} lines/s`);
+console.log(
+  `  in-process Teacher.score, ${CLIENTS} callers x ${PER_REQUEST} rows       ${inProcess.toFixed(1)} lines/s`,
+);
 console.log(`  in-process, all lines at once, bucketed batches of 64   ${inProcessAllAtOnce.toFixed(1)} lines/s`);
-console.log(`  ernie-slim serve, ${CLIENTS} clients x ${PER_REQUEST} rows           ${service.toFixed(1)} lines/s  -> ${((service / inProcess) * 100).toFixed(1)}% of in-process with the same requests (goal >= 80%), ${((service / inProcessAllAtOnce) * 100).toFixed(1)}% of all at once`);
-console.log(`\nstudents on ChnSentiCorp train + online_shopping texts, 1 training thread; teacher: a 1-layer 32-wide BERT-architecture model behind ernie-slim serve (1 thread, max-len 64)`);
+console.log(
+  `  ernie-slim serve, ${CLIENTS} clients x ${PER_REQUEST} rows           ${service.toFixed(1)} lines/s  -> ${((service / inProcess) * 100).toFixed(1)}% of in-process with the same requests (goal >= 80%), ${((service / inProcessAllAtOnce) * 100).toFixed(1)}% of all at once`,
+);
+console.log(
+  `\nstudents on ChnSentiCorp train + online_shopping texts, 1 training thread; teacher: a 1-layer 32-wide BERT-architecture model behind ernie-slim serve (1 thread, max-len 64)`,
+);
 for (const t of training) {
-  console.log(`  ${t.kind}, ${t.rows} texts, ${t.epochs} epoch(s): offline (labels on disk) ${t.offlineSeconds.toFixed(1)} s, online (labeled while training) ${t.onlineSeconds.toFixed(1)} s -> ${(t.ratio * 100).toFixed(1)}% of offline speed (goal >= 70% with a teacher that keeps up)`);
+  console.log(
+    `  ${t.kind}, ${t.rows} texts, ${t.epochs} epoch(s): offline (labels on disk) ${t.offlineSeconds.toFixed(1)} s, online (labeled while training) ${t.onlineSeconds.toFixed(1)} s -> ${(t.ratio * 100).toFixed(1)}% of offline speed (goal >= 70% with a teacher that keeps up)`,
+  );
 }
-console.log(JSON.stringify({ lines: texts.length, clients: CLIENTS, rowsPerRequest: PER_REQUEST, inProcessLinesPerSecond: inProcess, inProcessAllAtOnceLinesPerSecond: inProcessAllAtOnce, serviceLinesPerSecond: service, ratio: service / inProcess, training }));
+console.log(
+  JSON.stringify({
+    lines: texts.length,
+    clients: CLIENTS,
+    rowsPerRequest: PER_REQUEST,
+    inProcessLinesPerSecond: inProcess,
+    inProcessAllAtOnceLinesPerSecond: inProcessAllAtOnce,
+    serviceLinesPerSecond: service,
+    ratio: service / inProcess,
+    training,
+  }),
+);

@@ -54,7 +54,11 @@ const devRows = readPairs(files.dev);
 function figures(labels, probOne) {
   const gold = devRows.map((r) => Number(r.label));
   const m = classificationMetrics(gold, labels, 2);
-  const ratio = posNegRatio(devRows.map((r) => r.textA), gold.map((g) => g === 1), probOne);
+  const ratio = posNegRatio(
+    devRows.map((r) => r.textA),
+    gold.map((g) => g === 1),
+    probOne,
+  );
   return { accuracy: m.accuracy, macroF1: m.macroF1, posNegRatio: ratio.ratio, posNeg: ratio };
 }
 
@@ -96,11 +100,29 @@ if (!args['no-fasttext'] && ensureFastText()) {
     fs.writeFileSync(devTxt, devRows.map((r) => overlapLine(r, tokens)).join(''));
     for (const ngrams of [1, 2]) {
       const prefix = path.join(args.out, `fasttext-${name}-${ngrams}`);
-      const run = runFastText(prefix, trainTxt, devTxt, ['-wordNgrams', String(ngrams), '-epoch', '25', '-dim', '100', '-thread', '1']);
+      const run = runFastText(prefix, trainTxt, devTxt, [
+        '-wordNgrams',
+        String(ngrams),
+        '-epoch',
+        '25',
+        '-dim',
+        '100',
+        '-thread',
+        '1',
+      ]);
       const predictions = predictFastText(prefix, devTxt);
-      const f = figures(predictions.map((p) => Number(p.label)), predictions.map((p) => (p.label === '1' ? p.prob : 1 - p.prob)));
-      results.rows[`fasttext-${name}-${ngrams === 1 ? 'unigrams' : 'bigrams'}`] = { ...f, seconds: run.seconds, fastTextP1: run.accuracy };
-      log(`fastText ${name} + overlap tokens, -wordNgrams ${ngrams}: ${(f.accuracy * 100).toFixed(2)}% in ${run.seconds.toFixed(1)} s`);
+      const f = figures(
+        predictions.map((p) => Number(p.label)),
+        predictions.map((p) => (p.label === '1' ? p.prob : 1 - p.prob)),
+      );
+      results.rows[`fasttext-${name}-${ngrams === 1 ? 'unigrams' : 'bigrams'}`] = {
+        ...f,
+        seconds: run.seconds,
+        fastTextP1: run.accuracy,
+      };
+      log(
+        `fastText ${name} + overlap tokens, -wordNgrams ${ngrams}: ${(f.accuracy * 100).toFixed(2)}% in ${run.seconds.toFixed(1)} s`,
+      );
     }
   }
 } else {
@@ -112,17 +134,33 @@ if (!args['no-fasttext'] && ensureFastText()) {
 async function trainAndEvaluate(name, options) {
   const t = performance.now();
   const out = path.join(args.out, `${name}.bin`);
-  const result = await train({ ...files, out, seed: 1, ...options, onEpoch: (e) => log(`  ${name} epoch ${e.epoch}/${e.epochs}: dev ${(e.devAccuracy * 100).toFixed(2)}%`) });
+  const result = await train({
+    ...files,
+    out,
+    seed: 1,
+    ...options,
+    onEpoch: (e) => log(`  ${name} epoch ${e.epoch}/${e.epochs}: dev ${(e.devAccuracy * 100).toFixed(2)}%`),
+  });
   const seconds = (performance.now() - t) / 1000;
   const e = await evaluate({ model: out, data: files.dev });
-  results.rows[name] = { accuracy: e.accuracy, macroF1: e.macroF1, posNegRatio: e.posNegRatio, posNeg: e.posNeg, seconds, bestEpoch: result.bestEpoch };
-  log(`${name}: ${(e.accuracy * 100).toFixed(2)}%, macro-F1 ${(e.macroF1 * 100).toFixed(2)}%, pos/neg ${e.posNegRatio?.toFixed(3)}, ${seconds.toFixed(1)} s`);
+  results.rows[name] = {
+    accuracy: e.accuracy,
+    macroF1: e.macroF1,
+    posNegRatio: e.posNegRatio,
+    posNeg: e.posNeg,
+    seconds,
+    bestEpoch: result.bestEpoch,
+  };
+  log(
+    `${name}: ${(e.accuracy * 100).toFixed(2)}%, macro-F1 ${(e.macroF1 * 100).toFixed(2)}%, pos/neg ${e.posNegRatio?.toFixed(3)}, ${seconds.toFixed(1)} s`,
+  );
   return out;
 }
 
 // The students train on one thread: the same seed gives the same model.
 const SEEDS = [1, 2, 3];
-for (const seed of SEEDS) await trainAndEvaluate(`bow-chars-seed${seed}`, { model: 'bow', segmenter: 'char', threads: 1, seed });
+for (const seed of SEEDS)
+  await trainAndEvaluate(`bow-chars-seed${seed}`, { model: 'bow', segmenter: 'char', threads: 1, seed });
 await trainAndEvaluate('bow-words', { model: 'bow', threads: 1 });
 
 // ---------------------------------------------------------------------------------------------- (c) teacher
@@ -168,7 +206,13 @@ const run = await distill({
 const distillSeconds = (performance.now() - t) / 1000;
 const m = run.metrics;
 // distill scored dev with the averaged teacher (through the Teacher API, as it labels).
-results.rows.teacher = { accuracy: m.teacher_accuracy, macroF1: m.teacher_macro_f1, posNegRatio: m.teacher_pos_neg_ratio, seconds: teacherSeconds, members: Object.keys(MEMBERS) };
+results.rows.teacher = {
+  accuracy: m.teacher_accuracy,
+  macroF1: m.teacher_macro_f1,
+  posNegRatio: m.teacher_pos_neg_ratio,
+  seconds: teacherSeconds,
+  members: Object.keys(MEMBERS),
+};
 const distilled = await evaluate({ model: run.files.student, data: files.dev });
 results.rows['bow-chars-distilled-seed1'] = {
   accuracy: distilled.accuracy,
@@ -182,12 +226,27 @@ results.rows['bow-chars-distilled-seed1'] = {
 results.speedup = m.speed;
 // The other seeds train on the same teacher labels, as distill did.
 for (const seed of SEEDS.slice(1)) {
-  await trainAndEvaluate(`bow-chars-distilled-seed${seed}`, { model: 'bow', segmenter: 'char', distill: run.files.labels, temperature: 2, alpha: 0.9, threads: 1, seed });
+  await trainAndEvaluate(`bow-chars-distilled-seed${seed}`, {
+    model: 'bow',
+    segmenter: 'char',
+    distill: run.files.labels,
+    temperature: 2,
+    alpha: 0.9,
+    threads: 1,
+    seed,
+  });
 }
 const mean = (prefix) => {
   const rows = SEEDS.map((seed) => results.rows[`${prefix}-seed${seed}`]);
   const avg = (k) => rows.reduce((sum, r) => sum + r[k], 0) / rows.length;
-  return { accuracy: avg('accuracy'), macroF1: avg('macroF1'), posNegRatio: avg('posNegRatio'), seconds: avg('seconds'), minAccuracy: Math.min(...rows.map((r) => r.accuracy)), maxAccuracy: Math.max(...rows.map((r) => r.accuracy)) };
+  return {
+    accuracy: avg('accuracy'),
+    macroF1: avg('macroF1'),
+    posNegRatio: avg('posNegRatio'),
+    seconds: avg('seconds'),
+    minAccuracy: Math.min(...rows.map((r) => r.accuracy)),
+    maxAccuracy: Math.max(...rows.map((r) => r.accuracy)),
+  };
 };
 results.rows['bow-chars-mean'] = mean('bow-chars');
 results.rows['bow-chars-distilled-mean'] = mean('bow-chars-distilled');
@@ -197,20 +256,36 @@ results.rows['bow-chars-distilled-mean'] = mean('bow-chars-distilled');
 results.loadAfter = os.loadavg()[0];
 results.seconds = (performance.now() - started) / 1000;
 const pct = (x) => (x === undefined || x === null ? '   -  ' : `${(x * 100).toFixed(2)}%`);
-const ratio = (r) => `${r.posNegRatio === null || r.posNegRatio === undefined ? '-' : r.posNegRatio.toFixed(3)}${r.posNeg ? ` (${r.posNeg.concordant}/${r.posNeg.discordant})` : ''}`;
-const lines = ['', `LCQMC dev (${devRows.length} pairs), ${results.machine}, load ${results.loadBefore.toFixed(1)} -> ${results.loadAfter.toFixed(1)}`];
+const ratio = (r) =>
+  `${r.posNegRatio === null || r.posNegRatio === undefined ? '-' : r.posNegRatio.toFixed(3)}${r.posNeg ? ` (${r.posNeg.concordant}/${r.posNeg.discordant})` : ''}`;
+const lines = [
+  '',
+  `LCQMC dev (${devRows.length} pairs), ${results.machine}, load ${results.loadBefore.toFixed(1)} -> ${results.loadAfter.toFixed(1)}`,
+];
 lines.push('model                               accuracy  macro-F1  pos/neg ratio (conc/disc)   seconds');
 for (const [name, r] of Object.entries(results.rows)) {
-  lines.push(`${name.padEnd(34)}  ${pct(r.accuracy).padStart(7)}   ${pct(r.macroF1).padStart(7)}   ${ratio(r).padEnd(24)}  ${r.seconds.toFixed(1).padStart(7)}`);
+  lines.push(
+    `${name.padEnd(34)}  ${pct(r.accuracy).padStart(7)}   ${pct(r.macroF1).padStart(7)}   ${ratio(r).padEnd(24)}  ${r.seconds.toFixed(1).padStart(7)}`,
+  );
 }
-const fastTextBest = Math.max(...Object.entries(results.rows).filter(([k]) => k.startsWith('fasttext')).map(([, r]) => r.accuracy), 0);
+const fastTextBest = Math.max(
+  ...Object.entries(results.rows)
+    .filter(([k]) => k.startsWith('fasttext'))
+    .map(([, r]) => r.accuracy),
+  0,
+);
 const base = results.rows['bow-chars-mean'];
 const best = results.rows['bow-chars-distilled-mean'];
 results.goals = {
   baselineAtLeastIssueBar: base.minAccuracy >= ISSUE_BAR,
   baselineAtLeastFastText: base.minAccuracy >= fastTextBest,
   teacherStronger: results.rows.teacher.accuracy > base.maxAccuracy,
-  distilledImproves: best.accuracy > base.accuracy && SEEDS.every((seed) => results.rows[`bow-chars-distilled-seed${seed}`].accuracy > results.rows[`bow-chars-seed${seed}`].accuracy),
+  distilledImproves:
+    best.accuracy > base.accuracy &&
+    SEEDS.every(
+      (seed) =>
+        results.rows[`bow-chars-distilled-seed${seed}`].accuracy > results.rows[`bow-chars-seed${seed}`].accuracy,
+    ),
 };
 lines.push(
   `goals (bow-chars, every seed): baseline >= ${pct(ISSUE_BAR)} (the issue) ${results.goals.baselineAtLeastIssueBar ? 'yes' : 'NO'}; ` +
@@ -218,7 +293,9 @@ lines.push(
     `teacher > baseline ${results.goals.teacherStronger ? 'yes' : 'NO'}; distilled > baseline, seed by seed ${results.goals.distilledImproves ? 'yes' : 'NO'} ` +
     `(mean ${((best.accuracy - base.accuracy) * 100).toFixed(2)} points)`,
 );
-lines.push(`student predict(pair) ${m.speed.studentMicrosecondsPerSentence.toFixed(1)} µs vs the averaged teacher ${m.speed.teacherMicrosecondsPerSentence.toFixed(0)} µs per pair: ${m.speed.speedup.toFixed(0)}x; whole run ${results.seconds.toFixed(0)} s`);
+lines.push(
+  `student predict(pair) ${m.speed.studentMicrosecondsPerSentence.toFixed(1)} µs vs the averaged teacher ${m.speed.teacherMicrosecondsPerSentence.toFixed(0)} µs per pair: ${m.speed.speedup.toFixed(0)}x; whole run ${results.seconds.toFixed(0)} s`,
+);
 log(lines.join('\n'));
 fs.writeFileSync(path.join(args.out, 'pairs.json'), JSON.stringify(results, null, 2));
 console.log(JSON.stringify(results));

@@ -45,12 +45,22 @@ if (!fs.existsSync(teacherFile)) {
     const cols = header.split('\t');
     const l = cols.indexOf('label');
     const t = cols.indexOf('text_a');
-    return lines.map((line) => line.split('\t')).filter((f) => f.length === cols.length && f[t].trim()).map((f) => `${f[l]}\t${f[t]}`);
+    return lines
+      .map((line) => line.split('\t'))
+      .filter((f) => f.length === cols.length && f[t].trim())
+      .map((f) => `${f[l]}\t${f[t]}`);
   };
   fs.writeFileSync(merged, 'label\ttext_a\n' + [...rows(reviews), ...rows(chnTrain)].join('\n') + '\n');
   log(`training the reference teacher (${teacherModel}) on online_shopping_10_cats + ChnSentiCorp train`);
   const started = performance.now();
-  const result = await train({ train: merged, dev: chnDev, model: teacherModel, epochs: teacherEpochs === undefined ? undefined : Number(teacherEpochs), seed: 1, onEpoch: (e) => log(`  teacher epoch ${e.epoch}: dev ${(e.devAccuracy * 100).toFixed(2)}%`) });
+  const result = await train({
+    train: merged,
+    dev: chnDev,
+    model: teacherModel,
+    epochs: teacherEpochs === undefined ? undefined : Number(teacherEpochs),
+    seed: 1,
+    onEpoch: (e) => log(`  teacher epoch ${e.epoch}: dev ${(e.devAccuracy * 100).toFixed(2)}%`),
+  });
   await exportOnnx(result.student.toData(), teacherFile);
   teacherNote = `trained in ${((performance.now() - started) / 1000).toFixed(0)} s`;
 }
@@ -73,21 +83,36 @@ for (const c of cases) {
       out: path.join(work, `case${c}-${kind}`),
       onStep: (l) => log('  ' + l),
     });
-    const gap = (metrics.student_accuracy - metrics.baseline_accuracy) / (metrics.teacher_accuracy - metrics.baseline_accuracy);
-    results.push({ case: c, student: kind, teacher: metrics.teacher_accuracy, baseline: metrics.baseline_accuracy, distilled: metrics.student_accuracy, gapClosed: gap, seconds: (performance.now() - started) / 1000 });
+    const gap =
+      (metrics.student_accuracy - metrics.baseline_accuracy) / (metrics.teacher_accuracy - metrics.baseline_accuracy);
+    results.push({
+      case: c,
+      student: kind,
+      teacher: metrics.teacher_accuracy,
+      baseline: metrics.baseline_accuracy,
+      distilled: metrics.student_accuracy,
+      gapClosed: gap,
+      seconds: (performance.now() - started) / 1000,
+    });
   }
 }
 
 const pct = (x) => `${(x * 100).toFixed(2)}%`;
 const goals = { 1: { bow: 0.7, cnn: 0.7, lstm: 0.7 }, 2: { bow: 0.35, lstm: 0.65 } };
-console.log(`\nReference teacher: ernie-slim ${teacherModel} on online_shopping_10_cats + ChnSentiCorp train (${teacherNote}); ChnSentiCorp dev; ${os.availableParallelism()} cores.`);
+console.log(
+  `\nReference teacher: ernie-slim ${teacherModel} on online_shopping_10_cats + ChnSentiCorp train (${teacherNote}); ChnSentiCorp dev; ${os.availableParallelism()} cores.`,
+);
 for (const c of cases) {
-  console.log(`\nCase ${c}: ${c === 1 ? 'ChnSentiCorp train + online_shopping texts labeled by the teacher' : 'ChnSentiCorp train + 10x augmentation labeled by the teacher'}`);
+  console.log(
+    `\nCase ${c}: ${c === 1 ? 'ChnSentiCorp train + online_shopping texts labeled by the teacher' : 'ChnSentiCorp train + 10x augmentation labeled by the teacher'}`,
+  );
   console.log('| student | teacher | baseline | + distillation | gap closed | goal |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of results.filter((r) => r.case === c)) {
     const goal = goals[c][r.student];
-    console.log(`| ${r.student} | ${pct(r.teacher)} | ${pct(r.baseline)} | ${pct(r.distilled)} | ${(r.gapClosed * 100).toFixed(0)}% | ${goal ? `>= ${goal * 100}%` : '—'} |`);
+    console.log(
+      `| ${r.student} | ${pct(r.teacher)} | ${pct(r.baseline)} | ${pct(r.distilled)} | ${(r.gapClosed * 100).toFixed(0)}% | ${goal ? `>= ${goal * 100}%` : '—'} |`,
+    );
   }
 }
 console.log('\n' + JSON.stringify({ results }));

@@ -31,12 +31,21 @@ fs.mkdirSync(args.out, { recursive: true });
 const log = (line) => process.stderr.write(line + '\n');
 const passes = Number(args.passes);
 const threads = Number(args.threads);
-const MODELS = { bow: { model: 'bow' }, bow2: { model: 'bow', ngrams: 2 }, cnn: { model: 'cnn' }, lstm: { model: 'lstm' } };
+const MODELS = {
+  bow: { model: 'bow' },
+  bow2: { model: 'bow', ngrams: 2 },
+  cnn: { model: 'cnn' },
+  lstm: { model: 'lstm' },
+};
 
 const [devHeader, ...devLines] = fs.readFileSync(devFile, 'utf8').split('\n').filter(Boolean);
 const textColumn = devHeader.split('\t').indexOf('text_a');
 const devTexts = devLines.map((line) => line.split('\t')[textColumn]);
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -78,7 +87,12 @@ async function batchPerSecond(student, batchThreads) {
   return { perSecond: best, perCpuSecond: (many.length * passes) / cpuSeconds };
 }
 
-const results = { machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}`, loadAtStart: load(), segmentation: {}, students: {} };
+const results = {
+  machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}`,
+  loadAtStart: load(),
+  segmentation: {},
+  students: {},
+};
 log(`machine ${results.machine}, load average ${results.loadAtStart}`);
 
 const jieba = Jieba.withDict(dict);
@@ -93,11 +107,22 @@ for (const name of args.models.split(',')) {
   const variant = MODELS[name];
   if (!variant) throw new Error(`unknown model ${name} (one of ${Object.keys(MODELS).join(', ')})`);
   const out = path.join(args.out, `${name}.bin`);
-  await train({ train: trainFile, out, epochs: 1, threads: Math.min(2, os.availableParallelism()), seed: 1, ...variant });
-  const students = { native: await Student.load(out), javascript: await Student.load(out, { textEncoder: 'javascript' }) };
+  await train({
+    train: trainFile,
+    out,
+    epochs: 1,
+    threads: Math.min(2, os.availableParallelism()),
+    seed: 1,
+    ...variant,
+  });
+  const students = {
+    native: await Student.load(out),
+    javascript: await Student.load(out, { textEncoder: 'javascript' }),
+  };
   const entry = {};
   for (const [path_, student] of Object.entries(students)) {
-    if (student.textEncoder !== path_) throw new Error(`${name}: expected the ${path_} text path, got ${student.textEncoder}`);
+    if (student.textEncoder !== path_)
+      throw new Error(`${name}: expected the ${path_} text path, got ${student.textEncoder}`);
     entry[path_] = {
       encode: perReview((t) => student.encode(t)),
       predict: perReview((t) => student.predict(t)),
@@ -112,23 +137,39 @@ results.loadAtEnd = load();
 
 const us = (x) => x.toFixed(1).padStart(6);
 const rate = (x) => Math.round(x).toString().padStart(7);
-const lines = ['', `ChnSentiCorp dev, ${devTexts.length} reviews (${results.machine}); load average at start ${results.loadAtStart}, at end ${results.loadAtEnd}`];
+const lines = [
+  '',
+  `ChnSentiCorp dev, ${devTexts.length} reviews (${results.machine}); load average at start ${results.loadAtStart}, at end ${results.loadAtEnd}`,
+];
 lines.push('segmentation                      p50 µs   p99 µs   reviews/s');
 const seg = results.segmentation;
-for (const [label, r] of [['@node-rs/jieba cut(text, false)', seg.jiebaCut], ['native cut (strings)', seg.nativeCut], ['native cutBoundaries (no strings)', seg.nativeCutBoundaries]]) {
+for (const [label, r] of [
+  ['@node-rs/jieba cut(text, false)', seg.jiebaCut],
+  ['native cut (strings)', seg.nativeCut],
+  ['native cutBoundaries (no strings)', seg.nativeCutBoundaries],
+]) {
   lines.push(`${label.padEnd(33)} ${us(r.p50)}   ${us(r.p99)}   ${rate(r.perSecond)}`);
 }
 lines.push(`native cut vs jieba cut: ${(seg.nativeCut.perSecond / seg.jiebaCut.perSecond).toFixed(2)}x reviews/s`);
-lines.push('', `model  path         encode p50/p99 µs   predict p50/p99 µs   predictBatch reviews/s: ${threads} threads | 1 thread | per CPU-second`);
+lines.push(
+  '',
+  `model  path         encode p50/p99 µs   predict p50/p99 µs   predictBatch reviews/s: ${threads} threads | 1 thread | per CPU-second`,
+);
 for (const [name, entry] of Object.entries(results.students)) {
   for (const [label, r] of Object.entries(entry)) {
-    lines.push(`${name.padEnd(6)} ${label.padEnd(11)}  ${us(r.encode.p50)} / ${us(r.encode.p99)}     ${us(r.predict.p50)} / ${us(r.predict.p99)}      ${rate(r.batch.perSecond)} | ${rate(r.batchOneThread.perSecond)} | ${rate(r.batch.perCpuSecond)}`);
+    lines.push(
+      `${name.padEnd(6)} ${label.padEnd(11)}  ${us(r.encode.p50)} / ${us(r.encode.p99)}     ${us(r.predict.p50)} / ${us(r.predict.p99)}      ${rate(r.batch.perSecond)} | ${rate(r.batchOneThread.perSecond)} | ${rate(r.batch.perCpuSecond)}`,
+    );
   }
   const n = entry.native;
   const j = entry.javascript;
-  lines.push(`${name.padEnd(6)} native/js    predict p50 ${(j.predict.p50 / n.predict.p50).toFixed(2)}x faster, p99 ${(j.predict.p99 / n.predict.p99).toFixed(2)}x, batch ${(n.batch.perSecond / j.batch.perSecond).toFixed(2)}x`);
+  lines.push(
+    `${name.padEnd(6)} native/js    predict p50 ${(j.predict.p50 / n.predict.p50).toFixed(2)}x faster, p99 ${(j.predict.p99 / n.predict.p99).toFixed(2)}x, batch ${(n.batch.perSecond / j.batch.perSecond).toFixed(2)}x`,
+  );
 }
-lines.push('goals: predict p50 <= 50 µs, p99 <= 200 µs, predictBatch >= 50000 reviews/s on 2 cores (2 x reviews per CPU-second where others share the cores)');
+lines.push(
+  'goals: predict p50 <= 50 µs, p99 <= 200 µs, predictBatch >= 50000 reviews/s on 2 cores (2 x reviews per CPU-second where others share the cores)',
+);
 log(lines.join('\n'));
 fs.writeFileSync(path.join(args.out, 'segmenter.json'), JSON.stringify(results, null, 2));
 console.log(JSON.stringify(results));

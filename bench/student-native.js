@@ -41,10 +41,17 @@ const DEFAULTS = {
 };
 
 function readTsv(file) {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   const header = lines[0].split('\t');
-  const li = header.indexOf('label'), ti = header.indexOf('text_a');
-  return lines.slice(1).map((l) => { const c = l.split('\t'); return { label: c[li], text: c[ti] }; });
+  const li = header.indexOf('label'),
+    ti = header.indexOf('text_a');
+  return lines.slice(1).map((l) => {
+    const c = l.split('\t');
+    return { label: c[li], text: c[ti] };
+  });
 }
 
 const jieba = Jieba.withDict(dict);
@@ -58,8 +65,12 @@ const segSeconds = (performance.now() - t0) / 1000;
 const counts = new Map();
 for (const r of train) for (const w of r.words) counts.set(w, (counts.get(w) ?? 0) + 1);
 const minCount = Number(args['min-count']);
-const vocab = new Map([['[PAD]', 0], ['[UNK]', 1]]);
-for (const [w, c] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) if (c >= minCount) vocab.set(w, vocab.size);
+const vocab = new Map([
+  ['[PAD]', 0],
+  ['[UNK]', 1],
+]);
+for (const [w, c] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)))
+  if (c >= minCount) vocab.set(w, vocab.size);
 const labelNames = [...new Set(train.map((r) => r.label))].sort();
 const maxLen = Number(args['max-len']);
 
@@ -72,17 +83,31 @@ function encode(rows) {
     all.push(...ids);
     offsets[i + 1] = all.length;
   });
-  return { ids: Int32Array.from(all), offsets, labels: Int32Array.from(rows, (r) => labelNames.indexOf(r.label)), teacherLogits: null };
+  return {
+    ids: Int32Array.from(all),
+    offsets,
+    labels: Int32Array.from(rows, (r) => labelNames.indexOf(r.label)),
+    teacherLogits: null,
+  };
 }
-const trainSet = encode(train), devSet = encode(dev);
-console.error(`segmented ${train.length} + ${dev.length} rows in ${segSeconds.toFixed(1)} s; vocab ${vocab.size}; ` +
-  `${(trainSet.ids.length / train.length).toFixed(1)} words/row`);
+const trainSet = encode(train),
+  devSet = encode(dev);
+console.error(
+  `segmented ${train.length} + ${dev.length} rows in ${segSeconds.toFixed(1)} s; vocab ${vocab.size}; ` +
+    `${(trainSet.ids.length / train.length).toFixed(1)} words/row`,
+);
 
 function shuffle(n, seed) {
   let s = seed >>> 0;
-  const rand = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296; };
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
   return order;
 }
 
@@ -101,35 +126,63 @@ const kinds = args.kind === 'all' ? ['bow', 'cnn', 'lstm'] : args.kind.split(','
 const summary = [];
 for (const kind of kinds) {
   const d = DEFAULTS[kind];
-  const epochs = Number(args.epochs ?? d.epochs), lr = Number(args.lr ?? d.lr), batchSize = Number(args.batch ?? d.batch);
-  const hidden = Number(args.hidden ?? d.hidden), threads = Number(args.threads), wd = Number(args.wd ?? d.wd);
+  const epochs = Number(args.epochs ?? d.epochs),
+    lr = Number(args.lr ?? d.lr),
+    batchSize = Number(args.batch ?? d.batch);
+  const hidden = Number(args.hidden ?? d.hidden),
+    threads = Number(args.threads),
+    wd = Number(args.wd ?? d.wd);
   const bigramBuckets = kind === 'bow' ? Number(args.bigrams) : 0;
-  const model = new StudentModel({ kind, vocabSize: vocab.size, bigramBuckets, embDim: Number(args.emb), hidden, numLabels: labelNames.length, seed: Number(args.seed) });
+  const model = new StudentModel({
+    kind,
+    vocabSize: vocab.size,
+    bigramBuckets,
+    embDim: Number(args.emb),
+    hidden,
+    numLabels: labelNames.length,
+    seed: Number(args.seed),
+  });
   const perEpoch = Math.ceil(train.length / batchSize);
-  let best = 0, tokens = 0, seconds = 0;
+  let best = 0,
+    tokens = 0,
+    seconds = 0;
   let cpuSeconds = 0;
   for (let e = 0; e < epochs; e++) {
     const cpu0 = process.cpuUsage();
     const r = await model.trainEpoch(trainSet, {
-      order: shuffle(train.length, Number(args.seed) * 1000 + e), batchSize, lr, stepOffset: e * perEpoch, totalSteps: epochs * perEpoch,
-      warmupSteps: Math.ceil(perEpoch / 2), weightDecay: wd, clipNorm: Number(args.clip), temperature: 1, alpha: 0.5, threads, seed: Number(args.seed),
+      order: shuffle(train.length, Number(args.seed) * 1000 + e),
+      batchSize,
+      lr,
+      stepOffset: e * perEpoch,
+      totalSteps: epochs * perEpoch,
+      warmupSteps: Math.ceil(perEpoch / 2),
+      weightDecay: wd,
+      clipNorm: Number(args.clip),
+      temperature: 1,
+      alpha: 0.5,
+      threads,
+      seed: Number(args.seed),
       wordDropout: Number(args.dropout ?? d.dropout ?? 0),
     });
     const cpu = process.cpuUsage(cpu0);
-    const epochCpu = (cpu.user + cpu.system) / 1e6;  // all threads of this process: a contention-proof figure
+    const epochCpu = (cpu.user + cpu.system) / 1e6; // all threads of this process: a contention-proof figure
     cpuSeconds += epochCpu;
-    tokens += r.tokens; seconds += r.seconds;
+    tokens += r.tokens;
+    seconds += r.seconds;
     const t1 = performance.now();
     const acc = accuracy(await model.predictRows(devSet, threads), devSet.labels, labelNames.length);
     const predictSeconds = (performance.now() - t1) / 1000;
     best = Math.max(best, acc);
-    console.error(`${kind} epoch ${e + 1}/${epochs}: loss ${r.loss.toFixed(4)} dev ${(acc * 100).toFixed(2)}% ` +
-      `${(r.tokens / r.seconds / threads / 1e6).toFixed(2)}M words/s/thread (${r.seconds.toFixed(2)} s; ` +
-      `${(r.tokens / epochCpu / 1e6).toFixed(2)}M words/cpu-s) ` +
-      `predict ${(dev.length / predictSeconds).toFixed(0)} rows/s${r.finite ? '' : ' NON-FINITE'}`);
+    console.error(
+      `${kind} epoch ${e + 1}/${epochs}: loss ${r.loss.toFixed(4)} dev ${(acc * 100).toFixed(2)}% ` +
+        `${(r.tokens / r.seconds / threads / 1e6).toFixed(2)}M words/s/thread (${r.seconds.toFixed(2)} s; ` +
+        `${(r.tokens / epochCpu / 1e6).toFixed(2)}M words/cpu-s) ` +
+        `predict ${(dev.length / predictSeconds).toFixed(0)} rows/s${r.finite ? '' : ' NON-FINITE'}`,
+    );
   }
   // Latency of predictRow (the synchronous path of student.predict) and of segmentation + lookup + predictRow.
-  const lat = [], full = [];
+  const lat = [],
+    full = [];
   for (let pass = 0; pass < 2; pass++) {
     for (let r = 0; r < dev.length; r++) {
       const ids = devSet.ids.subarray(devSet.offsets[r], devSet.offsets[r + 1]);
@@ -145,13 +198,30 @@ for (const kind of kinds) {
     }
   }
   const pct = (a, q) => a.slice().sort((x, y) => x - y)[Math.floor(q * (a.length - 1))];
-  console.error(`${kind} predictRow p50 ${pct(lat, 0.5).toFixed(1)} us p99 ${pct(lat, 0.99).toFixed(1)} us; ` +
-    `segment + predictRow p50 ${pct(full, 0.5).toFixed(1)} us p99 ${pct(full, 0.99).toFixed(1)} us`);
+  console.error(
+    `${kind} predictRow p50 ${pct(lat, 0.5).toFixed(1)} us p99 ${pct(lat, 0.99).toFixed(1)} us; ` +
+      `segment + predictRow p50 ${pct(full, 0.5).toFixed(1)} us p99 ${pct(full, 0.99).toFixed(1)} us`,
+  );
   const t2 = performance.now();
   const reps = 5;
   for (let i = 0; i < reps; i++) await model.predictRows(devSet, 2);
   const rowsPerSecond = (reps * dev.length) / ((performance.now() - t2) / 1000);
   console.error(`${kind} predictRows on 2 threads: ${rowsPerSecond.toFixed(0)} rows/s`);
-  summary.push({ kind, predictRowP50Us: pct(lat, 0.5), segmentAndPredictP50Us: pct(full, 0.5), predictRowsPerSecond2Threads: Math.round(rowsPerSecond), bigramBuckets, epochs, lr, batchSize, hidden, embDim: Number(args.emb), threads, bestDevAccuracy: best, wordsPerSecondPerThread: Math.round(tokens / seconds / threads), wordsPerCpuSecond: Math.round(tokens / cpuSeconds) });
+  summary.push({
+    kind,
+    predictRowP50Us: pct(lat, 0.5),
+    segmentAndPredictP50Us: pct(full, 0.5),
+    predictRowsPerSecond2Threads: Math.round(rowsPerSecond),
+    bigramBuckets,
+    epochs,
+    lr,
+    batchSize,
+    hidden,
+    embDim: Number(args.emb),
+    threads,
+    bestDevAccuracy: best,
+    wordsPerSecondPerThread: Math.round(tokens / seconds / threads),
+    wordsPerCpuSecond: Math.round(tokens / cpuSeconds),
+  });
 }
 console.log(JSON.stringify(summary));

@@ -52,11 +52,23 @@ function readTsv(file) {
 }
 
 function fastTextFile(rows, file) {
-  fs.writeFileSync(file, rows.map((r) => `__label__${r.label} ${studentWords(r.text, defaultSegmentation).join(' ')}\n`).join(''));
+  fs.writeFileSync(
+    file,
+    rows.map((r) => `__label__${r.label} ${studentWords(r.text, defaultSegmentation).join(' ')}\n`).join(''),
+  );
 }
 
 function runFastTextNgrams(ngrams, trainTxt, devTxt) {
-  return runFastText(path.join(args.out, `fasttext-${ngrams}`), trainTxt, devTxt, ['-wordNgrams', String(ngrams), '-epoch', '25', '-dim', '100', '-thread', '1']);
+  return runFastText(path.join(args.out, `fasttext-${ngrams}`), trainTxt, devTxt, [
+    '-wordNgrams',
+    String(ngrams),
+    '-epoch',
+    '25',
+    '-dim',
+    '100',
+    '-thread',
+    '1',
+  ]);
 }
 
 function percentile(sorted, p) {
@@ -98,7 +110,11 @@ async function batchThroughput(student, texts) {
 
 const devRows = readTsv(devFile);
 const devTexts = devRows.map((r) => r.text);
-const results = { machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}`, students: {}, fasttext: {} };
+const results = {
+  machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}`,
+  students: {},
+  fasttext: {},
+};
 
 if (!args['no-fasttext'] && ensureFastText()) {
   const trainTxt = path.join(args.out, 'train.txt');
@@ -117,7 +133,17 @@ for (const name of args.only.split(',')) {
   const variant = VARIANTS[name];
   if (!variant) throw new Error(`unknown variant ${name}`);
   const out = path.join(args.out, `${name}.bin`);
-  const result = await train({ train: trainFile, dev: devFile, out, seed: 1, ...variant, onEpoch: (e) => log(`${name} epoch ${e.epoch}/${e.epochs} dev ${(e.devAccuracy * 100).toFixed(2)}% ${(e.tokensPerSecond / 1000).toFixed(0)}k tok/s`) });
+  const result = await train({
+    train: trainFile,
+    dev: devFile,
+    out,
+    seed: 1,
+    ...variant,
+    onEpoch: (e) =>
+      log(
+        `${name} epoch ${e.epoch}/${e.epochs} dev ${(e.devAccuracy * 100).toFixed(2)}% ${(e.tokensPerSecond / 1000).toFixed(0)}k tok/s`,
+      ),
+  });
   const student = await Student.load(out);
   const reference = await Student.load(out, { textEncoder: 'javascript' });
   const lat = latency(student, devTexts);
@@ -144,19 +170,37 @@ results.segmentation = segmentationLatency(devTexts);
 
 const pct = (x) => (x === undefined || Number.isNaN(x) ? '   -  ' : `${(x * 100).toFixed(2)}%`);
 const ft = results.fasttext;
-const lines = ['', `student on ChnSentiCorp dev (${results.machine}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`, 'model       dev acc   goal     words/s/thread   vs fastText   predict p50/p99 µs   batch reviews/s   (jieba + TypeScript path: p50/p99, batch)'];
+const lines = [
+  '',
+  `student on ChnSentiCorp dev (${results.machine}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')})`,
+  'model       dev acc   goal     words/s/thread   vs fastText   predict p50/p99 µs   batch reviews/s   (jieba + TypeScript path: p50/p99, batch)',
+];
 for (const [name, r] of Object.entries(results.students)) {
   const peer = name === 'bow2' ? ft.bigram : ft.unigram;
   const goal = name === 'bow2' ? ft.bigram?.accuracy : GOALS[name];
-  const speedRatio = peer && (name === 'bow' || name === 'bow2') ? `${(r.wordsPerSecondPerThread / peer.wordsPerSecondPerThread).toFixed(2)}x` : '  -';
+  const speedRatio =
+    peer && (name === 'bow' || name === 'bow2')
+      ? `${(r.wordsPerSecondPerThread / peer.wordsPerSecondPerThread).toFixed(2)}x`
+      : '  -';
   lines.push(
     `${name.padEnd(10)}  ${pct(r.devAccuracy)}  ${goal ? pct(goal) : '  -   '}  ${(r.wordsPerSecondPerThread / 1e6).toFixed(2).padStart(8)}M       ${speedRatio.padStart(6)}      ${r.predictP50us.toFixed(1).padStart(6)} / ${r.predictP99us.toFixed(1).padStart(6)}    ${Math.round(r.predictBatchPerSecond).toString().padStart(8)}          (${r.javascriptPath.predictP50us.toFixed(1)} / ${r.javascriptPath.predictP99us.toFixed(1)}, ${Math.round(r.javascriptPath.predictBatchPerSecond)})`,
   );
 }
-for (const [name, r] of Object.entries(ft)) lines.push(`fastText ${name.padEnd(8)} ${pct(r.accuracy)}           ${(r.wordsPerSecondPerThread / 1e6).toFixed(2).padStart(8)}M`);
-lines.push(`jieba segmentation alone: p50 ${results.segmentation.p50.toFixed(1)} µs, p99 ${results.segmentation.p99.toFixed(1)} µs per review`);
+for (const [name, r] of Object.entries(ft))
+  lines.push(
+    `fastText ${name.padEnd(8)} ${pct(r.accuracy)}           ${(r.wordsPerSecondPerThread / 1e6).toFixed(2).padStart(8)}M`,
+  );
+lines.push(
+  `jieba segmentation alone: p50 ${results.segmentation.p50.toFixed(1)} µs, p99 ${results.segmentation.p99.toFixed(1)} µs per review`,
+);
 const bow = results.students.bow;
-if (bow) lines.push(`goals: bow >= ${pct(GOALS.bow)}, cnn >= ${pct(GOALS.cnn)}, lstm >= ${pct(GOALS.lstm)}, bow2 >= fastText bigrams, p50 <= ${GOALS.p50} µs, p99 <= ${GOALS.p99} µs, batch >= ${GOALS.batchPerSecond}/s`);
+if (bow)
+  lines.push(
+    `goals: bow >= ${pct(GOALS.bow)}, cnn >= ${pct(GOALS.cnn)}, lstm >= ${pct(GOALS.lstm)}, bow2 >= fastText bigrams, p50 <= ${GOALS.p50} µs, p99 <= ${GOALS.p99} µs, batch >= ${GOALS.batchPerSecond}/s`,
+  );
 log(lines.join('\n'));
 fs.writeFileSync(path.join(args.out, 'student.json'), JSON.stringify(results, null, 2));
 console.log(JSON.stringify(results));

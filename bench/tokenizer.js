@@ -59,11 +59,15 @@ const referenceRate = texts.length / median(referenceTimes);
 // Other work on the machine slows both sides, not always alike: say how busy it was.
 const load = () => os.loadavg()[0].toFixed(2);
 console.log(`load average before: ${load()}`);
-console.log(`encodeBatch, ChnSentiCorp train (${texts.length} lines, max ${MAX_LEN}, ${os.cpus().length} cpus, median of ${ROUNDS})`);
+console.log(
+  `encodeBatch, ChnSentiCorp train (${texts.length} lines, max ${MAX_LEN}, ${os.cpus().length} cpus, median of ${ROUNDS})`,
+);
 console.log(`  ernie-slim  ${Math.round(oursRate).toLocaleString('en')} lines/s`);
 console.log(`  tokenizers  ${Math.round(referenceRate).toLocaleString('en')} lines/s`);
 console.log(`  ratio       ${(oursRate / referenceRate).toFixed(1)}x`);
-console.log(`  cpu time    ernie-slim ${(median(oursCpu) * 1000).toFixed(0)} ms, tokenizers ${(median(referenceCpu) * 1000).toFixed(0)} ms: ${(median(referenceCpu) / median(oursCpu)).toFixed(1)}x`);
+console.log(
+  `  cpu time    ernie-slim ${(median(oursCpu) * 1000).toFixed(0)} ms, tokenizers ${(median(referenceCpu) * 1000).toFixed(0)} ms: ${(median(referenceCpu) / median(oursCpu)).toFixed(1)}x`,
+);
 
 // (2) The whole command, each a fresh process reading the same file on stdin.
 const corpus = [...texts, ...readTsvTexts(path.join(sharedDir, 'data/tnews/train.tsv'))];
@@ -95,8 +99,16 @@ for (let r = 0; r < Math.max(1, Math.min(ROUNDS, 3)); r++) {
   same &&= a.output === b.output;
 }
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(`tokenize command, ${LINES.toLocaleString('en')} lines of ChnSentiCorp + TNEWS, stdin to a file (median of ${commandTimes.length})`);
-console.log(`  ernie-slim tokenize         ${median(commandTimes).toFixed(2)} s  ${Math.round(LINES / median(commandTimes)).toLocaleString('en')} lines/s`);
-console.log(`  node + tokenizers script    ${median(scriptTimes).toFixed(2)} s  ${Math.round(LINES / median(scriptTimes)).toLocaleString('en')} lines/s`);
-console.log(`  ratio                       ${(median(scriptTimes) / median(commandTimes)).toFixed(1)}x  (outputs identical: ${same})`);
+console.log(
+  `tokenize command, ${LINES.toLocaleString('en')} lines of ChnSentiCorp + TNEWS, stdin to a file (median of ${commandTimes.length})`,
+);
+console.log(
+  `  ernie-slim tokenize         ${median(commandTimes).toFixed(2)} s  ${Math.round(LINES / median(commandTimes)).toLocaleString('en')} lines/s`,
+);
+console.log(
+  `  node + tokenizers script    ${median(scriptTimes).toFixed(2)} s  ${Math.round(LINES / median(scriptTimes)).toLocaleString('en')} lines/s`,
+);
+console.log(
+  `  ratio                       ${(median(scriptTimes) / median(commandTimes)).toFixed(1)}x  (outputs identical: ${same})`,
+);
 console.log(`load average after: ${load()}`);

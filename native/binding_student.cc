@@ -41,8 +41,8 @@ struct OwnedRows {
 void CheckIds(const Caller& c, const int32_t* ids, size_t n, int32_t vocab_size, const char* name = "ids") {
   for (size_t i = 0; i < n; ++i) {
     if (ids[i] < 1 || ids[i] >= vocab_size) {
-      c.Fail( std::string(name) + "[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is outside 1.." +
-                     std::to_string(vocab_size - 1));
+      c.Fail(std::string(name) + "[" + std::to_string(i) + "] = " + std::to_string(ids[i]) + " is outside 1.." +
+             std::to_string(vocab_size - 1));
     }
   }
 }
@@ -84,9 +84,7 @@ struct OwnedTrainingSet {
   std::vector<int32_t> labels;
   std::vector<float> teacher;
   bool has_teacher = false;
-  student::TrainingData view() const {
-    return {rows.view(), labels.data(), has_teacher ? teacher.data() : nullptr};
-  }
+  student::TrainingData view() const { return {rows.view(), labels.data(), has_teacher ? teacher.data() : nullptr}; }
 };
 
 OwnedTrainingSet ReadTrainingSet(const Caller& c, const Napi::Value& v, const student::Config& config) {

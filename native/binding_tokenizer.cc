@@ -24,8 +24,9 @@ size_t ReadMaxLength(const Caller& c, const Napi::Value& v) {
 
 class EncodeBatchWorker : public PromiseWorker {
  public:
-  EncodeBatchWorker(Napi::Env env, Napi::Object owner, const WordPieceTokenizer& tokenizer, std::vector<std::string> texts,
-                    std::unique_ptr<std::vector<std::string>> pairs, size_t max_length, size_t threads)
+  EncodeBatchWorker(Napi::Env env, Napi::Object owner, const WordPieceTokenizer& tokenizer,
+                    std::vector<std::string> texts, std::unique_ptr<std::vector<std::string>> pairs, size_t max_length,
+                    size_t threads)
       : PromiseWorker(env, "NativeWordPieceTokenizer.encodeBatch"),
         tokenizer_(tokenizer),
         texts_(std::move(texts)),
@@ -53,7 +54,8 @@ class EncodeBatchWorker : public PromiseWorker {
     Napi::Object out = Napi::Object::New(env);
     const char* names[3] = {"inputIds", "tokenTypeIds", "attentionMask"};
     for (size_t k = 0; k < 3; k++)
-      out.Set(names[k], Napi::TypedArrayOf<int64_t>::New(env, size, buffer, k * size * sizeof(int64_t), napi_bigint64_array));
+      out.Set(names[k],
+              Napi::TypedArrayOf<int64_t>::New(env, size, buffer, k * size * sizeof(int64_t), napi_bigint64_array));
     out.Set("batchSize", Napi::Number::New(env, static_cast<double>(batch_.batch_size())));
     out.Set("seqLen", Napi::Number::New(env, static_cast<double>(batch_.seq_len())));
     return out;
@@ -83,7 +85,8 @@ class TokenizeLinesWorker : public PromiseWorker {
 
  protected:
   void Run() override {
-    result_ = std::make_unique<TokenizedLines>(TokenizeLines(tokenizer_, block_, pair_, max_length_, threads_, ThreadPool::Shared()));
+    result_ = std::make_unique<TokenizedLines>(
+        TokenizeLines(tokenizer_, block_, pair_, max_length_, threads_, ThreadPool::Shared()));
   }
 
   Napi::Value Result(Napi::Env env) override {
@@ -93,8 +96,9 @@ class TokenizeLinesWorker : public PromiseWorker {
     out.Set("problem", Napi::String::New(env, result_->problem));
     // The output text becomes a Buffer without a copy; the string is freed with it.
     auto* text = new std::string(std::move(result_->text));
-    out.Set("text", Napi::Buffer<char>::New(env, text->data(), text->size(),
-                                            [](Napi::Env, char*, std::string* owned) { delete owned; }, text));
+    out.Set("text",
+            Napi::Buffer<char>::New(
+                env, text->data(), text->size(), [](Napi::Env, char*, std::string* owned) { delete owned; }, text));
     return out;
   }
 

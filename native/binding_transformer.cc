@@ -161,8 +161,9 @@ class TrainStepWorker : public PromiseWorker {
 
  protected:
   void Run() override {
-    result_ = trainer_->Step(model_.get(), b_.ids.data(), b_.type_ids.data(), b_.mask.empty() ? nullptr : b_.mask.data(),
-                             b_.labels.data(), b_.batch, b_.seq, b_.threads, options_);
+    result_ =
+        trainer_->Step(model_.get(), b_.ids.data(), b_.type_ids.data(), b_.mask.empty() ? nullptr : b_.mask.data(),
+                       b_.labels.data(), b_.batch, b_.seq, b_.threads, options_);
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
@@ -250,7 +251,7 @@ class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
     if (!trainer_) trainer_ = std::make_shared<TransformerTrainer>(model_->config());
     training_ = true;
     return (new TrainStepWorker(info.Env(), model_, trainer_, std::move(batch), options, &training_,
-                                 info.This().As<Napi::Object>()))
+                                info.This().As<Napi::Object>()))
         ->Start();
   }
 

@@ -3,7 +3,11 @@
 /** A failure caused by the user's data or files: exit code 1, the message names file:line or the flag. */
 export class InputError extends Error {
   override name = 'InputError';
-  constructor(message: string, readonly file?: string, readonly line?: number) {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+  ) {
     super(file !== undefined ? `${file}${line !== undefined ? `:${line}` : ''}: ${message}` : message);
   }
 }

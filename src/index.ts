@@ -2,7 +2,14 @@
 export { InputError, UsageError } from './errors.js';
 export { version } from './version.js';
 export { WordPieceTokenizer } from './tokenizer/index.js';
-export type { EncodedBatch, EncodeOptions, Encoding, SpecialTokenIds, TextOrPair, WordPieceTokenizerOptions } from './tokenizer/index.js';
+export type {
+  EncodedBatch,
+  EncodeOptions,
+  Encoding,
+  SpecialTokenIds,
+  TextOrPair,
+  WordPieceTokenizerOptions,
+} from './tokenizer/index.js';
 export { Teacher } from './teacher/teacher.js';
 export type { TeacherOptions, TeacherText } from './teacher/teacher.js';
 export { label } from './teacher/label.js';
@@ -10,16 +17,40 @@ export type { LabelOptions, LabelResult } from './teacher/label.js';
 export { makeTeacher, countParameters } from './teacher/make-teacher.js';
 export type { TeacherArchitecture, TeacherStyle } from './teacher/make-teacher.js';
 export { quantizeDynamic, INT8_METADATA_KEY } from './onnx/dynamic-quantize.js';
-export type { DynamicQuantizeOptions, DynamicQuantizeResult, QuantizedLayer, QuantizedOperators } from './onnx/dynamic-quantize.js';
+export type {
+  DynamicQuantizeOptions,
+  DynamicQuantizeResult,
+  QuantizedLayer,
+  QuantizedOperators,
+} from './onnx/dynamic-quantize.js';
 export { quantizeTeacherFile } from './teacher/quantize-teacher-file.js';
 export type { QuantizeTeacherOptions, QuantizeTeacherResult } from './teacher/quantize-teacher-file.js';
 export { augment } from './augment/index.js';
-export type { AugmentOptions, AugmentResult, AugmentRunOptions, AugmentProgress, StrategyName } from './augment/index.js';
-export { Student, type Prediction, type StudentInput, type StudentLoadOptions, type PredictBatchOptions, type TextEncoderKind } from './student/student.js';
+export type {
+  AugmentOptions,
+  AugmentResult,
+  AugmentRunOptions,
+  AugmentProgress,
+  StrategyName,
+} from './augment/index.js';
+export {
+  Student,
+  type Prediction,
+  type StudentInput,
+  type StudentLoadOptions,
+  type PredictBatchOptions,
+  type TextEncoderKind,
+} from './student/student.js';
 export { train, type TrainOptions, type TrainResult, type EpochReport } from './student/train.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './student/evaluate.js';
 export { exportOnnx, studentToOnnx } from './student/onnx-export.js';
-export { readModelFile, writeModelFile, encodeModelFile, decodeModelFile, type StudentModelData } from './student/model-file.js';
+export {
+  readModelFile,
+  writeModelFile,
+  encodeModelFile,
+  decodeModelFile,
+  type StudentModelData,
+} from './student/model-file.js';
 export { ONNX_METADATA } from './student/onnx-import.js';
 export { segmentWords, tagWords } from './data/segmenter.js';
 export { readLabeledTsv, readTexts, type LabeledRow, type TextRow } from './data/tsv-reader.js';

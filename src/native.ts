@@ -32,7 +32,9 @@ export function native(): NativeAddon {
     try {
       loaded = require(file) as NativeAddon;
     } catch (err) {
-      throw new Error(`cannot load the native addon ${file} (run \`npm install\` or \`npm run build:native\`): ${(err as Error).message}`);
+      throw new Error(
+        `cannot load the native addon ${file} (run \`npm install\` or \`npm run build:native\`): ${(err as Error).message}`,
+      );
     }
   }
   return loaded;

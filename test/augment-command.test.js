@@ -15,13 +15,26 @@ const pairs = writeLabeledTsv(dir, 'pairs.tsv', 30, { pairs: true, salt: 21 });
 function isSpanOf(text, source) {
   const words = segmentWords(source);
   const spaces = spacesBetween(words);
-  for (let s = 0; s < words.length; s++) for (let e = s + 1; e <= words.length; e++) if (joinWords(words, spaces, s, e) === text) return true;
+  for (let s = 0; s < words.length; s++)
+    for (let e = s + 1; e <= words.length; e++) if (joinWords(words, spaces, s, e) === text) return true;
   return false;
 }
 
 test('the output has the input columns plus aug, --times lines per row, grouped in input order', () => {
   const out = path.join(dir, 'out.tsv');
-  const run = runCli(['augment', '--input', labeled.file, '--output', out, '--times', '3', '--keep-original', '--threads', '1', '--json']);
+  const run = runCli([
+    'augment',
+    '--input',
+    labeled.file,
+    '--output',
+    out,
+    '--times',
+    '3',
+    '--keep-original',
+    '--threads',
+    '1',
+    '--json',
+  ]);
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.json.input_rows, 40);
   assert.equal(run.json.new_lines, 120);
@@ -40,12 +53,10 @@ test('the output has the input columns plus aug, --times lines per row, grouped 
     } else {
       assert.ok(['unk', 'pos', 'nsample'].includes(row.aug), row.aug);
     }
-    if (row.aug === 'nsample') assert.ok(isSpanOf(row.fields[2], source[2]), `${row.fields[2]} not a span of ${source[2]}`);
+    if (row.aug === 'nsample')
+      assert.ok(isSpanOf(row.fields[2], source[2]), `${row.fields[2]} not a span of ${source[2]}`);
   });
-  assert.deepEqual(
-    new Set(rows.map((r) => r.aug)),
-    new Set(['orig', 'unk', 'pos', 'nsample']),
-  );
+  assert.deepEqual(new Set(rows.map((r) => r.aug)), new Set(['orig', 'unk', 'pos', 'nsample']));
   assert.deepEqual(strayFiles(dir), []);
 });
 
@@ -87,7 +98,21 @@ test('over many lines the [UNK] rate matches --unk', async () => {
 
 test('pairs augment both sides with the same strategy', () => {
   const out = path.join(dir, 'pairs-out.tsv');
-  const run = runCli(['augment', '-i', pairs.file, '-o', out, '--times', '6', '--threads', '1', '--unk', '0.5', '--nsample', '--json']);
+  const run = runCli([
+    'augment',
+    '-i',
+    pairs.file,
+    '-o',
+    out,
+    '--times',
+    '6',
+    '--threads',
+    '1',
+    '--unk',
+    '0.5',
+    '--nsample',
+    '--json',
+  ]);
   assert.equal(run.status, 0, run.stderr);
   const { header, rows } = readOutput(out);
   assert.deepEqual(header, ['id', 'label', 'text_a', 'text_b', 'aug']);
@@ -118,7 +143,10 @@ test('plain text (one text a line) gives a text_a<TAB>aug TSV; stdin works with 
   const { header, rows } = readOutput(out);
   assert.deepEqual(header, ['text_a', 'aug']);
   assert.equal(rows.length, 75);
-  assert.deepEqual(rows.filter((r) => r.aug === 'orig').map((r) => r.fields[0]), texts);
+  assert.deepEqual(
+    rows.filter((r) => r.aug === 'orig').map((r) => r.fields[0]),
+    texts,
+  );
 
   const fromStdin = path.join(dir, 'stdin-out.tsv');
   const piped = runCli(['augment', '-i', '-', '-o', fromStdin, '--times', '2', '--keep-original', '--threads', '1'], {
@@ -155,7 +183,10 @@ test('bad rows fail with file:line and exit 1, leaving no output; --skip-bad-lin
       assert.deepEqual(strayFiles(dir, ['bad-out.tsv']), []);
     }
   }
-  fs.writeFileSync(bad, Buffer.concat([header, good[0], wrongColumns, good[1], emptyText, good[2], invalidUtf8, good[3]]));
+  fs.writeFileSync(
+    bad,
+    Buffer.concat([header, good[0], wrongColumns, good[1], emptyText, good[2], invalidUtf8, good[3]]),
+  );
   const run = runCli(['augment', '-i', bad, '-o', out, '--times', '2', '--threads', '1', '--skip-bad-lines', '--json']);
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.json.skipped_lines, 3);
@@ -194,7 +225,10 @@ test('bad flags exit 2 with one line naming the flag, and write nothing', () => 
   ]) {
     const run = runCli(['augment', '-i', labeled.file, '-o', out, ...flags]);
     assert.equal(run.status, 2, `${flags.join(' ')}: ${run.stderr}`);
-    const lines = run.stderr.trim().split('\n').filter((l) => !l.startsWith('(see'));
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('(see'));
     assert.equal(lines.length, 1, run.stderr);
     assert.ok(lines[0].includes(name), lines[0]);
     assert.ok(!fs.existsSync(out));
@@ -211,7 +245,16 @@ test('bad flags exit 2 with one line naming the flag, and write nothing', () => 
 test('--help documents the strategies, defaults and the plain-text output', () => {
   const run = runCli(['augment', '--help']);
   assert.equal(run.status, 0);
-  for (const words of ['--unk', '0.1', '--pos-replace', '--nsample', '--mix', '--keep-original', 'text_a<TAB>aug', 'orig']) {
+  for (const words of [
+    '--unk',
+    '0.1',
+    '--pos-replace',
+    '--nsample',
+    '--mix',
+    '--keep-original',
+    'text_a<TAB>aug',
+    'orig',
+  ]) {
     assert.ok(run.stdout.includes(words), `--help lacks ${words}`);
   }
 });

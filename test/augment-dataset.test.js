@@ -20,18 +20,30 @@ test('ChnSentiCorp train x10: 96,000 new lines, labels carried, rows grouped in 
   const { header, rows } = readOutput(out);
   assert.deepEqual(header, ['label', 'text_a', 'aug']);
   assert.equal(rows.length, 96000);
-  const labels = fs.readFileSync(train, 'utf8').trim().split('\n').slice(1).map((line) => line.split('\t')[0]);
+  const labels = fs
+    .readFileSync(train, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t')[0]);
   rows.forEach((row, i) => assert.equal(row.fields[0], labels[Math.floor(i / 10)], `line ${i + 2}`));
   for (const strategy of ['unk', 'pos', 'nsample']) {
     const share = run.json.by_strategy[strategy] / 96000;
     assert.ok(Math.abs(share - 1 / 3) < 0.02, `${strategy}: ${share}`);
   }
-  console.log(`ChnSentiCorp x10: ${run.json.seconds.toFixed(2)} s inside the command, ${run.json.pos_table_words} (word, tag) pairs`);
+  console.log(
+    `ChnSentiCorp x10: ${run.json.seconds.toFixed(2)} s inside the command, ${run.json.pos_table_words} (word, tag) pairs`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('ChnSentiCorp: per-word tags after a thread-pool cut equal jieba\'s tag of every line', { skip }, async () => {
-  const texts = fs.readFileSync(train, 'utf8').trim().split('\n').slice(1).map((line) => line.split('\t')[1]);
+test("ChnSentiCorp: per-word tags after a thread-pool cut equal jieba's tag of every line", { skip }, async () => {
+  const texts = fs
+    .readFileSync(train, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t')[1]);
   const settings = { tag: true, hmm: false, unkToken: '[UNK]' };
   const counts = new WordTagCounts(false);
   let words = 0;

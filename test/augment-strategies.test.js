@@ -47,7 +47,7 @@ test('chosen positions: each position with probability p, ascending, in range', 
   assert.deepEqual(chosenPositions(4, 1, random), [0, 1, 2, 3]);
 });
 
-test('cutting on the thread pool with per-word tags gives jieba\'s line tags, and counts them', async () => {
+test("cutting on the thread pool with per-word tags gives jieba's line tags, and counts them", async () => {
   const texts = [...makeTexts(200, 3), '房间[UNK]干净，[UNK]', '[UNK]', 'AT&T 的 T恤 15.4寸', '他说：“好！”   ok'];
   const counts = new WordTagCounts(false);
   const expected = new PosTable();
@@ -164,7 +164,7 @@ test('pos replaces a word by another word seen with the same tag', () => {
   assert.equal(posReplace(text, 0.5, table, r2), joinWords(words, spacesBetween(text.words)));
 });
 
-test('the POS table draws other words by frequency, and keeps a tag\'s only word', () => {
+test("the POS table draws other words by frequency, and keeps a tag's only word", () => {
   const table = new PosTable();
   for (let i = 0; i < 30; i++) table.add('好', 'a');
   for (let i = 0; i < 10; i++) table.add('差', 'a');
@@ -219,11 +219,18 @@ test('options: defaults, strategy selection, and flag errors that name the flag'
   assert.equal(all.unk, 0.1);
   assert.equal(all.posReplace, 0.1);
   assert.deepEqual(resolveAugmentOptions({ ...base, nsample: true }).weights, { unk: 0, pos: 0, nsample: 1 });
-  assert.deepEqual(resolveAugmentOptions({ ...base, unk: 0.3, posReplace: 0.2 }).weights, { unk: 1, pos: 1, nsample: 0 });
+  assert.deepEqual(resolveAugmentOptions({ ...base, unk: 0.3, posReplace: 0.2 }).weights, {
+    unk: 1,
+    pos: 1,
+    nsample: 0,
+  });
   assert.deepEqual(resolveAugmentOptions({ ...base, mix: 'unk=2, nsample=1' }).weights, { unk: 2, pos: 0, nsample: 1 });
   assert.deepEqual(parseMix({ pos: 2 }), { unk: 0, pos: 2, nsample: 0 });
   const usage = (options, flag) =>
-    assert.throws(() => resolveAugmentOptions({ ...base, ...options }), (err) => err.name === 'UsageError' && err.message.includes(flag));
+    assert.throws(
+      () => resolveAugmentOptions({ ...base, ...options }),
+      (err) => err.name === 'UsageError' && err.message.includes(flag),
+    );
   usage({ unk: 2 }, '--unk');
   usage({ posReplace: -0.1 }, '--pos-replace');
   usage({ posReplace: NaN }, '--pos-replace');

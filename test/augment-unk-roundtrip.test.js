@@ -60,7 +60,10 @@ test('the teacher tokenizer reads an augmented [UNK] as its [UNK] id', async (t)
   assert.equal(seen, totalUnk);
   const batch = await tokenizer.encodeBatch(texts.slice(0, 8));
   const batchUnks = [...batch.inputIds].filter((id) => id === BigInt(unkId)).length;
-  assert.equal(batchUnks, texts.slice(0, 8).reduce((n, text) => n + countUnk(text), 0));
+  assert.equal(
+    batchUnks,
+    texts.slice(0, 8).reduce((n, text) => n + countUnk(text), 0),
+  );
 });
 
 test('the student reads an augmented [UNK] as its [UNK] id', async (t) => {
@@ -71,7 +74,12 @@ test('the student reads an augmented [UNK] as its [UNK] id', async (t) => {
   const { Vocabulary, WordCounter, UNK_ID } = vocabulary.module;
   // The vocabulary knows every word of the texts, so [UNK] ids can only come from the literal token.
   const counter = new WordCounter();
-  const originals = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((line) => line.split('\t')[2]);
+  const originals = fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t')[2]);
   for (const text of originals) counter.add(studentWords(text, defaultSegmentation));
   for (const text of texts) counter.add(studentWords(text.replaceAll('[UNK]', ' '), defaultSegmentation));
   const vocab = Vocabulary.build(counter, { minCount: 1, maxVocab: 0 });
@@ -87,12 +95,15 @@ test('the student reads an augmented [UNK] as its [UNK] id', async (t) => {
   assert.equal(seen, totalUnk);
 });
 
-test('the student\'s bulk segmentation (train, eval) keeps an augmented [UNK] as the [UNK] word', async (t) => {
+test("the student's bulk segmentation (train, eval) keeps an augmented [UNK] as the [UNK] word", async (t) => {
   const segmentation = await optionalImport('../dist/student/segmentation.js');
   if (!segmentation.module?.rowWordsMany) return t.skip(segmentation.reason ?? 'rowWordsMany is not there yet');
   const { rowWordsMany, defaultSegmentation } = segmentation.module;
   const withUnk = texts.filter((text) => countUnk(text) > 0).slice(0, 20);
-  const words = await rowWordsMany(withUnk.map((textA) => ({ textA })), defaultSegmentation);
+  const words = await rowWordsMany(
+    withUnk.map((textA) => ({ textA })),
+    defaultSegmentation,
+  );
   words.forEach((row, i) => {
     // A lowercased "[unk]" would become an ordinary vocabulary word with its own id when train counts words.
     assert.equal(row.filter((w) => w === '[UNK]').length, countUnk(withUnk[i]), `${withUnk[i]} -> ${row.join('|')}`);

@@ -23,10 +23,23 @@ before(() => {
   vocabs = writeFixtureVocabs();
   trainFile = writeLabeledTsv(dir, 'train.tsv', generateReviews(300, 4));
   teacher = path.join(dir, 'teacher.onnx');
-  fs.writeFileSync(teacher, makeTeacher({
-    vocabSize: vocabs.tokens.length, padId: 0, layers: 1, hidden: 16, heads: 2, intermediate: 32, maxPositions: 128,
-    typeVocabSize: 2, labels: 2, style: 'ernie', idType: 'int64', seed: 3,
-  }));
+  fs.writeFileSync(
+    teacher,
+    makeTeacher({
+      vocabSize: vocabs.tokens.length,
+      padId: 0,
+      layers: 1,
+      hidden: 16,
+      heads: 2,
+      intermediate: 32,
+      maxPositions: 128,
+      typeVocabSize: 2,
+      labels: 2,
+      style: 'ernie',
+      idType: 'int64',
+      seed: 3,
+    }),
+  );
   texts = path.join(dir, 'texts.txt');
   fs.writeFileSync(texts, 'hello world\n中国 playing\n好的\n');
 });
@@ -39,9 +52,26 @@ const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
 
 test('train: epochs on stderr, the summary on stdout (stderr with --json)', () => {
   const model = path.join(dir, 'm.bin');
-  const run = cli(['train', '--train', trainFile, '--dev', trainFile, '--epochs', '2', '--threads', '1', '--out', model]);
+  const run = cli([
+    'train',
+    '--train',
+    trainFile,
+    '--dev',
+    trainFile,
+    '--epochs',
+    '2',
+    '--threads',
+    '1',
+    '--out',
+    model,
+  ]);
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, new RegExp(`^wrote ${model}: bow, \\d+ words, 2 labels, dev accuracy [\\d.]+% \\(epoch \\d\\), [\\d.]+ s on cpu\\n$`));
+  assert.match(
+    run.stdout,
+    new RegExp(
+      `^wrote ${model}: bow, \\d+ words, 2 labels, dev accuracy [\\d.]+% \\(epoch \\d\\), [\\d.]+ s on cpu\\n$`,
+    ),
+  );
   assert.match(run.stderr, /^epoch 1\/2 loss [\d.]+ .*\nepoch 2\/2 loss/);
   assert.doesNotMatch(run.stderr, /wrote/);
   const json = cli(['train', '--train', trainFile, '--epochs', '1', '--threads', '1', '--out', model, '--json']);
@@ -61,7 +91,19 @@ test('eval, export, make-teacher: their result lines on stdout', () => {
   const exported = cli(['export', '--model', model, '--onnx', onnx]);
   assert.equal(exported.stdout, `wrote ${onnx} (bow, 2 labels)\n`);
   assert.equal(exported.stderr, '');
-  const made = cli(['make-teacher', '--vocab', vocabs.bert, '--out', path.join(dir, 'made.onnx'), '--layers', '1', '--hidden', '16', '--heads', '2']);
+  const made = cli([
+    'make-teacher',
+    '--vocab',
+    vocabs.bert,
+    '--out',
+    path.join(dir, 'made.onnx'),
+    '--layers',
+    '1',
+    '--hidden',
+    '16',
+    '--heads',
+    '2',
+  ]);
   assert.equal(made.status, 0, made.stderr);
   assert.match(made.stdout, /^wrote .*made\.onnx: [\d,]+ parameters, [\d.]+ MB, [\d.]+ s\n$/);
   assert.equal(made.stderr, '');
@@ -92,12 +134,45 @@ test('label: the summary on stdout with --output; stdout holds only the labels w
 test('distill: steps on stderr, the results line on stdout', () => {
   const dev = writeLabeledTsv(dir, 'dev.tsv', generateReviews(100, 5));
   const unlabeled = path.join(dir, 'unlabeled.txt');
-  fs.writeFileSync(unlabeled, generateReviews(200, 6).map((r) => r.text).join('\n') + '\n');
+  fs.writeFileSync(
+    unlabeled,
+    generateReviews(200, 6)
+      .map((r) => r.text)
+      .join('\n') + '\n',
+  );
   const out = path.join(dir, 'distilled');
-  const run = spawnSync(process.execPath, [cliMain, 'distill', '--train-teacher', 'cnn', '--teacher-epochs', '1', '--train', trainFile, '--dev', dev,
-    '--unlabeled', unlabeled, '--augment-times', '1', '--epochs', '1', '--threads', '1', '--no-ernie-base-speedup', '--out', out], { encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    [
+      cliMain,
+      'distill',
+      '--train-teacher',
+      'cnn',
+      '--teacher-epochs',
+      '1',
+      '--train',
+      trainFile,
+      '--dev',
+      dev,
+      '--unlabeled',
+      unlabeled,
+      '--augment-times',
+      '1',
+      '--epochs',
+      '1',
+      '--threads',
+      '1',
+      '--no-ernie-base-speedup',
+      '--out',
+      out,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /^teacher [\d.]+%, student baseline [\d.]+%, student \+ distillation [\d.]+%; speed-up \d+x; wrote .*report\.md\n$/);
+  assert.match(
+    run.stdout,
+    /^teacher [\d.]+%, student baseline [\d.]+%, student \+ distillation [\d.]+%; speed-up \d+x; wrote .*report\.md\n$/,
+  );
   assert.match(run.stderr, /^checked: 300 training rows, 100 dev rows/);
   assert.match(run.stderr, /\nstep 3: bow student with \d+ teacher-labeled lines\n/);
   assert.doesNotMatch(run.stderr, /speed-up/);

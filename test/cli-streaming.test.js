@@ -16,7 +16,13 @@ before(async () => {
   dir = tempDir('ernie-slim-stream-');
   vocabs = writeFixtureVocabs();
   model = path.join(dir, 'model.bin');
-  await train({ train: writeLabeledTsv(dir, 'train.tsv', generateReviews(300, 3)), model: 'bow', epochs: 2, threads: 1, out: model });
+  await train({
+    train: writeLabeledTsv(dir, 'train.tsv', generateReviews(300, 3)),
+    model: 'bow',
+    epochs: 2,
+    threads: 1,
+    out: model,
+  });
 });
 after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -45,7 +51,10 @@ function interactive(args) {
   return {
     answer(line) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer to ${JSON.stringify(line)} while stdin is open; stderr: ${stderr}`)), 20000);
+        const timer = setTimeout(
+          () => reject(new Error(`no answer to ${JSON.stringify(line)} while stdin is open; stderr: ${stderr}`)),
+          20000,
+        );
         waiting = (l) => {
           clearTimeout(timer);
           resolve(l);
@@ -81,7 +90,10 @@ test('segment answers each line before stdin closes', async () => {
 
 test('tokenize answers each line before stdin closes', async () => {
   const run = interactive(['tokenize', '--vocab', vocabs.bert]);
-  assert.equal(await run.answer('hello world'), cli(['tokenize', '--vocab', vocabs.bert], 'hello world\n').stdout.trim());
+  assert.equal(
+    await run.answer('hello world'),
+    cli(['tokenize', '--vocab', vocabs.bert], 'hello world\n').stdout.trim(),
+  );
   assert.equal(await run.answer('中国'), cli(['tokenize', '--vocab', vocabs.bert], '中国\n').stdout.trim());
   const { code, stderr } = await run.close();
   assert.equal(code, 0, stderr);
@@ -93,7 +105,10 @@ test('from a regular file, predict writes the same answers in large writes', () 
   fs.writeFileSync(input, texts.join('\n') + '\n');
   const fromPipe = cli(['predict', '--model', model], texts.join('\n') + '\n');
   const fd = fs.openSync(input, 'r');
-  const fromFile = spawnSync(process.execPath, [cliMain, 'predict', '--model', model], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+  const fromFile = spawnSync(process.execPath, [cliMain, 'predict', '--model', model], {
+    stdio: [fd, 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   fs.closeSync(fd);
   assert.equal(fromFile.status, 0, fromFile.stderr);
   assert.equal(fromPipe.status, 0, fromPipe.stderr);

@@ -25,13 +25,21 @@ test("unknown flags are named once, as typed, with the command's own help", () =
   usage(['tokenize', '--vocab', 'v.txt', '--foo-bar', '1'], 'Unknown argument: --foo-bar', 'ernie-slim tokenize');
   usage(['tokenize', '--vocab', 'v.txt', '--fooBar=1'], 'Unknown argument: --fooBar', 'ernie-slim tokenize');
   usage(['tokenize', '--vocab', 'v.txt', '--no-such-flag'], 'Unknown argument: --no-such-flag', 'ernie-slim tokenize');
-  usage(['predict', '--model', 'm.bin', '--max-len', '3', '--prob'], 'Unknown arguments: --max-len, --prob', 'ernie-slim predict');
+  usage(
+    ['predict', '--model', 'm.bin', '--max-len', '3', '--prob'],
+    'Unknown arguments: --max-len, --prob',
+    'ernie-slim predict',
+  );
   usage(['segment', 'extra'], 'Unknown argument: extra', 'ernie-slim segment');
 });
 
 test("missing and invalid flags point to the command's own help", () => {
   usage(['tokenize'], 'Missing required argument: --vocab', 'ernie-slim tokenize');
   usage(['eval'], 'Missing required arguments: --model, --data', 'ernie-slim eval');
-  usage(['train', '--train', 't.tsv', '--out', 'm.bin', '--model', 'transformer'], 'Invalid value for --model: "transformer" (choices: "bow", "cnn", "lstm")', 'ernie-slim train');
+  usage(
+    ['train', '--train', 't.tsv', '--out', 'm.bin', '--model', 'transformer'],
+    'Invalid value for --model: "transformer" (choices: "bow", "cnn", "lstm")',
+    'ernie-slim train',
+  );
   usage(['--verbose', 'export', '--model', 'm.bin'], 'Missing required argument: --onnx', 'ernie-slim export');
 });

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { readLabeledTsv, readTexts, BadLinePolicy, writeFileAtomic, AtomicFileWriter, LabelMap, InputError } from '../dist/index.js';
+import {
+  readLabeledTsv,
+  readTexts,
+  BadLinePolicy,
+  writeFileAtomic,
+  AtomicFileWriter,
+  LabelMap,
+  InputError,
+} from '../dist/index.js';
 import { tempDir } from './student-fixtures.js';
 
 const dir = tempDir('ernie-slim-data-');
@@ -56,23 +64,42 @@ test('malformed rows are errors naming file:line', async () => {
 });
 
 test('invalid UTF-8 is an error with its line; --skip-bad-lines skips and counts it', async () => {
-  const bytes = Buffer.concat([Buffer.from('label\ttext_a\n1\t好\n0\tbad'), Buffer.from([0xff, 0xfe]), Buffer.from('\n1\t行\n')]);
+  const bytes = Buffer.concat([
+    Buffer.from('label\ttext_a\n1\t好\n0\tbad'),
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from('\n1\t行\n'),
+  ]);
   const file = write('utf8.tsv', bytes);
-  await assert.rejects(collect(readLabeledTsv(file)), new RegExp(`^InputError: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: invalid UTF-8`));
+  await assert.rejects(
+    collect(readLabeledTsv(file)),
+    new RegExp(`^InputError: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: invalid UTF-8`),
+  );
   const policy = new BadLinePolicy(true);
   const rows = await collect(readLabeledTsv(file, { policy }));
-  assert.deepEqual(rows.map((r) => r.line), [2, 4]);
+  assert.deepEqual(
+    rows.map((r) => r.line),
+    [2, 4],
+  );
   assert.equal(policy.skipped, 1);
 });
 
 test('unknown label at eval time is a bad row', async () => {
   const file = write('eval.tsv', 'label\ttext_a\n1\ta\n9\tb\n');
-  await assert.rejects(collect(readLabeledTsv(file, { knownLabels: new Set(['0', '1']) })), /eval\.tsv:3: unknown label "9"/);
+  await assert.rejects(
+    collect(readLabeledTsv(file, { knownLabels: new Set(['0', '1']) })),
+    /eval\.tsv:3: unknown label "9"/,
+  );
 });
 
 test('header problems name line 1', async () => {
-  await assert.rejects(collect(readLabeledTsv(write('h1.tsv', 'text\tlabel\nx\t1\n'))), /h1\.tsv:1: header must name a text_a column/);
-  await assert.rejects(collect(readLabeledTsv(write('h2.tsv', 'text_a\nx\n'))), /h2\.tsv:1: header must name a label column/);
+  await assert.rejects(
+    collect(readLabeledTsv(write('h1.tsv', 'text\tlabel\nx\t1\n'))),
+    /h1\.tsv:1: header must name a text_a column/,
+  );
+  await assert.rejects(
+    collect(readLabeledTsv(write('h2.tsv', 'text_a\nx\n'))),
+    /h2\.tsv:1: header must name a label column/,
+  );
   await assert.rejects(collect(readLabeledTsv(path.join(dir, 'missing.tsv'))), /missing\.tsv: cannot read \(ENOENT\)/);
 });
 
@@ -84,8 +111,14 @@ test('unlabeled text: one text a line, or a TSV with text_a (and text_b)', async
   ]);
   // A tab where plain text is expected is most likely a TSV without its header: refused, with the fix.
   const tabbed = write('tabbed.txt', '第一条\n第二\t条\n');
-  await assert.rejects(collect(readTexts(tabbed)), /tabbed\.txt:2: a tab in a plain text line \(for a TSV, give a header naming text_a\)/);
-  await assert.rejects(collect(readTexts(write('headerless.tsv', '1\t很差\n'))), /headerless\.tsv:1: a tab in a plain text line/);
+  await assert.rejects(
+    collect(readTexts(tabbed)),
+    /tabbed\.txt:2: a tab in a plain text line \(for a TSV, give a header naming text_a\)/,
+  );
+  await assert.rejects(
+    collect(readTexts(write('headerless.tsv', '1\t很差\n'))),
+    /headerless\.tsv:1: a tab in a plain text line/,
+  );
   const tsv = await collect(readTexts(write('u.tsv', 'text_b\ttext_a\nb\ta\n')));
   assert.deepEqual(tsv, [{ line: 2, textA: 'a', textB: 'b' }]);
   await assert.rejects(collect(readTexts(write('blank.txt', 'a\n\nb\n'))), /blank\.txt:2: empty text/);
@@ -96,7 +129,10 @@ test('writeFileAtomic replaces the file whole and leaves no temporary behind', a
   fs.writeFileSync(target, 'old');
   await writeFileAtomic(target, 'new content');
   assert.equal(fs.readFileSync(target, 'utf8'), 'new content');
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
   await assert.rejects(writeFileAtomic(path.join(dir, 'no-such-dir', 'x'), 'y'), /no-such-dir\/x: cannot write/);
 });
 
@@ -113,7 +149,10 @@ test('AtomicFileWriter: nothing under the name until commit; abort leaves the ol
   await w2.write('of it');
   await w2.commit();
   assert.equal(fs.readFileSync(target, 'utf8'), 'all of it');
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });
 
 test('LabelMap: numeric labels sort numerically, others by code point', () => {

@@ -32,7 +32,20 @@ before(() => {
   const teacher = path.join(dir, 'teacher.onnx');
   fs.writeFileSync(
     teacher,
-    makeTeacher({ vocabSize: chars.size + 5, padId: 0, layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 128, typeVocabSize: 2, labels: 2, style: 'ernie', idType: 'int64', seed: 5 }),
+    makeTeacher({
+      vocabSize: chars.size + 5,
+      padId: 0,
+      layers: 1,
+      hidden: 32,
+      heads: 2,
+      intermediate: 64,
+      maxPositions: 128,
+      typeVocabSize: 2,
+      labels: 2,
+      style: 'ernie',
+      idType: 'int64',
+      seed: 5,
+    }),
   );
   files = {
     vocab,
@@ -48,11 +61,26 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test('distill writes the student, its ONNX, metrics.json and report.md; a rerun reuses the teacher labels', async () => {
   const out = path.join(dir, 'out');
   const steps = [];
-  const options = { teacher: [files.teacher], vocab: files.vocab, train: files.train, dev: files.dev, unlabeled: files.unlabeled, augmentTimes: 2, epochs: 2, out, seed: 3, threads: 1, ernieBaseSpeedup: false, onStep: (l) => steps.push(l) };
+  const options = {
+    teacher: [files.teacher],
+    vocab: files.vocab,
+    train: files.train,
+    dev: files.dev,
+    unlabeled: files.unlabeled,
+    augmentTimes: 2,
+    epochs: 2,
+    out,
+    seed: 3,
+    threads: 1,
+    ernieBaseSpeedup: false,
+    onStep: (l) => steps.push(l),
+  };
   const first = await distill(options);
-  for (const f of ['student.bin', 'student.onnx', 'metrics.json', 'report.md']) assert.ok(fs.existsSync(path.join(out, f)), f);
+  for (const f of ['student.bin', 'student.onnx', 'metrics.json', 'report.md'])
+    assert.ok(fs.existsSync(path.join(out, f)), f);
   const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
-  for (const k of ['teacher_accuracy', 'baseline_accuracy', 'student_accuracy', 'speedup']) assert.equal(typeof metrics[k], 'number', k);
+  for (const k of ['teacher_accuracy', 'baseline_accuracy', 'student_accuracy', 'speedup'])
+    assert.equal(typeof metrics[k], 'number', k);
   assert.equal(metrics.data.augmented_rows, 400);
   assert.equal(metrics.data.unlabeled_rows, 300);
   assert.equal(metrics.cache.labels_made, 2);
@@ -66,7 +94,10 @@ test('distill writes the student, its ONNX, metrics.json and report.md; a rerun 
   // The teacher's soft labels were written with one logit per label.
   const cached = fs.readdirSync(path.join(out, 'cache')).filter((f) => f.startsWith('labels-'));
   assert.equal(cached.length, 2);
-  const line = fs.readFileSync(path.join(out, 'cache', cached[0]), 'utf8').split('\n')[1].split('\t');
+  const line = fs
+    .readFileSync(path.join(out, 'cache', cached[0]), 'utf8')
+    .split('\n')[1]
+    .split('\t');
   assert.equal(line[2].split(',').length, 2);
 
   const second = await distill({ ...options, onStep: () => {} });
@@ -80,19 +111,61 @@ test('bad input fails before any long step, with one line naming file:line', () 
   fs.writeFileSync(bad, 'label\ttext_a\n1\t很好\n0\t差\tEXTRA\n');
   const out = path.join(dir, 'bad-out');
   const started = Date.now();
-  const r = spawnSync(process.execPath, [cli, 'distill', '--teacher', files.teacher, '--vocab', files.vocab, '--train', files.train, '--dev', bad, '--out', out], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'distill',
+      '--teacher',
+      files.teacher,
+      '--vocab',
+      files.vocab,
+      '--train',
+      files.train,
+      '--dev',
+      bad,
+      '--out',
+      out,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: `));
   const cache = path.join(out, 'cache');
-  assert.ok(!fs.existsSync(cache) || fs.readdirSync(cache).every((f) => !f.startsWith('labels-') && !f.startsWith('augmented-')), 'nothing was augmented or labeled');
+  assert.ok(
+    !fs.existsSync(cache) ||
+      fs.readdirSync(cache).every((f) => !f.startsWith('labels-') && !f.startsWith('augmented-')),
+    'nothing was augmented or labeled',
+  );
   assert.ok(Date.now() - started < 20_000);
 
-  const tooBig = spawnSync(process.execPath, [cli, 'distill', '--teacher', files.teacher, '--vocab', '/nonexistent/vocab.txt', '--train', files.train, '--dev', files.dev, '--out', out], { encoding: 'utf8' });
+  const tooBig = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'distill',
+      '--teacher',
+      files.teacher,
+      '--vocab',
+      '/nonexistent/vocab.txt',
+      '--train',
+      files.train,
+      '--dev',
+      files.dev,
+      '--out',
+      out,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(tooBig.status, 1);
   assert.match(tooBig.stderr, /\/nonexistent\/vocab.txt/);
 
-  const usage = spawnSync(process.execPath, [cli, 'distill', '--train', files.train, '--dev', files.dev, '--out', out], { encoding: 'utf8' });
+  const usage = spawnSync(
+    process.execPath,
+    [cli, 'distill', '--train', files.train, '--dev', files.dev, '--out', out],
+    { encoding: 'utf8' },
+  );
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /--teacher/);
 });
@@ -107,14 +180,51 @@ test("the demo's generated data is deterministic per seed", () => {
 });
 
 test('bench prints the speed table; --json gives the figures', () => {
-  const trained = spawnSync(process.execPath, [cli, 'train', '--train', files.train, '--model', 'bow', '--epochs', '1', '--out', path.join(dir, 'bench-student.bin')], { encoding: 'utf8' });
+  const trained = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'train',
+      '--train',
+      files.train,
+      '--model',
+      'bow',
+      '--epochs',
+      '1',
+      '--out',
+      path.join(dir, 'bench-student.bin'),
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(trained.status, 0, trained.stderr);
-  const args = [cli, 'bench', '--teacher', files.teacher, '--vocab', files.vocab, '--student', path.join(dir, 'bench-student.bin'), '--data', files.unlabeled, '--sentences', '100', '--teacher-sentences', '16'];
+  const args = [
+    cli,
+    'bench',
+    '--teacher',
+    files.teacher,
+    '--vocab',
+    files.vocab,
+    '--student',
+    path.join(dir, 'bench-student.bin'),
+    '--data',
+    files.unlabeled,
+    '--sentences',
+    '100',
+    '--teacher-sentences',
+    '16',
+  ];
   const json = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8' });
   assert.equal(json.status, 0, json.stderr);
   const t = JSON.parse(json.stdout.trim().split('\n').pop());
   assert.equal(t.sentences, 100);
-  for (const v of [t.tokenizer.linesPerSecond, t.student.predictP50Microseconds, t.student.predictBatchPerSecond, t.teacher.sentencesPerSecond, t.speedup]) assert.ok(v > 0);
+  for (const v of [
+    t.tokenizer.linesPerSecond,
+    t.student.predictP50Microseconds,
+    t.student.predictBatchPerSecond,
+    t.teacher.sentencesPerSecond,
+    t.speedup,
+  ])
+    assert.ok(v > 0);
   assert.ok(t.student.predictP99Microseconds >= t.student.predictP50Microseconds);
   const table = spawnSync(process.execPath, args, { encoding: 'utf8' });
   assert.match(table.stdout, /speed-up .* \d+x/);

@@ -20,10 +20,15 @@ test('length-grouped batches: every row once, at most batchSize, less padding th
   const rng = new SeededRandom(4);
   const lengths = Array.from({ length: 1000 }, () => 3 + rng.int(120));
   const batches = lengthGroupedBatches(lengths, 16, new SeededRandom(1));
-  assert.deepEqual(batches.flat().sort((a, b) => a - b), lengths.map((_, i) => i));
+  assert.deepEqual(
+    batches.flat().sort((a, b) => a - b),
+    lengths.map((_, i) => i),
+  );
   assert.ok(batches.every((b) => b.length >= 1 && b.length <= 16));
   const padded = (bs) => bs.reduce((s, b) => s + b.length * Math.max(...b.map((r) => lengths[r])), 0);
-  const inOrder = Array.from({ length: Math.ceil(1000 / 16) }, (_, i) => lengths.map((_, r) => r).slice(i * 16, i * 16 + 16));
+  const inOrder = Array.from({ length: Math.ceil(1000 / 16) }, (_, i) =>
+    lengths.map((_, r) => r).slice(i * 16, i * 16 + 16),
+  );
   assert.ok(padded(batches) < 0.75 * padded(inOrder), `${padded(batches)} vs ${padded(inOrder)}`);
   assert.deepEqual(lengthGroupedBatches(lengths, 16, new SeededRandom(1)), batches);
   assert.notDeepEqual(lengthGroupedBatches(lengths, 16, new SeededRandom(2)), batches);

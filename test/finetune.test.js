@@ -92,7 +92,14 @@ test('finetune learns a generated pair task; the folder round-trips; teacher.onn
   }
 
   // Fine-tuning again from the written folder keeps its head (its labels are the data's).
-  const again = await finetune({ pretrained: out, train, out: path.join(dir, 'again'), epochs: 1, lr: 1e-4, threads: 1 });
+  const again = await finetune({
+    pretrained: out,
+    train,
+    out: path.join(dir, 'again'),
+    epochs: 1,
+    lr: 1e-4,
+    threads: 1,
+  });
   assert.equal(again.headKept, true);
   assert.equal(again.devAccuracy, undefined);
   const net = NativeTransformer.fromWeights(back.config, back.weights);
@@ -106,10 +113,25 @@ test('finetune CLI: --json ends with the figures; bad input is one line, exit 1 
   writeTask(train, 40, 5);
   const run = (args) => spawnSync(process.execPath, [cli, 'finetune', ...args], { encoding: 'utf8' });
   const out = path.join(dir, 'cli-out');
-  const ok = run(['--pretrained', ckpt, '--train', train, '--dev', train, '--out', out, '--epochs', '1', '--threads', '1', '--json']);
+  const ok = run([
+    '--pretrained',
+    ckpt,
+    '--train',
+    train,
+    '--dev',
+    train,
+    '--out',
+    out,
+    '--epochs',
+    '1',
+    '--threads',
+    '1',
+    '--json',
+  ]);
   assert.equal(ok.status, 0, ok.stderr);
   const json = JSON.parse(ok.stdout.trim().split('\n').pop());
-  for (const key of ['dev_accuracy', 'dev_macro_f1', 'seconds', 'lines_per_second']) assert.equal(typeof json[key], 'number', key);
+  for (const key of ['dev_accuracy', 'dev_macro_f1', 'seconds', 'lines_per_second'])
+    assert.equal(typeof json[key], 'number', key);
   assert.ok(fs.existsSync(path.join(out, 'teacher.onnx')));
   const prefixBack = readCheckpoint(out).prefix;
   assert.equal(prefixBack, 'bert.');
@@ -117,10 +139,26 @@ test('finetune CLI: --json ends with the figures; bad input is one line, exit 1 
   const bad = path.join(dir, 'bad.tsv');
   fs.writeFileSync(bad, 'label\ttext_a\npos\tA\nneg\n');
   const cases = [
-    [['--pretrained', ckpt, '--train', bad, '--out', path.join(dir, 'x1')], 1, /^ernie-slim: .*bad\.tsv:3: expected 2 tab-separated columns, found 1\n$/],
-    [['--pretrained', path.join(dir, 'nope'), '--train', train, '--out', path.join(dir, 'x2')], 1, /^ernie-slim: .*nope: not a checkpoint folder/],
-    [['--pretrained', ckpt, '--train', train, '--out', path.join(dir, 'x3'), '--max-len', '100'], 2, /^ernie-slim: --max-len 100 exceeds the checkpoint's 32 positions\n$/],
-    [['--pretrained', ckpt, '--train', train, '--out', path.join(dir, 'x4'), '--lr', '0'], 2, /^ernie-slim: --lr must be a positive number \(got 0\)\n$/],
+    [
+      ['--pretrained', ckpt, '--train', bad, '--out', path.join(dir, 'x1')],
+      1,
+      /^ernie-slim: .*bad\.tsv:3: expected 2 tab-separated columns, found 1\n$/,
+    ],
+    [
+      ['--pretrained', path.join(dir, 'nope'), '--train', train, '--out', path.join(dir, 'x2')],
+      1,
+      /^ernie-slim: .*nope: not a checkpoint folder/,
+    ],
+    [
+      ['--pretrained', ckpt, '--train', train, '--out', path.join(dir, 'x3'), '--max-len', '100'],
+      2,
+      /^ernie-slim: --max-len 100 exceeds the checkpoint's 32 positions\n$/,
+    ],
+    [
+      ['--pretrained', ckpt, '--train', train, '--out', path.join(dir, 'x4'), '--lr', '0'],
+      2,
+      /^ernie-slim: --lr must be a positive number \(got 0\)\n$/,
+    ],
   ];
   for (const [args, status, message] of cases) {
     const r = run(args);
@@ -141,7 +179,21 @@ test('distill --pretrained: step 1 fine-tunes the checkpoint; report.md names th
   writeTask(dev, 40, 9);
   const out = path.join(dir, 'distill-out');
   const steps = [];
-  const options = { pretrained: ckpt, teacherEpochs: 8, teacherLr: 3e-3, maxLength: 32, train, dev, augmentTimes: 1, epochs: 2, out, seed: 3, threads: 2, ernieBaseSpeedup: false, onStep: (l) => steps.push(l) };
+  const options = {
+    pretrained: ckpt,
+    teacherEpochs: 8,
+    teacherLr: 3e-3,
+    maxLength: 32,
+    train,
+    dev,
+    augmentTimes: 1,
+    epochs: 2,
+    out,
+    seed: 3,
+    threads: 2,
+    ernieBaseSpeedup: false,
+    onStep: (l) => steps.push(l),
+  };
   const result = await distill(options);
   const m = result.metrics;
   assert.equal(m.teacher.finetuned.pretrained, ckpt);
@@ -151,10 +203,18 @@ test('distill --pretrained: step 1 fine-tunes the checkpoint; report.md names th
   assert.ok(fs.existsSync(path.join(out, 'teacher.onnx')));
   const report = fs.readFileSync(result.files.report, 'utf8');
   const pct = (m.teacher.finetuned.dev_accuracy * 100).toFixed(2);
-  assert.ok(report.includes(`| teacher (\`${ckpt}\` fine-tuned by ernie-slim, ${pct}% on dev when fine-tuned, exported to ONNX) |`), report);
+  assert.ok(
+    report.includes(
+      `| teacher (\`${ckpt}\` fine-tuned by ernie-slim, ${pct}% on dev when fine-tuned, exported to ONNX) |`,
+    ),
+    report,
+  );
   assert.ok(steps.some((l) => l.startsWith(`step 1: fine-tuning ${ckpt}`)));
   steps.length = 0;
   const again = await distill(options);
-  assert.ok(steps.some((l) => l.startsWith('step 1: fine-tuned teacher reused from')), steps.join('\n'));
+  assert.ok(
+    steps.some((l) => l.startsWith('step 1: fine-tuned teacher reused from')),
+    steps.join('\n'),
+  );
   assert.equal(again.metrics.teacher.finetuned.dev_accuracy, m.teacher.finetuned.dev_accuracy);
 });

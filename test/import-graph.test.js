@@ -71,7 +71,10 @@ test('the cycle finder finds a two-module cycle, a self-import and type-only imp
   const a = '/x/a.ts';
   const b = '/x/b.ts';
   const c = '/x/c.ts';
-  assert.deepEqual(importsOf(a, "import type { B } from './b.js';\nexport { C } from './c.js';\nimport 'node:fs';"), [b, c]);
+  assert.deepEqual(importsOf(a, "import type { B } from './b.js';\nexport { C } from './c.js';\nimport 'node:fs';"), [
+    b,
+    c,
+  ]);
   assert.deepEqual(
     importCycles(
       new Map([
@@ -107,7 +110,9 @@ test('no source file cites SPEC.md, which is not in the repository', () => {
   const files = ['src', 'native', 'test', 'bench'].flatMap((dir) =>
     filesUnder(path.join(repoRoot, dir), ['.ts', '.js', '.mjs', '.cc', '.h', '.cu', '.cuh']),
   );
-  const citing = files.filter((f) => f !== fileURLToPath(import.meta.url) && /SPEC\.md/.test(fs.readFileSync(f, 'utf8')));
+  const citing = files.filter(
+    (f) => f !== fileURLToPath(import.meta.url) && /SPEC\.md/.test(fs.readFileSync(f, 'utf8')),
+  );
   assert.deepEqual(
     citing.map((f) => path.relative(repoRoot, f)),
     [],

@@ -25,13 +25,29 @@ before(async () => {
   vocabs = writeFixtureVocabs();
   fs.copyFileSync(vocabs.bert, path.join(dir, 'vocab.txt'));
   const teacher = makeTeacher({
-    vocabSize: vocabs.tokens.length, padId: 0, layers: 1, hidden: 16, heads: 2, intermediate: 32, maxPositions: 128,
-    typeVocabSize: 2, labels: 2, style: 'ernie', idType: 'int64', seed: 3,
+    vocabSize: vocabs.tokens.length,
+    padId: 0,
+    layers: 1,
+    hidden: 16,
+    heads: 2,
+    intermediate: 32,
+    maxPositions: 128,
+    typeVocabSize: 2,
+    labels: 2,
+    style: 'ernie',
+    idType: 'int64',
+    seed: 3,
   });
   fs.writeFileSync(path.join(dir, 'ernie.onnx'), teacher);
   const rows = generateReviews(200, 5).map((r) => ({ label: r.label === 'pos' ? '1' : '0', text: r.text }));
   fs.mkdirSync(path.join(dir, 'out'));
-  await train({ train: writeLabeledTsv(dir, 'train.tsv', rows), model: 'bow', epochs: 1, threads: 1, out: path.join(dir, 'out', 'student.bin') });
+  await train({
+    train: writeLabeledTsv(dir, 'train.tsv', rows),
+    model: 'bow',
+    epochs: 1,
+    threads: 1,
+    out: path.join(dir, 'out', 'student.bin'),
+  });
   // `from 'ernie-slim'` resolves to this checkout, as it would to the installed package.
   fs.mkdirSync(path.join(dir, 'node_modules'));
   fs.symlinkSync(root, path.join(dir, 'node_modules', 'ernie-slim'), 'dir');
@@ -45,7 +61,8 @@ test('README: the TypeScript example runs as written', () => {
   const blocks = readmeTypeScript();
   assert.ok(blocks.length >= 1, 'README.md has a ```ts block');
   // One probe line after the example reports what it made.
-  const probe = `\nconsole.log(JSON.stringify({ batchSize: batch.batchSize, seqLen: batch.seqLen, types: Array.from(batch.tokenTypeIds, Number), ` +
+  const probe =
+    `\nconsole.log(JSON.stringify({ batchSize: batch.batchSize, seqLen: batch.seqLen, types: Array.from(batch.tokenTypeIds, Number), ` +
     `logits: logits.map((l) => l.length), prediction: student.predict('房间干净，服务热情') }));\n`;
   const script = path.join(dir, 'example.mjs');
   fs.writeFileSync(script, blocks.join('\n') + probe);
@@ -65,7 +82,22 @@ test('README: the TypeScript example runs as written', () => {
 test("README: the TypeScript example type-checks against the package's declarations", () => {
   fs.writeFileSync(path.join(dir, 'example.mts'), readmeTypeScript().join('\n') + '\nexport {};\n');
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), 'example.mts'];
+  const args = [
+    '--noEmit',
+    '--strict',
+    '--skipLibCheck',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--types',
+    'node',
+    '--typeRoots',
+    path.join(root, 'node_modules', '@types'),
+    'example.mts',
+  ];
   const run = spawnSync(process.execPath, [tsc, ...args], { cwd: dir, encoding: 'utf8' });
   assert.equal(run.stdout + run.stderr, '');
   assert.equal(run.status, 0);

@@ -5,7 +5,16 @@ import { segmentWords, tagWords } from '../dist/index.js';
 import { cli } from './student-fixtures.js';
 
 test('segmentWords cuts Chinese into words and drops whitespace', () => {
-  assert.deepEqual(segmentWords('我们中出了一个叛徒 Hello World'), ['我们', '中', '出', '了', '一个', '叛徒', 'Hello', 'World']);
+  assert.deepEqual(segmentWords('我们中出了一个叛徒 Hello World'), [
+    '我们',
+    '中',
+    '出',
+    '了',
+    '一个',
+    '叛徒',
+    'Hello',
+    'World',
+  ]);
 });
 
 test('tagWords gives part-of-speech tags', () => {

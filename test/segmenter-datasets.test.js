@@ -13,7 +13,15 @@ import { syntheticStudent } from './segmenter-fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const data = path.resolve(repoRoot, '..', 'shared', 'data');
-const FILES = ['chnsenticorp/train.tsv', 'chnsenticorp/dev.tsv', 'tnews/train.tsv', 'tnews/dev.tsv', 'lcqmc/train.tsv', 'lcqmc/dev.tsv', 'online_shopping_10_cats/reviews.tsv'];
+const FILES = [
+  'chnsenticorp/train.tsv',
+  'chnsenticorp/dev.tsv',
+  'tnews/train.tsv',
+  'tnews/dev.tsv',
+  'lcqmc/train.tsv',
+  'lcqmc/dev.tsv',
+  'online_shopping_10_cats/reviews.tsv',
+];
 const missing = FILES.filter((f) => !fs.existsSync(path.join(data, f)));
 const skip = missing.length > 0 && `${path.join(data, missing[0])} is absent`;
 if (skip) console.log(`# skipping the data set segmentation tests: ${skip}`);
@@ -40,29 +48,44 @@ test('cut equals @node-rs/jieba cut(text, false) on every text of the data sets'
         texts++;
         const ours = segmenter.cut(text);
         const theirs = reference.cut(text, false);
-        if (ours.length !== theirs.length || ours.some((w, i) => w !== theirs[i])) assert.deepEqual(ours, theirs, `${file}: ${JSON.stringify(text)}`);
+        if (ours.length !== theirs.length || ours.some((w, i) => w !== theirs[i]))
+          assert.deepEqual(ours, theirs, `${file}: ${JSON.stringify(text)}`);
       }
     }
   }
   assert.ok(texts > 170_000, `${texts} texts`);
 });
 
-test('native word ids and probabilities equal the TypeScript path on ChnSentiCorp and LCQMC pairs', { skip }, async () => {
-  const reviews = rows('chnsenticorp/dev.tsv').map((r) => r.textA);
-  const pairs = rows('lcqmc/dev.tsv').slice(0, 3000);
-  const vocabularyTexts = [...rows('chnsenticorp/train.tsv').map((r) => r.textA), ...pairs.flatMap((p) => [p.textA, p.textB])];
-  const settings = [
-    { kind: 'bow', bigramBuckets: 5000, segmentation: defaultSegmentation },
-    { kind: 'cnn', bigramBuckets: 0, segmentation: { ...defaultSegmentation, maxWords: 40 } },
-  ];
-  for (const { kind, bigramBuckets, segmentation } of settings) {
-    const native = syntheticStudent({ texts: vocabularyTexts, segmentation, kind, bigramBuckets });
-    const reference = syntheticStudent({ texts: vocabularyTexts, segmentation, kind, bigramBuckets, textEncoder: 'javascript' });
-    assert.equal(native.textEncoder, 'native');
-    assert.equal(reference.textEncoder, 'javascript');
-    const inputs = [...reviews, ...pairs];
-    for (const input of inputs) assert.deepEqual(native.encode(input), reference.encode(input), JSON.stringify(input));
-    for (const input of inputs.slice(0, 2000)) assert.deepEqual(native.predict(input), reference.predict(input));
-    assert.deepEqual(await native.predictBatch(inputs), await reference.predictBatch(inputs));
-  }
-});
+test(
+  'native word ids and probabilities equal the TypeScript path on ChnSentiCorp and LCQMC pairs',
+  { skip },
+  async () => {
+    const reviews = rows('chnsenticorp/dev.tsv').map((r) => r.textA);
+    const pairs = rows('lcqmc/dev.tsv').slice(0, 3000);
+    const vocabularyTexts = [
+      ...rows('chnsenticorp/train.tsv').map((r) => r.textA),
+      ...pairs.flatMap((p) => [p.textA, p.textB]),
+    ];
+    const settings = [
+      { kind: 'bow', bigramBuckets: 5000, segmentation: defaultSegmentation },
+      { kind: 'cnn', bigramBuckets: 0, segmentation: { ...defaultSegmentation, maxWords: 40 } },
+    ];
+    for (const { kind, bigramBuckets, segmentation } of settings) {
+      const native = syntheticStudent({ texts: vocabularyTexts, segmentation, kind, bigramBuckets });
+      const reference = syntheticStudent({
+        texts: vocabularyTexts,
+        segmentation,
+        kind,
+        bigramBuckets,
+        textEncoder: 'javascript',
+      });
+      assert.equal(native.textEncoder, 'native');
+      assert.equal(reference.textEncoder, 'javascript');
+      const inputs = [...reviews, ...pairs];
+      for (const input of inputs)
+        assert.deepEqual(native.encode(input), reference.encode(input), JSON.stringify(input));
+      for (const input of inputs.slice(0, 2000)) assert.deepEqual(native.predict(input), reference.predict(input));
+      assert.deepEqual(await native.predictBatch(inputs), await reference.predictBatch(inputs));
+    }
+  },
+);

@@ -7,7 +7,12 @@ import { after, test } from 'node:test';
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import { InputError } from '../dist/index.js';
-import { jiebaDictionary, jiebaDictionaryPath, loadJiebaDictionary, openJiebaDictionary } from '../dist/data/jieba-dictionary.js';
+import {
+  jiebaDictionary,
+  jiebaDictionaryPath,
+  loadJiebaDictionary,
+  openJiebaDictionary,
+} from '../dist/data/jieba-dictionary.js';
 import { adversarialTexts, PIECES } from './segmenter-fixtures.js';
 import { tempDir } from './student-fixtures.js';
 
@@ -52,7 +57,17 @@ test('cutBoundaries gives where each token of cut ends, in UTF-16 units', () => 
 test('jieba classics cut as jieba cuts them', () => {
   const segmenter = jiebaDictionary();
   assert.deepEqual(segmenter.cut('我们中出了一个叛徒'), ['我们', '中', '出', '了', '一个', '叛徒']);
-  assert.deepEqual(segmenter.cut('abc网球拍卖会def！！？\r\n\t'), ['abc', '网球', '拍卖会', 'def', '！', '！', '？', '\r\n', '\t']);
+  assert.deepEqual(segmenter.cut('abc网球拍卖会def！！？\r\n\t'), [
+    'abc',
+    '网球',
+    '拍卖会',
+    'def',
+    '！',
+    '！',
+    '？',
+    '\r\n',
+    '\t',
+  ]);
 });
 
 test('a dictionary with repeated words keeps the later frequency, as jieba-rs does', () => {
@@ -68,11 +83,17 @@ test('a dictionary with repeated words keeps the later frequency, as jieba-rs do
 test('a missing or corrupt dictionary is one InputError naming the file (and line)', async () => {
   const missing = path.join(dir, 'no-such-dict.txt');
   const check = (re) => (err) => err instanceof InputError && re.test(err.message) && !err.message.includes('\n');
-  assert.throws(() => openJiebaDictionary(missing), check(/no-such-dict\.txt: cannot read the jieba dictionary \(No such file or directory\)/));
+  assert.throws(
+    () => openJiebaDictionary(missing),
+    check(/no-such-dict\.txt: cannot read the jieba dictionary \(No such file or directory\)/),
+  );
   await assert.rejects(loadJiebaDictionary(missing), check(/no-such-dict\.txt: cannot read the jieba dictionary/));
   const badFreq = path.join(dir, 'bad-freq.txt');
   fs.writeFileSync(badFreq, '中国 10 ns\n北京 lots ns\n');
-  assert.throws(() => openJiebaDictionary(badFreq), check(/bad-freq\.txt:2: the frequency "lots" is not a non-negative integer/));
+  assert.throws(
+    () => openJiebaDictionary(badFreq),
+    check(/bad-freq\.txt:2: the frequency "lots" is not a non-negative integer/),
+  );
   await assert.rejects(loadJiebaDictionary(badFreq), check(/bad-freq\.txt:2: the frequency "lots"/));
   const badUtf8 = path.join(dir, 'bad-utf8.txt');
   fs.writeFileSync(badUtf8, Buffer.concat([Buffer.from('中国 10 ns\n'), Buffer.from([0xe4, 0xb8, 0x0a])]));

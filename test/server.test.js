@@ -19,12 +19,18 @@ let base;
 
 function texts(n, seed) {
   let x = seed;
-  const rnd = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296);
-  return Array.from({ length: n }, (_, i) => Array.from({ length: 3 + ((i * 11) % 40) }, () => CHARS[Math.floor(rnd() * CHARS.length)]).join(''));
+  const rnd = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296;
+  return Array.from({ length: n }, (_, i) =>
+    Array.from({ length: 3 + ((i * 11) % 40) }, () => CHARS[Math.floor(rnd() * CHARS.length)]).join(''),
+  );
 }
 
 async function post(url, body, raw = false) {
-  const res = await fetch(url, { method: 'POST', body: raw ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const res = await fetch(url, {
+    method: 'POST',
+    body: raw ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -34,7 +40,23 @@ before(async () => {
   vocab = path.join(dir, 'vocab.txt');
   fs.writeFileSync(vocab, tokens.join('\n') + '\n');
   model = path.join(dir, 'teacher.onnx');
-  fs.writeFileSync(model, makeTeacher({ vocabSize: tokens.length, padId: 0, layers: 2, hidden: 32, heads: 4, intermediate: 64, maxPositions: 128, typeVocabSize: 2, labels: 2, style: 'bert', idType: 'int64', seed: 3 }));
+  fs.writeFileSync(
+    model,
+    makeTeacher({
+      vocabSize: tokens.length,
+      padId: 0,
+      layers: 2,
+      hidden: 32,
+      heads: 4,
+      intermediate: 64,
+      maxPositions: 128,
+      typeVocabSize: 2,
+      labels: 2,
+      style: 'bert',
+      idType: 'int64',
+      seed: 3,
+    }),
+  );
   service = await TeacherService.start({ teacher: model, vocab, port: 0, maxBatch: 16 });
   base = `http://127.0.0.1:${service.address.port}`;
 });
@@ -54,13 +76,19 @@ test('health, server and model metadata as the KServe v2 protocol describes them
   assert.equal(meta.name, 'teacher');
   assert.deepEqual(
     meta.inputs.map((i) => [i.name, i.datatype]),
-    [['input_ids', 'INT64'], ['token_type_ids', 'INT64'], ['attention_mask', 'INT64'], ['text', 'BYTES'], ['text_pair', 'BYTES']],
+    [
+      ['input_ids', 'INT64'],
+      ['token_type_ids', 'INT64'],
+      ['attention_mask', 'INT64'],
+      ['text', 'BYTES'],
+      ['text_pair', 'BYTES'],
+    ],
   );
   assert.deepEqual(meta.outputs, [{ name: 'logits', datatype: 'FP32', shape: [-1, 2] }]);
   assert.equal((await fetch(`${base}/v2/models/teacher/ready`)).status, 200);
 });
 
-test('infer: an INT64 id request (the protocol\'s example shape) and a BYTES text request agree with the in-process teacher', async () => {
+test("infer: an INT64 id request (the protocol's example shape) and a BYTES text request agree with the in-process teacher", async () => {
   const teacher = await Teacher.open(model, { vocab });
   const sample = texts(3, 1);
   const local = await teacher.score(sample);
@@ -68,7 +96,10 @@ test('infer: an INT64 id request (the protocol\'s example shape) and a BYTES tex
   const { WordPieceTokenizer } = await import('../dist/index.js');
   const tok = WordPieceTokenizer.fromFile(vocab);
   const enc = await tok.encodeBatch(sample, { maxLength: 128 });
-  const rows = (a) => Array.from({ length: enc.batchSize }, (_, r) => Array.from(a.subarray(r * enc.seqLen, (r + 1) * enc.seqLen), Number));
+  const rows = (a) =>
+    Array.from({ length: enc.batchSize }, (_, r) =>
+      Array.from(a.subarray(r * enc.seqLen, (r + 1) * enc.seqLen), Number),
+    );
   const req = {
     id: '42',
     inputs: [
@@ -84,7 +115,9 @@ test('infer: an INT64 id request (the protocol\'s example shape) and a BYTES tex
   assert.equal(ids.body.model_name, 'teacher');
   const [out] = ids.body.outputs;
   assert.deepEqual([out.name, out.datatype, out.shape], ['logits', 'FP32', [3, 2]]);
-  const text = await post(`${base}/v2/models/teacher/infer`, { inputs: [{ name: 'text', shape: [3, 1], datatype: 'BYTES', data: sample }] });
+  const text = await post(`${base}/v2/models/teacher/infer`, {
+    inputs: [{ name: 'text', shape: [3, 1], datatype: 'BYTES', data: sample }],
+  });
   assert.equal(text.status, 200, JSON.stringify(text.body));
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 2; c++) {
@@ -100,11 +133,31 @@ test('bad requests get 4xx with {"error": ...} and the service lives on', async 
   const cases = [
     [await post(infer, '{"inputs": [', true), 400, /malformed JSON/],
     [await post(infer, { inputs: [] }), 400, /inputs/],
-    [await post(infer, { inputs: [{ name: 'input_ids', shape: [1, 2], datatype: 'FP32', data: [1, 2] }] }), 400, /datatype/],
-    [await post(infer, { inputs: [{ name: 'input_ids', shape: [1, 3], datatype: 'INT64', data: [1, 2] }] }), 400, /needs 3 values/],
-    [await post(infer, { inputs: [{ name: 'input_ids', shape: [3], datatype: 'INT64', data: [1, 2, 3] }] }), 400, /shape/],
-    [await post(infer, { inputs: [{ name: 'pixels', shape: [1], datatype: 'FP32', data: [1] }] }), 400, /unknown input pixels/],
-    [await post(infer, { inputs: [{ name: 'input_ids', shape: [1, 3], datatype: 'INT64', data: [2, 99999, 3] }] }), 400, /cannot run this input/],
+    [
+      await post(infer, { inputs: [{ name: 'input_ids', shape: [1, 2], datatype: 'FP32', data: [1, 2] }] }),
+      400,
+      /datatype/,
+    ],
+    [
+      await post(infer, { inputs: [{ name: 'input_ids', shape: [1, 3], datatype: 'INT64', data: [1, 2] }] }),
+      400,
+      /needs 3 values/,
+    ],
+    [
+      await post(infer, { inputs: [{ name: 'input_ids', shape: [3], datatype: 'INT64', data: [1, 2, 3] }] }),
+      400,
+      /shape/,
+    ],
+    [
+      await post(infer, { inputs: [{ name: 'pixels', shape: [1], datatype: 'FP32', data: [1] }] }),
+      400,
+      /unknown input pixels/,
+    ],
+    [
+      await post(infer, { inputs: [{ name: 'input_ids', shape: [1, 3], datatype: 'INT64', data: [2, 99999, 3] }] }),
+      400,
+      /cannot run this input/,
+    ],
     [await post(`${base}/v2/models/nobody/infer`, { inputs: [] }), 404, /unknown model nobody/],
   ];
   for (const [res, status, pattern] of cases) {
@@ -121,14 +174,20 @@ test('concurrent clients are batched together and each gets its own rows back', 
   const before = { ...service.stats };
   const requests = Array.from({ length: 20 }, (_, i) => texts(1 + (i % 7), 100 + i));
   const answers = await Promise.all(
-    requests.map((sample) => post(`${base}/v2/models/teacher/infer`, { inputs: [{ name: 'text', shape: [sample.length], datatype: 'BYTES', data: sample }] })),
+    requests.map((sample) =>
+      post(`${base}/v2/models/teacher/infer`, {
+        inputs: [{ name: 'text', shape: [sample.length], datatype: 'BYTES', data: sample }],
+      }),
+    ),
   );
   const batches = service.stats.batches - before.batches;
   assert.ok(batches < requests.length, `20 concurrent requests ran as ${batches} batches`);
   for (let i = 0; i < requests.length; i++) {
     const local = await teacher.score(requests[i]);
     assert.equal(answers[i].status, 200);
-    local.forEach((row, r) => row.forEach((v, c) => assert.ok(Math.abs(v - answers[i].body.outputs[0].data[r * 2 + c]) < 1e-4)));
+    local.forEach((row, r) =>
+      row.forEach((v, c) => assert.ok(Math.abs(v - answers[i].body.outputs[0].data[r * 2 + c]) < 1e-4)),
+    );
   }
   await teacher.close();
 });
@@ -136,7 +195,9 @@ test('concurrent clients are batched together and each gets its own rows back', 
 test('a request larger than --max-batch is split and reassembled in order', async () => {
   const sample = texts(50, 7);
   const before = service.stats.batches;
-  const res = await post(`${base}/v2/models/teacher/infer`, { inputs: [{ name: 'text', shape: [50], datatype: 'BYTES', data: sample }] });
+  const res = await post(`${base}/v2/models/teacher/infer`, {
+    inputs: [{ name: 'text', shape: [50], datatype: 'BYTES', data: sample }],
+  });
   assert.equal(res.status, 200);
   assert.ok(service.stats.batches - before >= 4, 'max-batch 16 needs at least 4 runs for 50 rows');
   const teacher = await Teacher.open(model, { vocab });
@@ -146,10 +207,13 @@ test('a request larger than --max-batch is split and reassembled in order', asyn
 });
 
 test('the batcher isolates a failing request from the ones batched with it', async () => {
-  const batcher = new DynamicBatcher(async (rows) => {
-    if (rows.includes(-1)) throw new Error('bad row');
-    return { values: Float32Array.from(rows), width: 1 };
-  }, { maxBatch: 8, maxQueueDelayMs: 5 });
+  const batcher = new DynamicBatcher(
+    async (rows) => {
+      if (rows.includes(-1)) throw new Error('bad row');
+      return { values: Float32Array.from(rows), width: 1 };
+    },
+    { maxBatch: 8, maxQueueDelayMs: 5 },
+  );
   const results = await Promise.allSettled([batcher.submit([1, 2]), batcher.submit([3, -1]), batcher.submit([4])]);
   assert.deepEqual(Array.from(results[0].value.values), [1, 2]);
   assert.equal(results[1].status, 'rejected');
@@ -167,7 +231,15 @@ test('label against the service matches in-process labeling, across replicas, wi
     const urls = `${base}/v2/models/teacher,http://127.0.0.1:${second.address.port}/v2/models/teacher`;
     for (const withVocab of [true, false]) {
       const remote = path.join(dir, `remote-${withVocab}.tsv`);
-      await label({ teacher: urls, vocab: withVocab ? vocab : undefined, input, output: remote, soft: true, concurrency: 4, serverBatchSize: 8 });
+      await label({
+        teacher: urls,
+        vocab: withVocab ? vocab : undefined,
+        input,
+        output: remote,
+        soft: true,
+        concurrency: 4,
+        serverBatchSize: 8,
+      });
       const a = fs.readFileSync(local, 'utf8').trimEnd().split('\n');
       const b = fs.readFileSync(remote, 'utf8').trimEnd().split('\n');
       assert.equal(b.length, a.length);
@@ -217,7 +289,10 @@ test('the service killed and restarted mid-run: labeling retries and loses or re
   server.kill('SIGTERM');
   assert.equal(result.rows, 3000);
   const lines = fs.readFileSync(output, 'utf8').trimEnd().split('\n').slice(1);
-  assert.deepEqual(lines.map((l) => l.split('\t')[0]), sample);
+  assert.deepEqual(
+    lines.map((l) => l.split('\t')[0]),
+    sample,
+  );
 });
 
 test('all services down longer than --teacher-timeout: one clear error', async () => {
@@ -225,7 +300,13 @@ test('all services down longer than --teacher-timeout: one clear error', async (
   const input = path.join(dir, 'down.txt');
   fs.writeFileSync(input, '好\n');
   await assert.rejects(
-    label({ teacher: `http://127.0.0.1:${port}/v2/models/teacher`, input, output: path.join(dir, 'down.tsv'), timeoutMs: 500, backoffMs: 50 }),
+    label({
+      teacher: `http://127.0.0.1:${port}/v2/models/teacher`,
+      input,
+      output: path.join(dir, 'down.tsv'),
+      timeoutMs: 500,
+      backoffMs: 50,
+    }),
     /no teacher service answered for 1 s \(--teacher-timeout\)/,
   );
 });

@@ -17,7 +17,9 @@ export function freePort() {
 
 /** Starts `ernie-slim serve ARGS --port PORT`; resolves with the child once it listens. */
 export function startService(args, port) {
-  const child = spawn(process.execPath, [cli, 'serve', ...args, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'serve', ...args, '--port', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let err = '';
     child.stderr.on('data', (d) => {

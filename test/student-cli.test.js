@@ -13,10 +13,30 @@ const model = path.join(dir, 'm.bin');
 const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
 
 before(() => {
-  const run = cli(['train', '--train', trainFile, '--dev', devFile, '--out', model, '--epochs', '4', '--lr', '0.01', '--emb-dim', '16', '--hidden', '8', '--threads', '1', '--json']);
+  const run = cli([
+    'train',
+    '--train',
+    trainFile,
+    '--dev',
+    devFile,
+    '--out',
+    model,
+    '--epochs',
+    '4',
+    '--lr',
+    '0.01',
+    '--emb-dim',
+    '16',
+    '--hidden',
+    '8',
+    '--threads',
+    '1',
+    '--json',
+  ]);
   assert.equal(run.status, 0, run.stderr);
   const out = lastJson(run.stdout);
-  for (const key of ['dev_accuracy', 'dev_macro_f1', 'train_seconds', 'tokens_per_second']) assert.equal(typeof out[key], 'number', key);
+  for (const key of ['dev_accuracy', 'dev_macro_f1', 'train_seconds', 'tokens_per_second'])
+    assert.equal(typeof out[key], 'number', key);
   assert.match(run.stderr, /epoch 4\/4 loss \d/);
 });
 
@@ -81,7 +101,11 @@ test('a damaged model file exits 1 with one line naming it', () => {
   const damaged = path.join(dir, 'damaged.bin');
   const bytes = fs.readFileSync(model);
   fs.writeFileSync(damaged, bytes.subarray(0, bytes.length - 100));
-  for (const args of [['eval', '--model', damaged, '--data', devFile], ['predict', '--model', damaged], ['export', '--model', damaged, '--onnx', path.join(dir, 'x.onnx')]]) {
+  for (const args of [
+    ['eval', '--model', damaged, '--data', devFile],
+    ['predict', '--model', damaged],
+    ['export', '--model', damaged, '--onnx', path.join(dir, 'x.onnx')],
+  ]) {
     const run = cli(args, '');
     assert.equal(run.status, 1);
     assert.equal(run.stderr, `ernie-slim: ${damaged}: model file is damaged or truncated (checksum mismatch)\n`);

@@ -14,7 +14,22 @@ const model = path.join(dir, 'm.bin');
 const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
 
 before(() => {
-  const flags = ['--epochs', '4', '--lr', '0.01', '--emb-dim', '16', '--hidden', '8', '--ngrams', '2', '--buckets', '5000', '--threads', '1'];
+  const flags = [
+    '--epochs',
+    '4',
+    '--lr',
+    '0.01',
+    '--emb-dim',
+    '16',
+    '--hidden',
+    '8',
+    '--ngrams',
+    '2',
+    '--buckets',
+    '5000',
+    '--threads',
+    '1',
+  ];
   const run = cli(['train', '--train', trainFile, '--dev', devFile, '--out', model, ...flags, '--json']);
   assert.equal(run.status, 0, run.stderr);
 });
@@ -37,14 +52,35 @@ test('quantize --model: a version-2 file that keeps the touched rows only, both 
   assert.equal(predicted.status, 0, predicted.stderr);
   assert.match(predicted.stdout, /^pos\t/m);
   assert.match(predicted.stdout, /^neg\t/m);
-  const cut = lastJson(cli(['quantize', '--model', model, '--out', path.join(dir, 'c10.bin'), '--cutoff', '10', '--json']).stdout);
+  const cut = lastJson(
+    cli(['quantize', '--model', model, '--out', path.join(dir, 'c10.bin'), '--cutoff', '10', '--json']).stdout,
+  );
   assert.equal(cut.kept_rows, 10);
   assert.equal(cut.input_accuracy, null);
 });
 
 test('quantize --model refusals: a cnn student, a compact one, --teacher with --model, no --out', () => {
   const cnn = path.join(dir, 'cnn.bin');
-  assert.equal(cli(['train', '--train', trainFile, '--out', cnn, '--model', 'cnn', '--epochs', '1', '--emb-dim', '8', '--hidden', '4', '--threads', '1']).status, 0);
+  assert.equal(
+    cli([
+      'train',
+      '--train',
+      trainFile,
+      '--out',
+      cnn,
+      '--model',
+      'cnn',
+      '--epochs',
+      '1',
+      '--emb-dim',
+      '8',
+      '--hidden',
+      '4',
+      '--threads',
+      '1',
+    ]).status,
+    0,
+  );
   const refused = cli(['quantize', '--model', cnn, '--out', path.join(dir, 'x.bin')]);
   assert.equal(refused.status, 2);
   assert.equal(refused.stderr, 'ernie-slim: quantize takes bow students; a cnn student keeps its float embeddings\n');
@@ -64,7 +100,22 @@ test('quantize --model refusals: a cnn student, a compact one, --teacher with --
 
 test('train --quantize writes the compact student and reports both sizes and both accuracies', () => {
   const out = path.join(dir, 'tq.bin');
-  const flags = ['--epochs', '3', '--lr', '0.01', '--emb-dim', '16', '--hidden', '8', '--ngrams', '2', '--buckets', '5000', '--threads', '1'];
+  const flags = [
+    '--epochs',
+    '3',
+    '--lr',
+    '0.01',
+    '--emb-dim',
+    '16',
+    '--hidden',
+    '8',
+    '--ngrams',
+    '2',
+    '--buckets',
+    '5000',
+    '--threads',
+    '1',
+  ];
   const run = cli(['train', '--train', trainFile, '--dev', devFile, '--out', out, ...flags, '--quantize', '--json']);
   assert.equal(run.status, 0, run.stderr);
   const r = lastJson(run.stdout);
@@ -72,8 +123,14 @@ test('train --quantize writes the compact student and reports both sizes and bot
   assert.equal(fs.readFileSync(out).readUInt32LE(8), 2);
   assert.ok(r.float_bytes > 4 * r.compact_bytes, JSON.stringify(r));
   assert.equal(typeof r.dev_accuracy, 'number');
-  assert.equal(r.compact_dev_accuracy, lastJson(cli(['eval', '--model', out, '--data', devFile, '--json']).stdout).accuracy);
+  assert.equal(
+    r.compact_dev_accuracy,
+    lastJson(cli(['eval', '--model', out, '--data', devFile, '--json']).stdout).accuracy,
+  );
   const cnn = cli(['train', '--train', trainFile, '--out', path.join(dir, 'x.bin'), '--model', 'cnn', '--quantize']);
   assert.equal(cnn.status, 2);
-  assert.equal(cnn.stderr.split('\n')[0], 'ernie-slim: --quantize makes compact bow students; a cnn student keeps its float embeddings');
+  assert.equal(
+    cnn.stderr.split('\n')[0],
+    'ernie-slim: --quantize makes compact bow students; a cnn student keeps its float embeddings',
+  );
 });

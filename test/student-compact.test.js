@@ -45,17 +45,25 @@ test('product quantization: fewer distinct sub-vectors than codebook entries dec
 test('product quantization: k-means finds 50 clusters to within their noise, 200 to within 0.1%; a ragged last sub-space', () => {
   const dim = 7;
   assert.equal(subspaceCount(dim, 2), 4);
-  for (const [clusters, check] of [[50, (worst) => worst < 0.005], [200, (_, relative) => relative < 0.001]]) {
+  for (const [clusters, check] of [
+    [50, (worst) => worst < 0.005],
+    [200, (_, relative) => relative < 0.001],
+  ]) {
     const x = clusteredRows(3000, dim, clusters, 1e-3, 2);
     const pq = productQuantize(x, 3000, dim, 2);
     const y = decodeAll(pq, 3000);
-    let worst = 0, err = 0, norm = 0;
+    let worst = 0,
+      err = 0,
+      norm = 0;
     for (let i = 0; i < x.length; i++) {
       worst = Math.max(worst, Math.abs(x[i] - y[i]));
       err += (x[i] - y[i]) ** 2;
       norm += x[i] ** 2;
     }
-    assert.ok(check(worst, err / norm), `${clusters} clusters: worst error ${worst}, relative squared error ${err / norm}`);
+    assert.ok(
+      check(worst, err / norm),
+      `${clusters} clusters: worst error ${worst}, relative squared error ${err / norm}`,
+    );
     assert.deepEqual(productQuantize(x, 3000, dim, 2).codes, pq.codes, 'the same seed gives the same codes');
   }
   assert.throws(() => productQuantize(new Float32Array(7), 1, dim, 8), RangeError);
@@ -73,7 +81,10 @@ test('qnorm: unit rows and their norms quantized apart; kept rows decode, the re
     for (let r = 0; r < 50; r++) {
       for (let i = 0; i < dim; i++) {
         const want = keep.includes(r) ? x[r * dim + i] : 0;
-        assert.ok(Math.abs(back.data[r * dim + i] - want) < 1e-6, `row ${r}[${i}]: ${back.data[r * dim + i]} vs ${want}`);
+        assert.ok(
+          Math.abs(back.data[r * dim + i] - want) < 1e-6,
+          `row ${r}[${i}]: ${back.data[r * dim + i]} vs ${want}`,
+        );
       }
     }
   }
@@ -89,7 +100,10 @@ test('pruning keeps the rows of largest norm, never [PAD] nor an all-zero row, i
 
 function sampleModel(kind = 'bow') {
   const rand = rng(5);
-  const V = 40, B = 300, E = 8, H = 4;
+  const V = 40,
+    B = 300,
+    E = 8,
+    H = 4;
   const floats = (n) => Float32Array.from({ length: n }, () => rand() - 0.5);
   const embedding = floats((V + B) * E);
   embedding.fill(0, 0, E);
@@ -138,7 +152,10 @@ test('compact model file: version 2 round trip (codes, codebooks, norms, kept ro
   for (let at = 12; at < bytes.length; at += Math.floor(bytes.length / 7)) {
     const altered = Buffer.from(bytes);
     altered[at] ^= 0x01;
-    assert.throws(() => decodeModelFile(altered, 'c.bin'), (err) => err instanceof InputError && /checksum mismatch/.test(err.message));
+    assert.throws(
+      () => decodeModelFile(altered, 'c.bin'),
+      (err) => err instanceof InputError && /checksum mismatch/.test(err.message),
+    );
   }
   const future = Buffer.from(bytes);
   future.writeUInt32LE(3, 8);
@@ -152,12 +169,14 @@ test('the decoded table is close to the float one where kept (dsub 2, norms apar
   const compact = compactStudent(model, { cutoff: 200, dsub: 2, qnorm: false, qout: false });
   const kept = new Set(compact.quantized.embedding.rows);
   const E = 8;
-  const a = model.weights.embedding.data, b = decodedStudent(compact).weights.embedding.data;
-  let err = 0, norm = 0;
+  const a = model.weights.embedding.data,
+    b = decodedStudent(compact).weights.embedding.data;
+  let err = 0,
+    norm = 0;
   for (let r = 0; r < 340; r++) {
     for (let i = 0; i < E; i++) {
       if (!kept.has(r)) assert.equal(b[r * E + i], 0);
-      else (err += (a[r * E + i] - b[r * E + i]) ** 2), (norm += a[r * E + i] ** 2);
+      else ((err += (a[r * E + i] - b[r * E + i]) ** 2), (norm += a[r * E + i] ** 2));
     }
   }
   assert.ok(err / norm < 0.01, `relative squared error ${err / norm}`);
@@ -188,7 +207,9 @@ function whitespaceModel() {
 
 function randomRows(count, vocabSize, seed) {
   const rand = rng(seed);
-  const rows = Array.from({ length: count }, () => Int32Array.from({ length: Math.floor(rand() * 12) }, () => 1 + Math.floor(rand() * (vocabSize - 1))));
+  const rows = Array.from({ length: count }, () =>
+    Int32Array.from({ length: Math.floor(rand() * 12) }, () => 1 + Math.floor(rand() * (vocabSize - 1))),
+  );
   return { rows, packed: packRows(rows) };
 }
 
@@ -205,7 +226,8 @@ test('decode parity: a compact student predicts as the float student over its de
     const { rows, packed } = randomRows(60, 40, 9);
     const got = await student.logitsOfRows(packed);
     const want = await reference.logitsOfRows(packed);
-    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `logit ${i}: ${got[i]} vs ${want[i]}`);
+    for (let i = 0; i < want.length; i++)
+      assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `logit ${i}: ${got[i]} vs ${want[i]}`);
     const texts = rows.slice(0, 20).map((ids) => [...ids].map((id) => `w${id - 2}`).join(' '));
     const batch = await student.predictBatch(texts);
     const batchWant = await reference.predictBatch(texts);
@@ -214,7 +236,9 @@ test('decode parity: a compact student predicts as the float student over its de
       batch[r].probs.forEach((p, j) => assert.ok(Math.abs(p - batchWant[r].probs[j]) < 1e-6));
       student.predict(text).probs.forEach((p, j) => assert.ok(Math.abs(p - batchWant[r].probs[j]) < 1e-6));
     });
-    const differs = (await Student.fromData(whitespaceModel()).logitsOfRows(packed)).some((v, i) => Math.abs(v - want[i]) > 1e-3);
+    const differs = (await Student.fromData(whitespaceModel()).logitsOfRows(packed)).some(
+      (v, i) => Math.abs(v - want[i]) > 1e-3,
+    );
     assert.ok(differs || options.cutoff === 0, 'pruning changes the logits (the comparison is not vacuous)');
   }
 });
@@ -234,13 +258,22 @@ test('a compact student saves and loads as a version-2 file, predicts the same, 
     assert.deepEqual(fs.readFileSync(again), fs.readFileSync(file), 'save writes the compact form back as it was read');
     assert.deepEqual(Object.keys(student.weights()).sort(), ['dense1.bias', 'dense1.weight', 'dense2.bias']);
     const native = createNativeModel({ ...compact.config.model, quantizedEmbedding: true });
-    const data = { ids: Int32Array.from([2, 3]), offsets: Int32Array.from([0, 2]), labels: Int32Array.from([0]), teacherLogits: null };
+    const data = {
+      ids: Int32Array.from([2, 3]),
+      offsets: Int32Array.from([0, 2]),
+      labels: Int32Array.from([0]),
+      teacherLogits: null,
+    };
     assert.throws(() => native.lossAndGradients(data, Int32Array.from([0]), 1, 0), {
-      message: 'StudentModel: lossAndGradients: a compact student only predicts (train its float student, then quantize)',
+      message:
+        'StudentModel: lossAndGradients: a compact student only predicts (train its float student, then quantize)',
     });
-    assert.throws(() => createNativeModel({ ...compact.config.model, kind: 'cnn', bigramBuckets: 0, quantizedEmbedding: true }), {
-      message: 'StudentModel: a quantized embedding is supported by the bow student only',
-    });
+    assert.throws(
+      () => createNativeModel({ ...compact.config.model, kind: 'cnn', bigramBuckets: 0, quantizedEmbedding: true }),
+      {
+        message: 'StudentModel: a quantized embedding is supported by the bow student only',
+      },
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -279,7 +312,8 @@ test('ONNX export of a compact student: uint8 codes and codebooks gathered in pl
       assert.equal(back.compact, true);
       const again = await back.logitsOfRows(packRows(rows.filter((r) => r.length)));
       const direct = await student.logitsOfRows(packRows(rows.filter((r) => r.length)));
-      for (let j = 0; j < direct.length; j++) assert.ok(Math.abs(again[j] - direct[j]) < 1e-6, `read back: ${again[j]} vs ${direct[j]}`);
+      for (let j = 0; j < direct.length; j++)
+        assert.ok(Math.abs(again[j] - direct[j]) < 1e-6, `read back: ${again[j]} vs ${direct[j]}`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

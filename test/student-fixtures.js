@@ -18,7 +18,6 @@ export function tempDir(prefix = 'ernie-slim-student-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-
 const POSITIVE = ['很好', '喜欢', '满意', '推荐', '不错', '舒服', '干净', '漂亮', 'great'];
 const NEGATIVE = ['很差', '失望', '糟糕', '退货', '垃圾', '难吃', '吵闹', '肮脏', 'terrible'];
 const NEUTRAL = ['酒店', '房间', '服务', '价格', '这本书', '电脑', '早餐', '我们', '前台', '质量', '屏幕', '今天'];
@@ -34,7 +33,13 @@ export function generateReviews(n, seed, sep = '，') {
     const len = 3 + Math.floor(rand() * 6);
     for (let t = 0; t < len; t++) {
       const r = rand();
-      words.push(r < 0.45 ? pick(NEUTRAL) : r < 0.9 ? pick(positive ? POSITIVE : NEGATIVE) : pick(positive ? NEGATIVE : POSITIVE));
+      words.push(
+        r < 0.45
+          ? pick(NEUTRAL)
+          : r < 0.9
+            ? pick(positive ? POSITIVE : NEGATIVE)
+            : pick(positive ? NEGATIVE : POSITIVE),
+      );
     }
     rows.push({ label: positive ? 'pos' : 'neg', text: words.join(sep) });
   }
@@ -69,7 +74,11 @@ export function generatePairs(queries, seed) {
     const query = ask(o, a);
     rows.push({ label: '1', a: query, b: ask(o, a) });
     const other = (n, k) => (k + 1 + Math.floor(rand() * (n - 1))) % n;
-    rows.push({ label: '0', a: query, b: rand() < 0.5 ? ask(o, other(ACTIONS.length, a)) : ask(other(OBJECTS.length, o), a) });
+    rows.push({
+      label: '0',
+      a: query,
+      b: rand() < 0.5 ? ask(o, other(ACTIONS.length, a)) : ask(other(OBJECTS.length, o), a),
+    });
     if (rand() < 0.5) rows.push({ label: '0', a: query, b: ask(other(OBJECTS.length, o), other(ACTIONS.length, a)) });
   }
   for (const row of rows) if (rand() < 0.1) row.label = row.label === '1' ? '0' : '1';

@@ -17,13 +17,25 @@ test('pos_neg_ratio: each query orders its positive/negative candidate pairs', (
   const queries = ['q1', 'q1', 'q1', 'q1', 'q2', 'q2', 'q3', 'q4', 'q4'];
   const positive = [true, true, false, false, true, false, true, false, false];
   const scores = [0.9, 0.4, 0.5, 0.1, 0.2, 0.7, 0.8, 0.3, 0.6];
-  assert.deepEqual(posNegRatio(queries, positive, scores), { ratio: 1.5, concordant: 3, discordant: 2, ties: 0, queries: 2 });
+  assert.deepEqual(posNegRatio(queries, positive, scores), {
+    ratio: 1.5,
+    concordant: 3,
+    discordant: 2,
+    ties: 0,
+    queries: 2,
+  });
 });
 
 test('pos_neg_ratio: ties count in neither side; no discordant pair gives a null ratio', () => {
   const tied = posNegRatio(['a', 'a', 'a'], [true, false, false], [0.5, 0.5, 0.2]);
   assert.deepEqual(tied, { ratio: null, concordant: 1, discordant: 0, ties: 1, queries: 1 });
-  assert.deepEqual(posNegRatio(['a', 'b'], [true, false], [0.1, 0.9]), { ratio: null, concordant: 0, discordant: 0, ties: 0, queries: 0 });
+  assert.deepEqual(posNegRatio(['a', 'b'], [true, false], [0.1, 0.9]), {
+    ratio: null,
+    concordant: 0,
+    discordant: 0,
+    ties: 0,
+    queries: 0,
+  });
   // Row order within a query does not matter.
   const a = posNegRatio(['x', 'x', 'x', 'x'], [false, true, false, true], [0.3, 0.6, 0.7, 0.1]);
   const b = posNegRatio(['x', 'x', 'x', 'x'], [true, true, false, false], [0.1, 0.6, 0.7, 0.3]);

@@ -72,8 +72,12 @@ test('model file round trip keeps config, vocabulary, labels and weights', async
 test('a truncated or altered model file is refused with one error naming the file', () => {
   const bytes = encodeModelFile(sampleModel());
   const refuse = (buf, pattern) =>
-    assert.throws(() => decodeModelFile(buf, 'x.bin'), (err) => err instanceof InputError && pattern.test(err.message) && err.message.startsWith('x.bin: '));
-  for (const cut of [4, 20, bytes.length - 40, bytes.length - 1]) refuse(bytes.subarray(0, cut), /truncated|checksum|magic/);
+    assert.throws(
+      () => decodeModelFile(buf, 'x.bin'),
+      (err) => err instanceof InputError && pattern.test(err.message) && err.message.startsWith('x.bin: '),
+    );
+  for (const cut of [4, 20, bytes.length - 40, bytes.length - 1])
+    refuse(bytes.subarray(0, cut), /truncated|checksum|magic/);
   for (const at of [12, 60, bytes.length - 50, bytes.length - 3]) {
     const altered = Buffer.from(bytes);
     altered[at] ^= 0x01;

@@ -17,7 +17,9 @@ export function rng(seed) {
 
 export function rowsFrom(list) {
   const offsets = new Int32Array(list.length + 1);
-  list.forEach((r, i) => { offsets[i + 1] = offsets[i] + r.length; });
+  list.forEach((r, i) => {
+    offsets[i + 1] = offsets[i] + r.length;
+  });
   const ids = new Int32Array(offsets[list.length]);
   list.forEach((r, i) => ids.set(r, offsets[i]));
   return { ids, offsets };
@@ -49,11 +51,13 @@ export function separableData(n, vocabSize, seed, numLabels = 2) {
 export function pairData(n, vocabSize, seed, topics = 4) {
   const rand = rng(seed);
   const span = Math.floor((vocabSize - 2) / topics);
-  const side = (topic) => Array.from({ length: 2 + Math.floor(rand() * 6) }, () => {
-    const t = rand() < 0.85 ? topic : Math.floor(rand() * topics);
-    return 2 + t * span + Math.floor(rand() * span);
-  });
-  const a = [], b = [];
+  const side = (topic) =>
+    Array.from({ length: 2 + Math.floor(rand() * 6) }, () => {
+      const t = rand() < 0.85 ? topic : Math.floor(rand() * topics);
+      return 2 + t * span + Math.floor(rand() * span);
+    });
+  const a = [],
+    b = [];
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const ta = Math.floor(rand() * topics);
@@ -89,7 +93,18 @@ export function permutation(n, seed) {
 
 export function epochOptions(overrides = {}) {
   return {
-    order: new Int32Array(0), batchSize: 16, lr: 0.01, stepOffset: 0, totalSteps: 1000, warmupSteps: 0,
-    weightDecay: 0.01, clipNorm: 5, temperature: 1, alpha: 0.5, threads: 1, seed: 7, ...overrides,
+    order: new Int32Array(0),
+    batchSize: 16,
+    lr: 0.01,
+    stepOffset: 0,
+    totalSteps: 1000,
+    warmupSteps: 0,
+    weightDecay: 0.01,
+    clipNorm: 5,
+    temperature: 1,
+    alpha: 0.5,
+    threads: 1,
+    seed: 7,
+    ...overrides,
   };
 }

@@ -23,9 +23,12 @@ function referenceEncode(config, W, ids) {
   const n = ids.length;
   if (kind === 'bow') {
     const s = new Array(E).fill(0);
-    const add = (row) => { for (let e = 0; e < E; e++) s[e] += emb[row * E + e]; };
+    const add = (row) => {
+      for (let e = 0; e < E; e++) s[e] += emb[row * E + e];
+    };
     for (const id of ids) add(id);
-    if (B > 0) for (let t = 1; t < n; t++) add(V + Number((BigInt(ids[t - 1]) * 1000003n + BigInt(ids[t])) % BigInt(B)));
+    if (B > 0)
+      for (let t = 1; t < n; t++) add(V + Number((BigInt(ids[t - 1]) * 1000003n + BigInt(ids[t])) % BigInt(B)));
     return dense(s.map(softsign), W['dense1.weight'].data, W['dense1.bias'].data, H).map(Math.tanh);
   }
   const X = ids.map((id) => rowOf(emb, id, E));
@@ -44,10 +47,13 @@ function referenceEncode(config, W, ids) {
     return p.map(softsign);
   }
   // lstm
-  const Wx = W['lstm.W'].data, R = W['lstm.R'].data, Bias = W['lstm.B'].data;
+  const Wx = W['lstm.W'].data,
+    R = W['lstm.R'].data,
+    Bias = W['lstm.B'].data;
   const pooled = [];
   for (let d = 0; d < 2; d++) {
-    let h = new Array(H).fill(0), c = new Array(H).fill(0);
+    let h = new Array(H).fill(0),
+      c = new Array(H).fill(0);
     const hs = [];
     for (let step = 0; step < n; step++) {
       const t = d ? n - 1 - step : step;
@@ -58,13 +64,19 @@ function referenceEncode(config, W, ids) {
         for (let k = 0; k < H; k++) v += R[(d * 4 * H + j) * H + k] * h[k];
         g.push(v);
       }
-      const nh = [], nc = [];
+      const nh = [],
+        nc = [];
       for (let j = 0; j < H; j++) {
-        const i = sigmoid(g[j]), o = sigmoid(g[H + j]), f = sigmoid(g[2 * H + j]), cc = Math.tanh(g[3 * H + j]);
+        const i = sigmoid(g[j]),
+          o = sigmoid(g[H + j]),
+          f = sigmoid(g[2 * H + j]),
+          cc = Math.tanh(g[3 * H + j]);
         nc[j] = f * c[j] + i * cc;
         nh[j] = o * Math.tanh(nc[j]);
       }
-      h = nh; c = nc; hs[t] = h;
+      h = nh;
+      c = nc;
+      hs[t] = h;
     }
     for (let j = 0; j < H; j++) {
       let mx = n ? -Infinity : 0;
@@ -122,7 +134,8 @@ function logSumExp(v, T) {
 export function referenceLoss(config, W, data, rows, T, alpha, { featureDropout, labelSmoothing = 0 } = {}) {
   const L = config.numLabels;
   const dropout = featureDropout ? { p: featureDropout.p, random: splitMix64(featureDropout.seed) } : undefined;
-  let total = 0, count = 0;
+  let total = 0,
+    count = 0;
   for (const r of rows) {
     const y = data.labels[r];
     const t = data.teacherLogits ? Array.from(data.teacherLogits.subarray(r * L, r * L + L)) : null;
@@ -130,7 +143,13 @@ export function referenceLoss(config, W, data, rows, T, alpha, { featureDropout,
     const hard = y >= 0;
     if (!soft && !hard) continue;
     const idsB = data.idsB ? Array.from(data.idsB.subarray(data.offsetsB[r], data.offsetsB[r + 1])) : undefined;
-    const z = referenceLogits(config, W, Array.from(data.ids.subarray(data.offsets[r], data.offsets[r + 1])), idsB, dropout);
+    const z = referenceLogits(
+      config,
+      W,
+      Array.from(data.ids.subarray(data.offsets[r], data.offsets[r + 1])),
+      idsB,
+      dropout,
+    );
     let l = 0;
     if (hard) {
       // -sum_k y'_k log p_k with y' = (1 - eps) onehot(y) + eps / L
@@ -140,7 +159,8 @@ export function referenceLoss(config, W, data, rows, T, alpha, { featureDropout,
       l += (soft ? 1 - alpha : 1) * ce;
     }
     if (soft) {
-      const lt = logSumExp(t, T), lz = logSumExp(z, T);
+      const lt = logSumExp(t, T),
+        lz = logSumExp(z, T);
       let ce = 0;
       for (let k = 0; k < L; k++) ce -= Math.exp(t[k] / T - lt) * (z[k] / T - lz);
       l += (hard ? alpha : 1) * T * T * ce;

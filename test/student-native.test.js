@@ -2,10 +2,27 @@
 // reproducible, a diverging run stops with finite weights, predictRow == predictRows, weights round-trip.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StudentModel, separableData, pairData, accuracy, permutation, epochOptions, rowsFrom } from './student-native-helpers.js';
+import {
+  StudentModel,
+  separableData,
+  pairData,
+  accuracy,
+  permutation,
+  epochOptions,
+  rowsFrom,
+} from './student-native-helpers.js';
 
 const VOCAB = 42;
-const small = (kind, extra = {}) => ({ kind, vocabSize: VOCAB, bigramBuckets: 0, embDim: 16, hidden: 12, numLabels: 2, seed: 3, ...extra });
+const small = (kind, extra = {}) => ({
+  kind,
+  vocabSize: VOCAB,
+  bigramBuckets: 0,
+  embDim: 16,
+  hidden: 12,
+  numLabels: 2,
+  seed: 3,
+  ...extra,
+});
 
 async function train(model, data, epochs, overrides = {}) {
   const n = data.labels.length;
@@ -13,15 +30,29 @@ async function train(model, data, epochs, overrides = {}) {
   const perEpoch = Math.ceil(n / batchSize);
   const results = [];
   for (let e = 0; e < epochs; e++) {
-    results.push(await model.trainEpoch(data, epochOptions({
-      order: permutation(n, 100 + e), batchSize, stepOffset: e * perEpoch, totalSteps: epochs * perEpoch,
-      warmupSteps: perEpoch, ...overrides,
-    })));
+    results.push(
+      await model.trainEpoch(
+        data,
+        epochOptions({
+          order: permutation(n, 100 + e),
+          batchSize,
+          stepOffset: e * perEpoch,
+          totalSteps: epochs * perEpoch,
+          warmupSteps: perEpoch,
+          ...overrides,
+        }),
+      ),
+    );
   }
   return results;
 }
 
-for (const [kind, extra, lr] of [['bow', {}, 0.01], ['bow', { bigramBuckets: 31 }, 0.01], ['cnn', {}, 0.005], ['lstm', {}, 0.01]]) {
+for (const [kind, extra, lr] of [
+  ['bow', {}, 0.01],
+  ['bow', { bigramBuckets: 31 }, 0.01],
+  ['cnn', {}, 0.005],
+  ['lstm', {}, 0.01],
+]) {
   const label = `${kind}${extra.bigramBuckets ? ' + bigrams' : ''}`;
   test(`${label}: trainEpoch lowers the loss and separates the data`, async () => {
     const train_ = separableData(600, VOCAB, 1);
@@ -41,7 +72,12 @@ for (const [kind, extra, lr] of [['bow', {}, 0.01], ['bow', { bigramBuckets: 31 
   });
 }
 
-for (const [kind, extra, lr] of [['bow', { matchHidden: 16 }, 0.01], ['bow', { bigramBuckets: 31 }, 0.01], ['cnn', { matchHidden: 16 }, 0.005], ['lstm', {}, 0.01]]) {
+for (const [kind, extra, lr] of [
+  ['bow', { matchHidden: 16 }, 0.01],
+  ['bow', { bigramBuckets: 31 }, 0.01],
+  ['cnn', { matchHidden: 16 }, 0.005],
+  ['lstm', {}, 0.01],
+]) {
   const threads = extra.bigramBuckets ? 2 : 1;
   test(`pair ${kind}${extra.matchHidden ? ' + match layer' : ''}${extra.bigramBuckets ? ' + bigrams' : ''}, ${threads} thread(s): two towers learn whether two texts match`, async () => {
     const train_ = pairData(800, VOCAB, 1);
@@ -64,18 +100,26 @@ test('pair: predictRow equals predictRows, threads 1 with a seed is bit-for-bit 
     const results = await train(model, data, 2, overrides);
     return { model, w: model.getWeights(), loss: results.map((r) => r.loss) };
   };
-  const a = await weightsAfter({ wordDropout: 0.2 }), b = await weightsAfter({ wordDropout: 0.2 });
+  const a = await weightsAfter({ wordDropout: 0.2 }),
+    b = await weightsAfter({ wordDropout: 0.2 });
   assert.deepEqual(a.loss, b.loss);
-  for (const name of Object.keys(a.w)) assert.deepEqual(Buffer.from(a.w[name].data.buffer), Buffer.from(b.w[name].data.buffer), name);
+  for (const name of Object.keys(a.w))
+    assert.deepEqual(Buffer.from(a.w[name].data.buffer), Buffer.from(b.w[name].data.buffer), name);
   const batch = await a.model.predictRows(data, 2);
   for (let r = 0; r < 200; r++) {
-    const one = a.model.predictRow(data.ids.subarray(data.offsets[r], data.offsets[r + 1]), data.idsB.subarray(data.offsetsB[r], data.offsetsB[r + 1]));
+    const one = a.model.predictRow(
+      data.ids.subarray(data.offsets[r], data.offsets[r + 1]),
+      data.idsB.subarray(data.offsetsB[r], data.offsetsB[r + 1]),
+    );
     assert.deepEqual(Array.from(one), Array.from(batch.subarray(r * 2, r * 2 + 2)), `row ${r}`);
   }
   // Both texts empty: the encodings are constant, the logits finite.
   assert.ok(a.model.predictRow(new Int32Array(0), new Int32Array(0)).every(Number.isFinite));
   // Swapping text_a and text_b changes the input (u and v have their own places in the features).
-  const swapped = await a.model.predictRows({ ids: data.idsB, offsets: data.offsetsB, idsB: data.ids, offsetsB: data.offsets }, 1);
+  const swapped = await a.model.predictRows(
+    { ids: data.idsB, offsets: data.offsetsB, idsB: data.ids, offsetsB: data.offsets },
+    1,
+  );
   assert.notDeepEqual(Array.from(swapped), Array.from(batch));
   const plain = await weightsAfter({});
   assert.notDeepEqual(plain.loss, a.loss, 'word dropout changes the run');
@@ -87,8 +131,12 @@ test('distillation: soft targets only, and mixed rows, also train', async () => 
   const labels = new Int32Array(400);
   for (let r = 0; r < 400; r++) {
     teacherLogits[r * 2 + data.labels[r]] = 3;
-    labels[r] = r % 3 === 0 ? data.labels[r] : -1;  // a third keeps its hard label too
-    if (r % 5 === 1) { teacherLogits[r * 2] = NaN; teacherLogits[r * 2 + 1] = NaN; labels[r] = data.labels[r]; }
+    labels[r] = r % 3 === 0 ? data.labels[r] : -1; // a third keeps its hard label too
+    if (r % 5 === 1) {
+      teacherLogits[r * 2] = NaN;
+      teacherLogits[r * 2 + 1] = NaN;
+      labels[r] = data.labels[r];
+    }
   }
   const model = new StudentModel(small('bow'));
   await train(model, { ...data, labels, teacherLogits }, 5, { temperature: 2, alpha: 0.7 });
@@ -104,7 +152,8 @@ for (const kind of ['bow', 'cnn', 'lstm']) {
       const results = await train(model, data, 2, { wordDropout: 0.2, featureDropout: 0.3 });
       return { w: model.getWeights(), loss: results.map((r) => r.loss) };
     };
-    const a = await weightsAfter(), b = await weightsAfter();
+    const a = await weightsAfter(),
+      b = await weightsAfter();
     assert.deepEqual(a.loss, b.loss);
     for (const name of Object.keys(a.w)) {
       assert.deepEqual(Buffer.from(a.w[name].data.buffer), Buffer.from(b.w[name].data.buffer), name);
@@ -116,26 +165,37 @@ for (const kind of ['bow', 'cnn', 'lstm']) {
 
 test('word dropout trains and changes the run', async () => {
   const data = separableData(600, VOCAB, 1);
-  const plain = new StudentModel(small('bow')), dropped = new StudentModel(small('bow'));
+  const plain = new StudentModel(small('bow')),
+    dropped = new StudentModel(small('bow'));
   await train(plain, data, 1);
   const results = await train(dropped, data, 4, { wordDropout: 0.3 });
   assert.ok(results.every((r) => r.finite));
   assert.notDeepEqual(dropped.getWeights()['dense1.weight'].data, plain.getWeights()['dense1.weight'].data);
   assert.ok(accuracy(await dropped.predictRows(data, 1), data.labels, 2) >= 0.95);
-  await assert.rejects(async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), wordDropout: 1 })), /wordDropout/);
+  await assert.rejects(
+    async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), wordDropout: 1 })),
+    /wordDropout/,
+  );
 });
 
 for (const kind of ['bow', 'cnn']) {
   test(`${kind}: feature dropout trains and changes the run`, async () => {
     const data = separableData(600, VOCAB, 1);
-    const plain = new StudentModel(small(kind)), dropped = new StudentModel(small(kind));
+    const plain = new StudentModel(small(kind)),
+      dropped = new StudentModel(small(kind));
     await train(plain, data, 3);
     const results = await train(dropped, data, 3, { featureDropout: 0.5 });
     assert.ok(results.every((r) => r.finite));
     assert.notDeepEqual(dropped.getWeights().embedding.data, plain.getWeights().embedding.data);
     assert.ok(accuracy(await dropped.predictRows(data, 1), data.labels, 2) >= 0.95);
-    await assert.rejects(async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), featureDropout: 1 })), /featureDropout must be in \[0, 1\)/);
-    await assert.rejects(async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), labelSmoothing: -0.5 })), /labelSmoothing must be in \[0, 1\)/);
+    await assert.rejects(
+      async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), featureDropout: 1 })),
+      /featureDropout must be in \[0, 1\)/,
+    );
+    await assert.rejects(
+      async () => dropped.trainEpoch(data, epochOptions({ order: permutation(600, 1), labelSmoothing: -0.5 })),
+      /labelSmoothing must be in \[0, 1\)/,
+    );
   });
 }
 
@@ -153,7 +213,10 @@ for (const kind of ['bow', 'cnn', 'lstm']) {
     const model = new StudentModel(small(kind));
     let stopped = false;
     for (let e = 0; e < 20 && !stopped; e++) {
-      const r = await model.trainEpoch(data, epochOptions({ order: permutation(400, e), lr: 1e38, clipNorm: 0, weightDecay: 0, totalSteps: 1e6 }));
+      const r = await model.trainEpoch(
+        data,
+        epochOptions({ order: permutation(400, e), lr: 1e38, clipNorm: 0, weightDecay: 0, totalSteps: 1e6 }),
+      );
       stopped = !r.finite;
       if (stopped) assert.ok(r.steps < Math.ceil(400 / 16) || e > 0);
     }
@@ -201,28 +264,57 @@ test('getWeights / setWeights round trip', async () => {
 });
 
 test('weight names and shapes follow model.h', () => {
-  const shapes = (cfg) => Object.fromEntries(Object.entries(new StudentModel(cfg).getWeights()).map(([k, v]) => [k, v.shape]));
+  const shapes = (cfg) =>
+    Object.fromEntries(Object.entries(new StudentModel(cfg).getWeights()).map(([k, v]) => [k, v.shape]));
   const c = { vocabSize: 10, bigramBuckets: 0, embDim: 6, hidden: 5, numLabels: 3, seed: 1 };
   assert.deepEqual(shapes({ ...c, kind: 'bow', bigramBuckets: 4 }), {
-    embedding: [14, 6], 'dense1.weight': [6, 5], 'dense1.bias': [5], 'dense2.weight': [5, 3], 'dense2.bias': [3],
+    embedding: [14, 6],
+    'dense1.weight': [6, 5],
+    'dense1.bias': [5],
+    'dense2.weight': [5, 3],
+    'dense2.bias': [3],
   });
   assert.deepEqual(shapes({ ...c, kind: 'cnn' }), {
-    embedding: [10, 6], 'conv.weight': [3, 6, 5], 'conv.bias': [5], 'dense.weight': [5, 3], 'dense.bias': [3],
+    embedding: [10, 6],
+    'conv.weight': [3, 6, 5],
+    'conv.bias': [5],
+    'dense.weight': [5, 3],
+    'dense.bias': [3],
   });
   assert.deepEqual(shapes({ ...c, kind: 'lstm' }), {
-    embedding: [10, 6], 'lstm.W': [2, 20, 6], 'lstm.R': [2, 20, 5], 'lstm.B': [2, 40], 'dense.weight': [10, 3], 'dense.bias': [3],
+    embedding: [10, 6],
+    'lstm.W': [2, 20, 6],
+    'lstm.R': [2, 20, 5],
+    'lstm.B': [2, 40],
+    'dense.weight': [10, 3],
+    'dense.bias': [3],
   });
   assert.deepEqual(shapes({ ...c, kind: 'bow', pair: true, matchHidden: 7 }), {
-    embedding: [10, 6], 'dense1.weight': [6, 5], 'dense1.bias': [5],
-    'match.weight': [20, 7], 'match.bias': [7], 'classifier.weight': [7, 3], 'classifier.bias': [3],
+    embedding: [10, 6],
+    'dense1.weight': [6, 5],
+    'dense1.bias': [5],
+    'match.weight': [20, 7],
+    'match.bias': [7],
+    'classifier.weight': [7, 3],
+    'classifier.bias': [3],
   });
   assert.deepEqual(shapes({ ...c, kind: 'cnn', pair: true }), {
-    embedding: [10, 6], 'conv.weight': [3, 6, 5], 'conv.bias': [5], 'classifier.weight': [20, 3], 'classifier.bias': [3],
+    embedding: [10, 6],
+    'conv.weight': [3, 6, 5],
+    'conv.bias': [5],
+    'classifier.weight': [20, 3],
+    'classifier.bias': [3],
   });
   assert.deepEqual(shapes({ ...c, kind: 'lstm', pair: true })['classifier.weight'], [40, 3], 'lstm encodes to 2H');
   const m = new StudentModel({ ...c, kind: 'bow' });
   assert.deepEqual(m.config, { ...c, kind: 'bow', pair: false, matchHidden: 0 });
-  assert.ok(m.getWeights().embedding.data.subarray(0, 6).every((v) => v === 0), '[PAD] row is zero');
+  assert.ok(
+    m
+      .getWeights()
+      .embedding.data.subarray(0, 6)
+      .every((v) => v === 0),
+    '[PAD] row is zero',
+  );
 });
 
 test('bad arguments are refused with clear errors', async () => {
@@ -234,17 +326,31 @@ test('bad arguments are refused with clear errors', async () => {
   assert.throws(() => model.predictRow(new Int32Array([VOCAB])), /outside/);
   assert.throws(() => model.predictRow([1, 2]), /Int32Array/);
   const data = separableData(10, VOCAB, 1);
-  await assert.rejects(async () => model.trainEpoch({ ...data, labels: new Int32Array(10).fill(2) }, epochOptions({ order: new Int32Array([0]) })), /labels/);
+  await assert.rejects(
+    async () =>
+      model.trainEpoch({ ...data, labels: new Int32Array(10).fill(2) }, epochOptions({ order: new Int32Array([0]) })),
+    /labels/,
+  );
   await assert.rejects(async () => model.trainEpoch(data, epochOptions({ order: new Int32Array([10]) })), /order/);
   assert.throws(() => model.predictRows({ ids: new Int32Array([1]), offsets: new Int32Array([0, 2]) }, 1), /offsets/);
   assert.throws(() => new StudentModel({ ...small('bow'), matchHidden: 4 }), /pair models only/);
   assert.throws(() => new StudentModel({ ...small('bow'), pair: 'yes' }), /pair must be a boolean/);
   assert.throws(() => model.predictRow(new Int32Array([2]), new Int32Array([3])), /pair models only/);
-  assert.throws(() => model.predictRows({ ...rowsFrom([[2]]), idsB: new Int32Array([2]), offsetsB: new Int32Array([0, 1]) }, 1), /pair models only/);
+  assert.throws(
+    () => model.predictRows({ ...rowsFrom([[2]]), idsB: new Int32Array([2]), offsetsB: new Int32Array([0, 1]) }, 1),
+    /pair models only/,
+  );
   const pairModel = new StudentModel(small('bow', { pair: true }));
   assert.throws(() => pairModel.predictRow(new Int32Array([2])), /text_b/);
   assert.throws(() => pairModel.predictRows(rowsFrom([[2]]), 1), /text_b/);
-  assert.throws(() => pairModel.predictRows({ ...rowsFrom([[2], [3]]), idsB: new Int32Array([2]), offsetsB: new Int32Array([0, 1]) }, 1), /as many rows/);
+  assert.throws(
+    () =>
+      pairModel.predictRows(
+        { ...rowsFrom([[2], [3]]), idsB: new Int32Array([2]), offsetsB: new Int32Array([0, 1]) },
+        1,
+      ),
+    /as many rows/,
+  );
   assert.throws(() => pairModel.predictRow(new Int32Array([2]), new Int32Array([VOCAB])), /idsB\[0\]/);
   const running = model.trainEpoch(data, epochOptions({ order: permutation(10, 1) }));
   assert.throws(() => model.setWeights(model.getWeights()), /trainEpoch is running/);
@@ -253,9 +359,16 @@ test('bad arguments are refused with clear errors', async () => {
 });
 
 test('option ranges are checked once, natively, and named with the class', async () => {
-  assert.throws(() => new StudentModel({ ...small('bow'), embDim: 70000 }), { name: 'TypeError', message: 'StudentModel: embDim must be in 1..65536' });
-  assert.throws(() => new StudentModel({ ...small('bow'), hidden: 1.5 }), { message: 'StudentModel: hidden must be an integer' });
-  assert.throws(() => new StudentModel({ ...small('bow'), seed: -1 }), { message: 'StudentModel: seed must be an integer in 0..4294967295' });
+  assert.throws(() => new StudentModel({ ...small('bow'), embDim: 70000 }), {
+    name: 'TypeError',
+    message: 'StudentModel: embDim must be in 1..65536',
+  });
+  assert.throws(() => new StudentModel({ ...small('bow'), hidden: 1.5 }), {
+    message: 'StudentModel: hidden must be an integer',
+  });
+  assert.throws(() => new StudentModel({ ...small('bow'), seed: -1 }), {
+    message: 'StudentModel: seed must be an integer in 0..4294967295',
+  });
   const model = new StudentModel(small('bow'));
   const data = separableData(10, VOCAB, 1);
   const refused = {
@@ -270,12 +383,24 @@ test('option ranges are checked once, natively, and named with the class', async
     threads: [1.5, 'threads must be an integer in 1..1024'],
   };
   for (const [name, [value, message]] of Object.entries(refused)) {
-    assert.throws(() => model.trainEpoch(data, epochOptions({ order: permutation(10, 1), [name]: value })), { message: `StudentModel: ${message}` }, name);
+    assert.throws(
+      () => model.trainEpoch(data, epochOptions({ order: permutation(10, 1), [name]: value })),
+      { message: `StudentModel: ${message}` },
+      name,
+    );
   }
-  assert.throws(() => model.trainEpoch(data, epochOptions({ order: permutation(10, 1), lr: Infinity })), { message: 'StudentModel: lr must be a finite number' });
-  assert.throws(() => model.lossAndGradients(data, new Int32Array([0]), 0, 0.5), { message: 'StudentModel: temperature must be > 0' });
+  assert.throws(() => model.trainEpoch(data, epochOptions({ order: permutation(10, 1), lr: Infinity })), {
+    message: 'StudentModel: lr must be a finite number',
+  });
+  assert.throws(() => model.lossAndGradients(data, new Int32Array([0]), 0, 0.5), {
+    message: 'StudentModel: temperature must be > 0',
+  });
   for (const threads of [0, 1.5, 1025, '2']) {
-    assert.throws(() => model.predictRows(rowsFrom([[2]]), threads), { message: 'StudentModel: threads must be an integer in 1..1024' }, String(threads));
+    assert.throws(
+      () => model.predictRows(rowsFrom([[2]]), threads),
+      { message: 'StudentModel: threads must be an integer in 1..1024' },
+      String(threads),
+    );
   }
   assert.equal((await model.predictRows(rowsFrom([[2]]), undefined)).length, 2, 'threads default to 1');
 });

@@ -35,10 +35,14 @@ async function parity(name, options) {
   const out = await session.run({ ids: new ort.Tensor('int64', ids, [rows.length, seq]) });
   assert.deepEqual(out.logits.dims, [rows.length, 2]);
   let worst = 0;
-  texts.forEach((t, i) => student.logits(t).forEach((v, k) => (worst = Math.max(worst, Math.abs(v - out.logits.data[i * 2 + k])))));
+  texts.forEach((t, i) =>
+    student.logits(t).forEach((v, k) => (worst = Math.max(worst, Math.abs(v - out.logits.data[i * 2 + k])))),
+  );
   assert.ok(worst < 1e-4, `${name}: max |onnx - native| = ${worst}`);
   // One row at a time (no padding) gives the same logits too.
-  const single = await session.run({ ids: new ort.Tensor('int64', BigInt64Array.from(rows[0], BigInt), [1, rows[0].length]) });
+  const single = await session.run({
+    ids: new ort.Tensor('int64', BigInt64Array.from(rows[0], BigInt), [1, rows[0].length]),
+  });
   student.logits(texts[0]).forEach((v, k) => assert.ok(Math.abs(v - single.logits.data[k]) < 1e-4));
   await session.release();
   return { file, student };
@@ -64,8 +68,14 @@ test('the .onnx is standard (opset >= 17, ids -> logits) and carries vocabulary,
   const { file, student } = await parity('meta', { model: 'bow' });
   const model = onnxProto.onnx.ModelProto.decode(fs.readFileSync(file));
   assert.ok(Number(model.opsetImport[0].version) >= 17);
-  assert.deepEqual(model.graph.input.map((i) => i.name), ['ids']);
-  assert.deepEqual(model.graph.output.map((o) => o.name), ['logits']);
+  assert.deepEqual(
+    model.graph.input.map((i) => i.name),
+    ['ids'],
+  );
+  assert.deepEqual(
+    model.graph.output.map((o) => o.name),
+    ['logits'],
+  );
   const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
   assert.deepEqual(JSON.parse(meta[ONNX_METADATA.labels]), ['neg', 'pos']);
   assert.deepEqual(JSON.parse(meta[ONNX_METADATA.vocabulary]), [...student.vocabulary.words]);

@@ -45,11 +45,22 @@ for (const [name, segmentation] of Object.entries(SETTINGS)) {
     const reference = syntheticStudent({ ...options, textEncoder: 'javascript' });
     assert.equal(native.textEncoder, 'native');
     for (const input of inputs) {
-      assert.deepEqual(outcome(() => native.encode(input)), outcome(() => reference.encode(input)), JSON.stringify(input));
-      assert.deepEqual(outcome(() => native.predict(input)), outcome(() => reference.predict(input)), JSON.stringify(input));
+      assert.deepEqual(
+        outcome(() => native.encode(input)),
+        outcome(() => reference.encode(input)),
+        JSON.stringify(input),
+      );
+      assert.deepEqual(
+        outcome(() => native.predict(input)),
+        outcome(() => reference.predict(input)),
+        JSON.stringify(input),
+      );
     }
     const batchable = inputs.filter((input) => !outcome(() => reference.predict(input)).error);
-    assert.deepEqual(await native.predictBatch(batchable, { threads: 2 }), await reference.predictBatch(batchable, { threads: 2 }));
+    assert.deepEqual(
+      await native.predictBatch(batchable, { threads: 2 }),
+      await reference.predictBatch(batchable, { threads: 2 }),
+    );
     assert.deepEqual(await native.encodeMany(inputs), await reference.encodeMany(inputs));
   });
 }
@@ -70,7 +81,14 @@ test('every code point of planes 0-1 alone and between letters: same ids on both
   for (let c = 0; c < 0x20000; c++) if (c < 0xd800 || c > 0xdfff) all.push(String.fromCodePoint(c));
   // Texts of 512 code points each, as they are, and each code point between an upper-case letter and a word.
   const chunks = [];
-  for (let i = 0; i < all.length; i += 512) chunks.push(all.slice(i, i + 512).join(''), all.slice(i, i + 512).map((c) => `A${c}中`).join(''));
+  for (let i = 0; i < all.length; i += 512)
+    chunks.push(
+      all.slice(i, i + 512).join(''),
+      all
+        .slice(i, i + 512)
+        .map((c) => `A${c}中`)
+        .join(''),
+    );
   for (const segmentation of [defaultSegmentation, { ...defaultSegmentation, segmenter: 'whitespace' }]) {
     const native = syntheticStudent({ texts: chunks, segmentation });
     const reference = syntheticStudent({ texts: chunks, segmentation, textEncoder: 'javascript' });
@@ -81,7 +99,12 @@ test('every code point of planes 0-1 alone and between letters: same ids on both
 test('cnn and lstm students give the TypeScript path probabilities', async () => {
   for (const kind of ['cnn', 'lstm']) {
     const native = syntheticStudent({ texts, segmentation: { ...defaultSegmentation, maxWords: 20 }, kind });
-    const reference = syntheticStudent({ texts, segmentation: { ...defaultSegmentation, maxWords: 20 }, kind, textEncoder: 'javascript' });
+    const reference = syntheticStudent({
+      texts,
+      segmentation: { ...defaultSegmentation, maxWords: 20 },
+      kind,
+      textEncoder: 'javascript',
+    });
     for (const input of inputs.slice(0, 400)) assert.deepEqual(native.predict(input), reference.predict(input));
     assert.deepEqual(await native.predictBatch(inputs), await reference.predictBatch(inputs));
   }
@@ -91,11 +114,18 @@ test('the native encoder refuses bad threads and maxWords with its class name', 
   const settings = { segmenter: 'whitespace', hmm: false, lowercase: false, maxWords: 0 };
   const encoder = createNativeTextEncoder(['[PAD]', '[UNK]', 'a'], settings);
   for (const threads of [0, 1.5, 1025]) {
-    assert.throws(() => encoder.encodeMany(['a'], undefined, threads), { name: 'TypeError', message: 'StudentTextEncoder: threads must be an integer in 1..1024' });
+    assert.throws(() => encoder.encodeMany(['a'], undefined, threads), {
+      name: 'TypeError',
+      message: 'StudentTextEncoder: threads must be an integer in 1..1024',
+    });
   }
   assert.deepEqual(Array.from((await encoder.encodeMany(['a b'], undefined, 2)).ids), [2, 1]);
-  assert.throws(() => createNativeTextEncoder(['[PAD]', '[UNK]'], { ...settings, maxWords: -1 }), { message: 'StudentTextEncoder: maxWords must be an integer >= 0' });
-  assert.throws(() => createNativeTextEncoder(['[PAD]', '[UNK]'], { ...settings, maxWords: 2.5 }), { message: 'StudentTextEncoder: maxWords must be an integer' });
+  assert.throws(() => createNativeTextEncoder(['[PAD]', '[UNK]'], { ...settings, maxWords: -1 }), {
+    message: 'StudentTextEncoder: maxWords must be an integer >= 0',
+  });
+  assert.throws(() => createNativeTextEncoder(['[PAD]', '[UNK]'], { ...settings, maxWords: 2.5 }), {
+    message: 'StudentTextEncoder: maxWords must be an integer',
+  });
 });
 
 test('hmm: true stays on the TypeScript path', () => {
@@ -110,7 +140,10 @@ test('a literal [PAD] word fails alike on both paths; lone surrogates go the Typ
   const reference = syntheticStudent({ texts: ['好 坏'], segmentation, dropEvery: 1000, textEncoder: 'javascript' });
   assert.deepEqual(native.encode('[PAD] 好'), reference.encode('[PAD] 好'));
   assert.equal(native.encode('[PAD] 好')[0], 0);
-  assert.deepEqual(outcome(() => native.predict('[PAD] 好')), outcome(() => reference.predict('[PAD] 好')));
+  assert.deepEqual(
+    outcome(() => native.predict('[PAD] 好')),
+    outcome(() => reference.predict('[PAD] 好')),
+  );
   assert.match(outcome(() => native.predict('[PAD] 好')).error, /outside 1\.\./);
   assert.deepEqual(native.predict('好\ud800 坏'), reference.predict('好\ud800 坏'));
 });
@@ -120,10 +153,23 @@ test('a trained student predicts alike on both paths; predictBatch of nothing is
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const trainFile = writeLabeledTsv(dir, 'train.tsv', generateReviews(300, 1));
   const out = path.join(dir, 'bow.bin');
-  await train({ train: trainFile, out, model: 'bow', ngrams: 2, buckets: 500, epochs: 2, embDim: 16, hidden: 8, threads: 1, seed: 3 });
+  await train({
+    train: trainFile,
+    out,
+    model: 'bow',
+    ngrams: 2,
+    buckets: 500,
+    epochs: 2,
+    embDim: 16,
+    hidden: 8,
+    threads: 1,
+    seed: 3,
+  });
   const native = await Student.load(out);
   const reference = await Student.load(out, { textEncoder: 'javascript' });
-  const reviews = generateReviews(200, 2).map((r) => r.text).concat(texts.slice(0, 300));
+  const reviews = generateReviews(200, 2)
+    .map((r) => r.text)
+    .concat(texts.slice(0, 300));
   for (const text of reviews) assert.deepEqual(native.predict(text), reference.predict(text));
   assert.deepEqual(await native.predictBatch(reviews), await reference.predictBatch(reviews));
   assert.deepEqual([...native.logits('很好')], [...reference.logits('很好')]);

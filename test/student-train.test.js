@@ -15,7 +15,15 @@ const small = { embDim: 16, hidden: 8, threads: 1, seed: 3 };
 test('bow learns the generated task; predict and predictBatch agree; the model reloads', async () => {
   const out = path.join(dir, 'bow.bin');
   const epochs = [];
-  const result = await train({ train: trainFile, dev: devFile, out, model: 'bow', epochs: 4, ...small, onEpoch: (e) => epochs.push(e) });
+  const result = await train({
+    train: trainFile,
+    dev: devFile,
+    out,
+    model: 'bow',
+    epochs: 4,
+    ...small,
+    onEpoch: (e) => epochs.push(e),
+  });
   assert.equal(epochs.length, 4);
   assert.ok(result.devAccuracy > 0.85, `dev accuracy ${result.devAccuracy}`);
   assert.equal(result.devAccuracy, Math.max(...epochs.map((e) => e.devAccuracy)), 'the best epoch is kept');
@@ -39,10 +47,21 @@ test('bow learns the generated task; predict and predictBatch agree; the model r
 test('--threads 1 --seed N gives a byte-identical model file', async () => {
   const a = path.join(dir, 'a.bin');
   const b = path.join(dir, 'b.bin');
-  for (const out of [a, b]) await train({ train: trainFile, dev: devFile, out, model: 'bow', ngrams: 2, buckets: 1000, epochs: 2, ...small });
+  for (const out of [a, b])
+    await train({ train: trainFile, dev: devFile, out, model: 'bow', ngrams: 2, buckets: 1000, epochs: 2, ...small });
   assert.deepEqual(fs.readFileSync(a), fs.readFileSync(b));
   const c = path.join(dir, 'c.bin');
-  await train({ train: trainFile, dev: devFile, out: c, model: 'bow', ngrams: 2, buckets: 1000, epochs: 2, ...small, seed: 4 });
+  await train({
+    train: trainFile,
+    dev: devFile,
+    out: c,
+    model: 'bow',
+    ngrams: 2,
+    buckets: 1000,
+    epochs: 2,
+    ...small,
+    seed: 4,
+  });
   assert.notDeepEqual(fs.readFileSync(a), fs.readFileSync(c), 'another seed gives another model');
 });
 
@@ -54,8 +73,23 @@ test('distillation rows (soft logits, or hard teacher labels) train together wit
   const soft = path.join(dir, 'soft.tsv');
   fs.writeFileSync(soft, 'text_a\tlabel\tlogits\n' + teacherRows.join(''));
   const hard = path.join(dir, 'hard.tsv');
-  fs.writeFileSync(hard, 'text_a\tlabel\n' + generateReviews(100, 6).map((r) => `${r.text}\t${r.label}\n`).join(''));
-  const result = await train({ train: trainFile, dev: devFile, distill: [soft, hard], model: 'bow', epochs: 2, temperature: 2, alpha: 0.7, ...small });
+  fs.writeFileSync(
+    hard,
+    'text_a\tlabel\n' +
+      generateReviews(100, 6)
+        .map((r) => `${r.text}\t${r.label}\n`)
+        .join(''),
+  );
+  const result = await train({
+    train: trainFile,
+    dev: devFile,
+    distill: [soft, hard],
+    model: 'bow',
+    epochs: 2,
+    temperature: 2,
+    alpha: 0.7,
+    ...small,
+  });
   assert.equal(result.distillRows, 400);
   assert.ok(result.devAccuracy > 0.85, `dev accuracy ${result.devAccuracy}`);
 });
@@ -63,19 +97,31 @@ test('distillation rows (soft logits, or hard teacher labels) train together wit
 test('an empty training set, an unseen dev label and bad teacher logits are errors naming the file', async () => {
   const empty = path.join(dir, 'empty.tsv');
   fs.writeFileSync(empty, 'label\ttext_a\n');
-  await assert.rejects(train({ train: empty, model: 'bow', ...small }), (err) => err instanceof InputError && /empty\.tsv: the training set is empty/.test(err.message));
+  await assert.rejects(
+    train({ train: empty, model: 'bow', ...small }),
+    (err) => err instanceof InputError && /empty\.tsv: the training set is empty/.test(err.message),
+  );
   const dev = path.join(dir, 'dev-new-label.tsv');
   fs.writeFileSync(dev, 'label\ttext_a\npos\t很好\nmeh\t一般\n');
-  await assert.rejects(train({ train: trainFile, dev, model: 'bow', epochs: 1, ...small }), /dev-new-label\.tsv:3: unknown label "meh" \(not among the training labels\)/);
+  await assert.rejects(
+    train({ train: trainFile, dev, model: 'bow', epochs: 1, ...small }),
+    /dev-new-label\.tsv:3: unknown label "meh" \(not among the training labels\)/,
+  );
   const logits = path.join(dir, 'three-logits.tsv');
   fs.writeFileSync(logits, 'text_a\tlabel\tlogits\n很好\tpos\t1,2,3\n');
-  await assert.rejects(train({ train: trainFile, distill: [logits], model: 'bow', epochs: 1, ...small }), /three-logits\.tsv:2: 3 logits, but the training set has 2 labels/);
+  await assert.rejects(
+    train({ train: trainFile, distill: [logits], model: 'bow', epochs: 1, ...small }),
+    /three-logits\.tsv:2: 3 logits, but the training set has 2 labels/,
+  );
 });
 
 test('--skip-bad-lines drops malformed training rows and counts them', async () => {
   const messy = path.join(dir, 'messy.tsv');
   fs.writeFileSync(messy, fs.readFileSync(trainFile, 'utf8') + 'pos\n\t\t\npos\t\n');
-  await assert.rejects(train({ train: messy, model: 'bow', epochs: 1, ...small }), /messy\.tsv:602: expected 2 tab-separated columns, found 1/);
+  await assert.rejects(
+    train({ train: messy, model: 'bow', epochs: 1, ...small }),
+    /messy\.tsv:602: expected 2 tab-separated columns, found 1/,
+  );
   const result = await train({ train: messy, model: 'bow', epochs: 1, skipBadLines: true, ...small });
   assert.equal(result.skippedLines, 3);
   assert.equal(result.trainRows, 600);

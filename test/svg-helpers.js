@@ -17,7 +17,9 @@ export function parseXml(source) {
   const decode = (text) => {
     if (/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(text)) fail('a bare &');
     return text.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_, e) =>
-      e[0] === '#' ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[e],
+      e[0] === '#'
+        ? String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1)))
+        : { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[e],
     );
   };
   at(/<\?xml[^?]*\?>/y);
@@ -94,12 +96,20 @@ export function decodePng(bytes) {
     const length = bytes.readUInt32BE(offset);
     const type = bytes.toString('latin1', offset + 4, offset + 8);
     const data = bytes.subarray(offset + 8, offset + 8 + length);
-    if (type === 'IHDR') header = { width: data.readUInt32BE(0), height: data.readUInt32BE(4), depth: data[8], colorType: data[9], interlace: data[12] };
+    if (type === 'IHDR')
+      header = {
+        width: data.readUInt32BE(0),
+        height: data.readUInt32BE(4),
+        depth: data[8],
+        colorType: data[9],
+        interlace: data[12],
+      };
     if (type === 'IDAT') idat.push(data);
     offset += 12 + length;
   }
   const channels = { 2: 3, 6: 4 }[header.colorType];
-  if (header.depth !== 8 || !channels || header.interlace !== 0) throw new Error(`unsupported PNG (depth ${header.depth}, color type ${header.colorType})`);
+  if (header.depth !== 8 || !channels || header.interlace !== 0)
+    throw new Error(`unsupported PNG (depth ${header.depth}, color type ${header.colorType})`);
   const raw = zlib.inflateSync(Buffer.concat(idat));
   const stride = header.width * channels;
   const pixels = Buffer.alloc(stride * header.height);
@@ -111,7 +121,12 @@ export function decodePng(bytes) {
       const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
       const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels] : 0;
       const p = a + b - c;
-      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - b) <= Math.abs(p - c)
+            ? b
+            : c;
       const predictor = [0, a, b, (a + b) >> 1, paeth][filter];
       if (predictor === undefined) throw new Error(`bad PNG filter ${filter}`);
       pixels[y * stride + x] = (line[x] + predictor) & 0xff;
@@ -125,7 +140,11 @@ export function countColor(image, hex, tolerance = 30) {
   const [r, g, b] = [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16));
   let n = 0;
   for (let p = 0; p < image.pixels.length; p += image.channels) {
-    if (Math.abs(image.pixels[p] - r) + Math.abs(image.pixels[p + 1] - g) + Math.abs(image.pixels[p + 2] - b) <= tolerance) n++;
+    if (
+      Math.abs(image.pixels[p] - r) + Math.abs(image.pixels[p + 1] - g) + Math.abs(image.pixels[p + 2] - b) <=
+      tolerance
+    )
+      n++;
   }
   return n;
 }

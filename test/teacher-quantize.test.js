@@ -9,7 +9,16 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
-import { makeTeacher, quantizeDynamic, quantizeTeacherFile, train, exportOnnx, Student, Teacher, INT8_METADATA_KEY } from '../dist/index.js';
+import {
+  makeTeacher,
+  quantizeDynamic,
+  quantizeTeacherFile,
+  train,
+  exportOnnx,
+  Student,
+  Teacher,
+  INT8_METADATA_KEY,
+} from '../dist/index.js';
 import { GraphBuilder } from '../dist/onnx/graph-builder.js';
 import { distill } from '../dist/distill/pipeline.js';
 import { demoRows, demoLabeledTsv, demoTextLines } from '../dist/distill/demo-data.js';
@@ -32,11 +41,28 @@ function runCli(args) {
 
 function lcg(seed) {
   let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 function teacherBytes(style, overrides = {}) {
-  return makeTeacher({ vocabSize: VOCAB, padId: 0, layers: 2, hidden: 64, heads: 4, intermediate: 128, maxPositions: 64, typeVocabSize: 2, labels: 3, style, idType: 'int64', seed: 3, ...overrides }, { labels: ['a', 'b', 'c'] });
+  return makeTeacher(
+    {
+      vocabSize: VOCAB,
+      padId: 0,
+      layers: 2,
+      hidden: 64,
+      heads: 4,
+      intermediate: 128,
+      maxPositions: 64,
+      typeVocabSize: 2,
+      labels: 3,
+      style,
+      idType: 'int64',
+      seed: 3,
+      ...overrides,
+    },
+    { labels: ['a', 'b', 'c'] },
+  );
 }
 
 /** 48 rows of random ids, lengths 3..24, padded with 0; [CLS]-like id 2 first. */
@@ -53,7 +79,10 @@ function teacherFeeds(style) {
       mask[r * seq + j] = 1n;
     }
   }
-  const feeds = { input_ids: new ort.Tensor('int64', ids, [rows, seq]), token_type_ids: new ort.Tensor('int64', new BigInt64Array(rows * seq), [rows, seq]) };
+  const feeds = {
+    input_ids: new ort.Tensor('int64', ids, [rows, seq]),
+    token_type_ids: new ort.Tensor('int64', new BigInt64Array(rows * seq), [rows, seq]),
+  };
   if (style === 'bert') feeds.attention_mask = new ort.Tensor('int64', mask, [rows, seq]);
   return feeds;
 }
@@ -114,7 +143,11 @@ for (const style of ['ernie', 'bert']) {
 
       const before = decode(fp32);
       const q = decode(result.bytes);
-      const io = (m) => JSON.stringify([m.graph.input.map((i) => [i.name, i.type.tensorType.elemType]), m.graph.output.map((o) => [o.name, o.type.tensorType.elemType])]);
+      const io = (m) =>
+        JSON.stringify([
+          m.graph.input.map((i) => [i.name, i.type.tensorType.elemType]),
+          m.graph.output.map((o) => [o.name, o.type.tensorType.elemType]),
+        ]);
       assert.equal(io(q), io(before));
       const meta = (m) => Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value]));
       const { [INT8_METADATA_KEY]: record, ...rest } = meta(q);
@@ -123,11 +156,16 @@ for (const style of ['ernie', 'bert']) {
       assert.ok(q.opsetImport.some((o) => o.domain === '' && o.version >= 11));
       // No float dense weight is left; each int8 weight has one scale, or one per output column.
       const inits = new Map(q.graph.initializer.map((t) => [t.name, t]));
-      assert.ok(!inits.has('encoder.layer.0.intermediate.dense.weight') && !inits.has('embeddings.word_embeddings.weight'));
+      assert.ok(
+        !inits.has('encoder.layer.0.intermediate.dense.weight') && !inits.has('embeddings.word_embeddings.weight'),
+      );
       const up = inits.get('encoder.layer.0.intermediate.dense.weight_int8');
       assert.equal(up.dataType, onnx.TensorProto.DataType.INT8);
       assert.deepEqual(up.dims.map(Number), [64, 128]);
-      assert.deepEqual(inits.get('encoder.layer.0.intermediate.dense.weight_scale').dims.map(Number), perChannel ? [128] : []);
+      assert.deepEqual(
+        inits.get('encoder.layer.0.intermediate.dense.weight_scale').dims.map(Number),
+        perChannel ? [128] : [],
+      );
       assert.ok(result.bytes.length < fp32.length / 3, `${fp32.length} -> ${result.bytes.length} bytes`);
     });
   }
@@ -141,7 +179,13 @@ test('per-channel scales are the closer of the two on a weight whose columns dif
   g.node('MatMul', [g.input('x', 'float32', ['batch', 32]), g.floatTensor('w', [32, 3], w)], {}, ['logits']);
   g.output('logits', 'float32', ['batch', 3]);
   const fp32 = g.encode({ opset: 17, producerVersion: 'test' });
-  const feeds = { x: new ort.Tensor('float32', Float32Array.from({ length: 64 * 32 }, () => rng() * 2 - 1), [64, 32]) };
+  const feeds = {
+    x: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: 64 * 32 }, () => rng() * 2 - 1),
+      [64, 32],
+    ),
+  };
   const a = (await logitsOf(fp32, feeds)).data;
   const column0Error = async (perChannel) => {
     const b = (await logitsOf(quantizeDynamic(fp32, { perChannel }).bytes, feeds)).data;
@@ -160,13 +204,18 @@ test('per-channel scales are the closer of the two on a weight whose columns dif
 
 test('--exclude keeps the named node (or weight) in float', async () => {
   const fp32 = teacherBytes('bert');
-  const nodeName = decode(fp32).graph.node.find((n) => n.opType === 'MatMul' && n.input[1] === 'pooler.dense.weight').name;
+  const nodeName = decode(fp32).graph.node.find(
+    (n) => n.opType === 'MatMul' && n.input[1] === 'pooler.dense.weight',
+  ).name;
   const result = quantizeDynamic(fp32, { exclude: ['classifier.weight', nodeName] });
   assert.equal(result.excluded.length, 2);
   const q = decode(result.bytes);
   for (const weight of ['classifier.weight', 'pooler.dense.weight']) {
     assert.equal(q.graph.initializer.find((t) => t.name === weight)?.dataType, onnx.TensorProto.DataType.FLOAT, weight);
-    assert.ok(q.graph.node.some((n) => n.opType === 'MatMul' && n.input[1] === weight), `a float MatMul reads ${weight}`);
+    assert.ok(
+      q.graph.node.some((n) => n.opType === 'MatMul' && n.input[1] === weight),
+      `a float MatMul reads ${weight}`,
+    );
   }
   assert.equal(q.graph.node.filter((n) => n.opType === 'MatMulInteger').length, 12);
   const feeds = teacherFeeds('bert');
@@ -184,7 +233,12 @@ test('every operator form gives the same logits; the fused forms absorb the bias
   }
   const addCount = (nodes) => nodes.filter((n) => n.opType === 'Add').length;
   assert.equal(addCount(forms['integer-to-float'].nodes), addCount(forms.integer.nodes) - 14);
-  assert.equal(forms['dynamic-quantize-matmul'].nodes.filter((n) => n.opType === 'DynamicQuantizeMatMul' && n.domain === 'com.microsoft').length, 14);
+  assert.equal(
+    forms['dynamic-quantize-matmul'].nodes.filter(
+      (n) => n.opType === 'DynamicQuantizeMatMul' && n.domain === 'com.microsoft',
+    ).length,
+    14,
+  );
   // Q, K and V read one activation: quantized once for all three.
   assert.equal(forms['integer-to-float'].nodes.filter((n) => n.opType === 'DynamicQuantizeLinear').length, 2 * 4 + 2);
   for (const name of ['integer-to-float', 'dynamic-quantize-matmul']) {
@@ -199,9 +253,25 @@ function gemmGraph() {
   const fill = (n, s = 0.3) => Float32Array.from({ length: n }, () => (rng() * 2 - 1) * s);
   const g = new GraphBuilder('gemm_classifier');
   const x = g.input('features', 'float32', ['batch', 16]);
-  const h = g.op('Gemm', [x, g.floatTensor('dense.weight', [32, 16], fill(512)), g.floatTensor('dense.bias', [32], fill(32))], { transB: 1 });
-  const h2 = g.op('Gemm', [g.op('Relu', [h]), g.floatTensor('mid.weight', [32, 8], fill(256)), g.floatTensor('mid.bias', [1, 8], fill(8))], { beta: { float: 0.5 } });
-  g.node('Add', [g.op('MatMul', [g.op('Tanh', [h2]), g.floatTensor('out.weight', [8, 3], fill(24))]), g.floatTensor('out.bias', [3], fill(3))], {}, ['logits']);
+  const h = g.op(
+    'Gemm',
+    [x, g.floatTensor('dense.weight', [32, 16], fill(512)), g.floatTensor('dense.bias', [32], fill(32))],
+    { transB: 1 },
+  );
+  const h2 = g.op(
+    'Gemm',
+    [g.op('Relu', [h]), g.floatTensor('mid.weight', [32, 8], fill(256)), g.floatTensor('mid.bias', [1, 8], fill(8))],
+    { beta: { float: 0.5 } },
+  );
+  g.node(
+    'Add',
+    [
+      g.op('MatMul', [g.op('Tanh', [h2]), g.floatTensor('out.weight', [8, 3], fill(24))]),
+      g.floatTensor('out.bias', [3], fill(3)),
+    ],
+    {},
+    ['logits'],
+  );
   g.output('logits', 'float32', ['batch', 3]);
   return g.encode({ opset: 13, producerVersion: 'test', metadata: { labels: 'x,y,z' } });
 }
@@ -209,12 +279,25 @@ function gemmGraph() {
 test('Gemm with transB (Hugging Face/optimum shape) and beta: int8 logits follow fp32', async () => {
   const fp32 = gemmGraph();
   const rng = lcg(9);
-  const feeds = { features: new ort.Tensor('float32', Float32Array.from({ length: 64 * 16 }, () => rng() * 2 - 1), [64, 16]) };
+  const feeds = {
+    features: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: 64 * 16 }, () => rng() * 2 - 1),
+      [64, 16],
+    ),
+  };
   const a = await logitsOf(fp32, feeds);
   for (const operators of ['integer', 'integer-to-float', 'dynamic-quantize-matmul']) {
     for (const perChannel of [false, true]) {
       const r = quantizeDynamic(fp32, { operators, perChannel });
-      assert.deepEqual(r.layers.map((l) => [l.op, l.shape]), [['Gemm', [16, 32]], ['Gemm', [32, 8]], ['MatMul', [8, 3]]]);
+      assert.deepEqual(
+        r.layers.map((l) => [l.op, l.shape]),
+        [
+          ['Gemm', [16, 32]],
+          ['Gemm', [32, 8]],
+          ['MatMul', [8, 3]],
+        ],
+      );
       const c = compare(a.data, (await logitsOf(r.bytes, feeds)).data, 3);
       assert.ok(c.relMax < 0.03 && c.agreement >= 0.95, `${operators} ${perChannel}: ${JSON.stringify(c)}`);
       assert.ok(!decode(r.bytes).graph.node.some((n) => n.opType === 'Gemm'));
@@ -224,12 +307,23 @@ test('Gemm with transB (Hugging Face/optimum shape) and beta: int8 logits follow
 
 test('an exported student: quantized, it still loads as a student and a teacher, predictions agree', async () => {
   const trainFile = writeLabeledTsv(dir, 'student-train.tsv', generateReviews(300, 21));
-  const trained = await train({ train: trainFile, model: 'bow', epochs: 2, threads: 1, seed: 5, embDim: 16, hidden: 8 });
+  const trained = await train({
+    train: trainFile,
+    model: 'bow',
+    epochs: 2,
+    threads: 1,
+    seed: 5,
+    embDim: 16,
+    hidden: 8,
+  });
   const file = path.join(dir, 'student.onnx');
   await exportOnnx(trained.student.toData(), file);
   const out = path.join(dir, 'student-int8.onnx');
   const r = await quantizeTeacherFile({ teacher: file, out, perChannel: true });
-  assert.deepEqual(r.layers.map((l) => `${l.op} ${l.weight}`), ['Gather embedding', 'MatMul dense1.weight', 'MatMul dense2.weight']);
+  assert.deepEqual(
+    r.layers.map((l) => `${l.op} ${l.weight}`),
+    ['Gather embedding', 'MatMul dense1.weight', 'MatMul dense2.weight'],
+  );
   const texts = generateReviews(60, 99).map((row) => row.text);
   const fp32 = await Student.load(file, { runtime: 'onnxruntime', threads: 1 });
   const int8 = await Student.load(out, { runtime: 'onnxruntime', threads: 1 });
@@ -268,10 +362,22 @@ test('CLI: writes the model and --json; refusals are one line with exit 1 (file)
   const cases = [
     [['quantize', '--out', target], 2, 'ernie-slim: give --teacher IN.onnx: quantize works on ONNX teachers'],
     [['quantize', '--teacher', teacher], 2, 'ernie-slim: --out is required (the quantized .onnx file)'],
-    [['quantize', '--teacher', path.join(dir, 'missing.onnx'), '--out', target], 1, `ernie-slim: ${path.join(dir, 'missing.onnx')}: cannot read the teacher (ENOENT)`],
-    [['quantize', '--teacher', plain, '--out', target], 1, `ernie-slim: ${plain}: nothing to quantize: no MatMul or Gemm node with a constant 2-D float32 weight (the graph has none)`],
+    [
+      ['quantize', '--teacher', path.join(dir, 'missing.onnx'), '--out', target],
+      1,
+      `ernie-slim: ${path.join(dir, 'missing.onnx')}: cannot read the teacher (ENOENT)`,
+    ],
+    [
+      ['quantize', '--teacher', plain, '--out', target],
+      1,
+      `ernie-slim: ${plain}: nothing to quantize: no MatMul or Gemm node with a constant 2-D float32 weight (the graph has none)`,
+    ],
     [['quantize', '--teacher', out, '--out', target], 1, `ernie-slim: ${out}: the model is already quantized to int8`],
-    [['quantize', '--teacher', teacher, '--out', target, '--exclude', 'no_such_node'], 2, 'ernie-slim: --exclude no_such_node: the graph has no node or weight of that name'],
+    [
+      ['quantize', '--teacher', teacher, '--out', target, '--exclude', 'no_such_node'],
+      2,
+      'ernie-slim: --exclude no_such_node: the graph has no node or weight of that name',
+    ],
   ];
   for (const [args, status, message] of cases) {
     const r = runCli(args);
@@ -280,10 +386,16 @@ test('CLI: writes the model and --json; refusals are one line with exit 1 (file)
   }
   const bad = runCli(['quantize', '--teacher', garbage, '--out', target]);
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr.trim(), new RegExp(`^ernie-slim: ${garbage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an ONNX model \\(.*\\)$`));
+  assert.match(
+    bad.stderr.trim(),
+    new RegExp(`^ernie-slim: ${garbage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an ONNX model \\(.*\\)$`),
+  );
   assert.equal(bad.stderr.trim().split('\n').length, 1);
   assert.ok(!fs.existsSync(target));
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });
 
 test('distill --quantize-teacher: the int8 teacher labels, cached apart from fp32 labels; report and metrics say int8', async () => {
@@ -298,7 +410,23 @@ test('distill --quantize-teacher: the int8 teacher labels, cached apart from fp3
   };
   const vocab = write('vocab.txt', ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...chars].join('\n') + '\n');
   const teacher = path.join(dir, 'distill-teacher.onnx');
-  fs.writeFileSync(teacher, makeTeacher({ vocabSize: chars.size + 5, padId: 0, layers: 1, hidden: 32, heads: 2, intermediate: 64, maxPositions: 128, typeVocabSize: 2, labels: 2, style: 'ernie', idType: 'int64', seed: 5 }));
+  fs.writeFileSync(
+    teacher,
+    makeTeacher({
+      vocabSize: chars.size + 5,
+      padId: 0,
+      layers: 1,
+      hidden: 32,
+      heads: 2,
+      intermediate: 64,
+      maxPositions: 128,
+      typeVocabSize: 2,
+      labels: 2,
+      style: 'ernie',
+      idType: 'int64',
+      seed: 5,
+    }),
+  );
   const out = path.join(dir, 'distill-out');
   const options = {
     teacher: [teacher],
@@ -316,13 +444,31 @@ test('distill --quantize-teacher: the int8 teacher labels, cached apart from fp3
   };
   const steps = [];
   const int8 = await distill({ ...options, quantizeTeacher: true, onStep: (l) => steps.push(l) });
-  assert.deepEqual(int8.metrics.teacher.int8, { weights: 11, per_channel: true, reduce_range: int8.metrics.teacher.int8.reduce_range });
+  assert.deepEqual(int8.metrics.teacher.int8, {
+    weights: 11,
+    per_channel: true,
+    reduce_range: int8.metrics.teacher.int8.reduce_range,
+  });
   assert.equal(int8.metrics.teacher.source, teacher);
-  assert.ok(steps.some((l) => l.includes('quantized to int8: 11 weights')), steps.join('\n'));
+  assert.ok(
+    steps.some((l) => l.includes('quantized to int8: 11 weights')),
+    steps.join('\n'),
+  );
   const metrics = JSON.parse(fs.readFileSync(int8.files.metrics, 'utf8'));
   assert.equal(metrics.teacher.int8.weights, 11);
-  assert.match(fs.readFileSync(int8.files.report, 'utf8'), /^The teacher ran in int8 \(`--quantize-teacher`: 11 weights quantized, per-channel scales/m);
-  const labels = (files) => files.map((f) => fs.readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')));
+  assert.match(
+    fs.readFileSync(int8.files.report, 'utf8'),
+    /^The teacher ran in int8 \(`--quantize-teacher`: 11 weights quantized, per-channel scales/m,
+  );
+  const labels = (files) =>
+    files.map((f) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split('\t')),
+    );
 
   // fp32 in the same folder: labeled anew (the cache key tells them apart), and the soft labels stay close.
   const fp32 = await distill({ ...options, onStep: () => {} });
@@ -348,5 +494,8 @@ test('distill --quantize-teacher: the int8 teacher labels, cached apart from fp3
   const again = await distill({ ...options, quantizeTeacher: true, onStep: (l) => steps.push(l) });
   assert.equal(again.metrics.cache.labels_reused, 1);
   assert.ok(steps.some((l) => l.startsWith('step 1: int8 teacher reused from')));
-  await assert.rejects(distill({ ...options, teacher: undefined, teacherUrl: ['http://127.0.0.1:9/v2/models/x'], quantizeTeacher: true }), /--quantize-teacher needs ONNX teacher files/);
+  await assert.rejects(
+    distill({ ...options, teacher: undefined, teacherUrl: ['http://127.0.0.1:9/v2/models/x'], quantizeTeacher: true }),
+    /--quantize-teacher needs ONNX teacher files/,
+  );
 });

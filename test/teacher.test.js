@@ -15,7 +15,8 @@ let dir;
 let vocabPath;
 let vocabSize;
 
-const CHARS = '的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空甚众技轻程告江语英基派满式李息写呢识极令黄德收脸钱党倒未持取设始版双历越史商千片容研像找友孩站广改议形委早房音火际则首单差节跑酒店服务环境房间好差';
+const CHARS =
+  '的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空甚众技轻程告江语英基派满式李息写呢识极令黄德收脸钱党倒未持取设始版双历越史商千片容研像找友孩站广改议形委早房音火际则首单差节跑酒店服务环境房间好差';
 const WORDS = ['hotel', 'wifi', 'ok', 'good', 'bad', 'nice'];
 
 function makeText(rng, length) {
@@ -28,7 +29,7 @@ function makeText(rng, length) {
 
 function lcg(seed) {
   let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 function writeTeacher(name, overrides) {
@@ -83,7 +84,11 @@ for (const [style, idType] of [
       for (let i = 0; i < texts.length; i += 5) {
         const [alone] = await teacher.score([texts[i]]);
         assert.equal(alone.length, 3);
-        for (let j = 0; j < 3; j++) assert.ok(Math.abs(alone[j] - together[i][j]) < 1e-4, `text ${i} label ${j}: ${alone[j]} vs ${together[i][j]}`);
+        for (let j = 0; j < 3; j++)
+          assert.ok(
+            Math.abs(alone[j] - together[i][j]) < 1e-4,
+            `text ${i} label ${j}: ${alone[j]} vs ${together[i][j]}`,
+          );
       }
       // Different texts get different logits: the ids really reach the model.
       assert.notDeepEqual(Array.from(together[0]), Array.from(together[1]));
@@ -169,7 +174,20 @@ test('label --resume after SIGKILL gives the same bytes as an uninterrupted run'
   const rng = lcg(13);
   const input = path.join(dir, 'resume.txt');
   fs.writeFileSync(input, Array.from({ length: 6000 }, (_, i) => makeText(rng, 5 + (i % 100))).join('\n') + '\n');
-  const common = ['label', '--teacher', model, '--vocab', vocabPath, '--input', input, '--soft', '--window', '128', '--threads', '1'];
+  const common = [
+    'label',
+    '--teacher',
+    model,
+    '--vocab',
+    vocabPath,
+    '--input',
+    input,
+    '--soft',
+    '--window',
+    '128',
+    '--threads',
+    '1',
+  ];
 
   const whole = path.join(dir, 'whole.tsv');
   const full = runCli([...common, '--output', whole]);
@@ -196,7 +214,10 @@ test('label --resume after SIGKILL gives the same bytes as an uninterrupted run'
   const report = JSON.parse(again.stdout.trim().split('\n').pop());
   assert.ok(report.resumedRows > 0 && report.resumedRows < 6000, `resumed ${report.resumedRows}`);
   assert.equal(report.resumedRows % 128, 0);
-  assert.ok(fs.readFileSync(resumed).equals(fs.readFileSync(whole)), 'resumed output differs from the uninterrupted one');
+  assert.ok(
+    fs.readFileSync(resumed).equals(fs.readFileSync(whole)),
+    'resumed output differs from the uninterrupted one',
+  );
   assert.ok(!fs.existsSync(partial));
 });
 
@@ -238,7 +259,24 @@ test('a corrupt model, an input it cannot feed, a vocabulary too big: one clear 
 
 test('make-teacher: both styles run in onnxruntime, inputs as the README describes them', async () => {
   const out = path.join(dir, 'made.onnx');
-  const r = runCli(['make-teacher', '--vocab', vocabPath, '--out', out, '--layers', '1', '--hidden', '32', '--heads', '2', '--style', 'bert', '--labels', '4', '--json']);
+  const r = runCli([
+    'make-teacher',
+    '--vocab',
+    vocabPath,
+    '--out',
+    out,
+    '--layers',
+    '1',
+    '--hidden',
+    '32',
+    '--heads',
+    '2',
+    '--style',
+    'bert',
+    '--labels',
+    '4',
+    '--json',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout.trim().split('\n').pop());
   assert.ok(report.parameters > vocabSize * 32);
@@ -260,7 +298,9 @@ function escape(s) {
 
 test('--device auto falls back to the CPU with one line; --device cuda without the CUDA provider fails with one', (t) => {
   const ortBin = path.join(root, 'node_modules', 'onnxruntime-node', 'bin');
-  const hasCuda = fs.existsSync(ortBin) && fs.readdirSync(ortBin, { recursive: true }).some((f) => String(f).includes('providers_cuda'));
+  const hasCuda =
+    fs.existsSync(ortBin) &&
+    fs.readdirSync(ortBin, { recursive: true }).some((f) => String(f).includes('providers_cuda'));
   if (hasCuda) return t.skip("onnxruntime-node's CUDA provider is installed here; the fallback cannot be observed");
   const model = writeTeacher('device.onnx', {});
   const auto = runCli(['label', '--teacher', model, '--vocab', vocabPath, '--device', 'auto'], '好\n');
@@ -279,9 +319,29 @@ test('--device auto falls back to the CPU with one line; --device cuda without t
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-device-'));
   const tsv = path.join(dir, 'train.tsv');
   fs.writeFileSync(tsv, 'label\ttext_a\n1\t好\n0\t差\n');
-  const distill = runCli(['distill', '--teacher', model, '--vocab', vocabPath, '--train', tsv, '--dev', tsv, '--device', 'cuda', '--out', path.join(dir, 'out')], '');
+  const distill = runCli(
+    [
+      'distill',
+      '--teacher',
+      model,
+      '--vocab',
+      vocabPath,
+      '--train',
+      tsv,
+      '--dev',
+      tsv,
+      '--device',
+      'cuda',
+      '--out',
+      path.join(dir, 'out'),
+    ],
+    '',
+  );
   assert.equal(distill.status, 1, distill.stderr);
-  assert.match(distill.stderr.trim().split('\n').at(-1), /^ernie-slim: --device cuda: .*CUDA provider is not available/);
+  assert.match(
+    distill.stderr.trim().split('\n').at(-1),
+    /^ernie-slim: --device cuda: .*CUDA provider is not available/,
+  );
   assert.equal(fs.existsSync(path.join(dir, 'out', 'student.bin')), false);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -9,7 +9,8 @@ import { WordPieceTokenizer } from '../dist/index.js';
 import { EDGE_CASES, referenceIds, referenceTokenizer, writeFixtureVocabs } from './tokenizer-reference.js';
 
 const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
-const tokenize = (args, input) => spawnSync(process.execPath, [main, 'tokenize', ...args], { input, maxBuffer: 1 << 28 });
+const tokenize = (args, input) =>
+  spawnSync(process.execPath, [main, 'tokenize', ...args], { input, maxBuffer: 1 << 28 });
 
 let vocabs;
 before(() => {
@@ -35,18 +36,24 @@ test('CRLF line ends, a last line without a newline, and many blocks', async () 
   const out = run.stdout.toString().split('\n');
   assert.equal(out.pop(), '');
   assert.equal(out.length, many.length);
-  for (let i = 0; i < many.length; i += 97) assert.equal(out[i], tokenizer.encode(many[i], null, { maxLength: 64 }).join(' '));
+  for (let i = 0; i < many.length; i += 97)
+    assert.equal(out[i], tokenizer.encode(many[i], null, { maxLength: 64 }).join(' '));
 });
 
 test('--pair with truncation, --no-lowercase, and an ERNIE vocabulary', async () => {
   const pairs = lines.map((t, i) => [t.replace(/\t/g, ' '), lines[(i * 7) % lines.length].replace(/\t/g, ' ')]);
-  const run = tokenize(['--vocab', vocabs.bert, '--pair', '--max-len', '24'], pairs.map((p) => p.join('\t')).join('\n'));
+  const run = tokenize(
+    ['--vocab', vocabs.bert, '--pair', '--max-len', '24'],
+    pairs.map((p) => p.join('\t')).join('\n'),
+  );
   assert.equal(run.status, 0, run.stderr.toString());
   const expected = await referenceIds(await referenceTokenizer(vocabs.bert, { maxLength: 24 }), pairs);
   assert.equal(run.stdout.toString(), expected.map((ids) => ids.join(' ') + '\n').join(''));
 
   const cased = tokenize(['--vocab', vocabs.bert, '--no-lowercase'], 'Hello WORLD Café\n');
-  const casedExpected = await referenceIds(await referenceTokenizer(vocabs.bert, { lowercase: false }), ['Hello WORLD Café']);
+  const casedExpected = await referenceIds(await referenceTokenizer(vocabs.bert, { lowercase: false }), [
+    'Hello WORLD Café',
+  ]);
   assert.equal(cased.stdout.toString(), casedExpected[0].join(' ') + '\n');
 
   const ernie = tokenize(['--vocab', vocabs.ernie], 'hello world\n');
@@ -73,7 +80,11 @@ test('a vocabulary without [UNK]: exit 1 naming the file', () => {
 });
 
 test('invalid UTF-8 on stdin: exit 1 naming the line', () => {
-  const input = Buffer.concat([Buffer.from('good line\nanother\n'), Buffer.from([0x61, 0xff, 0x62, 0x0a]), Buffer.from('after\n')]);
+  const input = Buffer.concat([
+    Buffer.from('good line\nanother\n'),
+    Buffer.from([0x61, 0xff, 0x62, 0x0a]),
+    Buffer.from('after\n'),
+  ]);
   const run = tokenize(['--vocab', vocabs.bert], input);
   assert.equal(run.status, 1);
   assert.equal(run.stderr.toString().trim(), 'ernie-slim: <stdin>:3: invalid UTF-8');

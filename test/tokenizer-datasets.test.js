@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { WordPieceTokenizer } from '../dist/index.js';
-import { EDGE_CASES, bertVocab, randomTexts, readTsvTexts, referenceIds, referenceTokenizer, sharedDir, sharedMissing, unpaddedRows } from './tokenizer-reference.js';
+import {
+  EDGE_CASES,
+  bertVocab,
+  randomTexts,
+  readTsvTexts,
+  referenceIds,
+  referenceTokenizer,
+  sharedDir,
+  sharedMissing,
+  unpaddedRows,
+} from './tokenizer-reference.js';
 
 function assertSameRows(got, expected, inputs, what) {
   assert.equal(got.length, expected.length);
@@ -25,7 +35,8 @@ for (const [set, file] of [
     const reference = await referenceTokenizer(bertVocab, { maxLength: 512 });
     const expected = await referenceIds(reference, texts);
     const rows = [];
-    for (let i = 0; i < texts.length; i += 4096) rows.push(...unpaddedRows(await ours.encodeBatch(texts.slice(i, i + 4096), { maxLength: 512 })));
+    for (let i = 0; i < texts.length; i += 4096)
+      rows.push(...unpaddedRows(await ours.encodeBatch(texts.slice(i, i + 4096), { maxLength: 512 })));
     assertSameRows(rows, expected, texts, `${set}/${file}`);
   });
 }
@@ -36,14 +47,18 @@ for (const [maxLength, files] of [
   [128, ['dev.tsv']],
   [12, ['dev.tsv']],
 ]) {
-  test(`lcqmc ${files.join(' + ')} pairs truncated to ${maxLength}: the reference's ids`, { skip: sharedMissing }, async () => {
-    const pairs = files.flatMap((file) => readTsvTexts(path.join(sharedDir, 'data/lcqmc', file)));
-    const ours = WordPieceTokenizer.fromFile(bertVocab);
-    const reference = await referenceTokenizer(bertVocab, { maxLength });
-    const expected = await referenceIds(reference, pairs);
-    const rows = unpaddedRows(await ours.encodeBatch(pairs, { maxLength }));
-    assertSameRows(rows, expected, pairs, 'lcqmc');
-  });
+  test(
+    `lcqmc ${files.join(' + ')} pairs truncated to ${maxLength}: the reference's ids`,
+    { skip: sharedMissing },
+    async () => {
+      const pairs = files.flatMap((file) => readTsvTexts(path.join(sharedDir, 'data/lcqmc', file)));
+      const ours = WordPieceTokenizer.fromFile(bertVocab);
+      const reference = await referenceTokenizer(bertVocab, { maxLength });
+      const expected = await referenceIds(reference, pairs);
+      const rows = unpaddedRows(await ours.encodeBatch(pairs, { maxLength }));
+      assertSameRows(rows, expected, pairs, 'lcqmc');
+    },
+  );
 }
 
 test('edge cases with bert-base-chinese, cased and uncased, single and paired', { skip: sharedMissing }, async () => {
@@ -53,22 +68,36 @@ test('edge cases with bert-base-chinese, cased and uncased, single and paired', 
     const pairs = EDGE_CASES.map((text, i) => [text, EDGE_CASES[(i * 5 + 3) % EDGE_CASES.length]]);
     for (const inputs of [EDGE_CASES, pairs]) {
       const expected = await referenceIds(reference, inputs);
-      assertSameRows(unpaddedRows(await ours.encodeBatch(inputs, { maxLength: 64 })), expected, inputs, `lowercase ${lowercase}`);
+      assertSameRows(
+        unpaddedRows(await ours.encodeBatch(inputs, { maxLength: 64 })),
+        expected,
+        inputs,
+        `lowercase ${lowercase}`,
+      );
     }
   }
 });
 
-test('seeded random texts and pairs with bert-base-chinese, cased and uncased, truncated', { skip: sharedMissing }, async () => {
-  const texts = randomTexts(4000, 11);
-  const pairs = randomTexts(3000, 12).map((a, i) => [a, texts[i]]);
-  for (const lowercase of [true, false]) {
-    const ours = WordPieceTokenizer.fromFile(bertVocab, { lowercase });
-    for (const maxLength of [512, 16]) {
-      const reference = await referenceTokenizer(bertVocab, { lowercase, maxLength });
-      for (const inputs of [texts, pairs]) {
-        const expected = await referenceIds(reference, inputs);
-        assertSameRows(unpaddedRows(await ours.encodeBatch(inputs, { maxLength })), expected, inputs, `lowercase ${lowercase} max ${maxLength}`);
+test(
+  'seeded random texts and pairs with bert-base-chinese, cased and uncased, truncated',
+  { skip: sharedMissing },
+  async () => {
+    const texts = randomTexts(4000, 11);
+    const pairs = randomTexts(3000, 12).map((a, i) => [a, texts[i]]);
+    for (const lowercase of [true, false]) {
+      const ours = WordPieceTokenizer.fromFile(bertVocab, { lowercase });
+      for (const maxLength of [512, 16]) {
+        const reference = await referenceTokenizer(bertVocab, { lowercase, maxLength });
+        for (const inputs of [texts, pairs]) {
+          const expected = await referenceIds(reference, inputs);
+          assertSameRows(
+            unpaddedRows(await ours.encodeBatch(inputs, { maxLength })),
+            expected,
+            inputs,
+            `lowercase ${lowercase} max ${maxLength}`,
+          );
+        }
       }
     }
-  }
-});
+  },
+);

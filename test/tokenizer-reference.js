@@ -33,7 +33,9 @@ export async function referenceEncodings(tokenizer, inputs) {
     const slice = inputs.slice(i, i + 2000);
     const encodings = slice.every((x) => typeof x === 'string')
       ? await tokenizer.encodeBatch(slice)
-      : await Promise.all(slice.map((x) => (typeof x === 'string' ? tokenizer.encode(x) : tokenizer.encode(x[0], x[1]))));
+      : await Promise.all(
+          slice.map((x) => (typeof x === 'string' ? tokenizer.encode(x) : tokenizer.encode(x[0], x[1]))),
+        );
     out.push(...encodings);
   }
   return out;
@@ -76,9 +78,35 @@ export const FIXTURE_TOKENS = [
   ...SPECIAL_TOKENS,
   ...'!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~，。！？、：；“”（）《》',
   ...'0123456789abcdefghijklmnopqrstuvwxyz',
-  ...'的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领深近'
-    .slice(0, 200),
-  ...['hello', 'world', 'un', '##aff', '##able', '##s', '##ing', 'play', 'token', '##izer', 'http', '##s', 'www', 'com', '12', '##3', 'km', 'kg', 'cafe', '##é', 'é', 'ａ', '##ｂ'],
+  ...'的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领深近'.slice(
+    0,
+    200,
+  ),
+  ...[
+    'hello',
+    'world',
+    'un',
+    '##aff',
+    '##able',
+    '##s',
+    '##ing',
+    'play',
+    'token',
+    '##izer',
+    'http',
+    '##s',
+    'www',
+    'com',
+    '12',
+    '##3',
+    'km',
+    'kg',
+    'cafe',
+    '##é',
+    'é',
+    'ａ',
+    '##ｂ',
+  ],
   ...'abcdefghijklmnopqrstuvwxyz0123456789'.split('').map((c) => '##' + c),
 ];
 
@@ -145,8 +173,30 @@ export function randomTexts(count, seed) {
   const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const pieces = [
     ...new Set([...EDGE_CASES.join('')]),
-    ...SPECIAL_TOKENS, '[', ']', 'UNK', '##', 'ing', 'play', 'un', 'aff', 'hello', 'The', ' ', '  ', '\t',
-    '\u0301', '\u302e', '\ua953', '\u0000', '\u200d', '中国', 'ＡＢ', '😀', '\ufffd', 'x'.repeat(30),
+    ...SPECIAL_TOKENS,
+    '[',
+    ']',
+    'UNK',
+    '##',
+    'ing',
+    'play',
+    'un',
+    'aff',
+    'hello',
+    'The',
+    ' ',
+    '  ',
+    '\t',
+    '\u0301',
+    '\u302e',
+    '\ua953',
+    '\u0000',
+    '\u200d',
+    '中国',
+    'ＡＢ',
+    '😀',
+    '\ufffd',
+    'x'.repeat(30),
   ];
   return Array.from({ length: count }, () => {
     let text = '';

@@ -35,7 +35,11 @@ function firstDifference(a, b) {
   const y = [...b];
   let i = 0;
   while (i < x.length && x[i] === y[i]) i++;
-  const show = (cs) => cs.slice(Math.max(0, i - 2), i + 3).map((c) => 'U+' + c.codePointAt(0).toString(16).toUpperCase()).join(' ');
+  const show = (cs) =>
+    cs
+      .slice(Math.max(0, i - 2), i + 3)
+      .map((c) => 'U+' + c.codePointAt(0).toString(16).toUpperCase())
+      .join(' ');
   return `ours ${show(x)} | reference ${show(y)}`;
 }
 
@@ -55,8 +59,10 @@ for (const lowercase of [true, false]) {
 test('NFD canonical ordering of combining marks: every triple of a set of marks, starters and controls', () => {
   // Combining marks of Unicode 8.0 that stay (Mc), that strip-accents drops (Mn, classes above 0 and 0), of
   // 9.0 (still ordered by the reference) and later (not), with starters, a control and a format character.
-  const marks = [0x1b44, 0x302e, 0x302f, 0xa953, 0x1d165, 0x1d16d, 0x1d16e, 0x111c0, 0x0301, 0x0316, 0x05b0, 0x0941,
-    0x08d4, 0x1e944, 0x1df6, 0x11d42, 0x0f73, 0x0344, 0x0007, 0x200d, 0x61, 0x4e2d, 0x20, 0x01d6, 0x1d15f];
+  const marks = [
+    0x1b44, 0x302e, 0x302f, 0xa953, 0x1d165, 0x1d16d, 0x1d16e, 0x111c0, 0x0301, 0x0316, 0x05b0, 0x0941, 0x08d4, 0x1e944,
+    0x1df6, 0x11d42, 0x0f73, 0x0344, 0x0007, 0x200d, 0x61, 0x4e2d, 0x20, 0x01d6, 0x1d15f,
+  ];
   const chars = marks.map((c) => String.fromCodePoint(c));
   let text = '';
   for (const a of chars) for (const b of chars) for (const c of chars) text += 'x' + a + b + c;
@@ -76,7 +82,8 @@ test('pre-tokenizer matches BertPreTokenizer on every code point', () => {
     const text = chunkText(start, 'a');
     const got = ours.preTokenize(text);
     const expected = reference.preTokenizeString(text).map(([w]) => w);
-    if (got.join('\u0001') !== expected.join('\u0001')) assert.fail(`from U+${start.toString(16)}: ${firstDifference(got.join('|'), expected.join('|'))}`);
+    if (got.join('\u0001') !== expected.join('\u0001'))
+      assert.fail(`from U+${start.toString(16)}: ${firstDifference(got.join('|'), expected.join('|'))}`);
   }
 });
 
@@ -89,14 +96,26 @@ test('unicode_tables.cc is what its generator makes from the Unicode Character D
     return;
   }
   if (unicodeVersion !== process.versions.unicode) {
-    t.skip(`the tables were generated with Unicode ${unicodeVersion} lowercase; this Node has ${process.versions.unicode}`);
+    t.skip(
+      `the tables were generated with Unicode ${unicodeVersion} lowercase; this Node has ${process.versions.unicode}`,
+    );
     return;
   }
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-tables-')), 'unicode_tables.cc');
-  execFileSync(process.execPath, [path.join(root, 'native/tokenizer/generate_unicode_tables.mjs'), ucd, out], { stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(root, 'native/tokenizer/generate_unicode_tables.mjs'), ucd, out], {
+    stdio: 'pipe',
+  });
   const regenerated = fs.readFileSync(out, 'utf8');
   fs.rmSync(path.dirname(out), { recursive: true, force: true });
   // The first line names the UCD version, which may differ while the tables, capped at Unicode 8.0, do not.
-  const body = (s) => s.split('\n').slice(1).join('\n').replace(/ICU [0-9.]+/, 'ICU');
-  assert.ok(body(regenerated) === body(committed), 'native/tokenizer/unicode_tables.cc differs from a fresh run of its generator');
+  const body = (s) =>
+    s
+      .split('\n')
+      .slice(1)
+      .join('\n')
+      .replace(/ICU [0-9.]+/, 'ICU');
+  assert.ok(
+    body(regenerated) === body(committed),
+    'native/tokenizer/unicode_tables.cc differs from a fresh run of its generator',
+  );
 });

@@ -6,7 +6,15 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import { InputError, WordPieceTokenizer } from '../dist/index.js';
-import { EDGE_CASES, randomTexts, referenceEncodings, referenceIds, referenceTokenizer, unpaddedRows, writeFixtureVocabs } from './tokenizer-reference.js';
+import {
+  EDGE_CASES,
+  randomTexts,
+  referenceEncodings,
+  referenceIds,
+  referenceTokenizer,
+  unpaddedRows,
+  writeFixtureVocabs,
+} from './tokenizer-reference.js';
 
 let vocabs;
 let reference;
@@ -39,7 +47,11 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     for (const text of EDGE_CASES) {
       const normalized = tokenizer.normalize(text);
       assert.equal(normalized, normalizer.normalizeString(text), JSON.stringify(text));
-      assert.deepEqual(tokenizer.preTokenize(normalized), preTokenizer.preTokenizeString(normalized).map(([w]) => w), JSON.stringify(text));
+      assert.deepEqual(
+        tokenizer.preTokenize(normalized),
+        preTokenizer.preTokenizeString(normalized).map(([w]) => w),
+        JSON.stringify(text),
+      );
     }
   });
 
@@ -53,7 +65,10 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
         for (const inputs of [texts, pairs]) {
           const expected = await referenceIds(ref, inputs);
           inputs.forEach((input, i) => {
-            const got = typeof input === 'string' ? ours.encode(input, null, { maxLength }) : ours.encode(input[0], input[1], { maxLength });
+            const got =
+              typeof input === 'string'
+                ? ours.encode(input, null, { maxLength })
+                : ours.encode(input[0], input[1], { maxLength });
             if (got.join() !== expected[i].join()) assert.deepEqual(got, expected[i], JSON.stringify(input));
           });
         }
@@ -91,7 +106,8 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
   test('pairs: where a special token meets the length limit (tokenizers stops a sequence after a word only)', async () => {
     const words = (n) => Array(n).fill('hello').join(' ');
     const inputs = [];
-    for (let k = 10; k <= 20; k++) inputs.push([`${words(k)} [MASK] ${words(20 - k)}`, words(20)], [words(20), `${words(k)}[SEP]${words(20 - k)}`]);
+    for (let k = 10; k <= 20; k++)
+      inputs.push([`${words(k)} [MASK] ${words(20 - k)}`, words(20)], [words(20), `${words(k)}[SEP]${words(20 - k)}`]);
     inputs.push(['[MASK]'.repeat(20) + ' hello', words(20)], [words(18), '[UNK] '.repeat(17) + 'playing']);
     for (const maxLength of [8, 16, 19]) {
       const ref = await referenceTokenizer(vocabs.bert, { maxLength });
@@ -129,7 +145,10 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
       assert.deepEqual(unpaddedRows(batch), expected);
       const types = await referenceEncodings(ref, pairs.slice(0, 20));
       for (let r = 0; r < 20; r++) {
-        const row = Array.from(batch.tokenTypeIds.subarray(r * batch.seqLen, r * batch.seqLen + types[r].getLength()), Number);
+        const row = Array.from(
+          batch.tokenTypeIds.subarray(r * batch.seqLen, r * batch.seqLen + types[r].getLength()),
+          Number,
+        );
         assert.deepEqual(row, types[r].getTypeIds());
       }
     }
@@ -138,7 +157,9 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     assert.equal(empty.inputIds.length, 0);
     assert.throws(() => tokenizer.encode('a', null, { maxLength: 0 }), RangeError);
     for (const threads of [0, 1.5, 1025]) {
-      await assert.rejects(tokenizer.encodeBatch(['a'], { threads }), { message: 'NativeWordPieceTokenizer: threads must be an integer in 1..1024' });
+      await assert.rejects(tokenizer.encodeBatch(['a'], { threads }), {
+        message: 'NativeWordPieceTokenizer: threads must be an integer in 1..1024',
+      });
     }
   });
 
@@ -157,7 +178,11 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
         const at = (tensor) => Array.from(tensor.subarray(r * batch.seqLen, (r + 1) * batch.seqLen), Number);
         const n = expected[r].getLength();
         const padding = Array(batch.seqLen - n).fill(0);
-        assert.deepEqual(at(batch.inputIds), [...expected[r].getIds(), ...padding.map(() => tokenizer.specialIds.pad)], `row ${r}`);
+        assert.deepEqual(
+          at(batch.inputIds),
+          [...expected[r].getIds(), ...padding.map(() => tokenizer.specialIds.pad)],
+          `row ${r}`,
+        );
         assert.deepEqual(at(batch.tokenTypeIds), [...expected[r].getTypeIds(), ...padding]);
         assert.deepEqual(at(batch.attentionMask), [...expected[r].getAttentionMask(), ...padding]);
       }
@@ -188,7 +213,9 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
   });
 
   test('concurrent encodeBatch calls share the thread pool and keep their rows', async () => {
-    const batches = Array.from({ length: 12 }, (_, b) => Array.from({ length: 300 + b }, (_, i) => `hello ${'中国 '.repeat((i + b) % 9)} world ${i}`));
+    const batches = Array.from({ length: 12 }, (_, b) =>
+      Array.from({ length: 300 + b }, (_, i) => `hello ${'中国 '.repeat((i + b) % 9)} world ${i}`),
+    );
     const results = await Promise.all(batches.map((texts) => tokenizer.encodeBatch(texts, { threads: 2 })));
     results.forEach((batch, b) => {
       const rows = unpaddedRows(batch);
@@ -204,13 +231,20 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     assert.equal(ernie.specialIds.cls, n - 1 - 2);
     for (const text of EDGE_CASES) {
       const bertIds = tokenizer.encode(text);
-      assert.deepEqual(ernie.encode(text), bertIds.map((id) => n - 1 - id), JSON.stringify(text));
+      assert.deepEqual(
+        ernie.encode(text),
+        bertIds.map((id) => n - 1 - id),
+        JSON.stringify(text),
+      );
     }
   });
 
   test('vocabulary errors are InputErrors naming the file', () => {
     const missing = path.join(vocabs.dir, 'nope.txt');
-    assert.throws(() => WordPieceTokenizer.fromFile(missing), (e) => e instanceof InputError && e.message.includes(missing));
+    assert.throws(
+      () => WordPieceTokenizer.fromFile(missing),
+      (e) => e instanceof InputError && e.message.includes(missing),
+    );
     for (const lacking of ['[UNK]', '[CLS]', '[SEP]']) {
       const file = path.join(vocabs.dir, `no-${lacking}.txt`);
       fs.writeFileSync(file, vocabs.tokens.filter((t) => t !== lacking).join('\n') + '\n');
@@ -221,9 +255,15 @@ describe('WordPieceTokenizer on a fixture vocabulary', () => {
     }
     const bad = path.join(vocabs.dir, 'bad-ernie.txt');
     fs.writeFileSync(bad, '[PAD]\t0\n[UNK]\t1\n[CLS]\t2\n[SEP]\t3\nbroken line\n');
-    assert.throws(() => WordPieceTokenizer.fromFile(bad), (e) => e instanceof InputError && e.message.includes(`${bad}:5`));
+    assert.throws(
+      () => WordPieceTokenizer.fromFile(bad),
+      (e) => e instanceof InputError && e.message.includes(`${bad}:5`),
+    );
     const empty = path.join(vocabs.dir, 'empty.txt');
     fs.writeFileSync(empty, '');
-    assert.throws(() => WordPieceTokenizer.fromFile(empty), (e) => e instanceof InputError && e.message.includes(empty));
+    assert.throws(
+      () => WordPieceTokenizer.fromFile(empty),
+      (e) => e instanceof InputError && e.message.includes(empty),
+    );
   });
 });

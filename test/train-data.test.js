@@ -5,12 +5,21 @@ import { LabelMap } from '../dist/index.js';
 import { checkPairRows, encodeTrainingData } from '../dist/student/train-data.js';
 
 const segmentation = { segmenter: 'whitespace', hmm: false, lowercase: true, maxWords: 0 };
-const row = (label, textA, textB, extra = {}) => ({ label, textA, ...(textB !== undefined ? { textB } : {}), line: 2, ...extra });
+const row = (label, textA, textB, extra = {}) => ({
+  label,
+  textA,
+  ...(textB !== undefined ? { textB } : {}),
+  line: 2,
+  ...extra,
+});
 
 test('labeled rows, then teacher-labeled rows, then online rows; the vocabulary counts all their words', async () => {
   const rows = {
     train: [row('neg', 'bad bad room'), row('pos', 'good room')],
-    distill: [{ ...row('pos', 'good good'), logits: Float32Array.from([-1, 1]), file: 'soft.tsv' }, { ...row('neg', 'bad'), file: 'hard.tsv' }],
+    distill: [
+      { ...row('pos', 'good good'), logits: Float32Array.from([-1, 1]), file: 'soft.tsv' },
+      { ...row('neg', 'bad'), file: 'hard.tsv' },
+    ],
     online: [{ textA: 'room good', line: 1 }],
     dev: [row('pos', 'GOOD unknown')],
     labelMap: LabelMap.fromLabels(['neg', 'pos']),
@@ -25,7 +34,10 @@ test('labeled rows, then teacher-labeled rows, then online rows; the vocabulary 
   assert.deepEqual([...data.set.ids], [3, 3, 4, 2, 4, 2, 2, 3, 4, 2]);
   const logits = [...data.set.teacherLogits];
   assert.deepEqual(logits.slice(4, 6), [-1, 1], 'the soft row carries its logits');
-  assert.ok([0, 1, 2, 3, 6, 7, 8, 9].every((i) => Number.isNaN(logits[i])), 'rows without logits are NaN');
+  assert.ok(
+    [0, 1, 2, 3, 6, 7, 8, 9].every((i) => Number.isNaN(logits[i])),
+    'rows without logits are NaN',
+  );
   assert.deepEqual([...data.dev.rows.ids], [2, 1], 'dev is lowercased and unknown words map to [UNK]');
   assert.deepEqual([...data.dev.gold], [1]);
   assert.equal(data.dev.queries, null, 'one-text rows have no order-ratio queries');
@@ -52,7 +64,9 @@ test('two towers keep text_b apart; pairs give the dev queries; a row without te
 
   assert.doesNotThrow(() => checkPairRows(rows, 'dev.tsv'));
   const missing = { ...rows, dev: [row('1', 'a', undefined, { line: 7 })] };
-  assert.throws(() => checkPairRows(missing, 'dev.tsv'), { message: 'dev.tsv:7: the training set has text pairs (text_b) but this row has no text_b' });
+  assert.throws(() => checkPairRows(missing, 'dev.tsv'), {
+    message: 'dev.tsv:7: the training set has text pairs (text_b) but this row has no text_b',
+  });
   const online = { ...rows, online: [{ textA: 'x', line: 3 }] };
   assert.throws(() => checkPairRows(online, 'dev.tsv'), /\(online distillation row 3\)$/);
 });

@@ -18,8 +18,25 @@ test('one-text defaults per student kind and bigrams', () => {
   assert.equal(bow.ngrams, 1);
   assert.equal(bow.towers, false);
   assert.deepEqual(bow.hyper, {
-    epochs: 6, batchSize: 16, lr: 3e-3, embDim: 128, hidden: 64, buckets: 0, temperature: 1, alpha: 0.5, threads: 6, seed: 1,
-    minCount: 2, maxVocab: 0, weightDecay: 0, warmup: 0.05, clipNorm: 5, wordDropout: 0, featureDropout: 0, labelSmoothing: 0, matchHidden: 0,
+    epochs: 6,
+    batchSize: 16,
+    lr: 3e-3,
+    embDim: 128,
+    hidden: 64,
+    buckets: 0,
+    temperature: 1,
+    alpha: 0.5,
+    threads: 6,
+    seed: 1,
+    minCount: 2,
+    maxVocab: 0,
+    weightDecay: 0,
+    warmup: 0.05,
+    clipNorm: 5,
+    wordDropout: 0,
+    featureDropout: 0,
+    labelSmoothing: 0,
+    matchHidden: 0,
   });
   assert.deepEqual(bow.segmentation, { segmenter: 'jieba', hmm: false, lowercase: true, maxWords: 0 });
   assert.equal(bow.temperatureSchedule, 'constant');
@@ -30,12 +47,30 @@ test('one-text defaults per student kind and bigrams', () => {
 
   const cnn = resolve({ model: 'cnn' }, ONE_TEXT);
   assert.deepEqual(
-    [cnn.hyper.epochs, cnn.hyper.batchSize, cnn.hyper.lr, cnn.hyper.hidden, cnn.hyper.weightDecay, cnn.hyper.wordDropout, cnn.hyper.labelSmoothing, cnn.segmentation.maxWords],
+    [
+      cnn.hyper.epochs,
+      cnn.hyper.batchSize,
+      cnn.hyper.lr,
+      cnn.hyper.hidden,
+      cnn.hyper.weightDecay,
+      cnn.hyper.wordDropout,
+      cnn.hyper.labelSmoothing,
+      cnn.segmentation.maxWords,
+    ],
     [8, 16, 2e-3, 128, 0.01, 0.4, 0.2, 256],
   );
   const lstm = resolve({ model: 'lstm' }, ONE_TEXT);
   assert.deepEqual(
-    [lstm.hyper.epochs, lstm.hyper.batchSize, lstm.hyper.lr, lstm.hyper.hidden, lstm.hyper.weightDecay, lstm.hyper.wordDropout, lstm.hyper.labelSmoothing, lstm.segmentation.maxWords],
+    [
+      lstm.hyper.epochs,
+      lstm.hyper.batchSize,
+      lstm.hyper.lr,
+      lstm.hyper.hidden,
+      lstm.hyper.weightDecay,
+      lstm.hyper.wordDropout,
+      lstm.hyper.labelSmoothing,
+      lstm.segmentation.maxWords,
+    ],
     [6, 32, 2e-3, 128, 0.01, 0.1, 0, 256],
   );
   // Before the data is read the settings are the one-text ones.
@@ -44,13 +79,25 @@ test('one-text defaults per student kind and bigrams', () => {
 });
 
 test('two-tower defaults: epochs per kind, min-count 1, match-hidden 64, no label smoothing; concat keeps one-text defaults', () => {
-  for (const [model, epochs] of [['bow', 3], ['cnn', 10], ['lstm', 4]]) {
+  for (const [model, epochs] of [
+    ['bow', 3],
+    ['cnn', 10],
+    ['lstm', 4],
+  ]) {
     const s = resolve({ model }, PAIRS);
     assert.equal(s.towers, true);
     assert.equal(s.pairData, true);
-    assert.deepEqual([s.hyper.epochs, s.hyper.minCount, s.hyper.matchHidden, s.hyper.labelSmoothing], [epochs, 1, 64, 0], model);
+    assert.deepEqual(
+      [s.hyper.epochs, s.hyper.minCount, s.hyper.matchHidden, s.hyper.labelSmoothing],
+      [epochs, 1, 64, 0],
+      model,
+    );
     const one = resolve({ model }, ONE_TEXT);
-    assert.deepEqual([s.hyper.batchSize, s.hyper.lr, s.hyper.hidden, s.hyper.wordDropout], [one.hyper.batchSize, one.hyper.lr, one.hyper.hidden, one.hyper.wordDropout], model);
+    assert.deepEqual(
+      [s.hyper.batchSize, s.hyper.lr, s.hyper.hidden, s.hyper.wordDropout],
+      [one.hyper.batchSize, one.hyper.lr, one.hyper.hidden, one.hyper.wordDropout],
+      model,
+    );
   }
   const bigramTowers = resolve({ ngrams: 2 }, PAIRS).hyper;
   assert.deepEqual([bigramTowers.epochs, bigramTowers.buckets, bigramTowers.wordDropout], [3, 200_000, 0.4]);
@@ -61,8 +108,24 @@ test('two-tower defaults: epochs per kind, min-count 1, match-hidden 64, no labe
 });
 
 test('given options win over defaults; bigram buckets are ignored without bigrams; segmented text splits on spaces', () => {
-  const s = resolve({ model: 'cnn', epochs: 2, lr: 0.01, minCount: 3, labelSmoothing: 0, threads: 1, seed: 9, maxWords: 10, segmenter: 'char' }, PAIRS);
-  assert.deepEqual([s.hyper.epochs, s.hyper.lr, s.hyper.minCount, s.hyper.labelSmoothing, s.hyper.threads, s.hyper.seed], [2, 0.01, 3, 0, 1, 9]);
+  const s = resolve(
+    {
+      model: 'cnn',
+      epochs: 2,
+      lr: 0.01,
+      minCount: 3,
+      labelSmoothing: 0,
+      threads: 1,
+      seed: 9,
+      maxWords: 10,
+      segmenter: 'char',
+    },
+    PAIRS,
+  );
+  assert.deepEqual(
+    [s.hyper.epochs, s.hyper.lr, s.hyper.minCount, s.hyper.labelSmoothing, s.hyper.threads, s.hyper.seed],
+    [2, 0.01, 3, 0, 1, 9],
+  );
   assert.deepEqual(s.segmentation, { segmenter: 'char', hmm: false, lowercase: true, maxWords: 10 });
   assert.equal(resolve({ buckets: 0 }, ONE_TEXT).hyper.buckets, 0);
   assert.equal(resolve({ ngrams: 2, buckets: 1000 }, ONE_TEXT).hyper.buckets, 1000);
@@ -106,12 +169,20 @@ test('each check throws UsageError with its exact message', () => {
     // Checks that need the data.
     [{ pairs: 'towers' }, ONE_TEXT, '--pairs applies to training data with a text_b column (train.tsv has none)'],
     [{ matchHidden: 8 }, ONE_TEXT, '--match-hidden applies to two-tower pair models only (training data with text_b)'],
-    [{ matchHidden: 8, pairs: 'concat' }, PAIRS, '--match-hidden applies to two-tower pair models only (training data with text_b)'],
+    [
+      { matchHidden: 8, pairs: 'concat' },
+      PAIRS,
+      '--match-hidden applies to two-tower pair models only (training data with text_b)',
+    ],
     // The first wrong flag in the table's order is the one named.
     [{ lr: 0, epochs: 0 }, null, '--epochs must be a positive integer, got 0'],
   ];
   for (const [options, data, message] of cases) {
-    assert.throws(() => resolve(options, data), (err) => err instanceof UsageError && err.message === message, `${JSON.stringify(options)} -> ${message}`);
+    assert.throws(
+      () => resolve(options, data),
+      (err) => err instanceof UsageError && err.message === message,
+      `${JSON.stringify(options)} -> ${message}`,
+    );
   }
   // Data checks wait for the data; the right data passes them.
   assert.doesNotThrow(() => resolve({ pairs: 'towers', matchHidden: 8 }));
@@ -121,17 +192,35 @@ test('each check throws UsageError with its exact message', () => {
 
 test('the CLI help shows each flag with the defaults of the table', () => {
   const epochs = TRAIN_FLAGS.find((f) => f.flag === 'epochs');
-  assert.equal(describeTrainFlag(epochs), 'epochs (default: bow 6, bow with bigrams 10, cnn 8, lstm 6; two towers: bow 3, cnn 10, lstm 4)');
-  assert.equal(describeTrainFlag(TRAIN_FLAGS.find((f) => f.flag === 'batch-size')), 'rows per batch (default: bow/cnn 16, lstm 32)');
-  assert.equal(describeTrainFlag(TRAIN_FLAGS.find((f) => f.flag === 'min-count')), 'drop words seen fewer times (default 2; two towers 1)');
-  assert.equal(describeTrainFlag(TRAIN_FLAGS.find((f) => f.flag === 'buckets')), 'hash buckets for bigrams (default 200000)');
-  assert.equal(describeTrainFlag(TRAIN_FLAGS.find((f) => f.flag === 'threads')), 'training threads (default: all cores; 1 is bit-for-bit reproducible)');
+  assert.equal(
+    describeTrainFlag(epochs),
+    'epochs (default: bow 6, bow with bigrams 10, cnn 8, lstm 6; two towers: bow 3, cnn 10, lstm 4)',
+  );
+  assert.equal(
+    describeTrainFlag(TRAIN_FLAGS.find((f) => f.flag === 'batch-size')),
+    'rows per batch (default: bow/cnn 16, lstm 32)',
+  );
+  assert.equal(
+    describeTrainFlag(TRAIN_FLAGS.find((f) => f.flag === 'min-count')),
+    'drop words seen fewer times (default 2; two towers 1)',
+  );
+  assert.equal(
+    describeTrainFlag(TRAIN_FLAGS.find((f) => f.flag === 'buckets')),
+    'hash buckets for bigrams (default 200000)',
+  );
+  assert.equal(
+    describeTrainFlag(TRAIN_FLAGS.find((f) => f.flag === 'threads')),
+    'training threads (default: all cores; 1 is bit-for-bit reproducible)',
+  );
   const help = cli(['train', '--help']);
   assert.equal(help.status, 0, help.stderr);
   const flat = help.stdout.replace(/\s+/g, ' ');
   for (const flag of TRAIN_FLAGS) {
     assert.ok(flat.includes(`--${flag.flag} `), `--${flag.flag} is in the help`);
-    const shown = typeof flag.default === 'function' || flag.defaultText || !(flag.choices || flag.type === 'boolean') ? describeTrainFlag(flag) : flag.describe;
+    const shown =
+      typeof flag.default === 'function' || flag.defaultText || !(flag.choices || flag.type === 'boolean')
+        ? describeTrainFlag(flag)
+        : flag.describe;
     assert.ok(flat.includes(flag.onlyWhenGiven ? flag.describe : shown), `--${flag.flag}: ${shown}`);
   }
   assert.ok(flat.includes('[choices: "bow", "cnn", "lstm"] [default: "bow"]'));
@@ -155,6 +244,9 @@ test('the best epoch: the first finite one, then a strictly higher dev accuracy;
 
 test('the temperature schedule: constant, or linear from T to 1', () => {
   assert.equal(epochTemperature(3, 'constant', 2, 5), 3);
-  assert.deepEqual([1, 2, 3, 4, 5].map((e) => epochTemperature(3, 'linear', e, 5)), [3, 2.5, 2, 1.5, 1]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((e) => epochTemperature(3, 'linear', e, 5)),
+    [3, 2.5, 2, 1.5, 1],
+  );
   assert.equal(epochTemperature(3, 'linear', 1, 1), 3, 'one epoch keeps T');
 });

@@ -96,13 +96,22 @@ for (const c of [
   { layout: 'ernie', config: WIDE, rows: longRows(WIDE.vocab_size), sample: 10 },
   // Dropout everywhere BERT has it, with masks the reference draws from the same seeded streams.
   { layout: 'bert', config: SMALL, dropout: { hidden: 0.25, attention: 0.2, seed: 17 } },
-  { layout: 'ernie', config: WIDE, rows: longRows(WIDE.vocab_size), sample: 10, dropout: { hidden: 0.1, attention: 0.1, seed: 3 } },
+  {
+    layout: 'ernie',
+    config: WIDE,
+    rows: longRows(WIDE.vocab_size),
+    sample: 10,
+    dropout: { hidden: 0.1, attention: 0.1, seed: 3 },
+  },
 ]) {
   const rowsOf = c.rows ?? ROWS;
   const what = c.sample ? `${c.sample} sampled entries of every tensor match` : 'every gradient entry matches';
   const drop = c.dropout ? ` with dropout ${c.dropout.hidden}/${c.dropout.attention}` : '';
   test(`${c.layout} ${c.config.hidden_act ?? 'gelu'} hidden ${c.config.hidden_size}${drop}: ${what} float64 finite differences`, async () => {
-    const ckpt = path.join(dir, `${c.layout}-${c.config.hidden_act ?? 'gelu'}-${c.config.hidden_size}${c.dropout ? '-drop' : ''}`);
+    const ckpt = path.join(
+      dir,
+      `${c.layout}-${c.config.hidden_act ?? 'gelu'}-${c.config.hidden_size}${c.dropout ? '-drop' : ''}`,
+    );
     const { config, tensors } = writeCheckpoint(ckpt, {
       layout: c.layout,
       config: c.config,

@@ -157,7 +157,9 @@ export function referenceLogits(config, W, ids, typeIds, mask, dropout) {
       const attnKeep = hiddenP > 0 ? keepFactors(unit, hiddenP, n * H) : null;
       const downKeep = hiddenP > 0 ? keepFactors(unit, hiddenP, n * H) : null;
       h = h.map((x, i) => {
-        const attn = lin(context[i], `${p}.attention.output.dense`).map((v, j) => v * (attnKeep ? attnKeep[i * H + j] : 1));
+        const attn = lin(context[i], `${p}.attention.output.dense`).map(
+          (v, j) => v * (attnKeep ? attnKeep[i * H + j] : 1),
+        );
         const a = ln(
           x.map((xv, j) => xv + attn[j]),
           `${p}.attention.output.LayerNorm`,

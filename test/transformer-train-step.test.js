@@ -98,7 +98,10 @@ test('dropout: the same seed gives the same loss, another seed another; training
 
 test('bad step options and calls during a step are refused', async () => {
   const net = model('bad');
-  assert.throws(() => net.trainStep(BATCH, LABELS, { lr: 1e-3, hiddenDropout: 1 }), /hiddenDropout must be in \[0, 1\)/);
+  assert.throws(
+    () => net.trainStep(BATCH, LABELS, { lr: 1e-3, hiddenDropout: 1 }),
+    /hiddenDropout must be in \[0, 1\)/,
+  );
   assert.throws(() => net.trainStep(BATCH, LABELS, {}), /NativeTransformer: lr must be a finite number/);
   const step = net.trainStep(BATCH, LABELS, { lr: 1e-3 });
   assert.throws(() => net.forward(BATCH), /NativeTransformer: a training step is running; await it first/);

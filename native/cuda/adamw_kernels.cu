@@ -117,8 +117,8 @@ void StepGate(StepGateState state, float clip_norm, cudaStream_t stream) {
   CheckLaunch("StepGate");
 }
 
-void AdamWDense(float* w, float* m, float* v, const float* g, long n, AdamWHyper hyper, bool decay,
-                StepGateState state, cudaStream_t stream) {
+void AdamWDense(float* w, float* m, float* v, const float* g, long n, AdamWHyper hyper, bool decay, StepGateState state,
+                cudaStream_t stream) {
   AdamWDenseKernel<<<Blocks(n), 256, 0, stream>>>(w, m, v, g, n, hyper, decay, state);
   CheckLaunch("AdamWDense");
 }

@@ -34,8 +34,8 @@ void AddTouchedRowsSquaredNorm(const float* grad, int dim, const int32_t* touche
 void StepGate(StepGateState state, float clip_norm, cudaStream_t stream);
 
 // w, m, v, g of n elements; decoupled decay when `decay`.
-void AdamWDense(float* w, float* m, float* v, const float* g, long n, AdamWHyper hyper, bool decay,
-                StepGateState state, cudaStream_t stream);
+void AdamWDense(float* w, float* m, float* v, const float* g, long n, AdamWHyper hyper, bool decay, StepGateState state,
+                cudaStream_t stream);
 
 // The touched rows of the embedding (moments interleaved per row as [m | v], as on the host); zeroes their
 // gradient rows and flags afterwards, whether or not the step was applied. `apply` false only clears.

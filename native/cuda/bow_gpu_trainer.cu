@@ -33,7 +33,7 @@ struct DenseParameter {
 // that every batch is a contiguous slice.
 struct OrderedRows {
   std::vector<int32_t> tokens, start, length, labels;
-  std::vector<float> teacher;  // rows x L, or empty
+  std::vector<float> teacher;        // rows x L, or empty
   std::vector<int32_t> with_target;  // per batch: rows that have a target
 
   void Build(const student::TrainingData& data, const int32_t* order, int64_t n, int labels_count, int64_t batch) {

@@ -26,9 +26,8 @@ class BowGpuTrainer {
 
   // Mean loss of one batch and its gradients, left in state (as student::BatchLossAndGradients, no dropout),
   // computed on the device from model's host weights: what the GPU-vs-CPU parity tests compare.
-  virtual double LossAndGradients(const student::Model& model, const student::TrainingData& data,
-                                  const int32_t* rows, int count, const student::LossOptions& options,
-                                  student::State* state) = 0;
+  virtual double LossAndGradients(const student::Model& model, const student::TrainingData& data, const int32_t* rows,
+                                  int count, const student::LossOptions& options, student::State* state) = 0;
 
   // The host weights were replaced (setWeights): upload them before the next epoch.
   virtual void HostWeightsChanged() = 0;

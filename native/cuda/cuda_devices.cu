@@ -16,9 +16,8 @@ const CudaDevices& ProbeCudaDevices() {
     int count = 0;
     cudaError_t status = cudaGetDeviceCount(&count);
     if (status != cudaSuccess) {
-      d.problem = d.driver_version == 0
-                      ? "no NVIDIA driver on this machine (libcuda.so.1 not found)"
-                      : std::string("no usable CUDA device (") + cudaGetErrorString(status) + ")";
+      d.problem = d.driver_version == 0 ? "no NVIDIA driver on this machine (libcuda.so.1 not found)"
+                                        : std::string("no usable CUDA device (") + cudaGetErrorString(status) + ")";
       cudaGetLastError();  // clear the sticky error so later calls start clean
       return d;
     }

@@ -66,9 +66,12 @@ void Gemm(bool trans_a, bool trans_b, int m, int n, int k, const float* a, int l
           bool accumulate, float* c, int ldc, cudaStream_t stream) {
   if (m == 0 || n == 0) return;
   dim3 block(kTile, kTile), grid((n + kTile - 1) / kTile, (m + kTile - 1) / kTile);
-  if (!trans_a && !trans_b) GemmKernel<false, false><<<grid, block, 0, stream>>>(m, n, k, a, lda, b, ldb, accumulate, c, ldc);
-  else if (!trans_a && trans_b) GemmKernel<false, true><<<grid, block, 0, stream>>>(m, n, k, a, lda, b, ldb, accumulate, c, ldc);
-  else if (trans_a && !trans_b) GemmKernel<true, false><<<grid, block, 0, stream>>>(m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+  if (!trans_a && !trans_b)
+    GemmKernel<false, false><<<grid, block, 0, stream>>>(m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+  else if (!trans_a && trans_b)
+    GemmKernel<false, true><<<grid, block, 0, stream>>>(m, n, k, a, lda, b, ldb, accumulate, c, ldc);
+  else if (trans_a && !trans_b)
+    GemmKernel<true, false><<<grid, block, 0, stream>>>(m, n, k, a, lda, b, ldb, accumulate, c, ldc);
   else GemmKernel<true, true><<<grid, block, 0, stream>>>(m, n, k, a, lda, b, ldb, accumulate, c, ldc);
   CheckLaunch("Gemm");
 }

@@ -90,8 +90,8 @@ void WordDropout(const int32_t* tokens, const int32_t* start, const int32_t* len
   CheckLaunch("WordDropout");
 }
 
-void BagForward(const float* table, BagShape shape, const int32_t* tokens, const int32_t* start,
-                const int32_t* length, int count, float* bag, float* soft, cudaStream_t stream) {
+void BagForward(const float* table, BagShape shape, const int32_t* tokens, const int32_t* start, const int32_t* length,
+                int count, float* bag, float* soft, cudaStream_t stream) {
   if (count == 0) return;
   BagForwardKernel<<<count, ThreadsFor(shape.dim), 0, stream>>>(table, shape, tokens, start, length, bag, soft);
   CheckLaunch("BagForward");
@@ -103,12 +103,12 @@ void SoftsignBackward(const float* bag, float* d, long n, cudaStream_t stream) {
   CheckLaunch("SoftsignBackward");
 }
 
-void BagBackward(const float* d_bag, BagShape shape, const int32_t* tokens, const int32_t* start,
-                 const int32_t* length, const uint8_t* has_target, int count, float* grad, int32_t* touched_flag,
-                 int32_t* touched_rows, int32_t* touched_count, cudaStream_t stream) {
+void BagBackward(const float* d_bag, BagShape shape, const int32_t* tokens, const int32_t* start, const int32_t* length,
+                 const uint8_t* has_target, int count, float* grad, int32_t* touched_flag, int32_t* touched_rows,
+                 int32_t* touched_count, cudaStream_t stream) {
   if (count == 0) return;
-  BagBackwardKernel<<<count, ThreadsFor(shape.dim), 0, stream>>>(d_bag, shape, tokens, start, length, has_target,
-                                                                  grad, touched_flag, touched_rows, touched_count);
+  BagBackwardKernel<<<count, ThreadsFor(shape.dim), 0, stream>>>(d_bag, shape, tokens, start, length, has_target, grad,
+                                                                 touched_flag, touched_rows, touched_count);
   CheckLaunch("BagBackward");
 }
 

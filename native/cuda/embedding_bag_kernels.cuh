@@ -24,16 +24,16 @@ void WordDropout(const int32_t* tokens, const int32_t* start, const int32_t* len
                  uint32_t keep_below, int32_t* kept, int32_t* kept_length, cudaStream_t stream);
 
 // bag[i, :] = sum of the row's word and bigram rows; soft = softsign(bag).
-void BagForward(const float* table, BagShape shape, const int32_t* tokens, const int32_t* start,
-                const int32_t* length, int count, float* bag, float* soft, cudaStream_t stream);
+void BagForward(const float* table, BagShape shape, const int32_t* tokens, const int32_t* start, const int32_t* length,
+                int count, float* bag, float* soft, cudaStream_t stream);
 
 // d_soft (in place) becomes d_bag = d_soft / (1 + |bag|)^2.
 void SoftsignBackward(const float* bag, float* d, long n, cudaStream_t stream);
 
 // grad[row] += d_bag[i] for every word and bigram row of batch row i that has a target.
-void BagBackward(const float* d_bag, BagShape shape, const int32_t* tokens, const int32_t* start,
-                 const int32_t* length, const uint8_t* has_target, int count, float* grad, int32_t* touched_flag,
-                 int32_t* touched_rows, int32_t* touched_count, cudaStream_t stream);
+void BagBackward(const float* d_bag, BagShape shape, const int32_t* tokens, const int32_t* start, const int32_t* length,
+                 const uint8_t* has_target, int count, float* grad, int32_t* touched_flag, int32_t* touched_rows,
+                 int32_t* touched_count, cudaStream_t stream);
 
 }  // namespace cuda
 }  // namespace ernie_slim

@@ -58,9 +58,8 @@ void DistillationLoss(const float* logits, int labels_count, int count, const in
                       float temperature, float alpha, float weight, float* d_logits, uint8_t* has_target,
                       double* loss_sum, cudaStream_t stream) {
   if (count == 0) return;
-  DistillationLossKernel<<<(count + 127) / 128, 128, 0, stream>>>(logits, labels_count, count, labels, teacher,
-                                                                  temperature, alpha, weight, d_logits, has_target,
-                                                                  loss_sum);
+  DistillationLossKernel<<<(count + 127) / 128, 128, 0, stream>>>(
+      logits, labels_count, count, labels, teacher, temperature, alpha, weight, d_logits, has_target, loss_sum);
   CheckLaunch("DistillationLoss");
 }
 

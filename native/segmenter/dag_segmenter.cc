@@ -1,6 +1,5 @@
 #include "segmenter/dag_segmenter.h"
 
-
 namespace ernie_slim {
 namespace segmenter {
 

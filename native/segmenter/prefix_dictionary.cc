@@ -114,8 +114,7 @@ void PrefixDictionary::Build(const std::vector<char32_t>& pool, std::vector<Entr
   uint64_t total = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
-    if (i + 1 < entries.size() && common_prefix(e, entries[i + 1]) == e.length &&
-        e.length == entries[i + 1].length) {
+    if (i + 1 < entries.size() && common_prefix(e, entries[i + 1]) == e.length && e.length == entries[i + 1].length) {
       continue;  // a later line repeats the word
     }
     nodes += e.length - (words.empty() ? 0 : common_prefix(words.back(), e));

@@ -60,8 +60,12 @@ std::unique_ptr<EncoderActivations> BowEncoder::NewActivations() const {
 
 void BowEncoder::Reserve(BowActivations* e, int rows) const {
   const size_t E = embed_dim_, H = hidden_, R = rows;
-  Grow(e->bag, R * E); Grow(e->dbag, R * E); Grow(e->soft, R * E); Grow(e->dsoft, R * E);
-  Grow(e->hidden, R * H); Grow(e->dhidden, R * H);
+  Grow(e->bag, R * E);
+  Grow(e->dbag, R * E);
+  Grow(e->soft, R * E);
+  Grow(e->dsoft, R * E);
+  Grow(e->hidden, R * H);
+  Grow(e->dhidden, R * H);
 }
 
 const float* BowEncoder::Forward(const Parameter* params, TokenSpan t, EncoderActivations* a) const {

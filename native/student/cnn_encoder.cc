@@ -38,8 +38,14 @@ std::unique_ptr<EncoderActivations> CnnEncoder::NewActivations() const {
 
 void CnnEncoder::Reserve(CnnActivations* e, int n) const {
   const size_t E = embed_dim_, H = hidden_, N = std::max(n, 1);
-  Grow(e->x, N * E); Grow(e->dx, N * E); Grow(e->conv, N * H); Grow(e->dconv, N * H);
-  Grow(e->pooled, H); Grow(e->dpooled, H); Grow(e->output, H); Grow(e->doutput, H);
+  Grow(e->x, N * E);
+  Grow(e->dx, N * E);
+  Grow(e->conv, N * H);
+  Grow(e->dconv, N * H);
+  Grow(e->pooled, H);
+  Grow(e->dpooled, H);
+  Grow(e->output, H);
+  Grow(e->doutput, H);
 }
 
 const float* CnnEncoder::Forward(const Parameter* params, TokenSpan t, EncoderActivations* a) const {

@@ -48,7 +48,7 @@ __attribute__((target("avx2,fma"))) static inline float Sum8(V8 v) {
 // C[i0..i0+R, j0..j0+8*W) += A @ B for R rows and W vectors of 8 columns, accumulators in registers.
 template <int R, int W>
 __attribute__((target("avx2,fma"))) static inline void GemmTileAvx2(int i0, int j0, int n, int k, const float* a,
-                                                                   long a_row, long a_col, const float* b, float* c) {
+                                                                    long a_row, long a_col, const float* b, float* c) {
   V8 s[R][W];
   for (int r = 0; r < R; ++r)
     for (int w = 0; w < W; ++w) s[r][w] = Load8(c + static_cast<long>(i0 + r) * n + j0 + 8 * w);
@@ -67,7 +67,7 @@ __attribute__((target("avx2,fma"))) static inline void GemmTileAvx2(int i0, int 
 
 template <int R>
 __attribute__((target("avx2,fma"))) static void GemmRowsAvx2(int i0, int n, int k, const float* a, long a_row,
-                                                            long a_col, const float* b, float* c) {
+                                                             long a_col, const float* b, float* c) {
   int j0 = 0;
   for (; j0 + 16 <= n; j0 += 16) GemmTileAvx2<R, 2>(i0, j0, n, k, a, a_row, a_col, b, c);
   for (; j0 + 8 <= n; j0 += 8) GemmTileAvx2<R, 1>(i0, j0, n, k, a, a_row, a_col, b, c);
@@ -81,8 +81,8 @@ __attribute__((target("avx2,fma"))) static void GemmRowsAvx2(int i0, int n, int 
   }
 }
 
-__attribute__((target("avx2,fma"))) static void GemmAccAvx2(int m, int n, int k, const float* a, long a_row,
-                                                           long a_col, const float* b, float* c) {
+__attribute__((target("avx2,fma"))) static void GemmAccAvx2(int m, int n, int k, const float* a, long a_row, long a_col,
+                                                            const float* b, float* c) {
   int i0 = 0;
   for (; i0 + 6 <= m; i0 += 6) GemmRowsAvx2<6>(i0, n, k, a, a_row, a_col, b, c);
   for (; i0 < m; ++i0) GemmRowsAvx2<1>(i0, n, k, a, a_row, a_col, b, c);
@@ -90,7 +90,7 @@ __attribute__((target("avx2,fma"))) static void GemmAccAvx2(int m, int n, int k,
 
 // out[r] = dot(x, y_r) for four vectors y_r of length k, 8 lanes at a time.
 __attribute__((target("avx2,fma"))) static inline void Dot4Avx2(const float* x, const float* y0, const float* y1,
-                                                               const float* y2, const float* y3, int k, float* out) {
+                                                                const float* y2, const float* y3, int k, float* out) {
   const int k8 = k & ~7;
   V8 s0 = Splat8(0.0f), s1 = s0, s2 = s0, s3 = s0;
   for (int p = 0; p < k8; p += 8) {
@@ -115,7 +115,7 @@ __attribute__((target("avx2,fma"))) static inline void Dot4Avx2(const float* x, 
 // C[i, j] += dot(A[i, :], B[j, :]): four rows of A against each row of B, then (one row of A: the LSTM's
 // recurrent step) that row against four rows of B at a time.
 __attribute__((target("avx2,fma"))) static void GemmNTAccAvx2(int m, int n, int k, const float* a, const float* b,
-                                                             float* c) {
+                                                              float* c) {
   float r[4];
   int i0 = 0;
   for (; i0 + 4 <= m; i0 += 4) {
@@ -181,13 +181,23 @@ void GemmAcc(int m, int n, int k, const float* a, long a_row, long a_col, const 
         const V4 b0 = Load(bp), b1 = Load(bp + 4);
         const long q = p * a_col;
         const V4 x0 = Splat(a0[q]), x1 = Splat(a1[q]), x2 = Splat(a2[q]), x3 = Splat(a3[q]);
-        s00 += x0 * b0; s01 += x0 * b1;
-        s10 += x1 * b0; s11 += x1 * b1;
-        s20 += x2 * b0; s21 += x2 * b1;
-        s30 += x3 * b0; s31 += x3 * b1;
+        s00 += x0 * b0;
+        s01 += x0 * b1;
+        s10 += x1 * b0;
+        s11 += x1 * b1;
+        s20 += x2 * b0;
+        s21 += x2 * b1;
+        s30 += x3 * b0;
+        s31 += x3 * b1;
       }
-      Store(c0 + j0, s00); Store(c0 + j0 + 4, s01); Store(c1 + j0, s10); Store(c1 + j0 + 4, s11);
-      Store(c2 + j0, s20); Store(c2 + j0 + 4, s21); Store(c3 + j0, s30); Store(c3 + j0 + 4, s31);
+      Store(c0 + j0, s00);
+      Store(c0 + j0 + 4, s01);
+      Store(c1 + j0, s10);
+      Store(c1 + j0 + 4, s11);
+      Store(c2 + j0, s20);
+      Store(c2 + j0 + 4, s21);
+      Store(c3 + j0, s30);
+      Store(c3 + j0 + 4, s31);
     }
     if (j0 < n) GemmAccRows(i0, i0 + 4, n, j0, k, a, a_row, a_col, b, c);
   }

@@ -52,8 +52,7 @@ HeadActivations Head::NewActivations() const {
   return a;
 }
 
-void Head::Forward(const Parameter* params, const float* u, const float* v, HeadActivations* a,
-                   float* logits) const {
+void Head::Forward(const Parameter* params, const float* u, const float* v, HeadActivations* a, float* logits) const {
   const int D = width_, M = match_hidden_, L = labels_;
   const float *w = params[kWeight].value.data(), *b = params[kBias].value.data();
   if (!pair_) {

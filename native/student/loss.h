@@ -12,8 +12,8 @@ namespace ernie_slim {
 namespace student {
 
 struct Target {
-  int32_t label;          // -1: none
-  const float* teacher;   // null: none
+  int32_t label;         // -1: none
+  const float* teacher;  // null: none
   bool empty() const { return label < 0 && teacher == nullptr; }
 };
 

@@ -44,8 +44,8 @@ void LstmDirection::Backward(const float* x, int n, const float* w, const float*
                              const float* cells, const float* h, const float* dh, float* dw, float* dr, float* db,
                              float* dx, float* dgates, float* scratch) const {
   const int H = hidden, G = 4 * hidden;
-  float* dh_next = scratch;      // H: gradient flowing to h_prev
-  float* dc_next = scratch + H;  // H: gradient flowing to C_prev
+  float* dh_next = scratch;         // H: gradient flowing to h_prev
+  float* dc_next = scratch + H;     // H: gradient flowing to C_prev
   float* tanh_c = scratch + 2 * H;  // H: tanh(C_t), recomputed as in Forward
   Zero(dh_next, H);
   Zero(dc_next, H);
@@ -82,8 +82,8 @@ void LstmDirection::Backward(const float* x, int n, const float* w, const float*
     AddTo(dgates + static_cast<long>(t) * G, db, G);      // d Wb
     AddTo(dgates + static_cast<long>(t) * G, db + G, G);  // d Rb
   }
-  GemmAcc(G, in, n, dgates, 1, G, x, dw);                  // dW += dG^T X
-  GemmAcc(n, in, G, dgates, G, 1, w, dx);                  // dX += dG W
+  GemmAcc(G, in, n, dgates, 1, G, x, dw);  // dW += dG^T X
+  GemmAcc(n, in, G, dgates, G, 1, w, dx);  // dX += dG W
   if (n > 1) {
     // dR += sum_t dG[t]^T h_prev(t): forward pairs (t, t-1), reverse pairs (t, t+1)
     const float* dg_rows = reverse ? dgates : dgates + G;

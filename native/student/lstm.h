@@ -10,7 +10,7 @@ namespace ernie_slim {
 namespace student {
 
 struct LstmDirection {
-  int in;    // E
+  int in;      // E
   int hidden;  // H
   bool reverse;
 

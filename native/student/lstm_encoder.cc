@@ -43,9 +43,17 @@ std::unique_ptr<EncoderActivations> LstmEncoder::NewActivations() const {
 
 void LstmEncoder::Reserve(LstmActivations* e, int n) const {
   const size_t E = embed_dim_, H = hidden_, N = std::max(n, 1);
-  Grow(e->x, N * E); Grow(e->dx, N * E); Grow(e->gates, 2 * N * 4 * H); Grow(e->dgates, N * 4 * H);
-  Grow(e->cells, 2 * N * H); Grow(e->h, 2 * N * H); Grow(e->dh, 2 * N * H);
-  Grow(e->pooled, 2 * H); Grow(e->dpooled, 2 * H); Grow(e->argmax, 2 * H); Grow(e->scratch, 3 * H);
+  Grow(e->x, N * E);
+  Grow(e->dx, N * E);
+  Grow(e->gates, 2 * N * 4 * H);
+  Grow(e->dgates, N * 4 * H);
+  Grow(e->cells, 2 * N * H);
+  Grow(e->h, 2 * N * H);
+  Grow(e->dh, 2 * N * H);
+  Grow(e->pooled, 2 * H);
+  Grow(e->dpooled, 2 * H);
+  Grow(e->argmax, 2 * H);
+  Grow(e->scratch, 3 * H);
 }
 
 const float* LstmEncoder::Forward(const Parameter* params, TokenSpan t, EncoderActivations* a) const {
@@ -99,13 +107,12 @@ void LstmEncoder::Backward(const Parameter* params, TokenSpan t, EncoderActivati
     const int32_t* arg = e.argmax.data() + dir * H;
     for (int j = 0; j < H; ++j) dh[static_cast<long>(arg[j]) * H + j] = e.dpooled[dir * H + j];
     LstmDirection lstm{E, H, dir == 1};
-    lstm.Backward(e.x.data(), n, params[kLstmW].value.data() + static_cast<long>(dir) * 4 * H * E,
-                  params[kLstmR].value.data() + static_cast<long>(dir) * 4 * H * H, e.gates.data() + gates_off,
-                  e.cells.data() + seq_off, e.h.data() + seq_off, dh,
-                  g.dense[kLstmW].data() + static_cast<long>(dir) * 4 * H * E,
-                  g.dense[kLstmR].data() + static_cast<long>(dir) * 4 * H * H,
-                  g.dense[kLstmB].data() + static_cast<long>(dir) * 8 * H, e.dx.data(), e.dgates.data(),
-                  e.scratch.data());
+    lstm.Backward(
+        e.x.data(), n, params[kLstmW].value.data() + static_cast<long>(dir) * 4 * H * E,
+        params[kLstmR].value.data() + static_cast<long>(dir) * 4 * H * H, e.gates.data() + gates_off,
+        e.cells.data() + seq_off, e.h.data() + seq_off, dh, g.dense[kLstmW].data() + static_cast<long>(dir) * 4 * H * E,
+        g.dense[kLstmR].data() + static_cast<long>(dir) * 4 * H * H,
+        g.dense[kLstmB].data() + static_cast<long>(dir) * 8 * H, e.dx.data(), e.dgates.data(), e.scratch.data());
   }
   EmbeddingScatter(t.ids, n, e.dx.data(), g.embedding);
 }

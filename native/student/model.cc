@@ -102,8 +102,8 @@ float Model::RowForwardBackward(const RowRef& row, const LossOptions& options, f
   const float* u = DropFeatures(encoder_->Forward(params, row.a, ta), 1, 0, s);
   const float* v = config_.pair ? DropFeatures(encoder_->Forward(params, row.b, tb), 1, 1, s) : nullptr;
   head_.Forward(params + head_first_, u, v, &s->head_, s->logits_.data());
-  float loss = DistillationLoss(s->logits_.data(), config_.num_labels, row.target, options, weight,
-                                s->dlogits_.data(), s->loss_scratch_.data());
+  float loss = DistillationLoss(s->logits_.data(), config_.num_labels, row.target, options, weight, s->dlogits_.data(),
+                                s->loss_scratch_.data());
   float* du = encoder_->OutputGradient(ta);
   float* dv = config_.pair ? encoder_->OutputGradient(tb) : nullptr;
   head_.Backward(params + head_first_, u, v, s->dlogits_.data(), &s->head_, s->grads.data() + head_first_, du, dv);
@@ -135,8 +135,8 @@ bool Model::BatchedForwardBackward(const RowRef* rows, int count, const LossOpti
   head_.ForwardRows(params + head_first_, head_in, count, logits);
   double sum = 0.0;
   for (int r = 0; r < count; ++r) {
-    sum += DistillationLoss(logits + r * L, L, rows[r].target, options, weight, dlogits + r * L,
-                            s->loss_scratch_.data());
+    sum +=
+        DistillationLoss(logits + r * L, L, rows[r].target, options, weight, dlogits + r * L, s->loss_scratch_.data());
   }
   float* dout = encoder_->OutputGradient(e);
   head_.BackwardRows(params + head_first_, head_in, dlogits, count, s->grads.data() + head_first_, dout);

@@ -18,8 +18,8 @@ struct Parameter {
   std::vector<float> value;
   std::vector<float> m, v;  // AdamW moments; the embedding keeps both in m, interleaved per row [m | v]
                             // (one memory stream per row update instead of two), and v is empty
-  bool decay = false;        // decoupled weight decay applies
-  bool sparse = false;       // the embedding: row-sparse gradients, lazy updates
+  bool decay = false;       // decoupled weight decay applies
+  bool sparse = false;      // the embedding: row-sparse gradients, lazy updates
   // A compact student's embedding: read through this table; value and moments stay empty (prediction only).
   std::shared_ptr<const QuantizedTable> quantized;
 

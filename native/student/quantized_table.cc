@@ -68,8 +68,8 @@ void QuantizedTable::AddRow(int64_t row, float* out) const {
 }
 
 size_t QuantizedTable::bytes() const {
-  return slot_.size() * sizeof(int32_t) + (centroids_.size() + norm_centroids_.size()) * sizeof(float) +
-         codes_.size() + norm_codes_.size();
+  return slot_.size() * sizeof(int32_t) + (centroids_.size() + norm_centroids_.size()) * sizeof(float) + codes_.size() +
+         norm_codes_.size();
 }
 
 }  // namespace student

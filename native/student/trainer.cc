@@ -76,8 +76,8 @@ double BatchLossAndGradients(const Model& model, const TrainingData& data, const
     kept.clear();
     kept.reserve(tokens);  // no reallocation below: the batch points into it
   }
-  const uint32_t keep_below = static_cast<uint32_t>((1.0 - word_dropout) * 4294967296.0 > 4294967295.0
-                                                        ? 4294967295.0 : (1.0 - word_dropout) * 4294967296.0);
+  const uint32_t keep_below = static_cast<uint32_t>(
+      (1.0 - word_dropout) * 4294967296.0 > 4294967295.0 ? 4294967295.0 : (1.0 - word_dropout) * 4294967296.0);
   auto keep = [&](TokenSpan t) {
     if (!dropout || t.ids == nullptr) return t;
     const size_t start = kept.size();
@@ -108,7 +108,8 @@ EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector
   const int64_t n = static_cast<int64_t>(order.size());
   const int64_t bs = std::max(1, options.batch_size);
   const int64_t batches = (n + bs - 1) / bs;
-  const int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(options.threads, std::max<int64_t>(batches, 1))));
+  const int threads =
+      static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(options.threads, std::max<int64_t>(batches, 1))));
   const int L = model->config().num_labels;
 
   std::atomic<int64_t> next_step{options.step_offset};
@@ -127,7 +128,8 @@ EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector
       const int32_t* rows = order.data() + b * bs;
       const int count = static_cast<int>(std::min(bs, n - b * bs));
       // Each batch draws from its own stream: the same seed gives the same dropout whatever the threads.
-      Random rng(static_cast<uint64_t>(options.seed) * 0x100000001B3ULL + static_cast<uint64_t>(options.step_offset + b));
+      Random rng(static_cast<uint64_t>(options.seed) * 0x100000001B3ULL +
+                 static_cast<uint64_t>(options.step_offset + b));
       double loss = BatchLossAndGradients(*model, data, rows, count, options.loss, &state, options.word_dropout, &rng,
                                           options.feature_dropout);
       double norm2 = state.GradientSquaredNorm();

@@ -30,8 +30,8 @@ struct TokenRows {
 
 struct TrainingData {
   TokenRows rows;
-  const int32_t* labels;   // -1: soft target only
-  const float* teacher;    // rows x L, a NaN row means none; may be null
+  const int32_t* labels;  // -1: soft target only
+  const float* teacher;   // rows x L, a NaN row means none; may be null
   Target TargetOf(int32_t row, int labels_count) const;
 };
 
@@ -75,8 +75,8 @@ EpochResult TrainEpoch(Model* model, const TrainingData& data, const std::vector
 // feature_dropout > 0, rng decides which tokens and which encoder units are left out (words first, then each
 // row's masks in order).
 double BatchLossAndGradients(const Model& model, const TrainingData& data, const int32_t* rows, int count,
-                             const LossOptions& options, State* state, float word_dropout = 0.0f,
-                             Random* rng = nullptr, float feature_dropout = 0.0f);
+                             const LossOptions& options, State* state, float word_dropout = 0.0f, Random* rng = nullptr,
+                             float feature_dropout = 0.0f);
 
 // out [count, L]
 void PredictRows(const Model& model, const TokenRows& rows, int threads, float* out);

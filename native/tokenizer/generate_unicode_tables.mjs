@@ -28,8 +28,14 @@ const CATEGORY_IN_8_0 = new Map([
 ]);
 // BertNormalizer's _is_chinese_char ranges (the CJK Unified Ideographs blocks as Google's BERT listed them).
 const CJK_RANGES = [
-  [0x4e00, 0x9fff], [0x3400, 0x4dbf], [0x20000, 0x2a6df], [0x2a700, 0x2b73f],
-  [0x2b740, 0x2b81f], [0x2b920, 0x2ceaf], [0xf900, 0xfaff], [0x2f800, 0x2fa1f],
+  [0x4e00, 0x9fff],
+  [0x3400, 0x4dbf],
+  [0x20000, 0x2a6df],
+  [0x2a700, 0x2b73f],
+  [0x2b740, 0x2b81f],
+  [0x2b920, 0x2ceaf],
+  [0xf900, 0xfaff],
+  [0x2f800, 0x2fa1f],
 ];
 const MAX_CP = 0x10ffff;
 
@@ -48,20 +54,36 @@ for (const line of fs.readFileSync(path.join(ucdDir, 'UnicodeData.txt'), 'utf8')
   if (!line) continue;
   const f = line.split(';');
   const cp = parseInt(f[0], 16);
-  if (f[1].endsWith(', First>')) { rangeStart = cp; continue; }
-  if (f[1].endsWith(', Last>')) { for (let c = rangeStart; c <= cp; c++) category.set(c, f[2]); continue; }
+  if (f[1].endsWith(', First>')) {
+    rangeStart = cp;
+    continue;
+  }
+  if (f[1].endsWith(', Last>')) {
+    for (let c = rangeStart; c <= cp; c++) category.set(c, f[2]);
+    continue;
+  }
   category.set(cp, f[2]);
   if (+f[3]) combiningClass.set(cp, +f[3]);
-  if (f[5] && !f[5].startsWith('<')) decomposition.set(cp, f[5].split(' ').map((x) => parseInt(x, 16)));
+  if (f[5] && !f[5].startsWith('<'))
+    decomposition.set(
+      cp,
+      f[5].split(' ').map((x) => parseInt(x, 16)),
+    );
 }
 const age = new Map();
-readRanges('DerivedAge.txt', (a, b, v) => { for (let c = a; c <= b; c++) age.set(c, parseFloat(v)); });
+readRanges('DerivedAge.txt', (a, b, v) => {
+  for (let c = a; c <= b; c++) age.set(c, parseFloat(v));
+});
 const whiteSpace = new Set();
-readRanges('PropList.txt', (a, b, p) => { if (p === 'White_Space') for (let c = a; c <= b; c++) whiteSpace.add(c); });
-const ucdVersion = /DerivedAge-([0-9.]+)\.txt/.exec(fs.readFileSync(path.join(ucdDir, 'DerivedAge.txt'), 'utf8'))?.[1] ?? '?';
+readRanges('PropList.txt', (a, b, p) => {
+  if (p === 'White_Space') for (let c = a; c <= b; c++) whiteSpace.add(c);
+});
+const ucdVersion =
+  /DerivedAge-([0-9.]+)\.txt/.exec(fs.readFileSync(path.join(ucdDir, 'DerivedAge.txt'), 'utf8'))?.[1] ?? '?';
 
 const inVersion = (c, version) => (age.get(c) ?? Infinity) <= version;
-const oldCategory = (c) => (inVersion(c, CATEGORY_VERSION) ? (CATEGORY_IN_8_0.get(c) ?? category.get(c) ?? 'Cn') : 'Cn');
+const oldCategory = (c) =>
+  inVersion(c, CATEGORY_VERSION) ? (CATEGORY_IN_8_0.get(c) ?? category.get(c) ?? 'Cn') : 'Cn';
 const oldCombiningClass = (c) => (inVersion(c, NORMALIZATION_VERSION) ? (combiningClass.get(c) ?? 0) : 0);
 
 // Full canonical decomposition (NFD of one character), Hangul syllables included.
@@ -82,17 +104,27 @@ const FLAG = { drop: 1, whitespace: 2, punctuation: 4, cjk: 8, folds: 16, combin
 const flags = new Uint8Array(MAX_CP + 1);
 const folds = []; // [cp, [mapped code points]]: strip accents (NFD, drop Mn) then lowercase
 for (let c = 0; c <= MAX_CP; c++) {
-  if (c >= 0xd800 && c <= 0xdfff) { flags[c] = FLAG.drop; continue; }
+  if (c >= 0xd800 && c <= 0xdfff) {
+    flags[c] = FLAG.drop;
+    continue;
+  }
   const cat = oldCategory(c);
   let f = 0;
-  const isControl = c !== 0x09 && c !== 0x0a && c !== 0x0d && (cat === 'Cc' || cat === 'Cf' || cat === 'Co' || cat === 'Cs');
+  const isControl =
+    c !== 0x09 && c !== 0x0a && c !== 0x0d && (cat === 'Cc' || cat === 'Cf' || cat === 'Co' || cat === 'Cs');
   if (c === 0 || c === 0xfffd || isControl) f |= FLAG.drop;
   if (whiteSpace.has(c)) f |= FLAG.whitespace;
-  const asciiPunct = (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
+  const asciiPunct =
+    (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
   if (asciiPunct || cat[0] === 'P') f |= FLAG.punctuation;
   if (CJK_RANGES.some(([a, b]) => c >= a && c <= b)) f |= FLAG.cjk;
-  const folded = nfd(c).filter((d) => oldCategory(d) !== 'Mn').flatMap(lowercase);
-  if (folded.length !== 1 || folded[0] !== c) { f |= FLAG.folds; folds.push([c, folded]); }
+  const folded = nfd(c)
+    .filter((d) => oldCategory(d) !== 'Mn')
+    .flatMap(lowercase);
+  if (folded.length !== 1 || folded[0] !== c) {
+    f |= FLAG.folds;
+    folds.push([c, folded]);
+  }
   // Non-starters all through: NFD's canonical ordering sorts runs of these and no part of them ends a run.
   if (nfd(c).every((d) => oldCombiningClass(d) > 0)) f |= FLAG.combining;
   flags[c] = f;
@@ -105,7 +137,10 @@ const blocks = [];
 const seen = new Map();
 for (let b = 0; b * BLOCK <= MAX_CP; b++) {
   const key = flags.subarray(b * BLOCK, (b + 1) * BLOCK).join(',');
-  if (!seen.has(key)) { seen.set(key, blocks.length); blocks.push(key); }
+  if (!seen.has(key)) {
+    seen.set(key, blocks.length);
+    blocks.push(key);
+  }
   blockIndex.push(seen.get(key));
 }
 
@@ -171,4 +206,6 @@ const size_t kCombiningCount = ${combiningKeys.length};
 }  // namespace ernie_slim
 `;
 fs.writeFileSync(outFile, out);
-console.error(`wrote ${outFile}: ${blocks.length} blocks, ${foldKeys.length} folds, ${foldPool.length} pool code points`);
+console.error(
+  `wrote ${outFile}: ${blocks.length} blocks, ${foldKeys.length} folds, ${foldPool.length} pool code points`,
+);

@@ -10,10 +10,10 @@
 namespace ernie_slim {
 
 struct TokenizedLines {
-  std::string text;         // one line of space-separated ids per input line
-  size_t lines = 0;         // input lines read
-  size_t bad_line = 0;      // 1-based line of the block at fault, 0 when all were good
-  std::string problem;      // what is wrong with bad_line
+  std::string text;     // one line of space-separated ids per input line
+  size_t lines = 0;     // input lines read
+  size_t bad_line = 0;  // 1-based line of the block at fault, 0 when all were good
+  std::string problem;  // what is wrong with bad_line
 };
 
 // block holds whole lines ending in '\n' (the last may lack it); a trailing '\r' is dropped.

@@ -20,7 +20,8 @@ class TokenIdMap {
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
       if (slot.id == kMissing) return kMissing;
-      if (slot.hash == h && slot.length == token.size() && SameBytes(keys_.data() + slot.offset, token.data(), token.size()))
+      if (slot.hash == h && slot.length == token.size() &&
+          SameBytes(keys_.data() + slot.offset, token.data(), token.size()))
         return slot.id;
     }
   }

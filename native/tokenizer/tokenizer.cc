@@ -9,7 +9,8 @@ WordPieceTokenizer::WordPieceTokenizer(Vocab vocab, bool lowercase)
       special_tokens_(*vocab_),
       post_processor_(vocab_->special().cls, vocab_->special().sep) {}
 
-void WordPieceTokenizer::EncodeSequence(std::string_view text, size_t enough, State& state, std::vector<int32_t>& ids) const {
+void WordPieceTokenizer::EncodeSequence(std::string_view text, size_t enough, State& state,
+                                        std::vector<int32_t>& ids) const {
   ids.clear();
   bool stopped = false;
   special_tokens_.Split(

@@ -38,7 +38,8 @@ class WordPieceTokenizer {
 
   // Replaces out with the row of text (and pair, when not null); max_length 0 means no truncation.
   // Text must be valid UTF-8.
-  void Encode(std::string_view text, const std::string_view* pair, size_t max_length, State& state, Encoding& out) const;
+  void Encode(std::string_view text, const std::string_view* pair, size_t max_length, State& state,
+              Encoding& out) const;
 
   // The stages on their own, for parity tests.
   std::string Normalize(std::string_view text) const;

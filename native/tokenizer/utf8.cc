@@ -15,18 +15,22 @@ bool IsValidUtf8(std::string_view text) {
     }
     if (i >= n) break;
     unsigned char b = s[i];
-    if (b < 0x80) { i++; continue; }
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
     if (b >= 0xC2 && b <= 0xDF) {
       if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return false;
       i += 2;
     } else if (b >= 0xE0 && b <= 0xEF) {
       if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return false;
-      if (b == 0xE0 && s[i + 1] < 0xA0) return false;  // overlong
+      if (b == 0xE0 && s[i + 1] < 0xA0) return false;   // overlong
       if (b == 0xED && s[i + 1] >= 0xA0) return false;  // surrogate
       i += 3;
     } else if (b >= 0xF0 && b <= 0xF4) {
-      if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80) return false;
-      if (b == 0xF0 && s[i + 1] < 0x90) return false;  // overlong
+      if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+        return false;
+      if (b == 0xF0 && s[i + 1] < 0x90) return false;   // overlong
       if (b == 0xF4 && s[i + 1] >= 0x90) return false;  // past U+10FFFF
       i += 4;
     } else {

@@ -19,8 +19,15 @@ inline size_t Utf8SequenceLength(unsigned char b) {
 // Decodes the code point at s[i] (which must be valid UTF-8) and advances i.
 inline uint32_t DecodeUtf8(const unsigned char* s, size_t& i) {
   unsigned char b = s[i];
-  if (b < 0x80) { i += 1; return b; }
-  if (b < 0xE0) { uint32_t c = ((b & 0x1F) << 6) | (s[i + 1] & 0x3F); i += 2; return c; }
+  if (b < 0x80) {
+    i += 1;
+    return b;
+  }
+  if (b < 0xE0) {
+    uint32_t c = ((b & 0x1F) << 6) | (s[i + 1] & 0x3F);
+    i += 2;
+    return c;
+  }
   if (b < 0xF0) {
     uint32_t c = ((b & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
     i += 3;

@@ -8,7 +8,8 @@ namespace ernie_slim {
 namespace {
 
 std::string_view TrimEnd(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -68,7 +69,8 @@ Vocab Vocab::FromText(std::string_view text, const std::string& name) {
     vocab.id_to_token_[id] = std::string(token);
   }
   if (vocab.tokens_.size() == 0) throw VocabError(name + ": the vocabulary file is empty");
-  vocab.special_ = {vocab.Find("[PAD]"), vocab.Find("[UNK]"), vocab.Find("[CLS]"), vocab.Find("[SEP]"), vocab.Find("[MASK]")};
+  vocab.special_ = {vocab.Find("[PAD]"), vocab.Find("[UNK]"), vocab.Find("[CLS]"), vocab.Find("[SEP]"),
+                    vocab.Find("[MASK]")};
   for (const char* required : {"[UNK]", "[CLS]", "[SEP]"})
     if (vocab.Find(required) < 0) throw VocabError(name + ": the vocabulary has no " + required + " token");
   return vocab;

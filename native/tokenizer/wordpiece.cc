@@ -50,7 +50,8 @@ void WordPiece::Tokenize(std::string_view word, std::vector<int32_t>& ids) const
   while (start < word.size()) {
     const TokenIdMap& pieces = start == 0 ? vocab_.word_starts() : vocab_.continuations();
     // No piece is longer than the longest key, so the search starts there.
-    size_t end = start + pieces.max_length() < word.size() ? AlignToCodePoint(word, start + pieces.max_length()) : word.size();
+    size_t end =
+        start + pieces.max_length() < word.size() ? AlignToCodePoint(word, start + pieces.max_length()) : word.size();
     int32_t id = TokenIdMap::kMissing;
     while (end > start) {
       id = pieces.Find(word.substr(start, end - start));

@@ -25,7 +25,8 @@ TransformerTrainer::TransformerTrainer(const TransformerConfig& config)
 
 bool TransformerTrainer::Decays(const std::string& name) {
   const std::string suffix = ".weight";
-  const bool weight = name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  const bool weight =
+      name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   return weight && name.find("LayerNorm") == std::string::npos;
 }
 

@@ -23,9 +23,9 @@ namespace {
 
 // What one layer's backward pass reads of its forward pass.
 struct LayerTape {
-  std::vector<float> x_in, a;             // [n, H]: the layer's input, the attention block's output
-  std::vector<float> ln1_hat, ln2_hat;    // [n, H]
-  std::vector<float> ln1_rstd, ln2_rstd;  // [n]
+  std::vector<float> x_in, a;                      // [n, H]: the layer's input, the attention block's output
+  std::vector<float> ln1_hat, ln2_hat;             // [n, H]
+  std::vector<float> ln1_rstd, ln2_rstd;           // [n]
   std::vector<float> attention_keep, output_keep;  // [n, H]: hidden dropout's {0, 1/(1-p)} per unit
   AttentionScratch attention;
   FeedForwardScratch feed_forward;

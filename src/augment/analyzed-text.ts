@@ -62,10 +62,15 @@ export function analyzeText(text: string, settings: AnalyzeSettings): AnalyzedTe
  * `analyzeText` with jieba's cut on libuv's thread pool and tags (counted) from `tagCounts`; the same words and
  * tags. A line with a word that cannot be tagged on its own is tagged whole, as `analyzeText` does.
  */
-export async function analyzeTextAsync(text: string, settings: AnalyzeSettings, tagCounts: WordTagCounts | null): Promise<AnalyzedText> {
+export async function analyzeTextAsync(
+  text: string,
+  settings: AnalyzeSettings,
+  tagCounts: WordTagCounts | null,
+): Promise<AnalyzedText> {
   const pieces = text.includes(settings.unkToken) ? text.split(settings.unkToken) : [text];
   const cut = await Promise.all(pieces.map((piece) => segmentWordsAsync(piece, settings.hmm)));
-  if (!settings.tag) return analyzedFromWords(pieces.length === 1 ? cut[0]! : withUnkTokens(cut, settings.unkToken), null);
+  if (!settings.tag)
+    return analyzedFromWords(pieces.length === 1 ? cut[0]! : withUnkTokens(cut, settings.unkToken), null);
   if (tagCounts === null) throw new Error('analyzeTextAsync: tagging needs WordTagCounts');
   // A literal [UNK] is not a jieba word: only the pieces around it are looked up.
   const pieceTags = cut.map((words) => tagCounts.tagAndCount(words));
@@ -78,7 +83,11 @@ export async function analyzeTextAsync(text: string, settings: AnalyzeSettings, 
   }
   const words = withUnkTokens(cut, settings.unkToken);
   const tags = withUnkTokens(pieceTags as string[][], unknownTokenTag);
-  if (pieces.length > 1) tagCounts.countTagged(new Array(pieces.length - 1).fill(settings.unkToken), new Array(pieces.length - 1).fill(unknownTokenTag));
+  if (pieces.length > 1)
+    tagCounts.countTagged(
+      new Array(pieces.length - 1).fill(settings.unkToken),
+      new Array(pieces.length - 1).fill(unknownTokenTag),
+    );
   return analyzedFromWords(words, tags);
 }
 

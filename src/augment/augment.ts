@@ -104,8 +104,10 @@ export async function augment(runOptions: AugmentRunOptions): Promise<AugmentRes
     augmented += result.rows;
     onProgress?.({ phase: 'augment', rows: augmented });
   });
-  const startedRunner = (): JobRunner => (runner ??= options.threads > 1 ? new WorkerPool(options.threads, context) : new InProcessRunner(context));
-  const augmentRecords = (records: string) => augmentJobs.push(startedRunner().run({ kind: 'augment', layout: input.layout, records }));
+  const startedRunner = (): JobRunner =>
+    (runner ??= options.threads > 1 ? new WorkerPool(options.threads, context) : new InProcessRunner(context));
+  const augmentRecords = (records: string) =>
+    augmentJobs.push(startedRunner().run({ kind: 'augment', layout: input.layout, records }));
   /** Reads every row, analyzing batches in order; `each` gets each analyzed batch in input order. */
   const analyzeAll = async (each: (batch: AnalyzedBatch) => Promise<void>) => {
     const analyses = new OrderedResults<AnalyzedBatch>(inFlight, async (batch) => {
@@ -132,7 +134,8 @@ export async function augment(runOptions: AugmentRunOptions): Promise<AugmentRes
       });
       await augmentJobs.drain();
     } else {
-      const tempDir = options.tempDir ?? (options.output === '-' ? process.cwd() : path.dirname(path.resolve(options.output)));
+      const tempDir =
+        options.tempDir ?? (options.output === '-' ? process.cwd() : path.dirname(path.resolve(options.output)));
       const tagged = TaggedSpill.create(tempDir);
       spill = tagged;
       await analyzeAll(async (batch) => {

@@ -23,7 +23,11 @@ export class BatchAnalyzer {
 
   async analyze(rows: readonly InputRow[], layout: InputLayout): Promise<AnalyzedBatch> {
     const analyzed = await Promise.all(
-      rows.map((row) => Promise.all(layout.textColumns.map((column) => analyzeTextAsync(row.fields[column]!, this.settings, this.tagCounts)))),
+      rows.map((row) =>
+        Promise.all(
+          layout.textColumns.map((column) => analyzeTextAsync(row.fields[column]!, this.settings, this.tagCounts)),
+        ),
+      ),
     );
     const batch: AnalyzedBatch = { records: '', rows: 0, noWords: [] };
     analyzed.forEach((texts, r) => {

@@ -9,7 +9,12 @@ import { emptyCounts, RowAugmenter, type AugmentSettings, type StrategyCounts } 
 // text column, tags only when the pos strategy is on. Words and tags never hold a tab or newline: TSV fields
 // cannot, and jieba's whitespace tokens are dropped. The pos pass keeps records in its spill file.
 
-export function recordOf(line: number, fields: readonly string[], texts: readonly AnalyzedText[], withTags: boolean): string {
+export function recordOf(
+  line: number,
+  fields: readonly string[],
+  texts: readonly AnalyzedText[],
+  withTags: boolean,
+): string {
   let record = line + '\t' + fields.join('\t');
   for (const text of texts) {
     record += '\t' + text.words.length + '\t' + text.words.join('\t');
@@ -19,8 +24,7 @@ export function recordOf(line: number, fields: readonly string[], texts: readonl
 }
 
 export type BatchJob =
-  | { kind: 'augment'; layout: InputLayout; records: string }
-  | { kind: 'set-table'; entries: PosTableEntries };
+  { kind: 'augment'; layout: InputLayout; records: string } | { kind: 'set-table'; entries: PosTableEntries };
 
 export interface BatchResult {
   /** Output lines, '\n'-terminated. */

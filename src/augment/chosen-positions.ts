@@ -12,7 +12,11 @@ export function chosenPositions(count: number, probability: number, random: Seed
   }
   const logKeep = Math.log1p(-probability);
   // P(gap >= k) = (1 - p)^k, the chance that k positions in a row are passed over.
-  for (let i = Math.floor(Math.log1p(-random.next()) / logKeep); i < count; i += 1 + Math.floor(Math.log1p(-random.next()) / logKeep)) {
+  for (
+    let i = Math.floor(Math.log1p(-random.next()) / logKeep);
+    i < count;
+    i += 1 + Math.floor(Math.log1p(-random.next()) / logKeep)
+  ) {
     chosen.push(i);
   }
   return chosen;

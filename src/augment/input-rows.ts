@@ -47,7 +47,8 @@ export class AugmentInput {
         const header = text === null ? null : parseHeader(text.split('\t'));
         if (text !== null && header !== null && header.textA >= 0) {
           const columns = text.split('\t');
-          if (columns.includes(augColumn)) throw new InputError(`the header already has an ${augColumn} column`, this.name, raw.number);
+          if (columns.includes(augColumn))
+            throw new InputError(`the header already has an ${augColumn} column`, this.name, raw.number);
           const textColumns = header.textB >= 0 ? [header.textA, header.textB] : [header.textA];
           this.layout = { columns, textColumns, plain: false };
           continue;
@@ -83,7 +84,11 @@ export class AugmentInput {
     }
     const fields = text.split('\t');
     if (fields.length !== layout.columns.length) {
-      this.policy.reject(`expected ${layout.columns.length} tab-separated columns, found ${fields.length}`, this.name, line);
+      this.policy.reject(
+        `expected ${layout.columns.length} tab-separated columns, found ${fields.length}`,
+        this.name,
+        line,
+      );
       return null;
     }
     for (const column of layout.textColumns) {

@@ -16,7 +16,9 @@ export class LineSink {
 
   /** `target` '-' is stdout (not atomic: a pipe cannot be renamed). */
   static async open(target: string): Promise<LineSink> {
-    return target === '-' ? new LineSink(null, process.stdout) : new LineSink(await AtomicFileWriter.open(target), null);
+    return target === '-'
+      ? new LineSink(null, process.stdout)
+      : new LineSink(await AtomicFileWriter.open(target), null);
   }
 
   async line(text: string): Promise<void> {

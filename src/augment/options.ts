@@ -79,7 +79,10 @@ export function parseMix(mix: string | Partial<Record<StrategyName, number>>): R
           .filter((part) => part.trim() !== '')
           .map((part) => {
             const eq = part.indexOf('=');
-            if (eq < 0) throw new UsageError(`--mix: expected name=weight, got ${JSON.stringify(part.trim())} (e.g. unk=1,pos=1,nsample=1)`);
+            if (eq < 0)
+              throw new UsageError(
+                `--mix: expected name=weight, got ${JSON.stringify(part.trim())} (e.g. unk=1,pos=1,nsample=1)`,
+              );
             const text = part.slice(eq + 1).trim();
             return [part.slice(0, eq).trim(), text === '' ? NaN : Number(text)];
           })
@@ -111,15 +114,21 @@ export function resolveAugmentOptions(options: AugmentOptions): ResolvedAugmentO
     throw new UsageError(`--times must be a whole number from 0 to 100000, got ${String(times)}`);
   }
   const keepOriginal = options.keepOriginal ?? false;
-  if (times === 0 && !keepOriginal) throw new UsageError('--times 0 writes nothing; add --keep-original or raise --times');
+  if (times === 0 && !keepOriginal)
+    throw new UsageError('--times 0 writes nothing; add --keep-original or raise --times');
   const seed = options.seed ?? augmentDefaults.seed;
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be a whole number, got ${String(seed)}`);
   const threads = options.threads ?? Math.min(8, os.availableParallelism());
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new UsageError(`--threads must be a whole number from 1 to 256, got ${String(threads)}`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256)
+    throw new UsageError(`--threads must be a whole number from 1 to 256, got ${String(threads)}`);
   const unk = probability(options.unk, 'unk', augmentDefaults.unk);
   const posReplace = probability(options.posReplace, 'pos-replace', augmentDefaults.posReplace);
 
-  const named = { unk: options.unk !== undefined, pos: options.posReplace !== undefined, nsample: options.nsample === true };
+  const named = {
+    unk: options.unk !== undefined,
+    pos: options.posReplace !== undefined,
+    nsample: options.nsample === true,
+  };
   const anyNamed = named.unk || named.pos || named.nsample;
   const inUse = (name: StrategyName) => !anyNamed || named[name];
   let weights: Record<StrategyName, number>;
@@ -129,7 +138,9 @@ export function resolveAugmentOptions(options: AugmentOptions): ResolvedAugmentO
     weights = parseMix(options.mix);
     for (const name of strategyNames) {
       if (weights[name] > 0 && !inUse(name)) {
-        throw new UsageError(`--mix gives ${name} a weight but ${flagOf[name]} is not set (name it, or leave ${name} out of --mix)`);
+        throw new UsageError(
+          `--mix gives ${name} a weight but ${flagOf[name]} is not set (name it, or leave ${name} out of --mix)`,
+        );
       }
     }
   }

@@ -46,7 +46,8 @@ export class PosTable {
 
   /** Adds another table's counts (a worker thread's share of the data). */
   merge(entries: PosTableEntries): void {
-    for (const [tag, words, counts] of entries) for (let i = 0; i < words.length; i++) this.add(words[i]!, tag, counts[i]!);
+    for (const [tag, words, counts] of entries)
+      for (let i = 0; i < words.length; i++) this.add(words[i]!, tag, counts[i]!);
   }
 
   entries(): PosTableEntries {
@@ -59,7 +60,9 @@ export class PosTable {
    */
   freeze(): void {
     for (const [tag, entry] of this.tags) {
-      const order = entry.words.map((_, i) => i).sort((a, b) => (entry.words[a]! < entry.words[b]! ? -1 : entry.words[a]! > entry.words[b]! ? 1 : 0));
+      const order = entry.words
+        .map((_, i) => i)
+        .sort((a, b) => (entry.words[a]! < entry.words[b]! ? -1 : entry.words[a]! > entry.words[b]! ? 1 : 0));
       const sorted = newEntry();
       for (const i of order) {
         sorted.indexOf.set(entry.words[i]!, sorted.words.length);
@@ -67,7 +70,8 @@ export class PosTable {
         sorted.counts.push(entry.counts[i]!);
       }
       sorted.cumulative = new Float64Array(sorted.words.length + 1);
-      for (let i = 0; i < sorted.words.length; i++) sorted.cumulative[i + 1] = sorted.cumulative[i]! + sorted.counts[i]!;
+      for (let i = 0; i < sorted.words.length; i++)
+        sorted.cumulative[i + 1] = sorted.cumulative[i]! + sorted.counts[i]!;
       sorted.total = sorted.cumulative[sorted.words.length]!;
       this.tags.set(tag, sorted);
     }

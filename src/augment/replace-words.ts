@@ -3,7 +3,11 @@
 import type { AnalyzedText } from './analyzed-text.js';
 
 /** `text` with word `positions[k]` (ascending) replaced by `replacements[k]`. */
-export function replaceWords(text: AnalyzedText, positions: readonly number[], replacements: readonly string[]): string {
+export function replaceWords(
+  text: AnalyzedText,
+  positions: readonly number[],
+  replacements: readonly string[],
+): string {
   if (positions.length === 0) return text.joined;
   const { words, joined, starts } = text;
   let out = '';

@@ -11,7 +11,10 @@ import { unkReplace } from './unk.js';
 export type StrategyCounts = Record<StrategyName | 'orig', number>;
 
 /** What a row's lines depend on (plain data, so worker threads get the same). */
-export type AugmentSettings = Pick<ResolvedAugmentOptions, 'times' | 'unk' | 'posReplace' | 'weights' | 'seed' | 'keepOriginal' | 'unkToken'>;
+export type AugmentSettings = Pick<
+  ResolvedAugmentOptions,
+  'times' | 'unk' | 'posReplace' | 'weights' | 'seed' | 'keepOriginal' | 'unkToken'
+>;
 
 export function emptyCounts(): StrategyCounts {
   return { unk: 0, pos: 0, nsample: 0, orig: 0 };
@@ -50,7 +53,12 @@ export class RowAugmenter {
   }
 
   /** The row's lines, each ending in '\n'; `texts[c]` is the analyzed text of column `textColumns[c]`. */
-  augment(line: number, fields: readonly string[], textColumns: readonly number[], texts: readonly AnalyzedText[]): string {
+  augment(
+    line: number,
+    fields: readonly string[],
+    textColumns: readonly number[],
+    texts: readonly AnalyzedText[],
+  ): string {
     const random = rowRandom(this.settings.seed, line);
     let out = '';
     if (this.settings.keepOriginal) {

@@ -19,7 +19,9 @@ export class TaggedSpill {
 
   /** A new hidden file in `dir`, removed by `remove()`. */
   static create(dir: string): TaggedSpill {
-    return new TaggedSpill(path.join(dir, `.ernie-slim-augment.${process.pid}.${randomBytes(4).toString('hex')}.spill`));
+    return new TaggedSpill(
+      path.join(dir, `.ernie-slim-augment.${process.pid}.${randomBytes(4).toString('hex')}.spill`),
+    );
   }
 
   /** Appends records (whole '\n'-terminated lines). */
@@ -43,7 +45,9 @@ export class TaggedSpill {
   /** Flushes and closes the file; the records can then be read back. */
   async finishWriting(): Promise<void> {
     if (this.writeError) throw this.failure(this.writeError);
-    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(this.failure(err)) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.stream.end((err?: Error | null) => (err ? reject(this.failure(err)) : resolve())),
+    );
     if (this.writeError) throw this.failure(this.writeError);
   }
 

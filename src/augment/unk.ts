@@ -11,5 +11,9 @@ export function unkPositions(text: AnalyzedText, probability: number, random: Se
 
 export function unkReplace(text: AnalyzedText, probability: number, unkToken: string, random: SeededRandom): string {
   const positions = unkPositions(text, probability, random);
-  return replaceWords(text, positions, positions.map(() => unkToken));
+  return replaceWords(
+    text,
+    positions,
+    positions.map(() => unkToken),
+  );
 }

@@ -5,7 +5,11 @@ const spacedLetter = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Nd}
 
 function isSpacedCodePoint(codePoint: number): boolean {
   if (codePoint < 128) {
-    return (codePoint >= 48 && codePoint <= 57) || (codePoint >= 65 && codePoint <= 90) || (codePoint >= 97 && codePoint <= 122);
+    return (
+      (codePoint >= 48 && codePoint <= 57) ||
+      (codePoint >= 65 && codePoint <= 90) ||
+      (codePoint >= 97 && codePoint <= 122)
+    );
   }
   // CJK punctuation, kana and ideographs, Hangul: the bulk of Chinese text, answered without the regex.
   if ((codePoint >= 0x2e80 && codePoint <= 0x9fff) || (codePoint >= 0xac00 && codePoint <= 0xd7af)) return false;

@@ -72,7 +72,8 @@ export class WordTagCounts {
   /** The POS table of everything counted. */
   toPosTable(): PosTable {
     const table = new PosTable();
-    for (const [word, entry] of this.entries) if (entry.tag !== null && entry.count > 0) table.add(word, entry.tag, entry.count);
+    for (const [word, entry] of this.entries)
+      if (entry.tag !== null && entry.count > 0) table.add(word, entry.tag, entry.count);
     table.merge(this.lineTagged.entries());
     return table;
   }

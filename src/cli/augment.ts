@@ -21,24 +21,54 @@ export const augmentCommand = defineCommand({
           "Words are jieba's; they are rejoined without spaces, except one between two Latin/digit words; a replacement keeps the spacing of the word it replaced.",
           '',
           'Input: a TSV whose header names text_a (label, text_b and other columns are carried over; pairs augment both sides), or plain text, one text a line, no header.',
-          'Output: the input\'s columns plus an `aug` column (unk, pos, nsample, or orig); plain input gives a `text_a<TAB>aug` TSV with that header.',
+          "Output: the input's columns plus an `aug` column (unk, pos, nsample, or orig); plain input gives a `text_a<TAB>aug` TSV with that header.",
           'The lines made from input line i come together, in input order. Lines identical to their source are kept (the teacher labels them anyway).',
           'With pos, a first pass tags each line once and builds the part-of-speech table, keeping the tagged lines in a temporary file for the second pass, so stdin works too.',
         ].join('\n'),
       )
-      .option('input', { alias: 'i', type: 'string', demandOption: true, describe: "input TSV or text file ('-' for stdin)" })
-      .option('output', { alias: 'o', type: 'string', demandOption: true, describe: "output TSV, written atomically ('-' for stdout)" })
+      .option('input', {
+        alias: 'i',
+        type: 'string',
+        demandOption: true,
+        describe: "input TSV or text file ('-' for stdin)",
+      })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        demandOption: true,
+        describe: "output TSV, written atomically ('-' for stdout)",
+      })
       .option('times', { type: 'number', default: augmentDefaults.times, describe: 'new lines per input line' })
       .option('unk', { type: 'number', describe: `probability a word becomes [UNK] (default ${augmentDefaults.unk})` })
-      .option('pos-replace', { type: 'number', describe: `probability a word is replaced by one of its part of speech (default ${augmentDefaults.posReplace})` })
+      .option('pos-replace', {
+        type: 'number',
+        describe: `probability a word is replaced by one of its part of speech (default ${augmentDefaults.posReplace})`,
+      })
       .option('nsample', { type: 'boolean', describe: 'n-sampling: a random span of the words' })
-      .option('mix', { type: 'string', describe: 'strategy weights, e.g. unk=1,pos=1,nsample=1 (default: 1 for each in use)' })
-      .option('seed', { type: 'number', default: augmentDefaults.seed, describe: 'seed of every random choice: same seed, same bytes' })
+      .option('mix', {
+        type: 'string',
+        describe: 'strategy weights, e.g. unk=1,pos=1,nsample=1 (default: 1 for each in use)',
+      })
+      .option('seed', {
+        type: 'number',
+        default: augmentDefaults.seed,
+        describe: 'seed of every random choice: same seed, same bytes',
+      })
       .option('keep-original', { type: 'boolean', default: false, describe: 'also write each input line, marked orig' })
-      .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows (counted) instead of failing' })
+      .option('skip-bad-lines', {
+        type: 'boolean',
+        default: false,
+        describe: 'skip malformed rows (counted) instead of failing',
+      })
       .option('hmm', { type: 'boolean', default: false, describe: "jieba's HMM for words not in its dictionary" })
-      .option('threads', { type: 'number', describe: 'worker threads (default: one per CPU, at most 8; output is the same for any count)' })
-      .option('temp-dir', { type: 'string', describe: "directory for the pos strategy's temporary tagged copy (default: the output's)" }),
+      .option('threads', {
+        type: 'number',
+        describe: 'worker threads (default: one per CPU, at most 8; output is the same for any count)',
+      })
+      .option('temp-dir', {
+        type: 'string',
+        describe: "directory for the pos strategy's temporary tagged copy (default: the output's)",
+      }),
   numbers: {
     times: { integer: true, min: 0, max: 100000 },
     unk: { min: 0, max: 1 },
@@ -51,7 +81,8 @@ export const augmentCommand = defineCommand({
     const progress = createProgress('augment', {
       unit: 'rows',
       total: args.input === '-' ? undefined : await countLines(args.input),
-      kept: () => (toStdout ? 'the lines written to stdout so far' : `nothing: ${args.output} is written only when complete`),
+      kept: () =>
+        toStdout ? 'the lines written to stdout so far' : `nothing: ${args.output} is written only when complete`,
     });
     let result;
     try {
@@ -76,7 +107,11 @@ export const augmentCommand = defineCommand({
       progress.stop();
     }
     const skipped = result.skipped > 0 ? `; skipped ${result.skipped} bad lines (first: ${result.firstSkipped})` : '';
-    printResult(`augment: ${result.rows} rows -> ${result.newLines} new lines in ${result.output}, ${result.seconds.toFixed(2)} s${skipped}`, args, toStdout);
+    printResult(
+      `augment: ${result.rows} rows -> ${result.newLines} new lines in ${result.output}, ${result.seconds.toFixed(2)} s${skipped}`,
+      args,
+      toStdout,
+    );
     return {
       input: result.input,
       output: result.output,

@@ -45,7 +45,9 @@ export function defineCommand<A>(spec: {
 
 /** The flags that take one value: every option yargs knows but the array ones and their aliases. */
 function singleValueFlags(y: Argv): string[] {
-  const options = (y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; alias: Record<string, string[]> } }).getOptions();
+  const options = (
+    y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; alias: Record<string, string[]> } }
+  ).getOptions();
   const arrays = new Set(options.array.flatMap((name) => [name, ...(options.alias[name] ?? [])]));
   return Object.keys(options.key).filter((name) => !arrays.has(name) && name !== 'help' && name !== 'version');
 }
@@ -54,9 +56,14 @@ function singleValueFlags(y: Argv): string[] {
  * The flag layer's checks, before any file is read: a single-value flag given twice (yargs then hands over an
  * array, which no command expects), and numbers outside their flag's range. Both are usage errors naming the flag.
  */
-export function checkFlags(args: Record<string, unknown>, singleValued: readonly string[], numbers: Readonly<Record<string, NumberRange>>): void {
+export function checkFlags(
+  args: Record<string, unknown>,
+  singleValued: readonly string[],
+  numbers: Readonly<Record<string, NumberRange>>,
+): void {
   for (const name of singleValued) {
-    if (Array.isArray(args[name])) throw new UsageError(`${name.length === 1 ? '-' : '--'}${name} is given more than once; it takes one value`);
+    if (Array.isArray(args[name]))
+      throw new UsageError(`${name.length === 1 ? '-' : '--'}${name} is given more than once; it takes one value`);
   }
   for (const [flag, range] of Object.entries(numbers)) {
     const message = args[flag] === undefined ? null : numberFlagProblem(flag, args[flag], range);

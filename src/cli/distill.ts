@@ -11,11 +11,28 @@ export const distillCommand = defineCommand({
   builder: (y) =>
     y
       .option('teacher', { type: 'string', array: true, describe: 'ONNX teacher(s); several average their logits' })
-      .option('teacher-url', { type: 'string', array: true, describe: 'KServe v2 teacher service(s): http://host:port/v2/models/NAME' })
-      .option('pretrained', { type: 'string', describe: 'a Hugging Face BERT/ERNIE checkpoint folder: step 1 fine-tunes it into the teacher (see `finetune`)' })
-      .option('teacher-lr', { type: 'number', describe: 'the fine-tuning\'s peak learning rate with --pretrained (default 5e-5)' })
-      .option('train-teacher', { choices: ['lstm', 'cnn'] as const, describe: 'no ERNIE at hand: train this native model as the teacher and export it to ONNX' })
-      .option('quantize-teacher', { type: 'boolean', default: false, describe: 'quantize the ONNX teacher(s) to int8 before labeling (see `quantize --teacher`)' })
+      .option('teacher-url', {
+        type: 'string',
+        array: true,
+        describe: 'KServe v2 teacher service(s): http://host:port/v2/models/NAME',
+      })
+      .option('pretrained', {
+        type: 'string',
+        describe: 'a Hugging Face BERT/ERNIE checkpoint folder: step 1 fine-tunes it into the teacher (see `finetune`)',
+      })
+      .option('teacher-lr', {
+        type: 'number',
+        describe: "the fine-tuning's peak learning rate with --pretrained (default 5e-5)",
+      })
+      .option('train-teacher', {
+        choices: ['lstm', 'cnn'] as const,
+        describe: 'no ERNIE at hand: train this native model as the teacher and export it to ONNX',
+      })
+      .option('quantize-teacher', {
+        type: 'boolean',
+        default: false,
+        describe: 'quantize the ONNX teacher(s) to int8 before labeling (see `quantize --teacher`)',
+      })
       .option('teacher-train', { type: 'string', describe: "the trained teacher's data (default: --train)" })
       .option('teacher-epochs', { type: 'number' })
       .option('vocab', { type: 'string', describe: "the teacher's WordPiece vocabulary" })
@@ -23,17 +40,33 @@ export const distillCommand = defineCommand({
       .option('train', { type: 'string', describe: 'labeled TSV (label, text_a[, text_b])' })
       .option('dev', { type: 'string', describe: 'labeled TSV: picks the best epoch and reports the results' })
       .option('unlabeled', { type: 'string', describe: 'same-source unlabeled text: one a line, or a TSV with text_a' })
-      .option('unlabeled-ratio', { type: 'number', default: 1, describe: 'share of the unlabeled lines to use, drawn with --seed' })
+      .option('unlabeled-ratio', {
+        type: 'number',
+        default: 1,
+        describe: 'share of the unlabeled lines to use, drawn with --seed',
+      })
       .option('augment-times', { type: 'number', default: 10, describe: 'augmented lines per training line (0: none)' })
       .option('student', { choices: STUDENT_KINDS, default: 'bow' as const })
       .option('ngrams', { choices: [1, 2] as const, describe: '2 adds hashed word bigrams (bow)' })
-      .option('segmenter', { choices: SEGMENTERS, describe: 'words of the text for the students (and a trained teacher): jieba (default), or each Chinese character' })
+      .option('segmenter', {
+        choices: SEGMENTERS,
+        describe:
+          'words of the text for the students (and a trained teacher): jieba (default), or each Chinese character',
+      })
       .option('epochs', { type: 'number' })
       .option('lr', { type: 'number' })
       .option('temperature', { type: 'number', describe: 'soft-label temperature' })
       .option('alpha', { type: 'number', describe: 'weight of the soft loss against the hard one' })
-      .option('baseline', { type: 'boolean', default: true, describe: 'also train a student without distillation (--no-baseline skips it)' })
-      .option('online', { type: 'boolean', default: false, describe: 'train while a teacher service labels batches on demand' })
+      .option('baseline', {
+        type: 'boolean',
+        default: true,
+        describe: 'also train a student without distillation (--no-baseline skips it)',
+      })
+      .option('online', {
+        type: 'boolean',
+        default: false,
+        describe: 'train while a teacher service labels batches on demand',
+      })
       .option('concurrency', { type: 'number', default: 10, describe: 'requests in flight to teacher services' })
       .option('server-batch-size', { type: 'number', default: 64 })
       .option('teacher-timeout', { type: 'number', default: 60, describe: 'seconds all teacher services may be down' })
@@ -42,17 +75,45 @@ export const distillCommand = defineCommand({
       .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const })
       .option('threads', { type: 'number' })
       .option('seed', { type: 'number', default: 1 })
-      .option('ernie-base-speedup', { type: 'boolean', default: true, describe: 'also time an ERNIE-base-size teacher for the speed-up against it, about 20 CPU-seconds (--no-ernie-base-speedup skips it)' })
-      .option('out', { type: 'string', describe: 'output folder (student.bin, student.onnx, metrics.json, report.md)' }),
+      .option('ernie-base-speedup', {
+        type: 'boolean',
+        default: true,
+        describe:
+          'also time an ERNIE-base-size teacher for the speed-up against it, about 20 CPU-seconds (--no-ernie-base-speedup skips it)',
+      })
+      .option('out', {
+        type: 'string',
+        describe: 'output folder (student.bin, student.onnx, metrics.json, report.md)',
+      }),
   // The demo's flags, and seconds as typed; distill() checks the rest before its first step.
   numbers: { seed: SEED_RANGE, threads: THREADS_RANGE, 'teacher-timeout': { above: 0 } },
   run: async (args) => {
-    const steps = createStepProgress(() => `the steps finished so far (teacher, labels) stay in ${args.out ?? 'ernie-slim-demo'}/cache/ and a rerun reuses them`);
+    const steps = createStepProgress(
+      () =>
+        `the steps finished so far (teacher, labels) stay in ${args.out ?? 'ernie-slim-demo'}/cache/ and a rerun reuses them`,
+    );
     const say = steps.log;
-    const [{ distill }, { runDemo }] = await Promise.all([import('../distill/pipeline.js'), import('../distill/demo.js')]);
-    const wantsDemo = !args.train && !args.dev && !args.teacher && !args.teacherUrl && !args.trainTeacher && !args.pretrained && !args.unlabeled;
+    const [{ distill }, { runDemo }] = await Promise.all([
+      import('../distill/pipeline.js'),
+      import('../distill/demo.js'),
+    ]);
+    const wantsDemo =
+      !args.train &&
+      !args.dev &&
+      !args.teacher &&
+      !args.teacherUrl &&
+      !args.trainTeacher &&
+      !args.pretrained &&
+      !args.unlabeled;
     const result = wantsDemo
-      ? await runDemo({ out: args.out, seed: args.seed, threads: args.threads, ernieBaseSpeedup: args.ernieBaseSpeedup, onStep: say, onProgress: steps.update })
+      ? await runDemo({
+          out: args.out,
+          seed: args.seed,
+          threads: args.threads,
+          ernieBaseSpeedup: args.ernieBaseSpeedup,
+          onStep: say,
+          onProgress: steps.update,
+        })
       : await distill({
           teacher: args.teacher,
           teacherUrl: args.teacherUrl,
@@ -97,7 +158,10 @@ export const distillCommand = defineCommand({
       const report = fs.readFileSync(result.files.report, 'utf8').split('\n## Time per step')[0]!;
       const tables = report.replace(/^!\[.*\n\n\*.*\*\n\n?/gm, '');
       printResult('\n' + tables.trim() + '\n\n', args);
-      printResult('next: distill your own teacher (an ERNIE/BERT ONNX export) on your data:\n  npx ernie-slim distill --teacher model.onnx --vocab vocab.txt --train train.tsv --dev dev.tsv --unlabeled texts.txt --out out/\n(README: "Your own teacher and data")', args);
+      printResult(
+        'next: distill your own teacher (an ERNIE/BERT ONNX export) on your data:\n  npx ernie-slim distill --teacher model.onnx --vocab vocab.txt --train train.tsv --dev dev.tsv --unlabeled texts.txt --out out/\n(README: "Your own teacher and data")',
+        args,
+      );
     }
     const m = result.metrics;
     const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);

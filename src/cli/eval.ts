@@ -10,10 +10,21 @@ export const evalCommand = defineCommand({
     y
       .option('model', { type: 'string', demandOption: true, describe: 'student model (.bin or exported .onnx)' })
       .option('data', { type: 'string', demandOption: true, describe: 'labeled TSV (label, text_a[, text_b])' })
-      .option('runtime', { choices: ['native', 'onnxruntime'] as const, default: 'native' as const, describe: 'engine for an .onnx model' })
+      .option('runtime', {
+        choices: ['native', 'onnxruntime'] as const,
+        default: 'native' as const,
+        describe: 'engine for an .onnx model',
+      })
       .option('threads', { type: 'number', default: 2, describe: 'prediction threads' })
-      .option('positive-label', { type: 'string', describe: "text pairs: the matching label for pos_neg_ratio (default: the second of the model's labels)" })
-      .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed rows and report how many' }),
+      .option('positive-label', {
+        type: 'string',
+        describe: "text pairs: the matching label for pos_neg_ratio (default: the second of the model's labels)",
+      })
+      .option('skip-bad-lines', {
+        type: 'boolean',
+        default: false,
+        describe: 'skip malformed rows and report how many',
+      }),
   numbers: { threads: THREADS_RANGE },
   run: async (args) => {
     const { evaluate } = await import('../student/evaluate.js');
@@ -25,9 +36,13 @@ export const evalCommand = defineCommand({
       skipBadLines: args['skip-bad-lines'],
       positiveLabel: args['positive-label'],
     });
-    const unknown = result.unknownLabelRows ? ` (${result.unknownLabelRows} of them with labels the model does not know, counted as wrong)` : '';
+    const unknown = result.unknownLabelRows
+      ? ` (${result.unknownLabelRows} of them with labels the model does not know, counted as wrong)`
+      : '';
     const skipped = result.skippedLines ? `, ${result.skippedLines} bad lines skipped${unknown}` : '';
-    const ratio = result.posNeg ? `  pos_neg_ratio ${result.posNeg.ratio === null ? '-' : result.posNeg.ratio.toFixed(3)} (${result.posNeg.concordant}/${result.posNeg.discordant}, ${result.posNeg.queries} queries)` : '';
+    const ratio = result.posNeg
+      ? `  pos_neg_ratio ${result.posNeg.ratio === null ? '-' : result.posNeg.ratio.toFixed(3)} (${result.posNeg.concordant}/${result.posNeg.discordant}, ${result.posNeg.queries} queries)`
+      : '';
     const line = `accuracy ${(result.accuracy * 100).toFixed(2)}%  macro_f1 ${(result.macroF1 * 100).toFixed(2)}%  n ${result.n}${ratio}${skipped}`;
     printResult(line, args);
     const out: Record<string, unknown> = {

@@ -4,25 +4,52 @@ import { countLines, createProgress } from './progress.js';
 
 export const labelCommand = defineCommand({
   command: 'label',
-  describe: "Step 2: the teacher labels text (stdin to stdout by default), batched, length-bucketed, in input order",
+  describe: 'Step 2: the teacher labels text (stdin to stdout by default), batched, length-bucketed, in input order',
   builder: (y) =>
     y
-      .option('teacher', { type: 'string', array: true, demandOption: true, describe: 'ONNX file or KServe v2 URL (http://host:port/v2/models/NAME; comma-separated replicas); several average their logits' })
-      .option('vocab', { type: 'string', describe: "the teacher's WordPiece vocabulary (BERT vocab.txt or ERNIE token\\tid)" })
-      .option('lowercase', { type: 'boolean', default: true, describe: 'lowercase and strip accents; --no-lowercase for cased vocabularies' })
-      .option('soft', { type: 'boolean', default: false, describe: 'add the raw teacher logits (comma-separated) as a logits column' })
+      .option('teacher', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe:
+          'ONNX file or KServe v2 URL (http://host:port/v2/models/NAME; comma-separated replicas); several average their logits',
+      })
+      .option('vocab', {
+        type: 'string',
+        describe: "the teacher's WordPiece vocabulary (BERT vocab.txt or ERNIE token\\tid)",
+      })
+      .option('lowercase', {
+        type: 'boolean',
+        default: true,
+        describe: 'lowercase and strip accents; --no-lowercase for cased vocabularies',
+      })
+      .option('soft', {
+        type: 'boolean',
+        default: false,
+        describe: 'add the raw teacher logits (comma-separated) as a logits column',
+      })
       .option('temperature', { type: 'number', describe: 'with --soft, also a probs column: softmax(logits / T)' })
       .option('batch-size', { type: 'number', default: 64 })
       .option('max-tokens', { type: 'number', describe: 'padded tokens per batch at most (guards GPU memory)' })
       .option('max-len', { type: 'number', default: 128, describe: 'tokens per row, [CLS]/[SEP] included' })
-      .option('window', { type: 'number', describe: 'rows bucketed together (default max(4096, 64 x batch size)); resume points fall on its multiples' })
+      .option('window', {
+        type: 'number',
+        describe: 'rows bucketed together (default max(4096, 64 x batch size)); resume points fall on its multiples',
+      })
       .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const })
       .option('threads', { type: 'number', describe: "ONNX Runtime's intra-op threads (default: all cores)" })
       .option('concurrency', { type: 'number', default: 10, describe: 'requests in flight to teacher services' })
       .option('server-batch-size', { type: 'number', default: 64, describe: 'rows per request to a teacher service' })
-      .option('teacher-timeout', { type: 'number', default: 60, describe: 'seconds every teacher service may be unreachable before giving up' })
+      .option('teacher-timeout', {
+        type: 'number',
+        default: 60,
+        describe: 'seconds every teacher service may be unreachable before giving up',
+      })
       .option('input', { type: 'string', default: '-', describe: 'texts: one a line, or a TSV with text_a[, text_b]' })
-      .option('output', { type: 'string', describe: 'output TSV (default stdout); written as OUTPUT.partial until complete' })
+      .option('output', {
+        type: 'string',
+        describe: 'output TSV (default stdout); written as OUTPUT.partial until complete',
+      })
       .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted --output' })
       .option('skip-bad-lines', { type: 'boolean', default: false }),
   numbers: {

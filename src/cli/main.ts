@@ -40,7 +40,10 @@ const cli = yargs(argv)
 
 // Ctrl-C and SIGTERM end the process through 'exit', where unfinished temporary files are removed (unless a
 // command, like serve, handles the signal itself).
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.on(signal, () => {
     if (process.listenerCount(signal) === 1) process.exit(code);
   });

@@ -21,9 +21,17 @@ export const predictCommand = defineCommand({
     y
       .option('model', { type: 'string', demandOption: true, describe: 'student model (.bin or exported .onnx)' })
       .option('probs', { type: 'boolean', default: false, describe: 'append the label probabilities, comma-separated' })
-      .option('runtime', { choices: ['native', 'onnxruntime'] as const, default: 'native' as const, describe: 'engine for an .onnx model' })
+      .option('runtime', {
+        choices: ['native', 'onnxruntime'] as const,
+        default: 'native' as const,
+        describe: 'engine for an .onnx model',
+      })
       .option('threads', { type: 'number', default: 2, describe: 'prediction threads' })
-      .option('skip-bad-lines', { type: 'boolean', default: false, describe: 'skip malformed lines (no output line for them)' }),
+      .option('skip-bad-lines', {
+        type: 'boolean',
+        default: false,
+        describe: 'skip malformed lines (no output line for them)',
+      }),
   numbers: { threads: THREADS_RANGE },
   run: async (args) => {
     const { Student } = await import('../student/student.js');
@@ -36,7 +44,11 @@ export const predictCommand = defineCommand({
     for await (const chunk of arrivedBatches(readTexts('-', { policy }), CHUNK_ROWS)) {
       for (const row of chunk) {
         if (student.pair && row.textB === undefined) {
-          throw new InputError('this student compares text pairs: give a TSV whose header names text_a and text_b', sourceName('-'), row.line);
+          throw new InputError(
+            'this student compares text pairs: give a TSV whose header names text_a and text_b',
+            sourceName('-'),
+            row.line,
+          );
         }
       }
       const predictions = await student.predictBatch(chunk, { threads: args.threads });

@@ -145,7 +145,12 @@ export function createProgress(title: string, options: ProgressOptions = {}): Pr
         { format, stream: process.stderr, hideCursor: true, clearOnComplete: true, barsize: 24, forceRedraw: true },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(total ?? 0, last.done, { status: last.status, speed: f.rate, timeLeft: f.eta, elapsed: formatDuration(f.seconds) });
+      bar.start(total ?? 0, last.done, {
+        status: last.status,
+        speed: f.rate,
+        timeLeft: f.eta,
+        elapsed: formatDuration(f.seconds),
+      });
       onScreen = bar;
       return;
     }
@@ -160,7 +165,9 @@ export function createProgress(title: string, options: ProgressOptions = {}): Pr
       if (now - lastPlain < plainInterval()) return;
       lastPlain = now;
       const f = figures(done);
-      const count = total ? `Progress: ${((100 * done) / total).toFixed(1)}% ${done}/${total} ${unit}` : `${done} ${unit}`;
+      const count = total
+        ? `Progress: ${((100 * done) / total).toFixed(1)}% ${done}/${total} ${unit}`
+        : `${done} ${unit}`;
       const eta = total ? `, ETA ${f.eta}` : '';
       process.stderr.write(`${title}: ${count}, ${f.rate} ${unit}/s${eta}${status ? ` ${status}` : ''}\n`);
     },

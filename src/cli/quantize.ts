@@ -10,28 +10,61 @@ export const quantizeCommand = defineCommand({
     "Quantize an ONNX teacher's MatMul/Gemm weights and embeddings to int8 (--teacher), or make a compact bow student (--model: pruned, product-quantized embedding rows)",
   builder: (y) =>
     y
-      .option('teacher', { type: 'string', describe: 'ONNX teacher to quantize (make-teacher, export, Hugging Face/optimum, paddle2onnx)' })
+      .option('teacher', {
+        type: 'string',
+        describe: 'ONNX teacher to quantize (make-teacher, export, Hugging Face/optimum, paddle2onnx)',
+      })
       .option('model', { type: 'string', describe: 'bow student (.bin) to make compact' })
-      .option('out', { type: 'string', describe: 'quantized .onnx file (--teacher) or compact .bin file (--model) to write' })
-      .option('cutoff', { type: 'number', describe: `--model: embedding rows (words and bigram buckets) to keep, by norm; 0 keeps all (default ${defaultCompactOptions.cutoff})` })
-      .option('dsub', { type: 'number', describe: `--model: width of the sub-vectors that share one byte of code (default ${defaultCompactOptions.dsub})` })
-      .option('qnorm', { type: 'boolean', describe: "--model: quantize each row's norm apart (unit rows in the codes; default on, --no-qnorm)" })
+      .option('out', {
+        type: 'string',
+        describe: 'quantized .onnx file (--teacher) or compact .bin file (--model) to write',
+      })
+      .option('cutoff', {
+        type: 'number',
+        describe: `--model: embedding rows (words and bigram buckets) to keep, by norm; 0 keeps all (default ${defaultCompactOptions.cutoff})`,
+      })
+      .option('dsub', {
+        type: 'number',
+        describe: `--model: width of the sub-vectors that share one byte of code (default ${defaultCompactOptions.dsub})`,
+      })
+      .option('qnorm', {
+        type: 'boolean',
+        describe: "--model: quantize each row's norm apart (unit rows in the codes; default on, --no-qnorm)",
+      })
       .option('qout', { type: 'boolean', describe: "--model: quantize the head's weights too" })
       .option('dev', { type: 'string', describe: '--model: labeled TSV on which both students are scored' })
-      .option('per-channel', { type: 'boolean', default: false, describe: 'one scale per output column instead of one per weight' })
+      .option('per-channel', {
+        type: 'boolean',
+        default: false,
+        describe: 'one scale per output column instead of one per weight',
+      })
       .option('exclude', { type: 'string', array: true, describe: 'node (or weight) names to keep in float' })
-      .option('reduce-range', { type: 'boolean', default: false, describe: 'weights in 7 bits: for AVX2 CPUs without VNNI, whose u8 x s8 kernels can saturate' }),
+      .option('reduce-range', {
+        type: 'boolean',
+        default: false,
+        describe: 'weights in 7 bits: for AVX2 CPUs without VNNI, whose u8 x s8 kernels can saturate',
+      }),
   run: async (args) => {
-    if (args.model !== undefined && args.teacher !== undefined) throw new UsageError('give --teacher IN.onnx or --model IN.bin, not both');
+    if (args.model !== undefined && args.teacher !== undefined)
+      throw new UsageError('give --teacher IN.onnx or --model IN.bin, not both');
     if (args.model !== undefined) return quantizeStudent(args);
     if (!args.teacher) throw new UsageError('give --teacher IN.onnx: quantize works on ONNX teachers');
     if (!args.out) throw new UsageError('--out is required (the quantized .onnx file)');
     const { quantizeTeacherFile } = await import('../teacher/quantize-teacher-file.js');
     const started = performance.now();
-    const r = await quantizeTeacherFile({ teacher: args.teacher, out: args.out, perChannel: args.perChannel, exclude: args.exclude, reduceRange: args.reduceRange });
+    const r = await quantizeTeacherFile({
+      teacher: args.teacher,
+      out: args.out,
+      perChannel: args.perChannel,
+      exclude: args.exclude,
+      reduceRange: args.reduceRange,
+    });
     const seconds = (performance.now() - started) / 1000;
     const count = (op: string) => r.layers.filter((l) => l.op === op).length;
-    const ops = ['MatMul', 'Gemm', 'Gather'].filter((op) => count(op) > 0).map((op) => `${count(op)} ${op}`).join(', ');
+    const ops = ['MatMul', 'Gemm', 'Gather']
+      .filter((op) => count(op) > 0)
+      .map((op) => `${count(op)} ${op}`)
+      .join(', ');
     const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
     if (!args.json) {
       process.stderr.write(
@@ -67,12 +100,21 @@ async function quantizeStudent(args: {
   if (!args.out) throw new UsageError('--out is required (the compact .bin file)');
   const { quantizeStudentFile } = await import('../student/quantize-student.js');
   const started = performance.now();
-  const r = await quantizeStudentFile({ model: args.model, out: args.out, cutoff: args.cutoff, dsub: args.dsub, qnorm: args.qnorm, qout: args.qout, dev: args.dev });
+  const r = await quantizeStudentFile({
+    model: args.model,
+    out: args.out,
+    cutoff: args.cutoff,
+    dsub: args.dsub,
+    qnorm: args.qnorm,
+    qout: args.qout,
+    dev: args.dev,
+  });
   const seconds = (performance.now() - started) / 1000;
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   const pct = (a: number | null) => (a === null ? '' : `${(a * 100).toFixed(2)}%`);
   if (!args.json) {
-    const accuracy = r.inputAccuracy === null ? '' : `, dev accuracy ${pct(r.inputAccuracy)} -> ${pct(r.outputAccuracy)}`;
+    const accuracy =
+      r.inputAccuracy === null ? '' : `, dev accuracy ${pct(r.inputAccuracy)} -> ${pct(r.outputAccuracy)}`;
     process.stderr.write(
       `wrote ${args.out}: ${r.keptRows} of ${r.embeddingRows} embedding rows kept, dsub ${r.options.dsub}${r.options.qnorm ? ', norms apart' : ''}` +
         `${r.options.qout ? ', head quantized' : ''}, ${mb(r.inputBytes)} -> ${mb(r.outputBytes)}${accuracy}, ${seconds.toFixed(1)} s\n`,

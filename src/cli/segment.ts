@@ -11,7 +11,11 @@ export const segmentCommand = defineCommand({
   builder: (y) =>
     y
       .option('pos', { type: 'boolean', default: false, describe: 'append part-of-speech tags: word/POS' })
-      .option('hmm', { type: 'boolean', default: false, describe: "let jieba's HMM guess words missing from its dictionary" }),
+      .option('hmm', {
+        type: 'boolean',
+        default: false,
+        describe: "let jieba's HMM guess words missing from its dictionary",
+      }),
   run: async (args) => {
     const { segmentWords, tagWords } = await import('../data/segmenter.js');
     const out = new LineOutput();
@@ -24,7 +28,9 @@ export const segmentCommand = defineCommand({
         const text = raw.text;
         await out.line(
           args.pos
-            ? tagWords(text, args.hmm).map((t) => `${t.word}/${t.tag}`).join(' ')
+            ? tagWords(text, args.hmm)
+                .map((t) => `${t.word}/${t.tag}`)
+                .join(' ')
             : segmentWords(text, args.hmm).join(' '),
         );
         lines++;

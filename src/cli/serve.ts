@@ -13,7 +13,11 @@ export const serveCommand = defineCommand({
       .option('port', { type: 'number', default: 8113, describe: '0 picks a free port' })
       .option('model-name', { type: 'string', default: 'teacher' })
       .option('max-batch', { type: 'number', default: 64, describe: 'rows per teacher run; larger requests are split' })
-      .option('max-queue-delay-ms', { type: 'number', default: 2, describe: 'how long a request may wait for others to batch with' })
+      .option('max-queue-delay-ms', {
+        type: 'number',
+        default: 2,
+        describe: 'how long a request may wait for others to batch with',
+      })
       .option('max-body-mb', { type: 'number', default: 32, describe: 'larger request bodies get 413' })
       .option('max-len', { type: 'number', default: 128, describe: 'tokens per row for text inputs' })
       .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const })

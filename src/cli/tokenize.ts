@@ -35,8 +35,13 @@ export async function tokenizeStream(
   let inflight: Promise<void> = Promise.resolve();
 
   const tokenizeBlock = async (block: Buffer): Promise<void> => {
-    const result = await tokenizer.tokenizeLines(block, { pair: options.pair, maxLength: options.maxLength, threads: options.threads });
-    if (result.badLine) throw new InputError(result.problem, options.inputName ?? '<stdin>', linesDone + result.badLine);
+    const result = await tokenizer.tokenizeLines(block, {
+      pair: options.pair,
+      maxLength: options.maxLength,
+      threads: options.threads,
+    });
+    if (result.badLine)
+      throw new InputError(result.problem, options.inputName ?? '<stdin>', linesDone + result.badLine);
     linesDone += result.lines;
     // Backpressure: wait for the consumer before the next block is handed over.
     if (!output.write(result.text)) await once(output, 'drain');
@@ -78,9 +83,21 @@ export const tokenizeCommand = defineCommand<TokenizeArgs>({
   describe: "stdin lines (or text_a<TAB>text_b with --pair) to the teacher's input ids, [CLS] ... [SEP], no padding",
   builder: (y) =>
     y
-      .option('vocab', { type: 'string', demandOption: true, describe: 'BERT vocab.txt or ERNIE `token<TAB>id` vocabulary' })
-      .option('max-len', { type: 'number', default: 512, describe: 'longest row, special tokens included (longest-first truncation)' })
-      .option('lowercase', { type: 'boolean', default: true, describe: 'lowercase and strip accents (--no-lowercase to keep case)' })
+      .option('vocab', {
+        type: 'string',
+        demandOption: true,
+        describe: 'BERT vocab.txt or ERNIE `token<TAB>id` vocabulary',
+      })
+      .option('max-len', {
+        type: 'number',
+        default: 512,
+        describe: 'longest row, special tokens included (longest-first truncation)',
+      })
+      .option('lowercase', {
+        type: 'boolean',
+        default: true,
+        describe: 'lowercase and strip accents (--no-lowercase to keep case)',
+      })
       .option('pair', { type: 'boolean', default: false, describe: 'lines are text_a<TAB>text_b' })
       .option('threads', { type: 'number', describe: 'tokenizer threads (default: one per hardware thread)' }) as never,
   numbers: { 'max-len': { integer: true, min: 3 }, threads: THREADS_RANGE },

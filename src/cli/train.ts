@@ -8,7 +8,10 @@ import { TRAIN_FLAGS, describeTrainFlag, type TrainFlag } from '../student/train
 
 /** A settings flag as yargs takes it: choices and on/off flags show their default, numbers say it per student. */
 function yargsOption(flag: TrainFlag): Options {
-  const shownByYargs = (flag.choices !== undefined || flag.type === 'boolean') && typeof flag.default !== 'function' && !flag.onlyWhenGiven;
+  const shownByYargs =
+    (flag.choices !== undefined || flag.type === 'boolean') &&
+    typeof flag.default !== 'function' &&
+    !flag.onlyWhenGiven;
   return {
     ...(flag.choices ? { choices: [...flag.choices] } : {}),
     ...(flag.type !== 'string' || !flag.choices ? { type: flag.type } : {}),
@@ -26,8 +29,10 @@ interface FileArgs {
 }
 
 function epochLine(e: EpochReport): string {
-  const ratio = e.devPosNegRatio !== undefined ? ` pos_neg ${e.devPosNegRatio === null ? '-' : e.devPosNegRatio.toFixed(2)}` : '';
-  const dev = e.devAccuracy !== undefined ? ` dev_acc ${(e.devAccuracy * 100).toFixed(2)}%${ratio}${e.best ? ' *' : ''}` : '';
+  const ratio =
+    e.devPosNegRatio !== undefined ? ` pos_neg ${e.devPosNegRatio === null ? '-' : e.devPosNegRatio.toFixed(2)}` : '';
+  const dev =
+    e.devAccuracy !== undefined ? ` dev_acc ${(e.devAccuracy * 100).toFixed(2)}%${ratio}${e.best ? ' *' : ''}` : '';
   return `loss ${e.loss.toFixed(4)} ${(e.tokensPerSecond / 1000).toFixed(0)}k tok/s${dev}`;
 }
 
@@ -38,20 +43,35 @@ export const trainCommand = defineCommand({
     let command = y
       .option('train', { type: 'string', demandOption: true, describe: 'labeled TSV (label, text_a[, text_b])' })
       .option('dev', { type: 'string', describe: 'labeled TSV; the best epoch by dev accuracy is kept' })
-      .option('distill', { type: 'array', string: true, describe: 'teacher-labeled TSVs (text_a[, text_b], label[, logits])' })
+      .option('distill', {
+        type: 'array',
+        string: true,
+        describe: 'teacher-labeled TSVs (text_a[, text_b], label[, logits])',
+      })
       .option('out', { type: 'string', demandOption: true, describe: 'model file to write (.bin)' })
-      .option('quantize', { type: 'boolean', default: false, describe: "write the compact student (quantize --model's defaults; bow only)" }) as Argv<FileArgs>;
+      .option('quantize', {
+        type: 'boolean',
+        default: false,
+        describe: "write the compact student (quantize --model's defaults; bow only)",
+      }) as Argv<FileArgs>;
     for (const flag of TRAIN_FLAGS) command = command.option(flag.flag, yargsOption(flag));
     return command as Argv<FileArgs & Record<string, unknown>>;
   },
   run: async (args) => {
     const { train } = await import('../student/train.js');
     if (args.quantize && args.model !== undefined && args.model !== 'bow') {
-      throw new UsageError(`--quantize makes compact bow students; a ${String(args.model)} student keeps its float embeddings`);
+      throw new UsageError(
+        `--quantize makes compact bow students; a ${String(args.model)} student keeps its float embeddings`,
+      );
     }
     // The epoch count depends on the data (text pairs have their own defaults): the total comes with the first epoch.
-    const progress = createProgress(`train ${args.model}`, { unit: 'epochs', kept: () => 'nothing: the model is written when training ends' });
-    const settings = Object.fromEntries(TRAIN_FLAGS.map((flag) => [flag.option, args[flag.flag]])) as Partial<TrainOptions>;
+    const progress = createProgress(`train ${args.model}`, {
+      unit: 'epochs',
+      kept: () => 'nothing: the model is written when training ends',
+    });
+    const settings = Object.fromEntries(
+      TRAIN_FLAGS.map((flag) => [flag.option, args[flag.flag]]),
+    ) as Partial<TrainOptions>;
     const result = await train({
       ...settings,
       train: args.train,
@@ -67,7 +87,10 @@ export const trainCommand = defineCommand({
       onNote: (message) => progress.log(`ernie-slim: ${message}`),
     }).finally(() => progress.stop());
     const compact = args.quantize ? await writeCompact(result.student, args.out, args.dev) : null;
-    const dev = result.devAccuracy !== null ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})` : '';
+    const dev =
+      result.devAccuracy !== null
+        ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})`
+        : '';
     const compactLine = compact
       ? `, compact ${(compact.inputBytes / 1e6).toFixed(2)} MB -> ${(compact.outputBytes / 1e6).toFixed(2)} MB` +
         (compact.outputAccuracy !== null ? ` at dev accuracy ${(compact.outputAccuracy * 100).toFixed(2)}%` : '')
@@ -77,7 +100,12 @@ export const trainCommand = defineCommand({
     return {
       out: args.out,
       ...(compact
-        ? { float_bytes: compact.inputBytes, compact_bytes: compact.outputBytes, compact_dev_accuracy: compact.outputAccuracy, kept_rows: compact.keptRows }
+        ? {
+            float_bytes: compact.inputBytes,
+            compact_bytes: compact.outputBytes,
+            compact_dev_accuracy: compact.outputAccuracy,
+            kept_rows: compact.keptRows,
+          }
         : {}),
       model: result.kind,
       dev_accuracy: result.devAccuracy,

@@ -9,7 +9,10 @@ import { forgetTemporary, registerTemporary } from './temp-files.js';
 
 function temporaryPathFor(target: string): string {
   // Same directory, so the final rename never crosses file systems.
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
 }
 
 /** "TARGET: cannot write: no space left on device (ENOSPC)". */

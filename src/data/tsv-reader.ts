@@ -31,7 +31,13 @@ export function parseHeader(fields: string[]): TsvColumns {
 }
 
 /** A row's fields and texts, or null (after telling the policy) when its column count or a text is wrong. */
-function textFields(line: string, columns: TsvColumns, policy: BadLinePolicy, name: string, number: number): { fields: string[]; textA: string; textB?: string } | null {
+function textFields(
+  line: string,
+  columns: TsvColumns,
+  policy: BadLinePolicy,
+  name: string,
+  number: number,
+): { fields: string[]; textA: string; textB?: string } | null {
   const fields = line.split('\t');
   if (fields.length !== columns.count) {
     policy.reject(`expected ${columns.count} tab-separated columns, found ${fields.length}`, name, number);
@@ -75,8 +81,10 @@ export async function* readLabeledTsv(file: string, options: LabeledReadOptions 
     if (columns === null) {
       if (raw.text === null) throw new InputError('header is not valid UTF-8', name, raw.number);
       columns = parseHeader(raw.text.replace(/^\uFEFF/, '').split('\t'));
-      if (columns.textA < 0) throw new InputError('header must name a text_a column (label, text_a[, text_b])', name, raw.number);
-      if (columns.label < 0) throw new InputError('header must name a label column (label, text_a[, text_b])', name, raw.number);
+      if (columns.textA < 0)
+        throw new InputError('header must name a text_a column (label, text_a[, text_b])', name, raw.number);
+      if (columns.label < 0)
+        throw new InputError('header must name a label column (label, text_a[, text_b])', name, raw.number);
       continue;
     }
     if (raw.text === null) {
@@ -92,7 +100,11 @@ export async function* readLabeledTsv(file: string, options: LabeledReadOptions 
       continue;
     }
     if (options.knownLabels && !options.knownLabels.has(label)) {
-      policy.reject(`unknown label ${JSON.stringify(label)} (not among ${options.knownLabelsName ?? "the model's labels"})`, name, raw.number);
+      policy.reject(
+        `unknown label ${JSON.stringify(label)} (not among ${options.knownLabelsName ?? "the model's labels"})`,
+        name,
+        raw.number,
+      );
       continue;
     }
     const row: LabeledRow = { line: raw.number, textA, label };
@@ -148,9 +160,14 @@ export async function* readTexts(file: string, options: { policy?: BadLinePolicy
 }
 
 /** The number of texts in `file`; an empty file (no usable line) is an error naming `flag`, before any long step. */
-export async function countTexts(file: string, flag: string, options: { policy?: BadLinePolicy } = {}): Promise<number> {
+export async function countTexts(
+  file: string,
+  flag: string,
+  options: { policy?: BadLinePolicy } = {},
+): Promise<number> {
   let rows = 0;
   for await (const _ of readTexts(file, options)) rows++;
-  if (rows === 0) throw new InputError(`${flag} has no texts (an empty file); give texts or leave ${flag} out`, sourceName(file));
+  if (rows === 0)
+    throw new InputError(`${flag} has no texts (an empty file); give texts or leave ${flag} out`, sourceName(file));
   return rows;
 }

@@ -9,12 +9,39 @@ interface Domain {
 }
 
 const DOMAINS: Domain[] = [
-  { subjects: ['这家酒店', '酒店', '这个宾馆', '我们住的房间'], aspects: ['服务', '房间', '环境', '早餐', '位置', '前台', '床', '卫生', '隔音', '设施'] },
-  { subjects: ['这台电脑', '笔记本', '这款手机', '这个平板'], aspects: ['屏幕', '电池', '键盘', '散热', '系统', '外观', '做工', '速度', '音质', '性价比'] },
-  { subjects: ['这本书', '这套书', '这部小说', '这本教材'], aspects: ['内容', '印刷', '纸张', '故事', '翻译', '排版', '插图', '包装', '情节', '语言'] },
-  { subjects: ['这家餐厅', '外卖', '这家店', '这里的菜'], aspects: ['味道', '分量', '价格', '服务员', '上菜速度', '环境', '菜品', '口感', '卫生', '配送'] },
+  {
+    subjects: ['这家酒店', '酒店', '这个宾馆', '我们住的房间'],
+    aspects: ['服务', '房间', '环境', '早餐', '位置', '前台', '床', '卫生', '隔音', '设施'],
+  },
+  {
+    subjects: ['这台电脑', '笔记本', '这款手机', '这个平板'],
+    aspects: ['屏幕', '电池', '键盘', '散热', '系统', '外观', '做工', '速度', '音质', '性价比'],
+  },
+  {
+    subjects: ['这本书', '这套书', '这部小说', '这本教材'],
+    aspects: ['内容', '印刷', '纸张', '故事', '翻译', '排版', '插图', '包装', '情节', '语言'],
+  },
+  {
+    subjects: ['这家餐厅', '外卖', '这家店', '这里的菜'],
+    aspects: ['味道', '分量', '价格', '服务员', '上菜速度', '环境', '菜品', '口感', '卫生', '配送'],
+  },
 ];
-const POSITIVE = ['好', '好用', '满意', '干净', '舒服', '方便', '漂亮', '精致', '实惠', '快', '热情', '流畅', '清晰', '棒'];
+const POSITIVE = [
+  '好',
+  '好用',
+  '满意',
+  '干净',
+  '舒服',
+  '方便',
+  '漂亮',
+  '精致',
+  '实惠',
+  '快',
+  '热情',
+  '流畅',
+  '清晰',
+  '棒',
+];
 const NEGATIVE = ['差', '糟糕', '失望', '脏', '难受', '麻烦', '难看', '粗糙', '贵', '慢', '冷淡', '卡', '模糊', '烂'];
 const INTENSIFIERS = ['很', '非常', '特别', '比较', '有点', '太', '挺', '真', ''];
 const FILLERS = ['这次', '上周', '出差的时候', '朋友推荐的', '第二次来', '在网上买的', '总体来说', '说实话', '其实'];
@@ -72,7 +99,8 @@ export function demoRows(count: number, seed: number): DemoRow[] {
   return Array.from({ length: count }, () => demoReview(random));
 }
 
-export const demoLabeledTsv = (rows: DemoRow[]) => 'label\ttext_a\n' + rows.map((r) => `${r.label}\t${r.text}`).join('\n') + '\n';
+export const demoLabeledTsv = (rows: DemoRow[]) =>
+  'label\ttext_a\n' + rows.map((r) => `${r.label}\t${r.text}`).join('\n') + '\n';
 export const demoTextLines = (rows: DemoRow[]) => rows.map((r) => r.text).join('\n') + '\n';
 
 function pick<T>(random: SeededRandom, items: readonly T[]): T {

@@ -18,7 +18,10 @@ export interface DemoOptions {
 /** Sizes that keep the demo under two minutes on two cores while the teacher still knows more than the student. */
 export const DEMO_SIZES = { train: 2000, dev: 1000, unlabeled: 20000, augmentTimes: 4 } as const;
 
-export async function writeDemoData(dir: string, seed: number): Promise<{ train: string; dev: string; unlabeled: string }> {
+export async function writeDemoData(
+  dir: string,
+  seed: number,
+): Promise<{ train: string; dev: string; unlabeled: string }> {
   fs.mkdirSync(dir, { recursive: true });
   const files = {
     train: path.join(dir, 'train.tsv'),

@@ -76,9 +76,32 @@ export interface DistillMetrics {
   ernie_base_speed: ErnieBaseSpeed | null;
   /** Dev figures after each epoch, for the report's pictures. */
   dev_by_epoch: { baseline: EpochFigures[]; student: EpochFigures[] };
-  teacher: { source: string; device: string; trained: string | null; finetuned: { pretrained: string; dev_accuracy: number | null } | null; online: boolean; int8: { weights: number; per_channel: boolean; reduce_range: boolean } | null };
-  student: { kind: StudentKind; pair: boolean; ngrams: 1 | 2; segmenter: 'jieba' | 'char'; vocab_size: number; best_epoch: number; tokens_per_second: number; device: 'cpu' | 'cuda' };
-  data: { train_rows: number; dev_rows: number; augmented_rows: number; unlabeled_rows: number; teacher_labeled_rows: number; labels: string[] };
+  teacher: {
+    source: string;
+    device: string;
+    trained: string | null;
+    finetuned: { pretrained: string; dev_accuracy: number | null } | null;
+    online: boolean;
+    int8: { weights: number; per_channel: boolean; reduce_range: boolean } | null;
+  };
+  student: {
+    kind: StudentKind;
+    pair: boolean;
+    ngrams: 1 | 2;
+    segmenter: 'jieba' | 'char';
+    vocab_size: number;
+    best_epoch: number;
+    tokens_per_second: number;
+    device: 'cpu' | 'cuda';
+  };
+  data: {
+    train_rows: number;
+    dev_rows: number;
+    augmented_rows: number;
+    unlabeled_rows: number;
+    teacher_labeled_rows: number;
+    labels: string[];
+  };
   cache: { labels_reused: number; labels_made: number };
   timings: Record<string, number>;
 }

@@ -4,7 +4,14 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { StudentKind } from '../student/native-api.js';
 import { resolveTrainSettings } from '../student/train-settings.js';
-import { COUNT_RANGE, MAX_LEN_RANGE, SEED_RANGE, THREADS_RANGE, numberFlagProblem, type NumberRange } from '../util/number-range.js';
+import {
+  COUNT_RANGE,
+  MAX_LEN_RANGE,
+  SEED_RANGE,
+  THREADS_RANGE,
+  numberFlagProblem,
+  type NumberRange,
+} from '../util/number-range.js';
 import type { DistillOptions } from './distill-options.js';
 
 export interface DistillSettings {
@@ -41,18 +48,33 @@ const NUMBER_FLAGS: readonly [keyof DistillOptions, string, NumberRange][] = [
 export function resolveDistillSettings(options: DistillOptions): DistillSettings {
   const augmentTimes = options.augmentTimes ?? 10;
   const unlabeledRatio = options.unlabeledRatio ?? 1;
-  const sources = [options.teacher?.length ? 'teacher' : null, options.teacherUrl?.length ? 'teacher-url' : null, options.trainTeacher ? 'train-teacher' : null].filter(Boolean);
-  if (options.pretrained && sources.length > 0) throw new UsageError('--pretrained fine-tunes the teacher: give no --teacher, --teacher-url or --train-teacher with it');
-  if (!options.pretrained && sources.length !== 1) throw new UsageError('give exactly one of --teacher, --teacher-url and --train-teacher');
+  const sources = [
+    options.teacher?.length ? 'teacher' : null,
+    options.teacherUrl?.length ? 'teacher-url' : null,
+    options.trainTeacher ? 'train-teacher' : null,
+  ].filter(Boolean);
+  if (options.pretrained && sources.length > 0)
+    throw new UsageError(
+      '--pretrained fine-tunes the teacher: give no --teacher, --teacher-url or --train-teacher with it',
+    );
+  if (!options.pretrained && sources.length !== 1)
+    throw new UsageError('give exactly one of --teacher, --teacher-url and --train-teacher');
   for (const [option, flag, range] of NUMBER_FLAGS) {
     const message = options[option] === undefined ? null : numberFlagProblem(flag, options[option], range);
     if (message) throw new UsageError(message);
   }
   // The students' flags, by train's own checks (those that need the data wait for train()).
   const { student: model, ngrams, segmenter, epochs, lr, temperature, alpha, threads, seed } = options;
-  resolveTrainSettings({ train: options.train, out: options.out, model, ngrams, segmenter, epochs, lr, temperature, alpha, threads, seed }, null);
-  if (options.quantizeTeacher && !options.teacher?.length && !options.trainTeacher && !options.pretrained) throw new UsageError('--quantize-teacher needs ONNX teacher files (--teacher or --train-teacher; a teacher service runs the model it was given)');
-  if (augmentTimes === 0 && !options.unlabeled) throw new UsageError('nothing for the teacher to label: give --unlabeled or --augment-times above 0');
+  resolveTrainSettings(
+    { train: options.train, out: options.out, model, ngrams, segmenter, epochs, lr, temperature, alpha, threads, seed },
+    null,
+  );
+  if (options.quantizeTeacher && !options.teacher?.length && !options.trainTeacher && !options.pretrained)
+    throw new UsageError(
+      '--quantize-teacher needs ONNX teacher files (--teacher or --train-teacher; a teacher service runs the model it was given)',
+    );
+  if (augmentTimes === 0 && !options.unlabeled)
+    throw new UsageError('nothing for the teacher to label: give --unlabeled or --augment-times above 0');
   const out = path.resolve(options.out);
   return {
     seed: options.seed ?? 1,

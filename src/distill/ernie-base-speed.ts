@@ -39,21 +39,38 @@ export interface ErnieBaseSpeedOptions {
   architecture?: Partial<Omit<TeacherArchitecture, 'vocabSize' | 'padId'>>;
 }
 
-export async function measureErnieBaseSpeed(texts: readonly TeacherText[], options: ErnieBaseSpeedOptions = {}): Promise<ErnieBaseSpeed> {
+export async function measureErnieBaseSpeed(
+  texts: readonly TeacherText[],
+  options: ErnieBaseSpeedOptions = {},
+): Promise<ErnieBaseSpeed> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-ernie-base-'));
   try {
     const timed = texts.slice(0, options.sentences ?? ERNIE_BASE_SENTENCES);
     let vocab = options.vocab;
     if (!vocab) {
       vocab = path.join(tmp, 'vocab.txt');
-      writeCharacterVocabulary(texts.flatMap((t) => (typeof t === 'string' ? [t] : [...t])), vocab);
+      writeCharacterVocabulary(
+        texts.flatMap((t) => (typeof t === 'string' ? [t] : [...t])),
+        vocab,
+      );
     }
     const tokenizer = WordPieceTokenizer.fromFile(vocab);
-    const architecture: TeacherArchitecture = { ...ERNIE_BASE, ...options.architecture, vocabSize: tokenizer.vocabSize, padId: Math.max(0, tokenizer.specialIds.pad) };
+    const architecture: TeacherArchitecture = {
+      ...ERNIE_BASE,
+      ...options.architecture,
+      vocabSize: tokenizer.vocabSize,
+      padId: Math.max(0, tokenizer.specialIds.pad),
+    };
     const model = path.join(tmp, 'ernie-base.onnx');
     fs.writeFileSync(model, makeTeacher(architecture));
     const maxLength = options.maxLength ?? 128;
-    const teacher = await Teacher.open(model, { vocab, lowercase: options.lowercase, maxLength, device: options.device, threads: options.threads });
+    const teacher = await Teacher.open(model, {
+      vocab,
+      lowercase: options.lowercase,
+      maxLength,
+      device: options.device,
+      threads: options.threads,
+    });
     try {
       // Warm-up, as for the run's teacher, so that start-up costs do not count.
       await teacher.score(timed.slice(0, 8));

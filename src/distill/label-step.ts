@@ -45,14 +45,30 @@ export interface LabelingTeacher {
 type Time = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 
 /** The texts the teacher labels: augmented copies of the training set (timed as `augment`), the unlabeled lines. */
-export async function textsToLabel(options: DistillOptions, settings: DistillSettings, rows: { train: number; unlabeled: number }, time: Time, say: (l: string) => void): Promise<TextsToLabel[]> {
+export async function textsToLabel(
+  options: DistillOptions,
+  settings: DistillSettings,
+  rows: { train: number; unlabeled: number },
+  time: Time,
+  say: (l: string) => void,
+): Promise<TextsToLabel[]> {
   const toLabel: TextsToLabel[] = [];
   if (settings.augmentTimes > 0) {
-    const augmented = await time('augment', () => augmentOnce(options.train, settings.cacheDir, settings.augmentTimes, settings.seed, say, (done) => options.onProgress?.('step 2: augment', done, rows.train, 'rows')));
+    const augmented = await time('augment', () =>
+      augmentOnce(options.train, settings.cacheDir, settings.augmentTimes, settings.seed, say, (done) =>
+        options.onProgress?.('step 2: augment', done, rows.train, 'rows'),
+      ),
+    );
     toLabel.push({ name: 'augmented', ...augmented });
   }
   if (options.unlabeled) {
-    const sampled = await sampleUnlabeled(options.unlabeled, settings.cacheDir, settings.unlabeledRatio, settings.seed, rows.unlabeled);
+    const sampled = await sampleUnlabeled(
+      options.unlabeled,
+      settings.cacheDir,
+      settings.unlabeledRatio,
+      settings.seed,
+      rows.unlabeled,
+    );
     toLabel.push({ name: 'unlabeled', ...sampled });
   }
   return toLabel;
@@ -79,14 +95,31 @@ export async function labelTexts(
   }
   await time('label', async () => {
     for (const item of toLabel) {
-      const key = cacheKey([teacher.identity, await fileDigest(item.file), teacher.options.maxLength, teacher.labelNames]);
+      const key = cacheKey([
+        teacher.identity,
+        await fileDigest(item.file),
+        teacher.options.maxLength,
+        teacher.labelNames,
+      ]);
       const output = path.join(settings.cacheDir, `labels-${item.name}-${key}.tsv`);
       if (fs.existsSync(output)) {
         result.reused++;
-        say(`step 2: teacher labels for ${item.rows} ${item.name} lines reused from ${path.relative(process.cwd(), output)}`);
+        say(
+          `step 2: teacher labels for ${item.rows} ${item.name} lines reused from ${path.relative(process.cwd(), output)}`,
+        );
       } else {
         say(`step 2: the teacher labels ${item.rows} ${item.name} lines`);
-        await label({ ...teacher.options, teacher: teacher.sources, input: item.file, output, soft: true, resume: true, batchSize: settings.teacherBatchSize, labelNames: teacher.labelNames, onProgress: (done) => options.onProgress?.(`step 2: label ${item.name}`, done, item.rows, 'lines') });
+        await label({
+          ...teacher.options,
+          teacher: teacher.sources,
+          input: item.file,
+          output,
+          soft: true,
+          resume: true,
+          batchSize: settings.teacherBatchSize,
+          labelNames: teacher.labelNames,
+          onProgress: (done) => options.onProgress?.(`step 2: label ${item.name}`, done, item.rows, 'lines'),
+        });
         result.made++;
       }
       result.teacherLabeled += item.rows;
@@ -96,19 +129,39 @@ export async function labelTexts(
   return result;
 }
 
-async function augmentOnce(trainFile: string, cacheDir: string, times: number, seed: number, say: (l: string) => void, onProgress?: (rows: number) => void): Promise<{ file: string; rows: number }> {
+async function augmentOnce(
+  trainFile: string,
+  cacheDir: string,
+  times: number,
+  seed: number,
+  say: (l: string) => void,
+  onProgress?: (rows: number) => void,
+): Promise<{ file: string; rows: number }> {
   const key = cacheKey([await fileDigest(trainFile), times, seed]);
   const file = path.join(cacheDir, `augmented-${key}.tsv`);
   const countFile = `${file}.rows`;
-  if (fs.existsSync(file) && fs.existsSync(countFile)) return { file, rows: Number(fs.readFileSync(countFile, 'utf8')) };
+  if (fs.existsSync(file) && fs.existsSync(countFile))
+    return { file, rows: Number(fs.readFileSync(countFile, 'utf8')) };
   say(`step 2: augmenting the training set ${times}x`);
-  const result = await augment({ input: trainFile, output: file, times, seed, onProgress: ({ rows }) => onProgress?.(rows) });
+  const result = await augment({
+    input: trainFile,
+    output: file,
+    times,
+    seed,
+    onProgress: ({ rows }) => onProgress?.(rows),
+  });
   fs.writeFileSync(countFile, String(result.newLines));
   return { file, rows: result.newLines };
 }
 
 /** The unlabeled file itself, or a seeded random share of its lines. */
-async function sampleUnlabeled(file: string, cacheDir: string, ratio: number, seed: number, rows: number): Promise<{ file: string; rows: number }> {
+async function sampleUnlabeled(
+  file: string,
+  cacheDir: string,
+  ratio: number,
+  seed: number,
+  rows: number,
+): Promise<{ file: string; rows: number }> {
   if (ratio >= 1) return { file, rows };
   const key = cacheKey([await fileDigest(file), ratio, seed]);
   const sampled = path.join(cacheDir, `unlabeled-${key}.tsv`);
@@ -126,7 +179,10 @@ async function sampleUnlabeled(file: string, cacheDir: string, ratio: number, se
 
 /** Teacher logits of rows, flattened (rows x labels), for online distillation. */
 async function scoreFlat(teacher: Teacher, rows: readonly TextRow[], batchSize: number): Promise<Float32Array> {
-  const logits = await teacher.score(rows.map((r) => (r.textB !== undefined ? ([r.textA, r.textB] as const) : r.textA)), { batchSize });
+  const logits = await teacher.score(
+    rows.map((r) => (r.textB !== undefined ? ([r.textA, r.textB] as const) : r.textA)),
+    { batchSize },
+  );
   const width = teacher.labels;
   const out = new Float32Array(rows.length * width);
   logits.forEach((row, i) => out.set(row, i * width));

@@ -12,7 +12,16 @@ import type { LogitScores } from '../student/score-logits.js';
 import { Teacher } from '../teacher/teacher.js';
 import type { DistillMetrics, DistillOptions, DistillResult } from './distill-options.js';
 import { resolveDistillSettings, type DistillSettings } from './distill-settings.js';
-import { checkTeacherLabels, finetuneTeacher, scoreTeacher, teacherIdentity, teacherOptionsOf, teacherTexts, trainTeacher, type FinetunedTeacher } from './teacher-step.js';
+import {
+  checkTeacherLabels,
+  finetuneTeacher,
+  scoreTeacher,
+  teacherIdentity,
+  teacherOptionsOf,
+  teacherTexts,
+  trainTeacher,
+  type FinetunedTeacher,
+} from './teacher-step.js';
 import { labelTexts, textsToLabel, type TeacherLabels } from './label-step.js';
 import { trainStudents, type TrainedStudents } from './student-step.js';
 import { measureSpeedup, type SpeedupMeasurement } from './speedup.js';
@@ -47,7 +56,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   // Check everything before any long step.
   const inputs = await time('check', () => readInputs(options, settings));
   const { trainRows, devRows, labels, unlabeledRows } = inputs;
-  say(`checked: ${trainRows.length} training rows, ${devRows.length} dev rows, labels ${labels.labels.join(', ')}${options.unlabeled ? `, ${unlabeledRows} unlabeled lines` : ''}`);
+  say(
+    `checked: ${trainRows.length} training rows, ${devRows.length} dev rows, labels ${labels.labels.join(', ')}${options.unlabeled ? `, ${unlabeledRows} unlabeled lines` : ''}`,
+  );
 
   // Step 1: the teacher.
   const teacherOptions = teacherOptionsOf(options, settings);
@@ -76,32 +87,74 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     // Step 2: augmented copies and unlabeled text, labeled by the teacher (soft logits), cached.
     // The int8 teacher's labels are cached apart from the fp32 teacher's.
     const identity = [...(await teacherIdentity(sources, options.vocab)), ...(int8 ? ['int8'] : [])];
-    const toLabel = await textsToLabel(options, settings, { train: trainRows.length, unlabeled: unlabeledRows }, time, say);
-    const teacherLabels = await labelTexts(toLabel, { teacher, sources, labelNames, identity, options: teacherOptions }, options, settings, time, say);
+    const toLabel = await textsToLabel(
+      options,
+      settings,
+      { train: trainRows.length, unlabeled: unlabeledRows },
+      time,
+      say,
+    );
+    const teacherLabels = await labelTexts(
+      toLabel,
+      { teacher, sources, labelNames, identity, options: teacherOptions },
+      options,
+      settings,
+      time,
+      say,
+    );
 
     // Step 3: the students.
     const students = await trainStudents(options, settings, teacherLabels, time, say);
 
     // The teacher on the dev set, and the speed-up on this machine.
-    const teacherScores = await time('teacher_eval', () => scoreTeacher(teacher, labelNames, devRows, labels, settings.teacherBatchSize));
+    const teacherScores = await time('teacher_eval', () =>
+      scoreTeacher(teacher, labelNames, devRows, labels, settings.teacherBatchSize),
+    );
     const speedTexts = teacherTexts(devRows).slice(0, 256);
     const speed = await time('speed', () => measureSpeedup(teacher, students.student.student, speedTexts));
     let ernieBase: ErnieBaseSpeed | null = null;
     if (options.ernieBaseSpeedup !== false) {
       say('timing an ERNIE-base-size teacher (12 layers, 768 hidden, random weights) for the speed-up against it');
       // An extra figure: a failure to measure it costs the run nothing but that figure.
-      ernieBase = await time('speed_ernie_base', () => measureErnieBaseSpeed(speedTexts, teacherOptions)).catch((err: Error) => {
-        say(`could not time the ERNIE-base-size teacher (${err.message.split('\n')[0]}); the report leaves that speed-up out`);
-        return null;
-      });
+      ernieBase = await time('speed_ernie_base', () => measureErnieBaseSpeed(speedTexts, teacherOptions)).catch(
+        (err: Error) => {
+          say(
+            `could not time the ERNIE-base-size teacher (${err.message.split('\n')[0]}); the report leaves that speed-up out`,
+          );
+          return null;
+        },
+      );
     }
     timings.total_seconds = (performance.now() - started) / 1000;
 
-    const metrics = distillMetrics({ options, settings, inputs, teacher: { sources: int8?.sources ?? sources, device: teacher.device, trained: trainedTeacher !== null, finetuned, int8 }, teacherScores, teacherLabels, students, speed, ernieBase, timings });
+    const metrics = distillMetrics({
+      options,
+      settings,
+      inputs,
+      teacher: {
+        sources: int8?.sources ?? sources,
+        device: teacher.device,
+        trained: trainedTeacher !== null,
+        finetuned,
+        int8,
+      },
+      teacherScores,
+      teacherLabels,
+      students,
+      speed,
+      ernieBase,
+      timings,
+    });
     const metricsFile = path.join(settings.out, 'metrics.json');
     await writeFileAtomic(metricsFile, JSON.stringify(metrics, null, 2) + '\n');
     const written = await writeReport(settings.out, metrics, { train: options.train, dev: options.dev });
-    const files = { ...students.files, metrics: metricsFile, report: written.report, figures: written.figures, labels: teacherLabels.distillFiles };
+    const files = {
+      ...students.files,
+      metrics: metricsFile,
+      report: written.report,
+      figures: written.figures,
+      labels: teacherLabels.distillFiles,
+    };
     return { out: settings.out, files, metrics };
   } finally {
     await teacher.close();
@@ -111,7 +164,15 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 /** The check step: the output folder writable, every input read once, the dev labels among the training labels. */
 async function readInputs(options: DistillOptions, settings: DistillSettings): Promise<DistillInputs> {
   ensureWritableFolder(settings.out);
-  const inputFiles = { '--train': options.train, '--dev': options.dev, '--unlabeled': options.unlabeled, '--teacher': options.teacher, '--teacher-train': options.teacherTrain, '--vocab': options.vocab, '--pretrained': options.pretrained };
+  const inputFiles = {
+    '--train': options.train,
+    '--dev': options.dev,
+    '--unlabeled': options.unlabeled,
+    '--teacher': options.teacher,
+    '--teacher-train': options.teacherTrain,
+    '--vocab': options.vocab,
+    '--pretrained': options.pretrained,
+  };
   for (const name of ['student.bin', 'student.onnx', 'metrics.json', 'report.md']) {
     refuseOutputOverInput({ flag: '--out', file: path.join(settings.out, name) }, inputFiles);
   }
@@ -138,7 +199,13 @@ function distillMetrics(run: {
   options: DistillOptions;
   settings: DistillSettings;
   inputs: DistillInputs;
-  teacher: { sources: string[]; device: string; trained: boolean; finetuned: FinetunedTeacher | null; int8: Int8TeacherSummary | null };
+  teacher: {
+    sources: string[];
+    device: string;
+    trained: boolean;
+    finetuned: FinetunedTeacher | null;
+    int8: Int8TeacherSummary | null;
+  };
   teacherScores: LogitScores;
   teacherLabels: TeacherLabels;
   students: TrainedStudents;
@@ -160,11 +227,36 @@ function distillMetrics(run: {
     student_pos_neg_ratio: student.devPosNegRatio,
     speedup: speed.speedup,
     speed: { ...speed, cores: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown' },
-    speedup_vs_ernie_base: run.ernieBase ? run.ernieBase.teacherMicrosecondsPerSentence / speed.studentMicrosecondsPerSentence : null,
+    speedup_vs_ernie_base: run.ernieBase
+      ? run.ernieBase.teacherMicrosecondsPerSentence / speed.studentMicrosecondsPerSentence
+      : null,
     ernie_base_speed: run.ernieBase,
     dev_by_epoch: run.students.devByEpoch,
-    teacher: { source: run.teacher.sources.join(', '), device: run.teacher.device, trained: run.teacher.trained ? options.trainTeacher! : null, finetuned: run.teacher.finetuned && { pretrained: options.pretrained!, dev_accuracy: run.teacher.finetuned.devAccuracy }, online: options.online === true, int8: run.teacher.int8 && { weights: run.teacher.int8.weights, per_channel: run.teacher.int8.perChannel, reduce_range: run.teacher.int8.reduceRange } },
-    student: { kind: run.settings.kind, pair: student.pair, ngrams: options.ngrams ?? 1, segmenter: options.segmenter ?? 'jieba', vocab_size: student.vocabSize, best_epoch: student.bestEpoch, tokens_per_second: student.tokensPerSecond, device: student.device },
+    teacher: {
+      source: run.teacher.sources.join(', '),
+      device: run.teacher.device,
+      trained: run.teacher.trained ? options.trainTeacher! : null,
+      finetuned: run.teacher.finetuned && {
+        pretrained: options.pretrained!,
+        dev_accuracy: run.teacher.finetuned.devAccuracy,
+      },
+      online: options.online === true,
+      int8: run.teacher.int8 && {
+        weights: run.teacher.int8.weights,
+        per_channel: run.teacher.int8.perChannel,
+        reduce_range: run.teacher.int8.reduceRange,
+      },
+    },
+    student: {
+      kind: run.settings.kind,
+      pair: student.pair,
+      ngrams: options.ngrams ?? 1,
+      segmenter: options.segmenter ?? 'jieba',
+      vocab_size: student.vocabSize,
+      best_epoch: student.bestEpoch,
+      tokens_per_second: student.tokensPerSecond,
+      device: student.device,
+    },
     data: {
       train_rows: inputs.trainRows.length,
       dev_rows: inputs.devRows.length,

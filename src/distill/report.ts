@@ -8,7 +8,11 @@ import { fmtTimes, reportFigures, type ReportFigure } from './report-figures.js'
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
 
 /** Writes report.md and its SVG pictures into `dir`; returns the pictures' paths. */
-export async function writeReport(dir: string, m: DistillMetrics, data: { train: string; dev: string }): Promise<{ report: string; figures: string[] }> {
+export async function writeReport(
+  dir: string,
+  m: DistillMetrics,
+  data: { train: string; dev: string },
+): Promise<{ report: string; figures: string[] }> {
   const figures = reportFigures(m);
   const files = figures.map((f) => path.join(dir, f.file));
   // The pictures first, so that report.md never points at a picture not yet written.
@@ -18,7 +22,11 @@ export async function writeReport(dir: string, m: DistillMetrics, data: { train:
   return { report, figures: files };
 }
 
-export function renderReport(m: DistillMetrics, data: { train: string; dev: string }, figures: readonly ReportFigure[] = []): string {
+export function renderReport(
+  m: DistillMetrics,
+  data: { train: string; dev: string },
+  figures: readonly ReportFigure[] = [],
+): string {
   const s = m.speed;
   const e = m.ernie_base_speed;
   const picture = (file: string) => {
@@ -40,7 +48,12 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
     `| ${student}, baseline (no distillation) | ${pct(m.baseline_accuracy)} | ${pct(m.baseline_macro_f1)} |${ratio(m.baseline_pos_neg_ratio)}`,
     `| ${student}, with distillation | ${pct(m.student_accuracy)} | ${pct(m.student_macro_f1)} |${ratio(m.student_pos_neg_ratio)}`,
     '',
-    ...(m.teacher.int8 ? [`The teacher ran in int8 (\`--quantize-teacher\`: ${m.teacher.int8.weights} weights quantized, ${m.teacher.int8.per_channel ? 'per-channel' : 'per-tensor'} scales${m.teacher.int8.reduce_range ? ', 7-bit' : ''}); its accuracy above is the int8 teacher's.`, ''] : []),
+    ...(m.teacher.int8
+      ? [
+          `The teacher ran in int8 (\`--quantize-teacher\`: ${m.teacher.int8.weights} weights quantized, ${m.teacher.int8.per_channel ? 'per-channel' : 'per-tensor'} scales${m.teacher.int8.reduce_range ? ', 7-bit' : ''}); its accuracy above is the int8 teacher's.`,
+          '',
+        ]
+      : []),
     ...picture('dev-accuracy-by-epoch.svg'),
     '## Speed on this machine',
     '',
@@ -49,7 +62,11 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
     '| | per sentence | sentences/s |',
     '| --- | --- | --- |',
     `| teacher, batches of 64 (${m.teacher.device}) | ${fmtUs(s.teacherMicrosecondsPerSentence)} | ${s.teacherSentencesPerSecond.toFixed(1)} |`,
-    ...(e ? [`| ERNIE-base-size teacher (${e.layers} layers × ${e.hidden}, ${(e.parameters / 1e6).toFixed(0)}M weights, random), ${e.sentences} of the same sentences, max length ${e.maxLength}, batches of 64 (${e.device}) | ${fmtUs(e.teacherMicrosecondsPerSentence)} | ${e.teacherSentencesPerSecond.toFixed(1)} |`] : []),
+    ...(e
+      ? [
+          `| ERNIE-base-size teacher (${e.layers} layers × ${e.hidden}, ${(e.parameters / 1e6).toFixed(0)}M weights, random), ${e.sentences} of the same sentences, max length ${e.maxLength}, batches of 64 (${e.device}) | ${fmtUs(e.teacherMicrosecondsPerSentence)} | ${e.teacherSentencesPerSecond.toFixed(1)} |`,
+        ]
+      : []),
     `| student \`predict(text)\`, one at a time, segmentation included | ${fmtUs(s.studentMicrosecondsPerSentence)} | ${s.studentSentencesPerSecond.toFixed(0)} |`,
     '',
     `**Speed-up: ${fmtTimes(s.speedup)} against the teacher used**: the student answers ${s.speedup.toFixed(0)} sentences in the time the teacher scores one.`,
@@ -59,13 +76,18 @@ export function renderReport(m: DistillMetrics, data: { train: string; dev: stri
           `**Speed-up: ${fmtTimes(m.speedup_vs_ernie_base)} against an ERNIE-base-size teacher**: the same student against a ${e.layers}-layer, ${e.hidden}-wide ERNIE graph (made by \`make-teacher\`, random weights: its speed is ERNIE-base's, its accuracy is not measured), timed here the same way on ${e.sentences} of the dev ${m.student.pair ? 'pairs' : 'sentences'}${m.timings.speed_ernie_base_seconds !== undefined ? `; measuring it added ${m.timings.speed_ernie_base_seconds.toFixed(1)} s to the run` : ''} (\`--no-ernie-base-speedup\` skips it).`,
           '',
         ]
-      : ['The speed-up against an ERNIE-base-size teacher was not measured (skipped with `--no-ernie-base-speedup`, or the timing failed: the run said why).', '']),
+      : [
+          'The speed-up against an ERNIE-base-size teacher was not measured (skipped with `--no-ernie-base-speedup`, or the timing failed: the run said why).',
+          '',
+        ]),
     ...picture('accuracy-vs-speed.svg'),
     '## Time per step',
     '',
     '| step | seconds |',
     '| --- | --- |',
-    ...Object.entries(m.timings).map(([k, v]) => `| ${k.replace(/_seconds$/, '').replace(/_/g, ' ')} | ${v.toFixed(1)} |`),
+    ...Object.entries(m.timings).map(
+      ([k, v]) => `| ${k.replace(/_seconds$/, '').replace(/_/g, ' ')} | ${v.toFixed(1)} |`,
+    ),
     '',
   ];
   return lines.join('\n');

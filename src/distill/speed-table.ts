@@ -32,7 +32,12 @@ export interface SpeedTable {
   cpu: string;
   sentences: number;
   tokenizer: { linesPerSecond: number };
-  student: { source: string; predictP50Microseconds: number; predictP99Microseconds: number; predictBatchPerSecond: number };
+  student: {
+    source: string;
+    predictP50Microseconds: number;
+    predictP99Microseconds: number;
+    predictBatchPerSecond: number;
+  };
   teacher: { source: string; sentencesPerSecond: number; microsecondsPerSentence: number; maxLength: number };
   speedup: number;
 }
@@ -71,7 +76,9 @@ export async function speedTable(options: SpeedTableOptions = {}): Promise<Speed
     }
     const student = await Student.load(studentFile);
     // A two-tower student compares pairs: each text with the next one.
-    const inputs: StudentInput[] = student.pair ? texts.map((t, i) => [t, texts[(i + 1) % texts.length]!] as const) : texts;
+    const inputs: StudentInput[] = student.pair
+      ? texts.map((t, i) => [t, texts[(i + 1) % texts.length]!] as const)
+      : texts;
     for (const t of inputs.slice(0, 100)) student.predict(t);
     const latencies = new Float64Array(inputs.length);
     inputs.forEach((t, i) => {
@@ -109,8 +116,18 @@ export async function speedTable(options: SpeedTableOptions = {}): Promise<Speed
       cpu: os.cpus()[0]?.model ?? 'unknown',
       sentences: texts.length,
       tokenizer: { linesPerSecond: tokenizerLinesPerSecond },
-      student: { source: options.student ?? 'bow trained on generated reviews', predictP50Microseconds: p50, predictP99Microseconds: p99, predictBatchPerSecond },
-      teacher: { source: options.teacher ?? 'ERNIE-base-size graph (make-teacher)', sentencesPerSecond: teacherTexts.length / teacherSeconds, microsecondsPerSentence: teacherUs, maxLength },
+      student: {
+        source: options.student ?? 'bow trained on generated reviews',
+        predictP50Microseconds: p50,
+        predictP99Microseconds: p99,
+        predictBatchPerSecond,
+      },
+      teacher: {
+        source: options.teacher ?? 'ERNIE-base-size graph (make-teacher)',
+        sentencesPerSecond: teacherTexts.length / teacherSeconds,
+        microsecondsPerSentence: teacherUs,
+        maxLength,
+      },
       speedup: teacherUs / p50,
     };
   } finally {

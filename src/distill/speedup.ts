@@ -14,7 +14,11 @@ export interface SpeedupMeasurement {
 }
 
 /** `texts` are texts, or text pairs for a matching task (one pair counts as one sentence). */
-export async function measureSpeedup(teacher: Teacher, student: Student, texts: readonly TeacherText[]): Promise<SpeedupMeasurement> {
+export async function measureSpeedup(
+  teacher: Teacher,
+  student: Student,
+  texts: readonly TeacherText[],
+): Promise<SpeedupMeasurement> {
   // Warm both up so that start-up costs do not count.
   await teacher.score(texts.slice(0, 8));
   for (const t of texts.slice(0, 50)) student.predict(t);

@@ -27,21 +27,43 @@ export async function trainStudents(
   say: (l: string) => void,
 ): Promise<TrainedStudents> {
   const { kind, threads, seed } = settings;
-  const common = { train: options.train, dev: options.dev, model: kind, ngrams: options.ngrams, segmenter: options.segmenter, epochs: options.epochs, lr: options.lr, threads, seed, device: settings.studentDevice };
+  const common = {
+    train: options.train,
+    dev: options.dev,
+    model: kind,
+    ngrams: options.ngrams,
+    segmenter: options.segmenter,
+    epochs: options.epochs,
+    lr: options.lr,
+    threads,
+    seed,
+    device: settings.studentDevice,
+  };
   let baseline: TrainResult | null = null;
   const devByEpoch: TrainedStudents['devByEpoch'] = { baseline: [], student: [] };
   if (options.baseline !== false) {
     say(`step 3: baseline ${kind} student (no distillation)`);
-    baseline = await time('baseline', () => train({ ...common, onEpoch: (e) => {
+    baseline = await time('baseline', () =>
+      train({
+        ...common,
+        onEpoch: (e) => {
           devByEpoch.baseline.push(epochFigures(e));
           options.onProgress?.('step 3: baseline', e.epoch, e.epochs, 'epochs');
         },
-      }));
+      }),
+    );
   }
   say(`step 3: ${kind} student with ${labels.teacherLabeled} teacher-labeled lines`);
   const studentFile = path.join(settings.out, 'student.bin');
   const student = await time('train', () =>
-    train({ ...common, distill: labels.distillFiles, online: labels.online, temperature: options.temperature, alpha: options.alpha, out: studentFile, onEpoch: (e) => {
+    train({
+      ...common,
+      distill: labels.distillFiles,
+      online: labels.online,
+      temperature: options.temperature,
+      alpha: options.alpha,
+      out: studentFile,
+      onEpoch: (e) => {
         devByEpoch.student.push(epochFigures(e));
         options.onProgress?.('step 3: student', e.epoch, e.epochs, 'epochs');
       },

@@ -87,14 +87,17 @@ export function renderChart(chart: Chart): string {
     `<rect class="background" x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text class="title" x="16" y="22" font-size="16" font-weight="600" fill="#1f2328">${esc(chart.title)}</text>`,
   );
-  if (chart.subtitle) out.push(`<text class="subtitle" x="16" y="42" font-size="12" fill="#59636e">${esc(chart.subtitle)}</text>`);
+  if (chart.subtitle)
+    out.push(`<text class="subtitle" x="16" y="42" font-size="12" fill="#59636e">${esc(chart.subtitle)}</text>`);
   let legendY = 28 + (chart.subtitle ? 20 : 0) + 14;
   for (const row of legendRows) {
     for (const item of row) out.push(legendItem(item, item.x + 16, legendY));
     legendY += 20;
   }
   const panelWidth = width / chart.panels.length;
-  chart.panels.forEach((panel, i) => out.push(renderPanel(panel, i * panelWidth, headerHeight, panelWidth, panelHeight)));
+  chart.panels.forEach((panel, i) =>
+    out.push(renderPanel(panel, i * panelWidth, headerHeight, panelWidth, panelHeight)),
+  );
   out.push('</svg>');
   return `<?xml version="1.0" encoding="UTF-8"?>\n${out.join('\n')}\n`;
 }
@@ -110,8 +113,11 @@ interface LegendEntry {
 function legendEntries(panels: ChartPanel[]): LegendEntry[] {
   const seen = new Map<string, LegendEntry>();
   for (const p of panels) {
-    for (const s of p.series) if (!seen.has(s.name)) seen.set(s.name, { name: s.name, color: s.color, marker: s.marker, width: 0, x: 0 });
-    for (const r of p.references ?? []) if (r.legend && !seen.has(r.legend)) seen.set(r.legend, { name: r.legend, color: r.color, marker: 'line', width: 0, x: 0 });
+    for (const s of p.series)
+      if (!seen.has(s.name)) seen.set(s.name, { name: s.name, color: s.color, marker: s.marker, width: 0, x: 0 });
+    for (const r of p.references ?? [])
+      if (r.legend && !seen.has(r.legend))
+        seen.set(r.legend, { name: r.legend, color: r.color, marker: 'line', width: 0, x: 0 });
   }
   return [...seen.values()].map((e) => ({ ...e, width: 28 + textWidth(e.name, 12) + 22 }));
 }
@@ -143,16 +149,33 @@ function legendItem(item: LegendEntry, x: number, y: number): string {
 
 function renderPanel(panel: ChartPanel, left: number, top: number, width: number, height: number): string {
   // Room above the plot for a panel title, or just enough for the first tick label.
-  const plot = { x0: left + MARGIN.left, x1: left + width - MARGIN.right, y0: top + height - MARGIN.bottom, y1: top + (panel.title ? 28 : 10) };
-  const xs = [...panel.series.flatMap((s) => s.points.map((p) => p.x)), ...(panel.references ?? []).filter((r) => r.axis === 'x').map((r) => r.value)];
-  const ys = [...panel.series.flatMap((s) => s.points.map((p) => p.y)), ...(panel.references ?? []).filter((r) => r.axis === 'y').map((r) => r.value)];
+  const plot = {
+    x0: left + MARGIN.left,
+    x1: left + width - MARGIN.right,
+    y0: top + height - MARGIN.bottom,
+    y1: top + (panel.title ? 28 : 10),
+  };
+  const xs = [
+    ...panel.series.flatMap((s) => s.points.map((p) => p.x)),
+    ...(panel.references ?? []).filter((r) => r.axis === 'x').map((r) => r.value),
+  ];
+  const ys = [
+    ...panel.series.flatMap((s) => s.points.map((p) => p.y)),
+    ...(panel.references ?? []).filter((r) => r.axis === 'y').map((r) => r.value),
+  ];
   const xScale = makeScale(panel.x, xs, plot.x0, plot.x1);
   const yScale = makeScale(panel.y, ys, plot.y0, plot.y1);
   const out: string[] = [`<g class="panel">`];
-  if (panel.title) out.push(`<text class="panel-title" x="${f(plot.x0)}" y="${f(top + 16)}" font-size="13" font-weight="600" fill="#1f2328">${esc(panel.title)}</text>`);
+  if (panel.title)
+    out.push(
+      `<text class="panel-title" x="${f(plot.x0)}" y="${f(top + 16)}" font-size="13" font-weight="600" fill="#1f2328">${esc(panel.title)}</text>`,
+    );
 
   // Grid and ticks first, so that the data draws over them.
-  for (const v of xScale.minor) out.push(`<line class="grid minor" x1="${f(xScale.at(v))}" y1="${f(plot.y1)}" x2="${f(xScale.at(v))}" y2="${f(plot.y0)}" stroke="#eaeef2" stroke-width="1"/>`);
+  for (const v of xScale.minor)
+    out.push(
+      `<line class="grid minor" x1="${f(xScale.at(v))}" y1="${f(plot.y1)}" x2="${f(xScale.at(v))}" y2="${f(plot.y0)}" stroke="#eaeef2" stroke-width="1"/>`,
+    );
   for (const v of xScale.ticks) {
     const x = xScale.at(v);
     out.push(
@@ -218,21 +241,30 @@ function renderPanel(panel: ChartPanel, left: number, top: number, width: number
       const runs: ChartPoint[][] = [[]];
       for (const p of s.points) Number.isFinite(p.y) ? runs.at(-1)!.push(p) : runs.push([]);
       for (const run of runs.filter((r) => r.length > 1)) {
-        out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${run.map((p) => `${f(xScale.at(p.x))},${f(yScale.at(p.y))}`).join(' ')}"/>`);
+        out.push(
+          `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${run.map((p) => `${f(xScale.at(p.x))},${f(yScale.at(p.y))}`).join(' ')}"/>`,
+        );
       }
     }
     for (const p of s.points.filter((q) => Number.isFinite(q.y))) {
       const x = xScale.at(p.x);
       const y = yScale.at(p.y);
-      out.push(`<g class="point" data-x="${p.x}" data-y="${p.y}" data-cx="${f(x)}" data-cy="${f(y)}">${marker(s.marker, x, y, s.color)}</g>`);
+      out.push(
+        `<g class="point" data-x="${p.x}" data-y="${p.y}" data-cx="${f(x)}" data-cy="${f(y)}">${marker(s.marker, x, y, s.color)}</g>`,
+      );
       if (p.label) {
         const rightward = x + 10 + textWidth(p.label, 12) <= plot.x1;
-        out.push(`<text class="point-label" x="${f(rightward ? x + 10 : x - 10)}" y="${f(y + 4)}" font-size="12" fill="${s.color}" text-anchor="${rightward ? 'start' : 'end'}">${esc(p.label)}</text>`);
+        out.push(
+          `<text class="point-label" x="${f(rightward ? x + 10 : x - 10)}" y="${f(y + 4)}" font-size="12" fill="${s.color}" text-anchor="${rightward ? 'start' : 'end'}">${esc(p.label)}</text>`,
+        );
       }
     }
     out.push('</g>');
   }
-  if (panel.note) out.push(`<text class="note" x="${f(plot.x0 + 8)}" y="${f(plot.y0 - 8)}" font-size="11" fill="#59636e">${esc(panel.note)}</text>`);
+  if (panel.note)
+    out.push(
+      `<text class="note" x="${f(plot.x0 + 8)}" y="${f(plot.y0 - 8)}" font-size="11" fill="#59636e">${esc(panel.note)}</text>`,
+    );
   out.push('</g>');
   return out.join('\n');
 }
@@ -258,8 +290,14 @@ function makeScale(axis: ChartAxis, values: number[], from: number, to: number):
     const ticks: number[] = [];
     const minor: number[] = [];
     for (let e = Math.ceil(a - 1e-9); e <= Math.floor(b + 1e-9); e++) ticks.push(10 ** e);
-    for (let e = Math.floor(a); e < Math.ceil(b); e++) for (let m = 2; m <= 9; m++) if (m * 10 ** e > lo && m * 10 ** e < hi) minor.push(m * 10 ** e);
-    return { at: (v) => from + ((Math.log10(v) - a) / (b - a)) * (to - from), ticks, minor, format: axis.format ?? siNumber };
+    for (let e = Math.floor(a); e < Math.ceil(b); e++)
+      for (let m = 2; m <= 9; m++) if (m * 10 ** e > lo && m * 10 ** e < hi) minor.push(m * 10 ** e);
+    return {
+      at: (v) => from + ((Math.log10(v) - a) / (b - a)) * (to - from),
+      ticks,
+      minor,
+      format: axis.format ?? siNumber,
+    };
   }
   if (hi === lo) [lo, hi] = [lo - 1, hi + 1];
   const pad = axis.min === undefined || axis.max === undefined ? (hi - lo) * 0.08 : 0;
@@ -268,8 +306,14 @@ function makeScale(axis: ChartAxis, values: number[], from: number, to: number):
   // Every whole number while they fit (epochs), else a round step.
   const step = axis.integer ? (hi - lo <= 12 ? 1 : Math.max(1, niceStep((hi - lo) / 6))) : niceStep((hi - lo) / 5);
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step) ticks.push(Number(v.toPrecision(12)));
-  return { at: (v) => from + ((v - lo) / (hi - lo)) * (to - from), ticks, minor: [], format: axis.format ?? ((v) => String(v)) };
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9 * step; v += step)
+    ticks.push(Number(v.toPrecision(12)));
+  return {
+    at: (v) => from + ((v - lo) / (hi - lo)) * (to - from),
+    ticks,
+    minor: [],
+    format: axis.format ?? ((v) => String(v)),
+  };
 }
 
 function niceStep(raw: number): number {

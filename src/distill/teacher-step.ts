@@ -15,7 +15,10 @@ import type { DistillSettings } from './distill-settings.js';
 import { cacheKey, fileDigest } from './file-digest.js';
 
 /** How the teacher is opened, for scoring here and for `label` in step 2. */
-export function teacherOptionsOf(options: DistillOptions, settings: DistillSettings): TeacherOptions & { maxLength: number } {
+export function teacherOptionsOf(
+  options: DistillOptions,
+  settings: DistillSettings,
+): TeacherOptions & { maxLength: number } {
   return {
     vocab: options.vocab,
     lowercase: options.lowercase,
@@ -29,16 +32,36 @@ export function teacherOptionsOf(options: DistillOptions, settings: DistillSetti
 }
 
 /** With --train-teacher: a native model trained on the teacher's data, exported to ONNX, cached, published in `out`. */
-export async function trainTeacher(options: DistillOptions, settings: DistillSettings, say: (l: string) => void): Promise<string> {
+export async function trainTeacher(
+  options: DistillOptions,
+  settings: DistillSettings,
+  say: (l: string) => void,
+): Promise<string> {
   const { seed, threads, cacheDir } = settings;
   const data = options.teacherTrain ?? options.train;
-  const key = cacheKey([await fileDigest(data), await fileDigest(options.dev), options.trainTeacher, options.teacherEpochs ?? null, options.segmenter ?? 'jieba', seed]);
+  const key = cacheKey([
+    await fileDigest(data),
+    await fileDigest(options.dev),
+    options.trainTeacher,
+    options.teacherEpochs ?? null,
+    options.segmenter ?? 'jieba',
+    seed,
+  ]);
   const file = path.join(cacheDir, `teacher-${options.trainTeacher}-${key}.onnx`);
   if (fs.existsSync(file)) {
     say(`step 1: teacher reused from ${path.relative(process.cwd(), file)}`);
   } else {
     say(`step 1: training a ${options.trainTeacher} teacher on ${data}`);
-    const result = await train({ train: data, dev: options.dev, model: options.trainTeacher, segmenter: options.segmenter, epochs: options.teacherEpochs, threads, seed, onEpoch: (e) => options.onProgress?.('step 1: teacher', e.epoch, e.epochs, 'epochs') });
+    const result = await train({
+      train: data,
+      dev: options.dev,
+      model: options.trainTeacher,
+      segmenter: options.segmenter,
+      epochs: options.teacherEpochs,
+      threads,
+      seed,
+      onEpoch: (e) => options.onProgress?.('step 1: teacher', e.epoch, e.epochs, 'epochs'),
+    });
     await exportOnnx(result.student.toData(), file);
     say(`step 1: teacher dev accuracy ${((result.devAccuracy ?? 0) * 100).toFixed(2)}%`);
   }
@@ -58,12 +81,26 @@ export interface FinetunedTeacher {
  * With --pretrained: the checkpoint fine-tuned natively on the teacher's data (`finetune`), kept in the cache
  * (the checkpoint folder and teacher.onnx) so a rerun reuses it, its teacher.onnx published in `out`.
  */
-export async function finetuneTeacher(options: DistillOptions, settings: DistillSettings, say: (l: string) => void): Promise<FinetunedTeacher> {
+export async function finetuneTeacher(
+  options: DistillOptions,
+  settings: DistillSettings,
+  say: (l: string) => void,
+): Promise<FinetunedTeacher> {
   const { seed, threads, cacheDir } = settings;
   const pretrained = options.pretrained!;
   const data = options.teacherTrain ?? options.train;
-  const checkpointParts = await Promise.all(['config.json', 'model.safetensors', 'vocab.txt'].map((f) => fileDigest(path.join(pretrained, f)).catch(() => f)));
-  const key = cacheKey([...checkpointParts, await fileDigest(data), await fileDigest(options.dev), options.teacherEpochs ?? null, options.teacherLr ?? null, options.maxLength ?? null, seed]);
+  const checkpointParts = await Promise.all(
+    ['config.json', 'model.safetensors', 'vocab.txt'].map((f) => fileDigest(path.join(pretrained, f)).catch(() => f)),
+  );
+  const key = cacheKey([
+    ...checkpointParts,
+    await fileDigest(data),
+    await fileDigest(options.dev),
+    options.teacherEpochs ?? null,
+    options.teacherLr ?? null,
+    options.maxLength ?? null,
+    seed,
+  ]);
   const folder = path.join(cacheDir, `teacher-finetuned-${key}`);
   const summary = path.join(folder, 'finetune.json');
   let devAccuracy: number | null;
@@ -86,8 +123,13 @@ export async function finetuneTeacher(options: DistillOptions, settings: Distill
     });
     devAccuracy = result.devAccuracy ?? null;
     // Written last: its presence says the folder is whole.
-    fs.writeFileSync(summary, JSON.stringify({ pretrained, dev_accuracy: devAccuracy, best_epoch: result.bestEpoch }) + '\n');
-    say(`step 1: fine-tuned teacher dev accuracy ${((devAccuracy ?? 0) * 100).toFixed(2)}% (epoch ${result.bestEpoch})`);
+    fs.writeFileSync(
+      summary,
+      JSON.stringify({ pretrained, dev_accuracy: devAccuracy, best_epoch: result.bestEpoch }) + '\n',
+    );
+    say(
+      `step 1: fine-tuned teacher dev accuracy ${((devAccuracy ?? 0) * 100).toFixed(2)}% (epoch ${result.bestEpoch})`,
+    );
   }
   const published = path.join(settings.out, 'teacher.onnx');
   fs.copyFileSync(path.join(folder, 'teacher.onnx'), published);
@@ -95,10 +137,17 @@ export async function finetuneTeacher(options: DistillOptions, settings: Distill
 }
 
 /** The teacher's label names, which must be the training labels (in any order). */
-export function checkTeacherLabels(teacher: Pick<Teacher, 'labels' | 'labelNames'>, labels: LabelMap, sources: readonly string[]): string[] {
+export function checkTeacherLabels(
+  teacher: Pick<Teacher, 'labels' | 'labelNames'>,
+  labels: LabelMap,
+  sources: readonly string[],
+): string[] {
   const names = teacher.labelNames ?? [...labels.labels];
   if (teacher.labels !== labels.size || !labels.labels.every((l) => names.includes(l))) {
-    throw new InputError(`the teacher has ${teacher.labels} labels (${names.join(', ')}); the training set has ${labels.labels.join(', ')}`, sources.join(', '));
+    throw new InputError(
+      `the teacher has ${teacher.labels} labels (${names.join(', ')}); the training set has ${labels.labels.join(', ')}`,
+      sources.join(', '),
+    );
   }
   return names;
 }
@@ -127,5 +176,7 @@ export async function scoreTeacher(
   const logits = await teacher.score(teacherTexts(devRows), { batchSize });
   const gold = Int32Array.from(devRows, (r) => labels.idOf(r.label));
   const pairs = devRows[0]!.textB !== undefined;
-  return scoreLogits(alignLogits(logits, labelNames, labels.labels), labels.size, gold, { queries: pairs ? devRows.map((r) => r.textA) : null });
+  return scoreLogits(alignLogits(logits, labelNames, labels.labels), labels.size, gold, {
+    queries: pairs ? devRows.map((r) => r.textA) : null,
+  });
 }

@@ -85,21 +85,29 @@ export function decodeModel(bytes: Uint8Array, file?: string): OnnxTypes.ModelPr
   } catch (err) {
     throw new InputError(`not an ONNX model (${(err as Error).message.split('\n')[0]})`, file);
   }
-  if (!model.graph || (model.graph.node ?? []).length === 0) throw new InputError('not an ONNX model (no graph nodes)', file);
+  if (!model.graph || (model.graph.node ?? []).length === 0)
+    throw new InputError('not an ONNX model (no graph nodes)', file);
   return model;
 }
 
 /** The quantized model's bytes and what changed; refuses a graph with nothing to quantize. */
-export function quantizeDynamic(input: Uint8Array | OnnxTypes.ModelProto, options: DynamicQuantizeOptions = {}): DynamicQuantizeResult {
+export function quantizeDynamic(
+  input: Uint8Array | OnnxTypes.ModelProto,
+  options: DynamicQuantizeOptions = {},
+): DynamicQuantizeResult {
   const model = input instanceof Uint8Array ? decodeModel(input, options.file) : input;
   const graph = model.graph!;
   const operators = options.operators ?? 'integer';
   const qmax = options.reduceRange ? 63 : 127;
   const exclude = new Set(options.exclude ?? []);
-  if (model.metadataProps?.some((p) => p.key === INT8_METADATA_KEY)) throw new InputError('the model is already quantized to int8', options.file);
+  if (model.metadataProps?.some((p) => p.key === INT8_METADATA_KEY))
+    throw new InputError('the model is already quantized to int8', options.file);
   const defaultOpset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   if (defaultOpset && Number(defaultOpset.version) < 10) {
-    throw new InputError(`opset ${defaultOpset.version} is too old to quantize (MatMulInteger needs 10 or later)`, options.file);
+    throw new InputError(
+      `opset ${defaultOpset.version} is too old to quantize (MatMulInteger needs 10 or later)`,
+      options.file,
+    );
   }
 
   const initializers = new Map<string, Tensor>();
@@ -134,21 +142,31 @@ export function quantizeDynamic(input: Uint8Array | OnnxTypes.ModelProto, option
       excluded.push(candidate.name);
       return;
     }
-    if (candidate.op === 'MatMul' && operators !== 'integer') attachFollowingBias(candidate, nodes, initializers, consumerIndex, graphOutputs);
+    if (candidate.op === 'MatMul' && operators !== 'integer')
+      attachFollowingBias(candidate, nodes, initializers, consumerIndex, graphOutputs);
     candidates.push(candidate);
   });
   const unknown = [...exclude].filter((n) => !matchedExcludes.has(n));
   if (unknown.length) {
     const known = nodes.some((n) => unknown.includes(n.name ?? '')) || unknown.some((n) => initializers.has(n));
-    throw new UsageError(`--exclude ${unknown[0]}: ${known ? 'not a MatMul, Gemm or Gather node with a constant float weight' : 'the graph has no node or weight of that name'}`);
+    throw new UsageError(
+      `--exclude ${unknown[0]}: ${known ? 'not a MatMul, Gemm or Gather node with a constant float weight' : 'the graph has no node or weight of that name'}`,
+    );
   }
   if (candidates.length === 0) {
     const why = excluded.length ? 'those it has are excluded' : 'the graph has none';
-    throw new InputError(`nothing to quantize: no MatMul or Gemm node with a constant 2-D float32 weight (${why})`, options.file);
+    throw new InputError(
+      `nothing to quantize: no MatMul or Gemm node with a constant 2-D float32 weight (${why})`,
+      options.file,
+    );
   }
 
   // Rewrite: every candidate (and the Add it absorbs) is replaced in place by its quantized nodes.
-  const used = new Set<string>([...initializers.keys(), ...nodes.flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])]), ...nodes.map((n) => n.name ?? '')]);
+  const used = new Set<string>([
+    ...initializers.keys(),
+    ...nodes.flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])]),
+    ...nodes.map((n) => n.name ?? ''),
+  ]);
   const fresh = (base: string) => {
     let name = base;
     for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
@@ -159,21 +177,30 @@ export function quantizeDynamic(input: Uint8Array | OnnxTypes.ModelProto, option
   const dropped = new Set<number>();
   const newInitializers: Tensor[] = [];
   const quantizedActivations = new Map<string, { q: string; scale: string; zeroPoint: string }>();
-  const record: QuantizedWeightsRecord = { per_channel: options.perChannel === true, reduce_range: options.reduceRange === true, operators, weights: {} };
+  const record: QuantizedWeightsRecord = {
+    per_channel: options.perChannel === true,
+    reduce_range: options.reduceRange === true,
+    operators,
+    weights: {},
+  };
   const layers: QuantizedLayer[] = [];
   const weightBytes = { float: 0, int8: 0 };
   const quantizedWeights = new Map<string, { int8: string; scale: string }>();
 
   for (const c of candidates) {
     const weightName = c.weight.name ?? '';
-    const [K, N] = c.transposed ? [Number(c.weight.dims![1]), Number(c.weight.dims![0])] : [Number(c.weight.dims![0]), Number(c.weight.dims![1])];
+    const [K, N] = c.transposed
+      ? [Number(c.weight.dims![1]), Number(c.weight.dims![0])]
+      : [Number(c.weight.dims![0]), Number(c.weight.dims![1])];
     let names = quantizedWeights.get(`${weightName}|${c.transposed}`);
     if (!names) {
       const floats = floatData(c.weight, options.file);
       const kn = c.transposed ? transpose(floats, N, K) : floats;
       const { q, scales } = quantizeSymmetric(kn, K, N, qmax, options.perChannel === true);
       names = { int8: fresh(`${weightName}_int8`), scale: fresh(`${weightName}_scale`) };
-      newInitializers.push(tensor(names.int8, [K, N], DataType.INT8, new Uint8Array(q.buffer, q.byteOffset, q.byteLength)));
+      newInitializers.push(
+        tensor(names.int8, [K, N], DataType.INT8, new Uint8Array(q.buffer, q.byteOffset, q.byteLength)),
+      );
       newInitializers.push(tensor(names.scale, options.perChannel ? [N] : [], DataType.FLOAT, bytesOf(scales)));
       quantizedWeights.set(`${weightName}|${c.transposed}`, names);
       record.weights[weightName] = { ...names, transposed: c.transposed };
@@ -184,8 +211,19 @@ export function quantizeDynamic(input: Uint8Array | OnnxTypes.ModelProto, option
     const activationQuantized = () => {
       let a = quantizedActivations.get(c.activation);
       if (!a) {
-        a = { q: fresh(`${c.activation}_uint8`), scale: fresh(`${c.activation}_scale`), zeroPoint: fresh(`${c.activation}_zero_point`) };
-        out.push(node('DynamicQuantizeLinear', [c.activation], [a.q, a.scale, a.zeroPoint], fresh(`${c.activation}_DynamicQuantizeLinear`)));
+        a = {
+          q: fresh(`${c.activation}_uint8`),
+          scale: fresh(`${c.activation}_scale`),
+          zeroPoint: fresh(`${c.activation}_zero_point`),
+        };
+        out.push(
+          node(
+            'DynamicQuantizeLinear',
+            [c.activation],
+            [a.q, a.scale, a.zeroPoint],
+            fresh(`${c.activation}_DynamicQuantizeLinear`),
+          ),
+        );
         quantizedActivations.set(c.activation, a);
       }
       return a;
@@ -211,10 +249,28 @@ export function quantizeDynamic(input: Uint8Array | OnnxTypes.ModelProto, option
     } else if (operators === 'integer-to-float') {
       const a = activationQuantized();
       const inputs = [a.q, names.int8, a.scale, names.scale, a.zeroPoint, '', biasName];
-      out.push(node('MatMulIntegerToFloat', trimOptional(inputs), [productOutput], fresh(`${c.name}_MatMulIntegerToFloat`), [], MS_DOMAIN));
+      out.push(
+        node(
+          'MatMulIntegerToFloat',
+          trimOptional(inputs),
+          [productOutput],
+          fresh(`${c.name}_MatMulIntegerToFloat`),
+          [],
+          MS_DOMAIN,
+        ),
+      );
     } else {
       const inputs = [c.activation, names.int8, names.scale, '', biasName];
-      out.push(node('DynamicQuantizeMatMul', trimOptional(inputs), [productOutput], fresh(`${c.name}_DynamicQuantizeMatMul`), [], MS_DOMAIN));
+      out.push(
+        node(
+          'DynamicQuantizeMatMul',
+          trimOptional(inputs),
+          [productOutput],
+          fresh(`${c.name}_DynamicQuantizeMatMul`),
+          [],
+          MS_DOMAIN,
+        ),
+      );
     }
     let current = productOutput;
     if (separateBias) {
@@ -239,7 +295,9 @@ export function quantizeDynamic(input: Uint8Array | OnnxTypes.ModelProto, option
     if (!names) {
       const { q, scales } = quantizeSymmetric(floatData(e.table, options.file), V, H, 127, options.perChannel === true);
       names = { int8: fresh(`${tableName}_int8`), scale: fresh(`${tableName}_scale`) };
-      newInitializers.push(tensor(names.int8, [V, H], DataType.INT8, new Uint8Array(q.buffer, q.byteOffset, q.byteLength)));
+      newInitializers.push(
+        tensor(names.int8, [V, H], DataType.INT8, new Uint8Array(q.buffer, q.byteOffset, q.byteLength)),
+      );
       newInitializers.push(tensor(names.scale, options.perChannel ? [H] : [], DataType.FLOAT, bytesOf(scales)));
       quantizedWeights.set(`${tableName}|false`, names);
       record.weights[tableName] = { ...names, transposed: false };
@@ -267,19 +325,31 @@ export function quantizeDynamic(input: Uint8Array | OnnxTypes.ModelProto, option
 
   // Float weights nobody reads any more go; those still read elsewhere (tied weights, subgraphs) stay.
   const stillRead = countConsumers(graph);
-  const removable = new Set([...quantizedWeights.keys()].map((k) => k.split('|')[0]!).filter((w) => !stillRead.has(w) && !graphOutputs.has(w)));
+  const removable = new Set(
+    [...quantizedWeights.keys()].map((k) => k.split('|')[0]!).filter((w) => !stillRead.has(w) && !graphOutputs.has(w)),
+  );
   for (const c of candidates) {
     // Bias initializers the fused operators copied.
-    const biasSource = c.bias && c.bias.addIndex !== undefined ? nodes[c.bias.addIndex]!.input!.find((x) => initializers.has(x)) : undefined;
+    const biasSource =
+      c.bias && c.bias.addIndex !== undefined
+        ? nodes[c.bias.addIndex]!.input!.find((x) => initializers.has(x))
+        : undefined;
     if (biasSource && !stillRead.has(biasSource)) removable.add(biasSource);
-    if (c.op === 'Gemm' && c.node.input![2] && initializers.has(c.node.input![2]) && !stillRead.has(c.node.input![2])) removable.add(c.node.input![2]);
+    if (c.op === 'Gemm' && c.node.input![2] && initializers.has(c.node.input![2]) && !stillRead.has(c.node.input![2]))
+      removable.add(c.node.input![2]);
   }
-  graph.initializer = [...(graph.initializer ?? []).filter((t) => !removable.has(t.name ?? '')), ...newInitializers] as OnnxTypes.TensorProto[];
+  graph.initializer = [
+    ...(graph.initializer ?? []).filter((t) => !removable.has(t.name ?? '')),
+    ...newInitializers,
+  ] as OnnxTypes.TensorProto[];
   graph.input = (graph.input ?? []).filter((i) => !removable.has(i.name ?? ''));
   graph.valueInfo = (graph.valueInfo ?? []).filter((v) => !removable.has(v.name ?? ''));
 
   updateOpsets(model, operators);
-  model.metadataProps = [...(model.metadataProps ?? []), onnx.StringStringEntryProto.create({ key: INT8_METADATA_KEY, value: JSON.stringify(record) })];
+  model.metadataProps = [
+    ...(model.metadataProps ?? []),
+    onnx.StringStringEntryProto.create({ key: INT8_METADATA_KEY, value: JSON.stringify(record) }),
+  ];
   const bytes = onnx.ModelProto.encode(model).finish();
   return { bytes, layers, excluded, weightBytes, operators };
 }
@@ -320,7 +390,11 @@ function denseLayer(node: Node, index: number, initializers: Map<string, Tensor>
     const N = Number(weight.dims![transposed ? 0 : 1]);
     const constant = initializers.get(c);
     const dims = (constant?.dims ?? []).map(Number);
-    if (constant && constant.dataType === DataType.FLOAT && ((dims.length === 1 && dims[0] === N) || (dims.length === 2 && dims[0] === 1 && dims[1] === N))) {
+    if (
+      constant &&
+      constant.dataType === DataType.FLOAT &&
+      ((dims.length === 1 && dims[0] === N) || (dims.length === 2 && dims[0] === 1 && dims[1] === N))
+    ) {
       const values = floatData(constant, file).map((v) => v * beta);
       candidate.bias = { values, output: node.output![0]! };
     } else {
@@ -331,7 +405,13 @@ function denseLayer(node: Node, index: number, initializers: Map<string, Tensor>
 }
 
 /** MatMul followed by its only reader, Add of a constant [N] bias: the fused operators take the bias in. */
-function attachFollowingBias(c: Candidate, nodes: Node[], initializers: Map<string, Tensor>, consumerIndex: Map<string, number[]>, graphOutputs: Set<string>): void {
+function attachFollowingBias(
+  c: Candidate,
+  nodes: Node[],
+  initializers: Map<string, Tensor>,
+  consumerIndex: Map<string, number[]>,
+  graphOutputs: Set<string>,
+): void {
   const product = c.node.output![0]!;
   const readers = consumerIndex.get(product) ?? [];
   if (readers.length !== 1 || graphOutputs.has(product)) return;
@@ -340,12 +420,20 @@ function attachFollowingBias(c: Candidate, nodes: Node[], initializers: Map<stri
   const other = add.input![0] === product ? add.input![1]! : add.input![0]!;
   const bias = initializers.get(other);
   const N = Number(c.weight.dims![1]);
-  if (!bias || bias.dataType !== DataType.FLOAT || (bias.dims ?? []).length !== 1 || Number(bias.dims![0]) !== N) return;
+  if (!bias || bias.dataType !== DataType.FLOAT || (bias.dims ?? []).length !== 1 || Number(bias.dims![0]) !== N)
+    return;
   if (bias.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return;
   c.bias = { values: floatData(bias), addIndex: readers[0], output: add.output![0]! };
 }
 
-function pushExtraAddend(out: Node[], c: Candidate, product: string, finalOutput: string, fresh: (b: string) => string, inits: Tensor[]): void {
+function pushExtraAddend(
+  out: Node[],
+  c: Candidate,
+  product: string,
+  finalOutput: string,
+  fresh: (b: string) => string,
+  inits: Tensor[],
+): void {
   let addend = c.extraAddend!.name;
   if (c.extraAddend!.beta !== 1) {
     const beta = fresh(`${c.name}_beta`);
@@ -358,7 +446,13 @@ function pushExtraAddend(out: Node[], c: Candidate, product: string, finalOutput
 }
 
 /** Symmetric int8: w ~ q * scale, q in [-qmax, qmax]; one scale, or one per column of the [K, N] matrix. */
-export function quantizeSymmetric(w: Float32Array, K: number, N: number, qmax: number, perChannel: boolean): { q: Int8Array; scales: Float32Array } {
+export function quantizeSymmetric(
+  w: Float32Array,
+  K: number,
+  N: number,
+  qmax: number,
+  perChannel: boolean,
+): { q: Int8Array; scales: Float32Array } {
   const scales = new Float32Array(perChannel ? N : 1);
   const absMax = new Float32Array(scales.length);
   for (let k = 0; k < K; k++) {
@@ -401,7 +495,8 @@ export function dequantizedWeights(model: OnnxTypes.IModelProto): Map<string, { 
     const values = new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength);
     const scales = floatData(s);
     const data = new Float32Array(K * N);
-    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) data[k * N + n] = values[k * N + n]! * scales[scales.length === 1 ? 0 : n]!;
+    for (let k = 0; k < K; k++)
+      for (let n = 0; n < N; n++) data[k * N + n] = values[k * N + n]! * scales[scales.length === 1 ? 0 : n]!;
     out.set(name, w.transposed ? { dims: [N, K], data: transpose(data, K, N) } : { dims: [K, N], data });
   }
   return out;
@@ -412,7 +507,8 @@ function updateOpsets(model: OnnxTypes.ModelProto, operators: QuantizedOperators
   const main = imports.find((o) => !o.domain || o.domain === 'ai.onnx');
   if (!main) imports.push(onnx.OperatorSetIdProto.create({ domain: '', version: MIN_OPSET }));
   else if (Number(main.version) < MIN_OPSET) main.version = MIN_OPSET;
-  if (operators !== 'integer' && !imports.some((o) => o.domain === MS_DOMAIN)) imports.push(onnx.OperatorSetIdProto.create({ domain: MS_DOMAIN, version: 1 }));
+  if (operators !== 'integer' && !imports.some((o) => o.domain === MS_DOMAIN))
+    imports.push(onnx.OperatorSetIdProto.create({ domain: MS_DOMAIN, version: 1 }));
   model.opsetImport = imports as OnnxTypes.OperatorSetIdProto[];
 }
 
@@ -442,7 +538,14 @@ function trimOptional(inputs: string[]): string[] {
   return inputs.slice(0, end);
 }
 
-function node(opType: string, input: string[], output: string[], name: string, attribute: OnnxTypes.IAttributeProto[] = [], domain = ''): Node {
+function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  name: string,
+  attribute: OnnxTypes.IAttributeProto[] = [],
+  domain = '',
+): Node {
   return onnx.NodeProto.create({ opType, input, output, name, attribute, domain });
 }
 

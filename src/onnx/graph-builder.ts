@@ -87,7 +87,9 @@ export class GraphBuilder {
 
   /** A named int64 constant: a scalar, or a list. */
   int64(name: string, values: number | number[]): string {
-    return Array.isArray(values) ? this.int64Tensor(name, [values.length], values) : this.int64Tensor(name, [], [values]);
+    return Array.isArray(values)
+      ? this.int64Tensor(name, [values.length], values)
+      : this.int64Tensor(name, [], [values]);
   }
 
   /** Renames a node output, so that a graph output can carry the name its users expect. */
@@ -109,8 +111,14 @@ export class GraphBuilder {
   }
 
   /** Adds a node and returns its output names (one fresh name per output unless given). */
-  node(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputs: number | string[] = 1): string[] {
-    const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
+  node(
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, AttributeValue> = {},
+    outputs: number | string[] = 1,
+  ): string[] {
+    const outNames =
+      typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
     this.nodes.push(
       onnx.NodeProto.create({
         opType,
@@ -129,14 +137,21 @@ export class GraphBuilder {
   }
 
   /** Serializes the model; metadata rides in metadata_props (string key/value pairs). */
-  encode(options: { opset: number; producerVersion: string; metadata?: Record<string, string>; docString?: string }): Uint8Array {
+  encode(options: {
+    opset: number;
+    producerVersion: string;
+    metadata?: Record<string, string>;
+    docString?: string;
+  }): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'ernie-slim',
       producerVersion: options.producerVersion,
       docString: options.docString ?? '',
       opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: options.opset })],
-      metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value })),
+      metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) =>
+        onnx.StringStringEntryProto.create({ key, value }),
+      ),
       graph: onnx.GraphProto.create({
         name: this.name,
         node: this.nodes,
@@ -165,7 +180,8 @@ function valueInfo(v: ValueInfo) {
 
 function attribute(name: string, value: AttributeValue) {
   const A = AttributeProto.AttributeType;
-  if (typeof value === 'string') return AttributeProto.create({ name, type: A.STRING, s: new TextEncoder().encode(value) });
+  if (typeof value === 'string')
+    return AttributeProto.create({ name, type: A.STRING, s: new TextEncoder().encode(value) });
   if (typeof value === 'number') {
     return Number.isInteger(value)
       ? AttributeProto.create({ name, type: A.INT, i: value })

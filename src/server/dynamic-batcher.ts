@@ -50,7 +50,16 @@ export class DynamicBatcher<R> {
   submit(rows: R[]): Promise<{ values: Float32Array; width: number }> {
     if (rows.length === 0) return Promise.resolve({ values: new Float32Array(0), width: 0 });
     return new Promise((resolve, reject) => {
-      this.queue.push({ rows, taken: 0, done: 0, values: null, enqueuedAt: performance.now(), resolve, reject, failed: false });
+      this.queue.push({
+        rows,
+        taken: 0,
+        done: 0,
+        values: null,
+        enqueuedAt: performance.now(),
+        resolve,
+        reject,
+        failed: false,
+      });
       this.schedule();
     });
   }
@@ -85,7 +94,8 @@ export class DynamicBatcher<R> {
     const limit = Math.max(this.options.maxBatch, this.options.window ?? this.options.maxBatch);
     const slots: Slot<R>[] = [];
     for (const pending of this.queue) {
-      while (slots.length < limit && pending.taken < pending.rows.length) slots.push({ pending, index: pending.taken++ });
+      while (slots.length < limit && pending.taken < pending.rows.length)
+        slots.push({ pending, index: pending.taken++ });
       if (slots.length >= limit) break;
     }
     const lengthOf = this.options.lengthOf;

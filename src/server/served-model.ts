@@ -7,7 +7,14 @@ import { readOnnxMetadataFile } from '../onnx/model-metadata.js';
 import { Student } from '../student/student.js';
 import { packStudentRows, studentRowLength, type StudentRow } from '../student/token-rows.js';
 import { readTeacherLimits, type TeacherLimits } from './teacher-limits.js';
-import { ID_INPUTS, ProtocolError, TEXT_INPUT, TEXT_PAIR_INPUT, type ParsedInputs, type TokenRow } from './kserve-protocol.js';
+import {
+  ID_INPUTS,
+  ProtocolError,
+  TEXT_INPUT,
+  TEXT_PAIR_INPUT,
+  type ParsedInputs,
+  type TokenRow,
+} from './kserve-protocol.js';
 
 export interface TensorSpec {
   name: string;
@@ -29,11 +36,18 @@ export interface ServedModel {
   release(): Promise<void>;
 }
 
-export async function openServedModel(file: string, options: { vocab?: string; lowercase?: boolean; device?: TeacherDevice; threads?: number }): Promise<ServedModel> {
+export async function openServedModel(
+  file: string,
+  options: { vocab?: string; lowercase?: boolean; device?: TeacherDevice; threads?: number },
+): Promise<ServedModel> {
   const metadata = await readOnnxMetadataFile(file).catch(() => ({}) as Record<string, string>);
-  if ((metadata['ernie_slim.format'] ?? '').startsWith('student/')) return new StudentModel(await Student.load(file, { runtime: 'onnxruntime', threads: options.threads }));
+  if ((metadata['ernie_slim.format'] ?? '').startsWith('student/'))
+    return new StudentModel(await Student.load(file, { runtime: 'onnxruntime', threads: options.threads }));
   const session = await OnnxTeacherSession.open(file, { ...options, spin: false });
-  const tokenizer = options.vocab || carriesVocabulary(session.metadata) ? await loadTeacherTokenizer(file, session.metadata, options) : null;
+  const tokenizer =
+    options.vocab || carriesVocabulary(session.metadata)
+      ? await loadTeacherTokenizer(file, session.metadata, options)
+      : null;
   return new WordPieceModel(session, tokenizer, await readTeacherLimits(file, session.inputNames));
 }
 
@@ -49,7 +63,11 @@ class WordPieceModel implements ServedModel {
   ) {
     const idInputs = session.inputNames.filter((n) => (ID_INPUTS as readonly string[]).includes(n));
     this.inputs = idInputs.map((name) => ({ name, datatype: 'INT64', shape: [-1, -1] }));
-    if (tokenizer) this.inputs.push({ name: TEXT_INPUT, datatype: 'BYTES', shape: [-1] }, { name: TEXT_PAIR_INPUT, datatype: 'BYTES', shape: [-1] });
+    if (tokenizer)
+      this.inputs.push(
+        { name: TEXT_INPUT, datatype: 'BYTES', shape: [-1] },
+        { name: TEXT_PAIR_INPUT, datatype: 'BYTES', shape: [-1] },
+      );
     this.acceptedInputs = this.inputs.map((i) => i.name);
   }
 
@@ -59,11 +77,17 @@ class WordPieceModel implements ServedModel {
 
   async rows(parsed: ParsedInputs, maxLength: number): Promise<TokenRow[]> {
     if (parsed.kind === 'ids') return this.checked(parsed.rows, 'input_ids');
-    if (!this.tokenizer) throw new ProtocolError(400, `this server was started without --vocab, so it cannot take ${TEXT_INPUT}; send input_ids`);
+    if (!this.tokenizer)
+      throw new ProtocolError(
+        400,
+        `this server was started without --vocab, so it cannot take ${TEXT_INPUT}; send input_ids`,
+      );
     const { texts, pairs } = parsed;
     // Text is cut to what the teacher's positions cover, as a tokenizer's model_max_length would.
     const longest = Math.min(maxLength, this.limits.maxPositions ?? Infinity);
-    const window = await this.tokenizer.encodeBatch(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts, { maxLength: longest });
+    const window = await this.tokenizer.encodeBatch(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts, {
+      maxLength: longest,
+    });
     const lengths = rowLengths(window);
     const rows = Array.from(lengths, (len, r) => {
       const base = r * window.seqLen;
@@ -79,13 +103,25 @@ class WordPieceModel implements ServedModel {
     const types = idRanges.get('token_type_ids') ?? idRanges.get('segment_ids') ?? idRanges.get('sent_ids');
     rows.forEach((row, r) => {
       if (maxPositions !== null && row.ids.length > maxPositions) {
-        throw new ProtocolError(400, `the teacher cannot run this input: ${input} row ${r} has ${row.ids.length} tokens, more than its ${maxPositions} positions`);
+        throw new ProtocolError(
+          400,
+          `the teacher cannot run this input: ${input} row ${r} has ${row.ids.length} tokens, more than its ${maxPositions} positions`,
+        );
       }
-      const outOfRange = (values: BigInt64Array, limit: number | undefined) => (limit === undefined ? -1 : values.findIndex((v) => v >= BigInt(limit)));
+      const outOfRange = (values: BigInt64Array, limit: number | undefined) =>
+        limit === undefined ? -1 : values.findIndex((v) => v >= BigInt(limit));
       const badId = outOfRange(row.ids, vocab);
-      if (badId >= 0) throw new ProtocolError(400, `the teacher cannot run this input: ${input} row ${r} has id ${row.ids[badId]} at position ${badId}, outside its vocabulary of ${vocab} ids (0 to ${vocab! - 1})`);
+      if (badId >= 0)
+        throw new ProtocolError(
+          400,
+          `the teacher cannot run this input: ${input} row ${r} has id ${row.ids[badId]} at position ${badId}, outside its vocabulary of ${vocab} ids (0 to ${vocab! - 1})`,
+        );
       const badType = outOfRange(row.typeIds, types);
-      if (badType >= 0) throw new ProtocolError(400, `the teacher cannot run this input: token_type_ids row ${r} has ${row.typeIds[badType]} at position ${badType}; it takes 0 to ${types! - 1}`);
+      if (badType >= 0)
+        throw new ProtocolError(
+          400,
+          `the teacher cannot run this input: token_type_ids row ${r} has ${row.typeIds[badType]} at position ${badType}; it takes 0 to ${types! - 1}`,
+        );
     });
     return rows;
   }
@@ -121,9 +157,11 @@ class StudentModel implements ServedModel {
 
   // The student's own segmentation settings limit its words; --max-len counts WordPiece tokens.
   async rows(parsed: ParsedInputs): Promise<StudentRow[]> {
-    if (parsed.kind !== 'text') throw new ProtocolError(400, `this model is an ernie-slim student: send a BYTES ${TEXT_INPUT} input`);
+    if (parsed.kind !== 'text')
+      throw new ProtocolError(400, `this model is an ernie-slim student: send a BYTES ${TEXT_INPUT} input`);
     const { texts, pairs } = parsed;
-    if (this.student.pair && !pairs) throw new ProtocolError(400, `this student compares text pairs: send ${TEXT_PAIR_INPUT} too`);
+    if (this.student.pair && !pairs)
+      throw new ProtocolError(400, `this student compares text pairs: send ${TEXT_PAIR_INPUT} too`);
     return this.student.encodeRows(pairs ? texts.map((t, i) => [t, pairs[i]!] as const) : texts);
   }
 

@@ -50,7 +50,9 @@ export class TeacherService {
       };
       // One probe row checks that the model runs and learns the label count for the metadata.
       const probeRows = await model.rows(
-        model.acceptedInputs.includes(TEXT_INPUT) ? { kind: 'text', texts: ['[UNK]'], pairs: model.pairsRequired ? ['[UNK]'] : null } : { kind: 'ids', rows: [{ ids: BigInt64Array.from([1n]), typeIds: new BigInt64Array(1) }] },
+        model.acceptedInputs.includes(TEXT_INPUT)
+          ? { kind: 'text', texts: ['[UNK]'], pairs: model.pairsRequired ? ['[UNK]'] : null }
+          : { kind: 'ids', rows: [{ ids: BigInt64Array.from([1n]), typeIds: new BigInt64Array(1) }] },
         resolved.maxLength,
       );
       const probe = await model.run(probeRows);
@@ -66,7 +68,10 @@ export class TeacherService {
       const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
       // A slow client (headers or body trickling in) is cut off, not held for Node's 300 s default; the check runs
       // often enough for short limits.
-      const server = http.createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => void service!.handle(req, res));
+      const server = http.createServer(
+        { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+        (req, res) => void service!.handle(req, res),
+      );
       server.keepAliveTimeout = 60_000;
       service = new TeacherService(server, model, batcher, resolved, probe.width);
       await new Promise<void>((resolve, reject) => {
@@ -121,7 +126,8 @@ export class TeacherService {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const parts = url.pathname.split('/').filter(Boolean);
       if (parts[0] !== 'v2') throw new ProtocolError(404, `no route ${url.pathname}`);
-      if (parts.length === 1 && req.method === 'GET') return send(res, 200, { name: 'ernie-slim', version, extensions: [] });
+      if (parts.length === 1 && req.method === 'GET')
+        return send(res, 200, { name: 'ernie-slim', version, extensions: [] });
       if (parts[1] === 'health' && parts.length === 3 && req.method === 'GET') {
         if (parts[2] === 'live') return send(res, 200, { live: true });
         if (parts[2] === 'ready') return send(res, this.closing ? 503 : 200, { ready: !this.closing });
@@ -130,9 +136,11 @@ export class TeacherService {
         const name = decodeURIComponent(parts[2]!);
         let rest = parts.slice(3);
         if (rest[0] === 'versions') rest = rest.slice(2); // one version: any version path names it
-        if (name !== this.options.modelName) throw new ProtocolError(404, `unknown model ${name} (this server has ${this.options.modelName})`);
+        if (name !== this.options.modelName)
+          throw new ProtocolError(404, `unknown model ${name} (this server has ${this.options.modelName})`);
         if (rest.length === 0 && req.method === 'GET') return send(res, 200, this.metadata());
-        if (rest.length === 1 && rest[0] === 'ready' && req.method === 'GET') return send(res, 200, { name, ready: true });
+        if (rest.length === 1 && rest[0] === 'ready' && req.method === 'GET')
+          return send(res, 200, { name, ready: true });
         if (rest.length === 1 && rest[0] === 'infer') {
           if (req.method !== 'POST') throw new ProtocolError(405, 'infer takes POST');
           return send(res, 200, await this.infer(req));
@@ -157,7 +165,8 @@ export class TeacherService {
     }
     const request = parseInferRequest(json);
     for (const output of request.outputs ?? []) {
-      if (output.name !== this.model.outputName) throw new ProtocolError(400, `unknown output ${output.name} (this model gives ${this.model.outputName})`);
+      if (output.name !== this.model.outputName)
+        throw new ProtocolError(400, `unknown output ${output.name} (this model gives ${this.model.outputName})`);
     }
     const rows = await this.model.rows(requestRows(request, this.model.acceptedInputs), this.options.maxLength);
     let result: { values: Float32Array; width: number };
@@ -165,13 +174,18 @@ export class TeacherService {
       result = await this.batcher.submit(rows);
     } catch (err) {
       // The model ran at start-up, so a failure on one request's rows is that request's input.
-      throw new ProtocolError(400, `the teacher cannot run this input: ${(err as Error).message.replace(/^.*?: the teacher failed/, 'the teacher failed').replace(/^.*Status Message: /, '')}`);
+      throw new ProtocolError(
+        400,
+        `the teacher cannot run this input: ${(err as Error).message.replace(/^.*?: the teacher failed/, 'the teacher failed').replace(/^.*Status Message: /, '')}`,
+      );
     }
     const { values, width } = result;
     const response: InferResponse = {
       model_name: this.options.modelName,
       model_version: '1',
-      outputs: [{ name: this.model.outputName, shape: [rows.length, width], datatype: 'FP32', data: Array.from(values) }],
+      outputs: [
+        { name: this.model.outputName, shape: [rows.length, width], datatype: 'FP32', data: Array.from(values) },
+      ],
     };
     if (request.id !== undefined) response.id = request.id;
     return response;

@@ -31,7 +31,11 @@ export function isCompact(model: Pick<StudentModelData, 'quantized'>): boolean {
  * ascending ids. Given the table the training started from, the norm is of what training moved each row by: a row
  * that no training text touched still holds its random start and is never kept (it only adds noise).
  */
-export function rowsByNorm(embedding: { shape: number[]; data: Float32Array }, cutoff: number, initial?: Float32Array): Int32Array {
+export function rowsByNorm(
+  embedding: { shape: number[]; data: Float32Array },
+  cutoff: number,
+  initial?: Float32Array,
+): Int32Array {
   const [rows, dim] = embedding.shape as [number, number];
   const norms = new Float64Array(rows);
   const candidates: number[] = [];
@@ -41,15 +45,22 @@ export function rowsByNorm(embedding: { shape: number[]; data: Float32Array }, c
     norms[r] = sum;
     if (sum > 0) candidates.push(r);
   }
-  if (cutoff > 0 && candidates.length > cutoff) candidates.sort((a, b) => norms[b]! - norms[a]! || a - b).length = cutoff;
+  if (cutoff > 0 && candidates.length > cutoff)
+    candidates.sort((a, b) => norms[b]! - norms[a]! || a - b).length = cutoff;
   return Int32Array.from(candidates).sort();
 }
 
 /** The compact form of a float bow student. */
-export function compactStudent(model: StudentModelData, options: CompactOptions, initialEmbedding?: Float32Array): StudentModelData {
+export function compactStudent(
+  model: StudentModelData,
+  options: CompactOptions,
+  initialEmbedding?: Float32Array,
+): StudentModelData {
   if (isCompact(model)) throw new UsageError('the model is already compact (quantize takes a float student)');
   if (model.config.model.kind !== 'bow') {
-    throw new UsageError(`quantize takes bow students; a ${model.config.model.kind} student keeps its float embeddings`);
+    throw new UsageError(
+      `quantize takes bow students; a ${model.config.model.kind} student keeps its float embeddings`,
+    );
   }
   const embedding = model.weights.embedding;
   if (!embedding) throw new UsageError('the model has no embedding to quantize');
@@ -57,7 +68,8 @@ export function compactStudent(model: StudentModelData, options: CompactOptions,
   if (!Number.isInteger(options.dsub) || options.dsub < 1 || options.dsub > dim) {
     throw new UsageError(`--dsub must be an integer in 1..${dim} (the embedding width)`);
   }
-  if (!Number.isInteger(options.cutoff) || options.cutoff < 0) throw new UsageError('--cutoff must be a whole number of rows (0: keep all)');
+  if (!Number.isInteger(options.cutoff) || options.cutoff < 0)
+    throw new UsageError('--cutoff must be a whole number of rows (0: keep all)');
   const weights: Weights = { ...model.weights };
   const quantized: Record<string, QuantizedRows> = {};
   delete weights.embedding;
@@ -72,7 +84,10 @@ export function compactStudent(model: StudentModelData, options: CompactOptions,
     }
   }
   const ranking = initial ? 'moved' : 'norm';
-  const training = { ...model.config.training, compact: { ...options, ranking, keptRows: quantized.embedding.rows.length } };
+  const training = {
+    ...model.config.training,
+    compact: { ...options, ranking, keptRows: quantized.embedding.rows.length },
+  };
   return { ...model, config: { ...model.config, training }, weights, quantized };
 }
 

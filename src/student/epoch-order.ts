@@ -23,7 +23,12 @@ export function batchesPerEpoch(supervised: number, distill: number, batchSize: 
  * The order for one epoch: consecutive `batchSize` slices are the batches. Batches of the two kinds are
  * spread evenly over the epoch (the kind that is further behind its share goes next).
  */
-export function epochOrder(supervised: Int32Array, distill: Int32Array, batchSize: number, random: SeededRandom): Int32Array {
+export function epochOrder(
+  supervised: Int32Array,
+  distill: Int32Array,
+  batchSize: number,
+  random: SeededRandom,
+): Int32Array {
   const a = fullBatches(supervised, batchSize, random);
   const b = fullBatches(distill, batchSize, random);
   const order = new Int32Array((a.length + b.length) * batchSize);

@@ -40,7 +40,10 @@ const CHUNK_ROWS = 2048;
 export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
   const student =
     typeof options.model === 'string'
-      ? await Student.load(options.model, options.runtime ? { runtime: options.runtime, threads: options.threads ?? 2 } : {})
+      ? await Student.load(
+          options.model,
+          options.runtime ? { runtime: options.runtime, threads: options.threads ?? 2 } : {},
+        )
       : options.model;
   const width = student.labels.length;
   const positiveId = positiveLabelId(student.labels, options.positiveLabel);
@@ -66,10 +69,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
   // Without --skip-bad-lines an unseen label is an error naming its line; with it, the row counts as wrong.
   const knownLabels = options.skipBadLines ? undefined : student.labelMap;
   for await (const row of readLabeledTsv(options.data, { policy, ...(knownLabels ? { knownLabels } : {}) })) {
-    if (!knownLabels && student.labelMap.idOf(row.label) < 0) policy.reject(`unknown label ${JSON.stringify(row.label)} (not among the model's labels; counted as wrong)`, options.data, row.line);
+    if (!knownLabels && student.labelMap.idOf(row.label) < 0)
+      policy.reject(
+        `unknown label ${JSON.stringify(row.label)} (not among the model's labels; counted as wrong)`,
+        options.data,
+        row.line,
+      );
     if (pairs === null) {
       pairs = row.textB !== undefined;
-      if (student.pair && !pairs) throw new InputError('this student compares text pairs, but the data has no text_b column', options.data);
+      if (student.pair && !pairs)
+        throw new InputError('this student compares text pairs, but the data has no text_b column', options.data);
     }
     chunk.push(row);
     if (chunk.length >= CHUNK_ROWS) await flush();
@@ -83,7 +92,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
     offset += part.length;
   }
   const { posNeg, ...metrics } = scoreLogits(logits, width, gold, { queries: pairs ? queries : null, positiveId });
-  const result: EvaluateResult = { ...metrics, skippedLines: policy.skipped, unknownLabelRows, runtime: student.runtime };
+  const result: EvaluateResult = {
+    ...metrics,
+    skippedLines: policy.skipped,
+    unknownLabelRows,
+    runtime: student.runtime,
+  };
   if (posNeg) {
     result.posNeg = posNeg;
     result.posNegRatio = posNeg.ratio;

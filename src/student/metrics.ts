@@ -6,7 +6,11 @@ export interface ClassificationMetrics {
   n: number;
 }
 
-export function classificationMetrics(gold: ArrayLike<number>, predicted: ArrayLike<number>, numLabels: number): ClassificationMetrics {
+export function classificationMetrics(
+  gold: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  numLabels: number,
+): ClassificationMetrics {
   const n = gold.length;
   const truePositive = new Float64Array(numLabels);
   const goldCount = new Float64Array(numLabels);
@@ -69,7 +73,11 @@ export interface PosNegRatio {
  * discordant when lower, a tie when equal. `positive[i]` tells row i's gold label, `scores[i]` the model's
  * score (probability of the positive label).
  */
-export function posNegRatio(queries: readonly string[], positive: ArrayLike<boolean>, scores: ArrayLike<number>): PosNegRatio {
+export function posNegRatio(
+  queries: readonly string[],
+  positive: ArrayLike<boolean>,
+  scores: ArrayLike<number>,
+): PosNegRatio {
   const groups = new Map<string, number[]>();
   queries.forEach((q, i) => {
     const rows = groups.get(q);
@@ -79,7 +87,10 @@ export function posNegRatio(queries: readonly string[], positive: ArrayLike<bool
   const result: PosNegRatio = { ratio: null, concordant: 0, discordant: 0, ties: 0, queries: 0 };
   for (const rows of groups.values()) {
     if (rows.length < 2) continue;
-    const negatives = rows.filter((i) => !positive[i]).map((i) => scores[i]!).sort((a, b) => a - b);
+    const negatives = rows
+      .filter((i) => !positive[i])
+      .map((i) => scores[i]!)
+      .sort((a, b) => a - b);
     const positives = rows.filter((i) => positive[i]).map((i) => scores[i]!);
     if (negatives.length === 0 || positives.length === 0) continue;
     result.queries++;

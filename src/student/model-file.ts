@@ -96,7 +96,8 @@ export function encodeModelFile(model: StudentModelData): Buffer {
   for (const name of names) {
     const tensor = model.weights[name]!;
     const elements = tensor.shape.reduce((a, b) => a * b, 1);
-    if (elements !== tensor.data.length) throw new Error(`tensor ${name}: shape [${tensor.shape}] does not match ${tensor.data.length} values`);
+    if (elements !== tensor.data.length)
+      throw new Error(`tensor ${name}: shape [${tensor.shape}] does not match ${tensor.data.length} values`);
     w.string(name);
     w.u32(tensor.shape.length);
     for (const dim of tensor.shape) w.u32(dim);
@@ -145,7 +146,10 @@ function byteSwapped(data: Float32Array): Float32Array {
 class ByteReader {
   offset = 0;
 
-  constructor(private readonly buf: Buffer, readonly file: string) {}
+  constructor(
+    private readonly buf: Buffer,
+    readonly file: string,
+  ) {}
 
   need(n: number): void {
     if (this.offset + n > this.buf.length) throw new InputError('model file is truncated', this.file);
@@ -170,7 +174,12 @@ class ByteReader {
     this.need(count * 4);
     const out = new Float32Array(count);
     const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.offset, count * 4);
-    if (littleEndian) out.set(new Float32Array(this.buf.buffer.slice(this.buf.byteOffset + this.offset, this.buf.byteOffset + this.offset + count * 4)));
+    if (littleEndian)
+      out.set(
+        new Float32Array(
+          this.buf.buffer.slice(this.buf.byteOffset + this.offset, this.buf.byteOffset + this.offset + count * 4),
+        ),
+      );
     else for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
     this.offset += count * 4;
     return out;
@@ -198,8 +207,15 @@ class ByteReader {
 
 function readQuantizedRows(r: ByteReader): QuantizedRows {
   r.align4();
-  const [rows, dim, dsub, kept, hasNorms] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as [number, number, number, number, number];
-  if (dim === 0 || dsub === 0 || dsub > dim) throw new InputError('model file has a quantized matrix with a bad shape', r.file);
+  const [rows, dim, dsub, kept, hasNorms] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (dim === 0 || dsub === 0 || dsub > dim)
+    throw new InputError('model file has a quantized matrix with a bad shape', r.file);
   const ids = r.int32s(kept);
   const pq = { dim, dsub, centroids: r.floats(CODEBOOK_SIZE * dim), codes: r.bytes(kept * subspaceCount(dim, dsub)) };
   r.align4();
@@ -218,7 +234,10 @@ export function isTruncatedModelFile(bytes: Uint8Array): boolean {
 
 /** True when `bytes` start like a .bin model file. */
 export function isModelFile(bytes: Uint8Array): boolean {
-  return bytes.length >= MODEL_MAGIC.length && Buffer.from(bytes.buffer, bytes.byteOffset, MODEL_MAGIC.length).equals(MODEL_MAGIC);
+  return (
+    bytes.length >= MODEL_MAGIC.length &&
+    Buffer.from(bytes.buffer, bytes.byteOffset, MODEL_MAGIC.length).equals(MODEL_MAGIC)
+  );
 }
 
 export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
@@ -285,7 +304,8 @@ export function readModelFile(file: string): StudentModelData {
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new InputError('is a directory, not a model file', file);
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR')
+      throw new InputError('is a directory, not a model file', file);
     throw new InputError(`cannot read model (${(err as NodeJS.ErrnoException).code ?? 'error'})`, file);
   }
   return decodeModelFile(bytes, file);

@@ -62,7 +62,11 @@ export interface NativeTextEncoder {
   /** The word ids of a text (pair), or null when the text is left to the TypeScript path. */
   encode(textA: string, textB?: string): Int32Array | null;
   /** Word ids of many texts over native threads, off the event loop. */
-  encodeMany(texts: readonly string[], textsB: readonly (string | undefined)[] | undefined, threads: number): Promise<EncodedTexts>;
+  encodeMany(
+    texts: readonly string[],
+    textsB: readonly (string | undefined)[] | undefined,
+    threads: number,
+  ): Promise<EncodedTexts>;
 }
 
 export interface TrainingSet extends TokenRows {

@@ -27,7 +27,10 @@ export function nativeEncodingCovers(settings: SegmentationSettings): boolean {
 }
 
 /** A native encoder for a vocabulary and its segmentation settings; null where the settings need TypeScript. */
-export function createNativeTextEncoder(vocabulary: readonly string[], settings: SegmentationSettings): NativeTextEncoder | null {
+export function createNativeTextEncoder(
+  vocabulary: readonly string[],
+  settings: SegmentationSettings,
+): NativeTextEncoder | null {
   if (!nativeEncodingCovers(settings)) return null;
   const addon = native() as { StudentTextEncoder?: TextEncoderClass };
   if (typeof addon.StudentTextEncoder !== 'function') {

@@ -27,13 +27,21 @@ export async function trainOnlineEpoch(
 ): Promise<EpochResult & { teacherWaitSeconds: number }> {
   const segmentRows = (teacher.segmentBatches ?? 32) * options.batchSize;
   const segments: Int32Array[] = [];
-  for (let start = 0; start < options.order.length; start += segmentRows) segments.push(options.order.subarray(start, start + segmentRows));
+  for (let start = 0; start < options.order.length; start += segmentRows)
+    segments.push(options.order.subarray(start, start + segmentRows));
   const fetch = (segment: Int32Array) => {
     const online = [...new Set(Array.from(segment).filter((r) => r >= firstOnlineRow))];
     return teacher.label(online.map((r) => teacher.rows[r - firstOnlineRow]!)).then((logits) => ({ online, logits }));
   };
 
-  const total: EpochResult & { teacherWaitSeconds: number } = { loss: 0, tokens: 0, steps: 0, seconds: 0, finite: true, teacherWaitSeconds: 0 };
+  const total: EpochResult & { teacherWaitSeconds: number } = {
+    loss: 0,
+    tokens: 0,
+    steps: 0,
+    seconds: 0,
+    finite: true,
+    teacherWaitSeconds: 0,
+  };
   let next = segments.length > 0 ? fetch(segments[0]!) : null;
   for (let s = 0; s < segments.length; s++) {
     const waitStarted = performance.now();
@@ -68,7 +76,12 @@ export async function trainOnlineEpoch(
 }
 
 /** The segment's distinct rows as a small TrainingSet, and the segment's order in its local indices. */
-function compactSet(data: TrainingSet, segment: Int32Array, numLabels: number, teacherLogitsOf: (row: number) => Float32Array | null) {
+function compactSet(
+  data: TrainingSet,
+  segment: Int32Array,
+  numLabels: number,
+  teacherLogitsOf: (row: number) => Float32Array | null,
+) {
   const local = new Map<number, number>();
   const rows: number[] = [];
   const order = new Int32Array(segment.length);

@@ -32,7 +32,8 @@ export function addCompactEmbedding(g: GraphBuilder, q: QuantizedRows): void {
   for (let m = 0; m < nsubq; m++) {
     const d = subspaceWidth(dim, dsub, m);
     for (let k = 0; k < CODEBOOK_SIZE; k++) {
-      for (let i = 0; i < d; i++) book[(m * CODEBOOK_SIZE + k) * dsub + i] = q.pq.centroids[m * CODEBOOK_SIZE * dsub + k * d + i]!;
+      for (let i = 0; i < d; i++)
+        book[(m * CODEBOOK_SIZE + k) * dsub + i] = q.pq.centroids[m * CODEBOOK_SIZE * dsub + k * d + i]!;
     }
   }
   const scale = new Float32Array(kept + 1);
@@ -49,12 +50,21 @@ export function compactGather(g: GraphBuilder, q: QuantizedRows, ids: string): s
   const nsubq = subspaceCount(dim, q.pq.dsub);
   const slot = g.op('Cast', [g.op('Gather', ['embedding.slot', ids])], { to: DataType.INT64 });
   const codes = g.op('Cast', [g.op('Gather', ['embedding.codes', slot])], { to: DataType.INT64 });
-  const offsets = g.int64Tensor('embedding.code_offsets', [nsubq], Array.from({ length: nsubq }, (_, m) => m * CODEBOOK_SIZE));
+  const offsets = g.int64Tensor(
+    'embedding.code_offsets',
+    [nsubq],
+    Array.from({ length: nsubq }, (_, m) => m * CODEBOOK_SIZE),
+  );
   const entries = g.op('Gather', ['embedding.codebook', g.op('Add', [codes, offsets])]);
   // [batch, seq, nsubq, dsub] -> [batch, seq, nsubq * dsub], then the padding of a ragged last sub-space cut off
   let vectors = g.op('Reshape', [entries, g.int64('embedding.flat_shape', [0, 0, -1])]);
   if (nsubq * q.pq.dsub !== dim) {
-    vectors = g.op('Slice', [vectors, g.int64('embedding.dim_start', [0]), g.int64('embedding.dim_end', [dim]), g.int64('embedding.dim_axis', [2])]);
+    vectors = g.op('Slice', [
+      vectors,
+      g.int64('embedding.dim_start', [0]),
+      g.int64('embedding.dim_end', [dim]),
+      g.int64('embedding.dim_axis', [2]),
+    ]);
   }
   const scale = g.op('Unsqueeze', [g.op('Gather', ['embedding.scale', slot]), g.int64('embedding.scale_axis', [2])]);
   return g.op('Mul', [vectors, scale]);
@@ -67,7 +77,8 @@ export function compactEmbeddingOf(
 ): QuantizedRows {
   const [entries, dsub] = tensors.codebook.shape as [number, number];
   const nsubq = subspaceCount(dim, dsub);
-  if (entries !== nsubq * CODEBOOK_SIZE) throw new Error(`embedding.codebook has ${entries} entries, not ${nsubq * CODEBOOK_SIZE}`);
+  if (entries !== nsubq * CODEBOOK_SIZE)
+    throw new Error(`embedding.codebook has ${entries} entries, not ${nsubq * CODEBOOK_SIZE}`);
   const kept = tensors.scale.length - 1;
   const rows = new Int32Array(kept);
   tensors.slot.forEach((s, row) => {
@@ -77,10 +88,15 @@ export function compactEmbeddingOf(
   for (let m = 0; m < nsubq; m++) {
     const d = subspaceWidth(dim, dsub, m);
     for (let k = 0; k < CODEBOOK_SIZE; k++) {
-      for (let i = 0; i < d; i++) centroids[m * CODEBOOK_SIZE * dsub + k * d + i] = tensors.codebook.data[(m * CODEBOOK_SIZE + k) * dsub + i]!;
+      for (let i = 0; i < d; i++)
+        centroids[m * CODEBOOK_SIZE * dsub + k * d + i] = tensors.codebook.data[(m * CODEBOOK_SIZE + k) * dsub + i]!;
     }
   }
-  const q: QuantizedRows = { shape: [tensors.slot.length, dim], rows, pq: { dim, dsub, centroids, codes: tensors.codes.slice(nsubq) } };
+  const q: QuantizedRows = {
+    shape: [tensors.slot.length, dim],
+    rows,
+    pq: { dim, dsub, centroids, codes: tensors.codes.slice(nsubq) },
+  };
   const scales = tensors.scale.subarray(1);
   if (scales.some((v) => v !== 1)) {
     // The scales are the decoded norms: at most 256 distinct values, the norm codebook again.

@@ -20,7 +20,8 @@ function weight(data: StudentModelData, name: string): Tensor {
 
 /** Initializers for every native weight, under its native name (so the .onnx can be read back). */
 function addWeights(g: GraphBuilder, data: StudentModelData): void {
-  for (const name of Object.keys(data.weights).sort()) g.floatTensor(name, data.weights[name]!.shape, data.weights[name]!.data);
+  for (const name of Object.keys(data.weights).sort())
+    g.floatTensor(name, data.weights[name]!.shape, data.weights[name]!.data);
   // A compact student: the embedding stays codes and codebooks; a quantized head (small) goes in decoded.
   for (const [name, q] of Object.entries(data.quantized ?? {})) {
     if (name === 'embedding') addCompactEmbedding(g, q);
@@ -89,11 +90,19 @@ function cnnTower(g: GraphBuilder, ids: string): string {
 function lstmTower(g: GraphBuilder, data: StudentModelData, ids: string): string {
   const hidden = data.config.model.hidden;
   const { present, maskFloat } = positionMask(g, ids);
-  const lengths = g.op('Cast', [g.op('ReduceSum', [maskFloat, g.int64('axis_1', [1])], { keepdims: 0 })], { to: DataType.INT32 });
+  const lengths = g.op('Cast', [g.op('ReduceSum', [maskFloat, g.int64('axis_1', [1])], { keepdims: 0 })], {
+    to: DataType.INT32,
+  });
   const x = g.op('Transpose', [g.op('Gather', ['embedding', ids])], { perm: [1, 0, 2] });
-  const [y] = g.node('LSTM', [x, 'lstm.W', 'lstm.R', 'lstm.B', lengths], { direction: 'bidirectional', hidden_size: hidden });
+  const [y] = g.node('LSTM', [x, 'lstm.W', 'lstm.R', 'lstm.B', lengths], {
+    direction: 'bidirectional',
+    hidden_size: hidden,
+  });
   // Y [seq, 2, batch, H]: past a row's length ORT writes zeros, which must not win the max.
-  const timeMask = g.op('Unsqueeze', [g.op('Transpose', [present], { perm: [1, 0] }), g.int64('axes_lstm_mask', [1, 3])]);
+  const timeMask = g.op('Unsqueeze', [
+    g.op('Transpose', [present], { perm: [1, 0] }),
+    g.int64('axes_lstm_mask', [1, 3]),
+  ]);
   const floor = g.floatTensor('lowest_float', [], new Float32Array([-3.4028234663852886e38]));
   const maxed = g.op('ReduceMax', [g.op('Where', [timeMask, y!, floor])], { axes: [0], keepdims: 0 });
   return g.op('Reshape', [g.op('Transpose', [maxed], { perm: [1, 0, 2] }), g.int64('pooled_shape', [0, 2 * hidden])]);
@@ -138,7 +147,15 @@ function onnxMetadataOf(data: StudentModelData): Record<string, string> {
     [ONNX_METADATA.vocabulary]: JSON.stringify(data.vocabulary),
     [ONNX_METADATA.labels]: JSON.stringify(data.labels),
     [ONNX_METADATA.weights]: JSON.stringify(Object.keys(data.weights).sort()),
-    ...(data.quantized ? { [ONNX_METADATA.quantizedHead]: JSON.stringify(Object.keys(data.quantized).filter((n) => n !== 'embedding').sort()) } : {}),
+    ...(data.quantized
+      ? {
+          [ONNX_METADATA.quantizedHead]: JSON.stringify(
+            Object.keys(data.quantized)
+              .filter((n) => n !== 'embedding')
+              .sort(),
+          ),
+        }
+      : {}),
   };
 }
 

@@ -43,7 +43,10 @@ export function decodeOnnxStudent(bytes: Uint8Array, file: string): StudentModel
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new InputError(`neither an ernie-slim model file nor a readable ONNX model (${(err as Error).message})`, file);
+    throw new InputError(
+      `neither an ernie-slim model file nor a readable ONNX model (${(err as Error).message})`,
+      file,
+    );
   }
   const meta = onnxMetadata(model);
   if (meta[ONNX_METADATA.format] !== ONNX_STUDENT_FORMAT) {
@@ -54,7 +57,9 @@ export function decodeOnnxStudent(bytes: Uint8Array, file: string): StudentModel
     const vocabulary = JSON.parse(meta[ONNX_METADATA.vocabulary]!) as string[];
     const labels = JSON.parse(meta[ONNX_METADATA.labels]!) as string[];
     const names = JSON.parse(meta[ONNX_METADATA.weights]!) as string[];
-    const byName = new Map((model.graph?.initializer ?? []).map((t: OnnxTypes.ITensorProto) => [t.name ?? '', t] as const));
+    const byName = new Map(
+      (model.graph?.initializer ?? []).map((t: OnnxTypes.ITensorProto) => [t.name ?? '', t] as const),
+    );
     // A student quantized by `quantize --teacher` keeps int8 weights; the native model reads them back as float.
     const dequantized = dequantizedWeights(model);
     const weights: Weights = {};

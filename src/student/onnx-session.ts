@@ -13,7 +13,14 @@ export class OnnxStudentSession {
     try {
       // A student's runs are short: threads that spin between them would only take cores from everything else.
       const extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
-      return new OnnxStudentSession(await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 4, extra }));
+      return new OnnxStudentSession(
+        await ort.InferenceSession.create(file, {
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          logSeverityLevel: 4,
+          extra,
+        }),
+      );
     } catch (err) {
       throw new InputError(`onnxruntime cannot open the model: ${(err as Error).message.split('\n')[0]}`, file);
     }

@@ -31,7 +31,8 @@ export function subspaceWidth(dim: number, dsub: number, m: number): number {
 
 /** Trains the codebooks on `rows` rows of `x` [rows, dim] and codes every row. */
 export function productQuantize(x: Float32Array, rows: number, dim: number, dsub: number, seed = 1234): ProductCodes {
-  if (!Number.isInteger(dsub) || dsub < 1 || dsub > dim) throw new RangeError(`dsub must be an integer in 1..${dim} (got ${dsub})`);
+  if (!Number.isInteger(dsub) || dsub < 1 || dsub > dim)
+    throw new RangeError(`dsub must be an integer in 1..${dim} (got ${dsub})`);
   const nsubq = subspaceCount(dim, dsub);
   const centroids = new Float32Array(CODEBOOK_SIZE * dim);
   const codes = new Uint8Array(rows * nsubq);
@@ -45,7 +46,8 @@ export function productQuantize(x: Float32Array, rows: number, dim: number, dsub
     for (let j = 0; j < points; j++) for (let i = 0; i < d; i++) slice[j * d + i] = x[order[j]! * dim + m * dsub + i]!;
     const book = centroids.subarray(m * CODEBOOK_SIZE * dsub, m * CODEBOOK_SIZE * dsub + CODEBOOK_SIZE * d);
     kmeans(slice, points, d, book, assign, rng);
-    for (let r = 0; r < rows; r++) codes[r * nsubq + m] = nearest(x, r * dim + m * dsub, d, book, Math.min(CODEBOOK_SIZE, points));
+    for (let r = 0; r < rows; r++)
+      codes[r * nsubq + m] = nearest(x, r * dim + m * dsub, d, book, Math.min(CODEBOOK_SIZE, points));
   }
   return { dim, dsub, centroids, codes };
 }
@@ -93,7 +95,14 @@ function nearest(x: Float32Array, offset: number, d: number, book: Float32Array,
 
 // Lloyd's k-means from k random points; an emptied centroid takes half of a large cluster (fastText's MStep).
 // With fewer points than entries, each point is its own entry and the rest stay zero.
-function kmeans(x: Float32Array, n: number, d: number, book: Float32Array, assign: Uint8Array, rng: SeededRandom): void {
+function kmeans(
+  x: Float32Array,
+  n: number,
+  d: number,
+  book: Float32Array,
+  assign: Uint8Array,
+  rng: SeededRandom,
+): void {
   const k = Math.min(CODEBOOK_SIZE, n);
   const start = permutation(n, rng);
   for (let c = 0; c < k; c++) for (let i = 0; i < d; i++) book[c * d + i] = x[start[c]! * d + i]!;

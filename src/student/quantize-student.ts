@@ -34,7 +34,10 @@ export async function quantizeStudentFile(options: QuantizeStudentOptions): Prom
 }
 
 /** Writes the compact form of a float student to options.out; inputBytes is the float student's encoded size. */
-export async function writeCompactStudent(model: StudentModelData, options: Omit<QuantizeStudentOptions, 'model'>): Promise<QuantizeStudentResult> {
+export async function writeCompactStudent(
+  model: StudentModelData,
+  options: Omit<QuantizeStudentOptions, 'model'>,
+): Promise<QuantizeStudentResult> {
   const compactOptions: CompactOptions = {
     cutoff: options.cutoff ?? defaultCompactOptions.cutoff,
     dsub: options.dsub ?? defaultCompactOptions.dsub,

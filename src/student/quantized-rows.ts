@@ -33,7 +33,8 @@ export function quantizeRows(tensor: Tensor, rows: Int32Array, options: Quantize
   const kept = new Float32Array(rows.length * dim);
   rows.forEach((row, k) => kept.set(tensor.data.subarray(row * dim, (row + 1) * dim), k * dim));
   const seed = options.seed ?? 1234;
-  if (!options.qnorm) return { shape: [tensor.shape[0]!, dim], rows, pq: productQuantize(kept, rows.length, dim, options.dsub, seed) };
+  if (!options.qnorm)
+    return { shape: [tensor.shape[0]!, dim], rows, pq: productQuantize(kept, rows.length, dim, options.dsub, seed) };
   const norms = new Float32Array(rows.length);
   for (let k = 0; k < rows.length; k++) {
     let sum = 0;
@@ -53,7 +54,9 @@ export function quantizeRows(tensor: Tensor, rows: Int32Array, options: Quantize
 export function decodeQuantizedRows(q: QuantizedRows): Tensor {
   const [rowCount, dim] = q.shape;
   const data = new Float32Array(rowCount * dim);
-  q.rows.forEach((row, k) => addDecodedRow(q.pq, k, q.norms ? q.norms.centroids[q.norms.codes[k]!]! : 1, data, row * dim));
+  q.rows.forEach((row, k) =>
+    addDecodedRow(q.pq, k, q.norms ? q.norms.centroids[q.norms.codes[k]!]! : 1, data, row * dim),
+  );
   return { shape: [rowCount, dim], data };
 }
 
@@ -63,7 +66,8 @@ export function quantizedRowsProblem(q: QuantizedRows): string | null {
   if (q.pq.dim !== dim) return `codes of width ${q.pq.dim} for rows of width ${dim}`;
   for (let k = 0; k < q.rows.length; k++) {
     const row = q.rows[k]!;
-    if (row < 0 || row >= rowCount || (k > 0 && row <= q.rows[k - 1]!)) return `kept row ids are not ascending ids below ${rowCount}`;
+    if (row < 0 || row >= rowCount || (k > 0 && row <= q.rows[k - 1]!))
+      return `kept row ids are not ascending ids below ${rowCount}`;
   }
   return null;
 }

@@ -1,7 +1,14 @@
 // The one way ernie-slim scores a model on labeled rows: logits and gold ids to accuracy, macro-F1 and, for text
 // pairs with two labels, the positive/negative order ratio. train (dev), eval and distill's report all use it.
 import { UsageError } from '../errors.js';
-import { argmax, classificationMetrics, posNegRatio, softmax, type ClassificationMetrics, type PosNegRatio } from './metrics.js';
+import {
+  argmax,
+  classificationMetrics,
+  posNegRatio,
+  softmax,
+  type ClassificationMetrics,
+  type PosNegRatio,
+} from './metrics.js';
 
 /**
  * The positive (matching) label of a text-pair task: the second of the labels, in label-id order (`1` for 0/1
@@ -34,9 +41,15 @@ export interface ScoreOptions {
  * arg-max (the first on ties); the order ratio ranks rows by the softmax probability of the positive label.
  * A gold id of numLabels stands for a label the model does not know: always wrong, a class of its own in macro-F1.
  */
-export function scoreLogits(logits: ArrayLike<number>, numLabels: number, gold: ArrayLike<number>, options: ScoreOptions = {}): LogitScores {
+export function scoreLogits(
+  logits: ArrayLike<number>,
+  numLabels: number,
+  gold: ArrayLike<number>,
+  options: ScoreOptions = {},
+): LogitScores {
   const n = gold.length;
-  if (logits.length !== n * numLabels) throw new Error(`scoreLogits: ${logits.length} logits for ${n} rows of ${numLabels} labels`);
+  if (logits.length !== n * numLabels)
+    throw new Error(`scoreLogits: ${logits.length} logits for ${n} rows of ${numLabels} labels`);
   const predicted = Int32Array.from({ length: n }, (_, r) => argmax(logits, r * numLabels, numLabels));
   let unknown = false;
   for (let r = 0; r < n && !unknown; r++) unknown = gold[r] === numLabels;
@@ -53,9 +66,14 @@ export function scoreLogits(logits: ArrayLike<number>, numLabels: number, gold: 
  * Logits whose columns follow `from` (a teacher's label names), rearranged into `to`'s order (the training
  * labels), flattened rows x labels; `from` must hold every name of `to`.
  */
-export function alignLogits(rows: readonly ArrayLike<number>[], from: readonly string[], to: readonly string[]): Float32Array {
+export function alignLogits(
+  rows: readonly ArrayLike<number>[],
+  from: readonly string[],
+  to: readonly string[],
+): Float32Array {
   const columns = to.map((name) => from.indexOf(name));
-  if (columns.some((c) => c < 0)) throw new Error(`alignLogits: labels ${to.join(', ')} are not all among ${from.join(', ')}`);
+  if (columns.some((c) => c < 0))
+    throw new Error(`alignLogits: labels ${to.join(', ')} are not all among ${from.join(', ')}`);
   const out = new Float32Array(rows.length * to.length);
   rows.forEach((row, r) => columns.forEach((c, j) => (out[r * to.length + j] = row[c]!)));
   return out;

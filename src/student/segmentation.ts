@@ -20,7 +20,12 @@ export interface SegmentationSettings {
   maxWords: number;
 }
 
-export const defaultSegmentation: SegmentationSettings = { segmenter: 'jieba', hmm: false, lowercase: true, maxWords: 0 };
+export const defaultSegmentation: SegmentationSettings = {
+  segmenter: 'jieba',
+  hmm: false,
+  lowercase: true,
+  maxWords: 0,
+};
 
 const spaces = /\s+/;
 // A Han character, a run of other letters/digits/marks, or any other non-space character.

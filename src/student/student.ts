@@ -4,7 +4,14 @@ import { InputError, UsageError } from '../errors.js';
 import { LabelMap } from '../data/label-map.js';
 import type { NativeStudentModel, StudentKind, TokenRows } from './native-api.js';
 import { createNativeModel } from './native-model.js';
-import { isModelFile, isTruncatedModelFile, readModelFile, writeModelFile, type StudentModelData, type Weights } from './model-file.js';
+import {
+  isModelFile,
+  isTruncatedModelFile,
+  readModelFile,
+  writeModelFile,
+  type StudentModelData,
+  type Weights,
+} from './model-file.js';
 import { pairWords, pairWordsMany, rowWords, rowWordsMany, type SegmentationSettings } from './segmentation.js';
 import { Vocabulary } from './vocabulary.js';
 import { createNativeTextEncoder, nativeEncodingCovers, type NativeTextEncoder } from './native-text-encoder.js';
@@ -40,15 +47,20 @@ function split(input: StudentInput): { textA: string; textB?: string } {
     }
     return { textA: input[0], textB: input[1] };
   }
-  if (input === null || typeof input !== 'object') throw new TypeError(`predict takes ${inputShapes} (got ${input === null ? 'null' : typeof input})`);
+  if (input === null || typeof input !== 'object')
+    throw new TypeError(`predict takes ${inputShapes} (got ${input === null ? 'null' : typeof input})`);
   const { textA, textB } = input as { textA: unknown; textB?: unknown };
-  if (typeof textA !== 'string') throw new TypeError(`textA must be a string (got ${textA === null ? 'null' : typeof textA}); give ${inputShapes}`);
-  if (textB !== undefined && typeof textB !== 'string') throw new TypeError(`textB must be a string when given (got ${textB === null ? 'null' : typeof textB})`);
+  if (typeof textA !== 'string')
+    throw new TypeError(`textA must be a string (got ${textA === null ? 'null' : typeof textA}); give ${inputShapes}`);
+  if (textB !== undefined && typeof textB !== 'string')
+    throw new TypeError(`textB must be a string when given (got ${textB === null ? 'null' : typeof textB})`);
   return input as { textA: string; textB?: string };
 }
 
 // The native encoder's arguments: every text_a, and the text_b column when any input is a pair.
-function textColumns(parts: readonly { textA: string; textB?: string }[]): [string[], (string | undefined)[] | undefined] {
+function textColumns(
+  parts: readonly { textA: string; textB?: string }[],
+): [string[], (string | undefined)[] | undefined] {
   const textsA = parts.map((p) => p.textA);
   return [textsA, parts.some((p) => p.textB !== undefined) ? parts.map((p) => p.textB) : undefined];
 }
@@ -110,13 +122,18 @@ export class Student {
     if (isCompact(data)) return Student.fromCompactData(data, options);
     const model = createNativeModel(data.config.model);
     model.setWeights(data.weights);
-    return new Student({ config: data.config, vocabulary: data.vocabulary, labels: data.labels }, model, options.textEncoder);
+    return new Student(
+      { config: data.config, vocabulary: data.vocabulary, labels: data.labels },
+      model,
+      options.textEncoder,
+    );
   }
 
   // A compact student: the native bag reads the codes as they are; a quantized head (small) is decoded to floats.
   private static fromCompactData(data: StudentModelData, options: Pick<StudentLoadOptions, 'textEncoder'>): Student {
     const { embedding, ...head } = data.quantized!;
-    if (!embedding) throw new InputError('model file is inconsistent (a compact student without a quantized embedding)', '(model)');
+    if (!embedding)
+      throw new InputError('model file is inconsistent (a compact student without a quantized embedding)', '(model)');
     const model = createNativeModel({ ...data.config.model, quantizedEmbedding: true });
     model.setQuantizedEmbedding(nativeTable(embedding));
     const weights = { ...data.weights };
@@ -133,7 +150,8 @@ export class Student {
 
   /** Reads a model written by `train` (.bin) or `export` (.onnx: its weights and metadata). */
   static async load(path: string, options: StudentLoadOptions = {}): Promise<Student> {
-    if (typeof path !== 'string' || path === '') throw new TypeError('Student.load takes the path of a model file (.bin or .onnx)');
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError('Student.load takes the path of a model file (.bin or .onnx)');
     let head: Buffer;
     let headBytes: number;
     try {
@@ -145,21 +163,27 @@ export class Student {
         await handle.close();
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new InputError('is a directory, not a model file', path);
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR')
+        throw new InputError('is a directory, not a model file', path);
       throw new InputError(`cannot read model (${(err as NodeJS.ErrnoException).code ?? 'error'})`, path);
     }
     if (headBytes === 0) throw new InputError('model file is empty (0 bytes)', path);
     if (isTruncatedModelFile(head.subarray(0, headBytes))) throw new InputError('model file is truncated', path);
     let student: Student;
     if (isModelFile(head)) {
-      if (options.runtime === 'onnxruntime') throw new UsageError(`runtime onnxruntime needs an .onnx model, ${path} is a .bin file`);
+      if (options.runtime === 'onnxruntime')
+        throw new UsageError(`runtime onnxruntime needs an .onnx model, ${path} is a .bin file`);
       student = Student.fromData(readModelFile(path), options);
     } else {
       student = Student.fromData(await readOnnxStudent(path), options);
       if (options.runtime === 'onnxruntime') student.onnxSession = await OnnxStudentSession.open(path, options.threads);
     }
     // The dictionary is read on a worker thread here, so that the first predict() does not wait for it.
-    if (student.textEncoderKind === 'native' && nativeEncodingCovers(student.segmentation) && student.segmentation.segmenter === 'jieba') {
+    if (
+      student.textEncoderKind === 'native' &&
+      nativeEncodingCovers(student.segmentation) &&
+      student.segmentation.segmenter === 'jieba'
+    ) {
       await jiebaDictionaryAsync();
     }
     return student;
@@ -184,14 +208,14 @@ export class Student {
 
   private pairOf(input: StudentInput): { textA: string; textB: string } {
     const row = split(input);
-    if (row.textB === undefined) throw new UsageError('this student compares text pairs: give { textA, textB } (or [textA, textB])');
+    if (row.textB === undefined)
+      throw new UsageError('this student compares text pairs: give { textA, textB } (or [textA, textB])');
     return row as { textA: string; textB: string };
   }
 
   private oneTextOnly(what: string): void {
     if (this.pair) throw new UsageError(`${what} is for one-text students; this one compares pairs (use encodeRows)`);
   }
-
 
   /** Which path turns text into word ids: `native` (one native call) or `javascript` (@node-rs/jieba). */
   get textEncoder(): TextEncoderKind {
@@ -201,17 +225,21 @@ export class Student {
   private nativeEncoder(): NativeTextEncoder | null {
     if (this.encoder === undefined) {
       // Pair (two-tower) students encode each side apart, on the TypeScript path.
-      this.encoder = this.textEncoderKind === 'native' && !this.pair ? createNativeTextEncoder(this.data.vocabulary, this.segmentation) : null;
+      this.encoder =
+        this.textEncoderKind === 'native' && !this.pair
+          ? createNativeTextEncoder(this.data.vocabulary, this.segmentation)
+          : null;
     }
     return this.encoder;
   }
-
 
   /** The student's word ids for a text (what a one-text native model and its ONNX graph take). */
   encode(input: StudentInput): Int32Array {
     this.oneTextOnly('encode');
     const { textA, textB } = split(input);
-    return this.nativeEncoder()?.encode(textA, textB) ?? this.vocabulary.encode(rowWords(textA, textB, this.segmentation));
+    return (
+      this.nativeEncoder()?.encode(textA, textB) ?? this.vocabulary.encode(rowWords(textA, textB, this.segmentation))
+    );
   }
 
   /** Word ids of many inputs as the CSR batch the native model takes (text_b's apart for a pair student). */
@@ -224,7 +252,10 @@ export class Student {
     const left = referenceRows(encoded.needsReference);
     if (left.length === 0) return { ids: encoded.ids, offsets: encoded.offsets };
     const rows = parts.map((_, r) => encoded.ids.subarray(encoded.offsets[r], encoded.offsets[r + 1]));
-    const words = await rowWordsMany(left.map((r) => parts[r]!), this.segmentation);
+    const words = await rowWordsMany(
+      left.map((r) => parts[r]!),
+      this.segmentation,
+    );
     left.forEach((r, k) => (rows[r] = this.vocabulary.encode(words[k]!)));
     return packRows(rows);
   }
@@ -239,7 +270,10 @@ export class Student {
   /** Word ids of many rows for this student: text_b's apart for a pair student; segmented on the thread pool. */
   async encodeRows(inputs: readonly StudentInput[]): Promise<StudentRow[]> {
     if (!this.pair) return (await this.encodeMany(inputs)).map((ids) => ({ ids }));
-    const words = await pairWordsMany(inputs.map((i) => this.pairOf(i)), this.segmentation);
+    const words = await pairWordsMany(
+      inputs.map((i) => this.pairOf(i)),
+      this.segmentation,
+    );
     return words.map(([a, b]) => ({ ids: this.vocabulary.encode(a), idsB: this.vocabulary.encode(b) }));
   }
 
@@ -318,7 +352,10 @@ export class Student {
     const { logits, needsReference } = await this.model.predictTexts(encoder, ...textColumns(parts), threads);
     const left = referenceRows(needsReference);
     if (left.length > 0) {
-      const words = await rowWordsMany(left.map((r) => parts[r]!), this.segmentation);
+      const words = await rowWordsMany(
+        left.map((r) => parts[r]!),
+        this.segmentation,
+      );
       const patch = await this.model.predictRows(packRows(words.map((w) => this.vocabulary.encode(w))), threads);
       const width = this.labels.length;
       left.forEach((r, k) => logits.set(patch.subarray(k * width, (k + 1) * width), r * width));

@@ -23,10 +23,12 @@ export function packRows(rows: readonly Int32Array[]): TokenRows {
 export function packStudentRows(rows: readonly StudentRow[]): TokenRows {
   const packed: TokenRows = csr(rows.map((r) => r.ids));
   if (rows.length > 0 && rows[0]!.idsB !== undefined) {
-    const b = csr(rows.map((r) => {
-      if (!r.idsB) throw new Error('packStudentRows: a row without text_b among pair rows');
-      return r.idsB;
-    }));
+    const b = csr(
+      rows.map((r) => {
+        if (!r.idsB) throw new Error('packStudentRows: a row without text_b among pair rows');
+        return r.idsB;
+      }),
+    );
     packed.idsB = b.ids;
     packed.offsetsB = b.offsets;
   }

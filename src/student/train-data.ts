@@ -38,7 +38,11 @@ async function collect(file: string, policy: BadLinePolicy, knownLabels?: LabelM
 }
 
 /** Reads training rows, teacher-labeled rows, then dev (whose labels must all be known). */
-export async function readTrainingRows(files: TrainingFiles, skipBadLines: boolean, note: (message: string) => void): Promise<TrainingRows> {
+export async function readTrainingRows(
+  files: TrainingFiles,
+  skipBadLines: boolean,
+  note: (message: string) => void,
+): Promise<TrainingRows> {
   const policy = new BadLinePolicy(skipBadLines);
   const train = await collect(files.train, policy);
   if (train.length === 0) throw new InputError('the training set is empty', files.train);
@@ -49,7 +53,11 @@ export async function readTrainingRows(files: TrainingFiles, skipBadLines: boole
     for (const row of rows) distill.push({ ...row, file });
   }
   const labelMap = LabelMap.fromLabels(train.map((r) => r.label));
-  if (labelMap.size < 2) throw new InputError(`the training set has only one label (${labelMap.labels[0]}); a classifier needs two or more`, files.train);
+  if (labelMap.size < 2)
+    throw new InputError(
+      `the training set has only one label (${labelMap.labels[0]}); a classifier needs two or more`,
+      files.train,
+    );
   checkDistillRows(distill, labelMap);
   const dev = files.dev ? await collect(files.dev, policy, labelMap) : [];
   if (files.dev && dev.length === 0) throw new InputError('the dev set is empty', files.dev);
@@ -67,10 +75,18 @@ function checkDistillRows(rows: DistillRow[], labelMap: LabelMap): void {
   for (const row of rows) {
     const file = row.file;
     if (!labelMap.has(row.label)) {
-      throw new InputError(`teacher label ${JSON.stringify(row.label)} is not among the training labels (${labelMap.labels.join(', ')})`, file, row.line);
+      throw new InputError(
+        `teacher label ${JSON.stringify(row.label)} is not among the training labels (${labelMap.labels.join(', ')})`,
+        file,
+        row.line,
+      );
     }
     if (row.logits && row.logits.length !== labelMap.size) {
-      throw new InputError(`${row.logits.length} logits, but the training set has ${labelMap.size} labels`, file, row.line);
+      throw new InputError(
+        `${row.logits.length} logits, but the training set has ${labelMap.size} labels`,
+        file,
+        row.line,
+      );
     }
   }
 }
@@ -124,7 +140,9 @@ export async function encodeTrainingData(
   const { segmentation, towers } = settings;
   const numLabels = rows.labelMap.size;
   const wordsOf = async (texts: readonly { textA: string; textB?: string }[]): Promise<RowWords[]> =>
-    towers ? (await pairWordsMany(texts, segmentation)).map(([a, b]) => ({ a, b })) : (await rowWordsMany(texts, segmentation)).map((a) => ({ a }));
+    towers
+      ? (await pairWordsMany(texts, segmentation)).map(([a, b]) => ({ a, b }))
+      : (await rowWordsMany(texts, segmentation)).map((a) => ({ a }));
   const trainWords = await wordsOf(rows.train);
   const distillWords = await wordsOf([...rows.distill, ...rows.online]);
   const counter = new WordCounter();
@@ -133,7 +151,10 @@ export async function encodeTrainingData(
     if (words.b) counter.add(words.b);
   }
   const vocabulary = Vocabulary.build(counter, { minCount: settings.minCount, maxVocab: settings.maxVocab });
-  const encode = (words: RowWords): StudentRow => (words.b ? { ids: vocabulary.encode(words.a), idsB: vocabulary.encode(words.b) } : { ids: vocabulary.encode(words.a) });
+  const encode = (words: RowWords): StudentRow =>
+    words.b
+      ? { ids: vocabulary.encode(words.a), idsB: vocabulary.encode(words.b) }
+      : { ids: vocabulary.encode(words.a) };
 
   const allWords = trainWords.concat(distillWords);
   const packed = packStudentRows(allWords.map(encode));

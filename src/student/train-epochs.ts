@@ -27,12 +27,24 @@ export function isBestEpoch(dev: LogitScores | null, best: Pick<KeptEpoch, 'dev'
 }
 
 /** The distillation temperature of an epoch: T throughout, or annealed linearly from T to 1 over the epochs. */
-export function epochTemperature(temperature: number, schedule: 'constant' | 'linear', epoch: number, epochs: number): number {
-  return schedule === 'linear' && epochs > 1 ? temperature + ((1 - temperature) * (epoch - 1)) / (epochs - 1) : temperature;
+export function epochTemperature(
+  temperature: number,
+  schedule: 'constant' | 'linear',
+  epoch: number,
+  epochs: number,
+): number {
+  return schedule === 'linear' && epochs > 1
+    ? temperature + ((1 - temperature) * (epoch - 1)) / (epochs - 1)
+    : temperature;
 }
 
 /** A model's scores on the dev set. */
-export async function scoreDevSet(model: Pick<NativeStudentModel, 'predictRows'>, dev: DevSet, numLabels: number, threads: number): Promise<LogitScores> {
+export async function scoreDevSet(
+  model: Pick<NativeStudentModel, 'predictRows'>,
+  dev: DevSet,
+  numLabels: number,
+  threads: number,
+): Promise<LogitScores> {
   const logits = await model.predictRows(dev.rows, threads);
   return scoreLogits(logits, numLabels, dev.gold, { queries: dev.queries });
 }
@@ -105,14 +117,18 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
     };
     let result: EpochResult;
     try {
-      result = online ? await trainOnlineEpoch(model, data.set, numLabels, data.firstOnlineRow, online, epochOptions) : await model.trainEpoch(data.set, epochOptions);
+      result = online
+        ? await trainOnlineEpoch(model, data.set, numLabels, data.firstOnlineRow, online, epochOptions)
+        : await model.trainEpoch(data.set, epochOptions);
     } catch (err) {
       // The teacher service went away for good: keep what was learned so far, under a name that says so.
       if (!online || !input.out) throw err;
       const partial = input.out.replace(/(\.bin)?$/, '.partial.bin');
       const weights = model.getWeights();
       if (allFinite(weights)) await writeModelFile(partial, { ...input.modelData, weights });
-      throw new InputError(`${(err as Error).message.split('\n')[0]} (the student trained so far is saved as ${partial})`);
+      throw new InputError(
+        `${(err as Error).message.split('\n')[0]} (the student trained so far is saved as ${partial})`,
+      );
     }
     if (!result.finite || !Number.isFinite(result.loss)) {
       diverged = true;
@@ -140,7 +156,12 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
     }
     input.onEpoch?.(report);
   }
-  if (!best) throw new InputError(`training diverged in the first epoch (NaN/Inf loss); no model written (try a lower --lr)`, input.trainFile);
-  if (!allFinite(best.weights)) throw new Error('training produced non-finite weights; no model written (try a lower --lr)');
+  if (!best)
+    throw new InputError(
+      `training diverged in the first epoch (NaN/Inf loss); no model written (try a lower --lr)`,
+      input.trainFile,
+    );
+  if (!allFinite(best.weights))
+    throw new Error('training produced non-finite weights; no model written (try a lower --lr)');
   return { best, epochsRun, tokens, nativeSeconds, diverged };
 }

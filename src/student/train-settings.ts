@@ -31,7 +31,10 @@ export interface TrainMachine {
 export type TrainFlagValue = number | string | boolean;
 
 /** The TrainOptions fields that are settings (the rest are files and callbacks). */
-export type TrainSettingName = Exclude<keyof TrainOptions, 'train' | 'dev' | 'distill' | 'out' | 'online' | 'onEpoch' | 'onNote'>;
+export type TrainSettingName = Exclude<
+  keyof TrainOptions,
+  'train' | 'dev' | 'distill' | 'out' | 'online' | 'onEpoch' | 'onNote'
+>;
 
 interface CheckContext {
   /** The flags resolved so far (those above in the table). */
@@ -69,7 +72,9 @@ export interface TrainFlag {
 
 /** "a, b or c" */
 function oneOf(choices: readonly (string | number)[]): string {
-  return choices.length < 2 ? String(choices[0]) : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
+  return choices.length < 2
+    ? String(choices[0])
+    : `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
 }
 
 const choice = (flag: string, choices: readonly (string | number)[]) => (value: TrainFlagValue) =>
@@ -78,14 +83,16 @@ const choice = (flag: string, choices: readonly (string | number)[]) => (value: 
 const ranged = (flag: string, range: NumberRange) => (value: TrainFlagValue) =>
   inRange(value, range) ? null : `--${flag} must be ${describeRange(range)}, got ${value}`;
 const positive = (flag: string, integer: boolean) => ranged(flag, integer ? { integer: true, min: 1 } : { above: 0 });
-const fraction = (flag: string, what = '') => (value: TrainFlagValue) =>
-  (value as number) >= 0 && (value as number) < 1 ? null : `--${flag} must be ${what}within [0, 1), got ${value}`;
+const fraction =
+  (flag: string, what = '') =>
+  (value: TrainFlagValue) =>
+    (value as number) >= 0 && (value as number) < 1 ? null : `--${flag} must be ${what}within [0, 1), got ${value}`;
 
 /** Per-student defaults: one-text ones (`bigrams`: bow with hashed bigrams, else as bow), and two-tower ones. */
 function perKind(one: Record<StudentKind, number> & { bigrams?: number }, towers?: Record<StudentKind, number>) {
   return (v: TrainVariant): number => {
     if (v.pair && towers) return towers[v.kind];
-    return v.kind === 'bow' && v.ngrams === 2 ? one.bigrams ?? one.bow : one[v.kind];
+    return v.kind === 'bow' && v.ngrams === 2 ? (one.bigrams ?? one.bow) : one[v.kind];
   };
 }
 const oneOrTowers = (one: number, towers: number) => (v: TrainVariant) => (v.pair ? towers : one);
@@ -112,19 +119,24 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     describe: '2 adds hashed word bigrams (bow)',
     choices: [1, 2],
     default: 1,
-    check: (value, { values }) => choice('ngrams', [1, 2])(value) ?? (value === 2 && values.model !== 'bow' ? '--ngrams 2 applies to --model bow only' : null),
+    check: (value, { values }) =>
+      choice('ngrams', [1, 2])(value) ??
+      (value === 2 && values.model !== 'bow' ? '--ngrams 2 applies to --model bow only' : null),
   },
   {
     flag: 'pairs',
     option: 'pairs',
     type: 'string',
-    describe: "text pairs (data with text_b): two towers sharing one encoder (default), or text_b's words appended to text_a's",
+    describe:
+      "text pairs (data with text_b): two towers sharing one encoder (default), or text_b's words appended to text_a's",
     choices: ['towers', 'concat'],
     default: 'towers',
     onlyWhenGiven: true,
     check: (value, { given, data, options }) =>
       choice('pairs', ['towers', 'concat'])(value) ??
-      (given && data && !data.pairData ? `--pairs applies to training data with a text_b column (${options.train} has none)` : null),
+      (given && data && !data.pairData
+        ? `--pairs applies to training data with a text_b column (${options.train} has none)`
+        : null),
   },
   {
     flag: 'epochs',
@@ -136,9 +148,30 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     default: perKind({ bow: 6, bigrams: 10, cnn: 8, lstm: 6 }, { bow: 3, cnn: 10, lstm: 4 }),
     check: positive('epochs', true),
   },
-  { flag: 'batch-size', option: 'batchSize', type: 'number', describe: 'rows per batch', default: perKind({ bow: 16, cnn: 16, lstm: 32 }), check: positive('batch-size', true) },
-  { flag: 'emb-dim', option: 'embDim', type: 'number', describe: 'word embedding size', default: 128, check: positive('emb-dim', true) },
-  { flag: 'hidden', option: 'hidden', type: 'number', describe: 'hidden size', default: perKind({ bow: 64, cnn: 128, lstm: 128 }), check: positive('hidden', true) },
+  {
+    flag: 'batch-size',
+    option: 'batchSize',
+    type: 'number',
+    describe: 'rows per batch',
+    default: perKind({ bow: 16, cnn: 16, lstm: 32 }),
+    check: positive('batch-size', true),
+  },
+  {
+    flag: 'emb-dim',
+    option: 'embDim',
+    type: 'number',
+    describe: 'word embedding size',
+    default: 128,
+    check: positive('emb-dim', true),
+  },
+  {
+    flag: 'hidden',
+    option: 'hidden',
+    type: 'number',
+    describe: 'hidden size',
+    default: perKind({ bow: 64, cnn: 128, lstm: 128 }),
+    check: positive('hidden', true),
+  },
   {
     flag: 'threads',
     option: 'threads',
@@ -149,7 +182,14 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     defaultText: 'all cores',
     check: positive('threads', true),
   },
-  { flag: 'seed', option: 'seed', type: 'number', describe: 'random seed', default: 1, check: ranged('seed', SEED_RANGE) },
+  {
+    flag: 'seed',
+    option: 'seed',
+    type: 'number',
+    describe: 'random seed',
+    default: 1,
+    check: ranged('seed', SEED_RANGE),
+  },
   {
     flag: 'min-count',
     option: 'minCount',
@@ -159,10 +199,39 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     default: oneOrTowers(2, 1),
     check: positive('min-count', true),
   },
-  { flag: 'max-vocab', option: 'maxVocab', type: 'number', describe: 'keep at most this many words', default: 0, formatDefault: allOr, check: ranged('max-vocab', { integer: true, min: 0 }) },
-  { flag: 'lr', option: 'lr', type: 'number', describe: 'peak learning rate of AdamW', default: perKind({ bow: 3e-3, cnn: 2e-3, lstm: 2e-3 }), check: positive('lr', false) },
-  { flag: 'weight-decay', option: 'weightDecay', type: 'number', describe: 'AdamW decoupled weight decay', default: perKind({ bow: 0, cnn: 0.01, lstm: 0.01 }), check: ranged('weight-decay', { min: 0 }) },
-  { flag: 'temperature', option: 'temperature', type: 'number', describe: 'distillation temperature T', default: 1, check: positive('temperature', false) },
+  {
+    flag: 'max-vocab',
+    option: 'maxVocab',
+    type: 'number',
+    describe: 'keep at most this many words',
+    default: 0,
+    formatDefault: allOr,
+    check: ranged('max-vocab', { integer: true, min: 0 }),
+  },
+  {
+    flag: 'lr',
+    option: 'lr',
+    type: 'number',
+    describe: 'peak learning rate of AdamW',
+    default: perKind({ bow: 3e-3, cnn: 2e-3, lstm: 2e-3 }),
+    check: positive('lr', false),
+  },
+  {
+    flag: 'weight-decay',
+    option: 'weightDecay',
+    type: 'number',
+    describe: 'AdamW decoupled weight decay',
+    default: perKind({ bow: 0, cnn: 0.01, lstm: 0.01 }),
+    check: ranged('weight-decay', { min: 0 }),
+  },
+  {
+    flag: 'temperature',
+    option: 'temperature',
+    type: 'number',
+    describe: 'distillation temperature T',
+    default: 1,
+    check: positive('temperature', false),
+  },
   {
     flag: 'temperature-schedule',
     option: 'temperatureSchedule',
@@ -178,7 +247,8 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     type: 'number',
     describe: 'weight of the soft loss against the hard one',
     default: 0.5,
-    check: (value) => ((value as number) >= 0 && (value as number) <= 1 ? null : `--alpha must be within [0, 1], got ${value}`),
+    check: (value) =>
+      (value as number) >= 0 && (value as number) <= 1 ? null : `--alpha must be within [0, 1], got ${value}`,
   },
   {
     flag: 'word-dropout',
@@ -210,8 +280,23 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     default: perKind({ bow: 0, cnn: 0.2, lstm: 0 }, { bow: 0, cnn: 0, lstm: 0 }),
     check: fraction('label-smoothing'),
   },
-  { flag: 'warmup', option: 'warmup', type: 'number', describe: 'linear warm-up, as a fraction of all steps', default: 0.05, check: fraction('warmup', 'a fraction ') },
-  { flag: 'clip-norm', option: 'clipNorm', type: 'number', describe: 'global gradient-norm clipping', note: '0 = off', default: 5, check: ranged('clip-norm', { min: 0 }) },
+  {
+    flag: 'warmup',
+    option: 'warmup',
+    type: 'number',
+    describe: 'linear warm-up, as a fraction of all steps',
+    default: 0.05,
+    check: fraction('warmup', 'a fraction '),
+  },
+  {
+    flag: 'clip-norm',
+    option: 'clipNorm',
+    type: 'number',
+    describe: 'global gradient-norm clipping',
+    note: '0 = off',
+    default: 5,
+    check: ranged('clip-norm', { min: 0 }),
+  },
   {
     flag: 'buckets',
     option: 'buckets',
@@ -229,9 +314,12 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     note: '0: none',
     default: oneOrTowers(0, 64),
     check: (value, { data, values }) => {
-      if (!(Number.isInteger(value) && (value as number) >= 0)) return `--match-hidden must be a whole number, got ${value}`;
+      if (!(Number.isInteger(value) && (value as number) >= 0))
+        return `--match-hidden must be a whole number, got ${value}`;
       const towers = data !== null && data.pairData && values.pairs === 'towers';
-      return data && !towers && (value as number) > 0 ? '--match-hidden applies to two-tower pair models only (training data with text_b)' : null;
+      return data && !towers && (value as number) > 0
+        ? '--match-hidden applies to two-tower pair models only (training data with text_b)'
+        : null;
     },
   },
   {
@@ -243,9 +331,29 @@ export const TRAIN_FLAGS: readonly TrainFlag[] = [
     default: 'jieba',
     check: choice('segmenter', SEGMENTERS),
   },
-  { flag: 'segmented', option: 'segmented', type: 'boolean', describe: 'the text is already space-separated words', default: false },
-  { flag: 'max-words', option: 'maxWords', type: 'number', describe: 'words per row kept', default: perKind({ bow: 0, cnn: 256, lstm: 256 }), formatDefault: allOr, check: ranged('max-words', { integer: true, min: 0 }) },
-  { flag: 'skip-bad-lines', option: 'skipBadLines', type: 'boolean', describe: 'skip malformed rows and report how many', default: false },
+  {
+    flag: 'segmented',
+    option: 'segmented',
+    type: 'boolean',
+    describe: 'the text is already space-separated words',
+    default: false,
+  },
+  {
+    flag: 'max-words',
+    option: 'maxWords',
+    type: 'number',
+    describe: 'words per row kept',
+    default: perKind({ bow: 0, cnn: 256, lstm: 256 }),
+    formatDefault: allOr,
+    check: ranged('max-words', { integer: true, min: 0 }),
+  },
+  {
+    flag: 'skip-bad-lines',
+    option: 'skipBadLines',
+    type: 'boolean',
+    describe: 'skip malformed rows and report how many',
+    default: false,
+  },
   {
     flag: 'device',
     option: 'device',
@@ -303,12 +411,20 @@ const currentMachine = (): TrainMachine => ({ cores: os.availableParallelism() }
  * (every check that needs no data, one-text defaults), and again with the data's shape (two-tower defaults and
  * the checks that need the data). A wrong value throws UsageError with its one-line message.
  */
-export function resolveTrainSettings(options: TrainOptions, data: TrainDataShape | null, machine: TrainMachine = currentMachine()): TrainSettings {
+export function resolveTrainSettings(
+  options: TrainOptions,
+  data: TrainDataShape | null,
+  machine: TrainMachine = currentMachine(),
+): TrainSettings {
   const values: Partial<Record<TrainSettingName, TrainFlagValue>> = {};
   let variant: TrainVariant | null = null;
   // The variant is known once model, ngrams and pairs (the table's first rows) are.
   const variantNow = (): TrainVariant =>
-    (variant ??= { kind: values.model as StudentKind, ngrams: values.ngrams as 1 | 2, pair: data?.pairData === true && values.pairs === 'towers' });
+    (variant ??= {
+      kind: values.model as StudentKind,
+      ngrams: values.ngrams as 1 | 2,
+      pair: data?.pairData === true && values.pairs === 'towers',
+    });
   for (const flag of TRAIN_FLAGS) {
     const given = options[flag.option] !== undefined;
     const fallback = () => (typeof flag.default === 'function' ? flag.default(variantNow(), machine) : flag.default);
@@ -332,7 +448,12 @@ export function resolveTrainSettings(options: TrainOptions, data: TrainDataShape
     temperatureSchedule: v.temperatureSchedule,
     device: v.device,
     skipBadLines: v.skipBadLines,
-    segmentation: { segmenter: v.segmented ? 'whitespace' : v.segmenter, hmm: false, lowercase: true, maxWords: v.maxWords },
+    segmentation: {
+      segmenter: v.segmented ? 'whitespace' : v.segmenter,
+      hmm: false,
+      lowercase: true,
+      maxWords: v.maxWords,
+    },
     hyper: {
       epochs: v.epochs,
       batchSize: v.batchSize,
@@ -363,15 +484,21 @@ const ONE_TEXT_VARIANTS: readonly [string, TrainVariant][] = [
   ['cnn', { kind: 'cnn', ngrams: 1, pair: false }],
   ['lstm', { kind: 'lstm', ngrams: 1, pair: false }],
 ];
-const TWO_TOWER_VARIANTS: readonly [string, TrainVariant][] = STUDENT_KINDS.map((kind) => [kind, { kind, ngrams: 1, pair: true }]);
+const TWO_TOWER_VARIANTS: readonly [string, TrainVariant][] = STUDENT_KINDS.map((kind) => [
+  kind,
+  { kind, ngrams: 1, pair: true },
+]);
 
 /** "bow/cnn 16, lstm 32" (neighbours with one value share it), or the value alone when every student has the same. */
 function defaultsOf(flag: TrainFlag, variants: readonly [string, TrainVariant][], machine: TrainMachine): string {
   const format = flag.formatDefault ?? String;
-  const shown = variants.filter(([, v]) => !flag.appliesTo || flag.appliesTo(v)).map(([name, v]) => [name, format(defaultFor(flag, v, machine))] as const);
+  const shown = variants
+    .filter(([, v]) => !flag.appliesTo || flag.appliesTo(v))
+    .map(([name, v]) => [name, format(defaultFor(flag, v, machine))] as const);
   // Bigrams that change nothing are not worth a name of their own.
   const bigrams = shown.find(([name]) => name === 'bow with bigrams');
-  const kept = bigrams && shown.find(([name]) => name === 'bow')?.[1] === bigrams[1] ? shown.filter((s) => s !== bigrams) : shown;
+  const kept =
+    bigrams && shown.find(([name]) => name === 'bow')?.[1] === bigrams[1] ? shown.filter((s) => s !== bigrams) : shown;
   const groups: { names: string[]; value: string }[] = [];
   for (const [name, value] of kept) {
     const last = groups[groups.length - 1];
@@ -390,15 +517,24 @@ function defaultFor(flag: TrainFlag, variant: TrainVariant, machine: TrainMachin
 export function describeTrainFlag(flag: TrainFlag, machine: TrainMachine = currentMachine()): string {
   const note = flag.note ? `; ${flag.note}` : '';
   if (flag.defaultText) return `${flag.describe} (default: ${flag.defaultText}${note})`;
-  if (typeof flag.default !== 'function') return `${flag.describe} (default ${(flag.formatDefault ?? String)(flag.default)}${note})`;
+  if (typeof flag.default !== 'function')
+    return `${flag.describe} (default ${(flag.formatDefault ?? String)(flag.default)}${note})`;
   const perStudent = (text: string) => (text.includes(' ') ? `: ${text}` : ` ${text}`);
   const one = defaultsOf(flag, ONE_TEXT_VARIANTS, machine);
-  const sameForTowers = TWO_TOWER_VARIANTS.every(([, v]) => defaultFor(flag, v, machine) === defaultFor(flag, { ...v, pair: false }, machine));
+  const sameForTowers = TWO_TOWER_VARIANTS.every(
+    ([, v]) => defaultFor(flag, v, machine) === defaultFor(flag, { ...v, pair: false }, machine),
+  );
   const towers = sameForTowers ? '' : `; two towers${perStudent(defaultsOf(flag, TWO_TOWER_VARIANTS, machine))}`;
   return `${flag.describe} (default${perStudent(one)}${towers}${note})`;
 }
 
 /** The default value of every setting for a student (for benches and tests). */
-export function trainDefaults(variant: TrainVariant, machine: TrainMachine = currentMachine()): Record<TrainSettingName, TrainFlagValue> {
-  return Object.fromEntries(TRAIN_FLAGS.map((f) => [f.option, defaultFor(f, variant, machine)])) as Record<TrainSettingName, TrainFlagValue>;
+export function trainDefaults(
+  variant: TrainVariant,
+  machine: TrainMachine = currentMachine(),
+): Record<TrainSettingName, TrainFlagValue> {
+  return Object.fromEntries(TRAIN_FLAGS.map((f) => [f.option, defaultFor(f, variant, machine)])) as Record<
+    TrainSettingName,
+    TrainFlagValue
+  >;
 }

@@ -15,9 +15,16 @@ export type { TrainOptions, TrainResult, EpochReport } from './train-options.js'
 export async function train(options: TrainOptions): Promise<TrainResult> {
   // Every check that needs no data comes before any file is read.
   const flagsOnly = resolveTrainSettings(options, null);
-  refuseOutputOverInput({ flag: '--out', file: options.out }, { '--train': options.train, '--dev': options.dev, '--distill': options.distill });
+  refuseOutputOverInput(
+    { flag: '--out', file: options.out },
+    { '--train': options.train, '--dev': options.dev, '--distill': options.distill },
+  );
   const note = options.onNote ?? (() => {});
-  const rows = await readTrainingRows({ train: options.train, dev: options.dev, distill: options.distill, online: options.online?.rows }, flagsOnly.skipBadLines, note);
+  const rows = await readTrainingRows(
+    { train: options.train, dev: options.dev, distill: options.distill, online: options.online?.rows },
+    flagsOnly.skipBadLines,
+    note,
+  );
   const pairData = hasPairs(rows);
   const settings = resolveTrainSettings(options, { pairData });
   const { kind, towers, hyper: h } = settings;
@@ -28,7 +35,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   ];
   const device = resolveTrainingDevice(settings.device, kind, towers, cpuOnly);
 
-  const data = await encodeTrainingData(rows, { segmentation: settings.segmentation, towers, minCount: h.minCount, maxVocab: h.maxVocab });
+  const data = await encodeTrainingData(rows, {
+    segmentation: settings.segmentation,
+    towers,
+    minCount: h.minCount,
+    maxVocab: h.maxVocab,
+  });
   const numLabels = rows.labelMap.size;
   const config: StudentConfig = {
     kind,
@@ -57,7 +69,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const model = createNativeModel(config);
 
   const started = performance.now();
-  const run = await runEpochs({ model, data, numLabels, settings, device, online: options.online, out: options.out, modelData, trainFile: options.train, onEpoch: options.onEpoch, note });
+  const run = await runEpochs({
+    model,
+    data,
+    numLabels,
+    settings,
+    device,
+    online: options.online,
+    out: options.out,
+    modelData,
+    trainFile: options.train,
+    onEpoch: options.onEpoch,
+    note,
+  });
   const { best } = run;
   model.setWeights(best.weights);
   if (options.out) await writeModelFile(options.out, { ...modelData, weights: best.weights });

@@ -29,7 +29,12 @@ export interface CpuOnlyOption {
  * `cpu` and `cuda` are taken as asked (`cuda` fails in one line when it cannot run); `auto` picks the GPU
  * for a one-text bow student using no CPU-only option when one is usable, else the CPU.
  */
-export function resolveTrainingDevice(requested: TrainingDevice, kind: StudentKind, pair = false, cpuOnly: readonly CpuOnlyOption[] = []): 'cpu' | 'cuda' {
+export function resolveTrainingDevice(
+  requested: TrainingDevice,
+  kind: StudentKind,
+  pair = false,
+  cpuOnly: readonly CpuOnlyOption[] = [],
+): 'cpu' | 'cuda' {
   if (requested !== 'auto' && requested !== 'cpu' && requested !== 'cuda') {
     throw new UsageError(`--device must be auto, cpu or cuda, got ${String(requested)}`);
   }
@@ -37,10 +42,18 @@ export function resolveTrainingDevice(requested: TrainingDevice, kind: StudentKi
   const cuda = cudaInfo();
   const usable = cuda.devices > 0 && kind === 'bow' && !pair && cpuOnly.length === 0;
   if (requested === 'auto') return usable ? 'cuda' : 'cpu';
-  if (cuda.devices === 0) throw new InputError(`--device cuda: ${cuda.problem ?? 'no CUDA device'}; use --device cpu or auto`);
-  if (kind !== 'bow') throw new InputError(`--device cuda: the CUDA trainer runs the bow student only; train ${kind} with --device cpu`);
-  if (pair) throw new InputError('--device cuda: the CUDA trainer runs one-text bow students, not two-tower pair models; use --device cpu or auto');
+  if (cuda.devices === 0)
+    throw new InputError(`--device cuda: ${cuda.problem ?? 'no CUDA device'}; use --device cpu or auto`);
+  if (kind !== 'bow')
+    throw new InputError(`--device cuda: the CUDA trainer runs the bow student only; train ${kind} with --device cpu`);
+  if (pair)
+    throw new InputError(
+      '--device cuda: the CUDA trainer runs one-text bow students, not two-tower pair models; use --device cpu or auto',
+    );
   const missing = cpuOnly[0];
-  if (missing) throw new UsageError(`--device cuda: the CUDA trainer has no ${missing.what}; set ${missing.flag} 0 or use --device cpu`);
+  if (missing)
+    throw new UsageError(
+      `--device cuda: the CUDA trainer has no ${missing.what}; set ${missing.flag} 0 or use --device cpu`,
+    );
   return 'cuda';
 }

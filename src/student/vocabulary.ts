@@ -24,12 +24,15 @@ export class Vocabulary {
   private readonly ids = new Map<string, number>();
 
   constructor(readonly words: readonly string[]) {
-    if (words[PAD_ID] !== PAD_WORD || words[UNK_ID] !== UNK_WORD) throw new Error('a vocabulary starts with [PAD], [UNK]');
+    if (words[PAD_ID] !== PAD_WORD || words[UNK_ID] !== UNK_WORD)
+      throw new Error('a vocabulary starts with [PAD], [UNK]');
     words.forEach((word, i) => this.ids.set(word, i));
   }
 
   static build(counter: WordCounter, limits: VocabularyLimits): Vocabulary {
-    const kept = [...counter.counts].filter(([word, count]) => count >= limits.minCount && word !== PAD_WORD && word !== UNK_WORD);
+    const kept = [...counter.counts].filter(
+      ([word, count]) => count >= limits.minCount && word !== PAD_WORD && word !== UNK_WORD,
+    );
     kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     if (limits.maxVocab > 0) kept.length = Math.min(kept.length, limits.maxVocab);
     return new Vocabulary([PAD_WORD, UNK_WORD, ...kept.map(([word]) => word)]);

@@ -139,7 +139,8 @@ export class KServeClient {
         });
         const text = await res.body.text();
         if (res.statusCode >= 500) throw new Error(`${res.statusCode} ${errorOf(text)}`);
-        if (res.statusCode >= 400) throw new KServeRequestError(`${endpoint.url}${suffix}: ${res.statusCode} ${errorOf(text)}`);
+        if (res.statusCode >= 400)
+          throw new KServeRequestError(`${endpoint.url}${suffix}: ${res.statusCode} ${errorOf(text)}`);
         endpoint.failures = 0;
         endpoint.deadUntil = 0;
         try {
@@ -154,7 +155,9 @@ export class KServeClient {
         endpoint.deadUntil = Date.now() + Math.min(this.maxBackoffMs, this.backoffMs * 2 ** (endpoint.failures - 1));
         this.retries++;
         if (Date.now() - started > this.timeoutMs) {
-          throw new InputError(`no teacher service answered for ${(this.timeoutMs / 1000).toFixed(0)} s (--teacher-timeout); last error: ${lastError}`);
+          throw new InputError(
+            `no teacher service answered for ${(this.timeoutMs / 1000).toFixed(0)} s (--teacher-timeout); last error: ${lastError}`,
+          );
         }
       }
     }

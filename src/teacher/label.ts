@@ -55,9 +55,12 @@ const RECORD_FORMAT = 'ernie-slim label partial 1';
 export async function label(options: LabelOptions): Promise<LabelResult> {
   const batchSize = options.batchSize ?? 64;
   const maxTokens = options.maxTokens ?? Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer (got ${options.batchSize})`);
-  if (!(maxTokens >= (options.maxLength ?? 128))) throw new UsageError(`--max-tokens must be at least --max-len (got ${options.maxTokens})`);
-  if (options.temperature !== undefined && !(options.temperature > 0)) throw new UsageError(`--temperature must be positive (got ${options.temperature})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new UsageError(`--batch-size must be a positive integer (got ${options.batchSize})`);
+  if (!(maxTokens >= (options.maxLength ?? 128)))
+    throw new UsageError(`--max-tokens must be at least --max-len (got ${options.maxTokens})`);
+  if (options.temperature !== undefined && !(options.temperature > 0))
+    throw new UsageError(`--temperature must be positive (got ${options.temperature})`);
   if (options.resume && !options.output) throw new UsageError('--resume needs --output (stdout cannot be resumed)');
   if (options.window !== undefined && (!Number.isInteger(options.window) || options.window < 1)) {
     throw new UsageError(`--window must be a positive integer (got ${options.window})`);
@@ -82,15 +85,25 @@ export async function label(options: LabelOptions): Promise<LabelResult> {
   try {
     // The teacher opened first: its own checks name a bad teacher or vocabulary better than a digest could.
     const record = options.output ? await runRecord(options, input, teachers) : null;
-    sink = options.output ? await FileSink.open(options.output, options.resume ?? false, window, record!) : new StdoutSink();
+    sink = options.output
+      ? await FileSink.open(options.output, options.resume ?? false, window, record!)
+      : new StdoutSink();
     resumedRows = sink.keptRows;
     const source = skipRows(readTexts(input, { policy }), resumedRows);
     for await (const labeled of labelWindows(source, teacher, { batchSize, maxTokens, window })) {
-      await sink.write(formatWindow(labeled, options.labelNames ?? teacher.labelNames, options, rows + resumedRows === 0 && !sink.hasHeader));
+      await sink.write(
+        formatWindow(
+          labeled,
+          options.labelNames ?? teacher.labelNames,
+          options,
+          rows + resumedRows === 0 && !sink.hasHeader,
+        ),
+      );
       rows += labeled.rows.length;
       options.onProgress?.(rows + resumedRows);
     }
-    if (rows + resumedRows === 0 && !sink.hasHeader) await sink.write('text_a\tlabel' + (options.soft ? '\tlogits' : '') + '\n');
+    if (rows + resumedRows === 0 && !sink.hasHeader)
+      await sink.write('text_a\tlabel' + (options.soft ? '\tlogits' : '') + '\n');
     await sink.finish();
   } catch (err) {
     // A partial output without a labeled row is nothing to resume: it goes, with its record.
@@ -175,11 +188,24 @@ async function* skipRows(rows: AsyncIterable<TextRow>, n: number): AsyncGenerato
   for await (const row of rows) if (seen++ >= n) yield row;
 }
 
-function formatWindow(w: LabeledWindow, names: readonly string[] | null, options: LabelOptions, withHeader: boolean): string {
+function formatWindow(
+  w: LabeledWindow,
+  names: readonly string[] | null,
+  options: LabelOptions,
+  withHeader: boolean,
+): string {
   const pairs = w.rows[0]?.textB !== undefined;
   const parts: string[] = [];
   if (withHeader) {
-    parts.push(['text_a', ...(pairs ? ['text_b'] : []), 'label', ...(options.soft ? ['logits'] : []), ...(options.soft && options.temperature !== undefined ? ['probs'] : [])].join('\t') + '\n');
+    parts.push(
+      [
+        'text_a',
+        ...(pairs ? ['text_b'] : []),
+        'label',
+        ...(options.soft ? ['logits'] : []),
+        ...(options.soft && options.temperature !== undefined ? ['probs'] : []),
+      ].join('\t') + '\n',
+    );
   }
   const c = w.labels;
   for (let r = 0; r < w.rows.length; r++) {
@@ -192,7 +218,12 @@ function formatWindow(w: LabeledWindow, names: readonly string[] | null, options
     line += '\t' + (names?.[best] ?? String(best));
     if (options.soft) {
       line += '\t' + Array.from(logits, (x) => x.toFixed(6)).join(',');
-      if (options.temperature !== undefined) line += '\t' + softmax(logits, options.temperature).map((p) => p.toFixed(6)).join(',');
+      if (options.temperature !== undefined)
+        line +=
+          '\t' +
+          softmax(logits, options.temperature)
+            .map((p) => p.toFixed(6))
+            .join(',');
     }
     parts.push(line + '\n');
   }
@@ -225,7 +256,8 @@ class StdoutSink implements LabelSink {
   readonly keptRows = 0;
   readonly hasHeader = false;
   async write(text: string): Promise<void> {
-    if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
+    if (!process.stdout.write(text))
+      await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
   }
   async finish(): Promise<void> {}
   async fail(): Promise<void> {}
@@ -302,7 +334,10 @@ function checkRecord(partial: string, recordFile: string, now: RunRecord): void 
   try {
     kept = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as RunRecord;
   } catch {
-    throw new InputError(`cannot resume: no readable record of the run that made it (${recordFile}); ${remove}`, partial);
+    throw new InputError(
+      `cannot resume: no readable record of the run that made it (${recordFile}); ${remove}`,
+      partial,
+    );
   }
   if (kept === null || typeof kept !== 'object' || kept.format !== RECORD_FORMAT) {
     throw new InputError(`cannot resume: ${recordFile} is not a record of ernie-slim label; ${remove}`, partial);
@@ -323,7 +358,10 @@ async function openOrFail(file: string, flags: string, shownAs: string): Promise
  * Rows of whole windows in an interrupted output: resuming on a window boundary re-forms the same
  * batches, so the finished file is byte-identical to an uninterrupted run.
  */
-async function completeWindows(partial: string, window: number): Promise<{ keptRows: number; keptBytes: number; hasHeader: boolean }> {
+async function completeWindows(
+  partial: string,
+  window: number,
+): Promise<{ keptRows: number; keptBytes: number; hasHeader: boolean }> {
   const data = await fs.promises.readFile(partial);
   const lineEnds: number[] = [];
   for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) lineEnds.push(i + 1);
@@ -333,7 +371,8 @@ async function completeWindows(partial: string, window: number): Promise<{ keptR
   // What is kept must look like label's output: its header, then rows with as many columns.
   const header = data.toString('utf8', 0, lineEnds[0]! - 1);
   const columns = header.split('\t').length;
-  const garbage = (line: number, why: string) => new InputError(`cannot resume: ${why}, not label's output; remove it to label again`, partial, line);
+  const garbage = (line: number, why: string) =>
+    new InputError(`cannot resume: ${why}, not label's output; remove it to label again`, partial, line);
   if (!header.startsWith('text_a\t')) throw garbage(1, 'the first line is not a header beginning text_a');
   for (let r = 0; r < keptRows; r++) {
     const text = data.toString('utf8', lineEnds[r]!, lineEnds[r + 1]! - 1);

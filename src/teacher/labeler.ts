@@ -20,7 +20,11 @@ export interface LabeledWindow {
 export const defaultWindow = (batchSize: number) => Math.max(4096, batchSize * 64);
 
 /** Labels `rows` window by window; tokenizing the next window overlaps the current window's teacher runs. */
-export async function* labelWindows(rows: AsyncIterable<TextRow>, teacher: Teacher, options: LabelerOptions): AsyncGenerator<LabeledWindow> {
+export async function* labelWindows(
+  rows: AsyncIterable<TextRow>,
+  teacher: Teacher,
+  options: LabelerOptions,
+): AsyncGenerator<LabeledWindow> {
   const iterator = rows[Symbol.asyncIterator]();
   const readWindow = async (): Promise<TextRow[]> => {
     const out: TextRow[] = [];

@@ -29,7 +29,10 @@ function cutBatches(order: number[], lengths: ArrayLike<number>, limits: BatchLi
   let longest = 0;
   for (const row of order) {
     const nextLongest = Math.max(longest, lengths[row]!);
-    if (current.length > 0 && (current.length + 1 > limits.batchSize || (current.length + 1) * nextLongest > limits.maxTokens)) {
+    if (
+      current.length > 0 &&
+      (current.length + 1 > limits.batchSize || (current.length + 1) * nextLongest > limits.maxTokens)
+    ) {
       batches.push(current);
       current = [];
       longest = 0;

@@ -19,7 +19,9 @@ export interface MakeTeacherOptions {
   seed?: number;
 }
 
-export async function makeTeacherFile(options: MakeTeacherOptions): Promise<{ parameters: number; architecture: TeacherArchitecture }> {
+export async function makeTeacherFile(
+  options: MakeTeacherOptions,
+): Promise<{ parameters: number; architecture: TeacherArchitecture }> {
   const positive = (flag: string, value: number | undefined, fallback: number) => {
     const v = value ?? fallback;
     if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${flag} must be a positive integer (got ${value})`);

@@ -58,7 +58,10 @@ export class OnnxTeacherSession {
     try {
       bytes = await fs.promises.readFile(file);
     } catch (err) {
-      throw new InputError(`cannot read the teacher (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, file);
+      throw new InputError(
+        `cannot read the teacher (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        file,
+      );
     }
     let metadata: Record<string, string>;
     try {
@@ -69,7 +72,10 @@ export class OnnxTeacherSession {
     const { session, device } = await createSession(file, bytes, options);
     const inputs = session.inputMetadata.map((meta) => describeInput(file, meta, session.inputNames));
     if (!inputs.some((i) => i.role === 'inputIds')) {
-      throw new InputError(`the model has no token-id input (found ${session.inputNames.join(', ')}; expected input_ids)`, file);
+      throw new InputError(
+        `the model has no token-id input (found ${session.inputNames.join(', ')}; expected input_ids)`,
+        file,
+      );
     }
     return new OnnxTeacherSession(file, session, inputs, session.outputNames[0]!, metadata, device);
   }
@@ -88,11 +94,17 @@ export class OnnxTeacherSession {
     try {
       out = await this.session.run(feeds, [this.outputName]);
     } catch (err) {
-      throw new InputError(`the teacher failed on a batch of ${batch.batchSize}x${batch.seqLen}: ${firstLine(err)}`, this.file);
+      throw new InputError(
+        `the teacher failed on a batch of ${batch.batchSize}x${batch.seqLen}: ${firstLine(err)}`,
+        this.file,
+      );
     }
     const logits = out[this.outputName]!;
     if (logits.dims.length !== 2 || logits.dims[0] !== batch.batchSize || logits.type !== 'float32') {
-      throw new InputError(`the first output ${this.outputName} is ${logits.type} [${logits.dims.join(', ')}], expected float32 [batch, labels]`, this.file);
+      throw new InputError(
+        `the first output ${this.outputName} is ${logits.type} [${logits.dims.join(', ')}], expected float32 [batch, labels]`,
+        this.file,
+      );
     }
     return { logits: logits.data as Float32Array, labels: logits.dims[1]! };
   }
@@ -105,7 +117,11 @@ export class OnnxTeacherSession {
 // Failures reach the user as one line of ours; ONNX Runtime's own log lines would only repeat them.
 ort.env.logLevel = 'fatal';
 
-async function createSession(file: string, bytes: Buffer, options: OnnxSessionOptions): Promise<{ session: ort.InferenceSession; device: 'cpu' | 'cuda' }> {
+async function createSession(
+  file: string,
+  bytes: Buffer,
+  options: OnnxSessionOptions,
+): Promise<{ session: ort.InferenceSession; device: 'cpu' | 'cuda' }> {
   const device = options.device ?? 'cpu';
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
@@ -114,20 +130,32 @@ async function createSession(file: string, bytes: Buffer, options: OnnxSessionOp
     executionMode: 'sequential',
     // Failures reach the user as one line of ours; ONNX Runtime's own log would repeat them.
     logSeverityLevel: 4,
-    ...(options.spin === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
+    ...(options.spin === false
+      ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }
+      : {}),
   };
   if (device === 'cuda' || device === 'auto') {
     try {
-      return { session: await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cuda'] }), device: 'cuda' };
+      return {
+        session: await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cuda'] }),
+        device: 'cuda',
+      };
     } catch (err) {
       if (device === 'cuda') {
-        throw new InputError(`--device cuda: ONNX Runtime's CUDA provider is not available (${firstLine(err)}); see README "GPU"`);
+        throw new InputError(
+          `--device cuda: ONNX Runtime's CUDA provider is not available (${firstLine(err)}); see README "GPU"`,
+        );
       }
-      (options.notice ?? ((l) => process.stderr.write(l + '\n')))(`ernie-slim: no usable CUDA provider (${firstLine(err)}); the teacher runs on the CPU`);
+      (options.notice ?? ((l) => process.stderr.write(l + '\n')))(
+        `ernie-slim: no usable CUDA provider (${firstLine(err)}); the teacher runs on the CPU`,
+      );
     }
   }
   try {
-    return { session: await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] }), device: 'cpu' };
+    return {
+      session: await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] }),
+      device: 'cpu',
+    };
   } catch (err) {
     throw new InputError(`not a model ONNX Runtime can load: ${firstLine(err)}`, file);
   }
@@ -136,7 +164,10 @@ async function createSession(file: string, bytes: Buffer, options: OnnxSessionOp
 function describeInput(file: string, meta: ort.InferenceSession.ValueMetadata, all: readonly string[]): TeacherInput {
   const role = ROLE_BY_NAME[meta.name];
   if (!role) {
-    throw new InputError(`cannot feed the model input "${meta.name}" (found ${all.join(', ')}; known: input_ids, token_type_ids, attention_mask, position_ids)`, file);
+    throw new InputError(
+      `cannot feed the model input "${meta.name}" (found ${all.join(', ')}; known: input_ids, token_type_ids, attention_mask, position_ids)`,
+      file,
+    );
   }
   const type = meta.isTensor ? meta.type : 'non-tensor';
   if (type !== 'int64' && type !== 'int32') {

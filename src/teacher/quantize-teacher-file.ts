@@ -19,7 +19,10 @@ export async function quantizeTeacherFile(options: QuantizeTeacherOptions): Prom
   try {
     input = await fs.promises.readFile(options.teacher);
   } catch (err) {
-    throw new InputError(`cannot read the teacher (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, options.teacher);
+    throw new InputError(
+      `cannot read the teacher (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      options.teacher,
+    );
   }
   const { bytes, ...result } = quantizeDynamic(input, { ...options, file: options.teacher });
   await writeFileAtomic(options.out, bytes);

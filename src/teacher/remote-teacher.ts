@@ -30,7 +30,11 @@ export class RemoteTeacherBackend implements TeacherBackend {
     private readonly serverBatchSize: number,
   ) {}
 
-  static async open(urls: readonly string[], tokenizer: TeacherTokenizer | null, options: RemoteTeacherOptions = {}): Promise<RemoteTeacherBackend> {
+  static async open(
+    urls: readonly string[],
+    tokenizer: TeacherTokenizer | null,
+    options: RemoteTeacherOptions = {},
+  ): Promise<RemoteTeacherBackend> {
     const client = new KServeClient(urls, options);
     try {
       const meta = await client.metadata();
@@ -47,7 +51,13 @@ export class RemoteTeacherBackend implements TeacherBackend {
         );
       }
       const outputName = meta.outputs?.[0]?.name ?? 'logits';
-      return new RemoteTeacherBackend(client, sendIds ? tokenizer : null, sendIds ? idInputs : [], outputName, Math.max(1, options.serverBatchSize ?? 64));
+      return new RemoteTeacherBackend(
+        client,
+        sendIds ? tokenizer : null,
+        sendIds ? idInputs : [],
+        outputName,
+        Math.max(1, options.serverBatchSize ?? 64),
+      );
     } catch (err) {
       await client.close();
       throw err;
@@ -74,7 +84,9 @@ export class RemoteTeacherBackend implements TeacherBackend {
       return { window, lengths: rowLengths(window) };
     }
     // The service tokenizes; characters stand in for tokens when bucketing.
-    const lengths = Int32Array.from(texts, (t) => Math.min(maxLength, typeof t === 'string' ? t.length + 2 : t[0].length + t[1].length + 3));
+    const lengths = Int32Array.from(texts, (t) =>
+      Math.min(maxLength, typeof t === 'string' ? t.length + 2 : t[0].length + t[1].length + 3),
+    );
     return { texts, lengths };
   }
 
@@ -106,18 +118,37 @@ export class RemoteTeacherBackend implements TeacherBackend {
     if (prepared.window) {
       const batch = gatherRows(prepared.window, rows, prepared.lengths, BigInt(this.tokenizer!.padId));
       const shape = [batch.batchSize, batch.seqLen];
-      const tensors: Record<string, BigInt64Array> = { input_ids: batch.inputIds, token_type_ids: batch.tokenTypeIds, attention_mask: batch.attentionMask };
-      for (const name of this.idInputs) inputs.push({ name, shape, datatype: 'INT64', data: Array.from(tensors[name]!, Number) });
+      const tensors: Record<string, BigInt64Array> = {
+        input_ids: batch.inputIds,
+        token_type_ids: batch.tokenTypeIds,
+        attention_mask: batch.attentionMask,
+      };
+      for (const name of this.idInputs)
+        inputs.push({ name, shape, datatype: 'INT64', data: Array.from(tensors[name]!, Number) });
     } else {
       const texts = rows.map((r) => prepared.texts![r]!);
       const pairs = texts.some((t) => typeof t !== 'string');
-      inputs.push({ name: 'text', shape: [texts.length], datatype: 'BYTES', data: texts.map((t) => (typeof t === 'string' ? t : t[0])) });
-      if (pairs) inputs.push({ name: 'text_pair', shape: [texts.length], datatype: 'BYTES', data: texts.map((t) => (typeof t === 'string' ? '' : t[1])) });
+      inputs.push({
+        name: 'text',
+        shape: [texts.length],
+        datatype: 'BYTES',
+        data: texts.map((t) => (typeof t === 'string' ? t : t[0])),
+      });
+      if (pairs)
+        inputs.push({
+          name: 'text_pair',
+          shape: [texts.length],
+          datatype: 'BYTES',
+          data: texts.map((t) => (typeof t === 'string' ? '' : t[1])),
+        });
     }
     const outputs = await this.client.infer(inputs, [this.outputName]);
     const out = outputs.find((o) => o.name === this.outputName) ?? outputs[0]!;
     if (out.shape.length !== 2 || out.shape[0] !== rows.length) {
-      throw new InputError(`the service answered ${out.name} of shape [${out.shape.join(', ')}] for ${rows.length} rows`, this.source);
+      throw new InputError(
+        `the service answered ${out.name} of shape [${out.shape.join(', ')}] for ${rows.length} rows`,
+        this.source,
+      );
     }
     return { logits: Float32Array.from(out.data as number[]), labels: out.shape[1]! };
   }

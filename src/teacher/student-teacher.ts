@@ -30,7 +30,8 @@ export class StudentTeacherBackend implements TeacherBackend {
   async prepare(texts: readonly TeacherText[]): Promise<WordWindow> {
     if (this.student.pair) {
       const single = texts.findIndex((t) => typeof t === 'string');
-      if (single >= 0) throw new InputError(`this teacher compares text pairs; row ${single + 1} has no text_b`, this.source);
+      if (single >= 0)
+        throw new InputError(`this teacher compares text pairs; row ${single + 1} has no text_b`, this.source);
     }
     const rows = await this.student.encodeRows(texts);
     return { rows, lengths: Int32Array.from(rows, studentRowLength) };

@@ -6,7 +6,12 @@ import { RemoteTeacherBackend, type RemoteTeacherOptions } from './remote-teache
 import { StudentTeacherBackend } from './student-teacher.js';
 import { readOnnxMetadataFile } from '../onnx/model-metadata.js';
 import type { PreparedWindow, TeacherBackend, TeacherText } from './teacher-backend.js';
-import { loadTeacherTokenizer, TEACHER_TOKENIZER_METADATA, wordPieceTeacherTokenizer, type TeacherTokenizer } from './teacher-tokenizer.js';
+import {
+  loadTeacherTokenizer,
+  TEACHER_TOKENIZER_METADATA,
+  wordPieceTeacherTokenizer,
+  type TeacherTokenizer,
+} from './teacher-tokenizer.js';
 import { mapLimited } from '../util/concurrency.js';
 
 export type { TeacherText } from './teacher-backend.js';
@@ -48,10 +53,13 @@ export class Teacher {
     const sources = typeof modelOrUrl === 'string' ? [modelOrUrl] : [...modelOrUrl];
     if (sources.length === 0) throw new UsageError('--teacher: give at least one model');
     const maxLength = options.maxLength ?? 128;
-    if (!Number.isInteger(maxLength) || maxLength < 3) throw new UsageError(`--max-len must be an integer of at least 3 (got ${options.maxLength})`);
+    if (!Number.isInteger(maxLength) || maxLength < 3)
+      throw new UsageError(`--max-len must be an integer of at least 3 (got ${options.maxLength})`);
     const backends: TeacherBackend[] = [];
     try {
-      const sharedTokenizer = options.vocab ? wordPieceTeacherTokenizer(options.vocab, options.lowercase ?? true) : null;
+      const sharedTokenizer = options.vocab
+        ? wordPieceTeacherTokenizer(options.vocab, options.lowercase ?? true)
+        : null;
       for (const source of sources) {
         if (isUrl(source)) {
           backends.push(await RemoteTeacherBackend.open(source.split(','), sharedTokenizer, options));
@@ -62,9 +70,12 @@ export class Teacher {
           const positions = Number(session.metadata[TEACHER_TOKENIZER_METADATA.maxPositions]);
           if (positions > 0 && maxLength > positions) {
             await session.release();
-            throw new UsageError(`--max-len ${maxLength} is more than the ${positions} positions of the teacher ${source}`);
+            throw new UsageError(
+              `--max-len ${maxLength} is more than the ${positions} positions of the teacher ${source}`,
+            );
           }
-          const tokenizer: TeacherTokenizer = sharedTokenizer ?? (await loadTeacherTokenizer(source, session.metadata, options));
+          const tokenizer: TeacherTokenizer =
+            sharedTokenizer ?? (await loadTeacherTokenizer(source, session.metadata, options));
           backends.push(new OnnxTeacherBackend(session, tokenizer));
         }
       }
@@ -72,7 +83,10 @@ export class Teacher {
       for (const backend of backends) {
         const labels = await backend.probe();
         if (teacher.labelCount !== undefined && labels !== teacher.labelCount) {
-          throw new InputError(`this teacher has ${labels} labels, ${backends[0]!.source} has ${teacher.labelCount}`, backend.source);
+          throw new InputError(
+            `this teacher has ${labels} labels, ${backends[0]!.source} has ${teacher.labelCount}`,
+            backend.source,
+          );
         }
         teacher.labelCount = labels;
       }
@@ -106,7 +120,8 @@ export class Teacher {
   async prepare(texts: readonly TeacherText[]): Promise<PreparedRows> {
     const perBackend = await Promise.all(this.backends.map((b) => b.prepare(texts, this.maxLength)));
     const lengths = new Int32Array(texts.length);
-    for (const { lengths: l } of perBackend) for (let i = 0; i < l.length; i++) lengths[i] = Math.max(lengths[i]!, l[i]!);
+    for (const { lengths: l } of perBackend)
+      for (let i = 0; i < l.length; i++) lengths[i] = Math.max(lengths[i]!, l[i]!);
     return { count: texts.length, lengths, perBackend };
   }
 
@@ -121,10 +136,16 @@ export class Teacher {
   }
 
   /** Logits of each text, batched and length-bucketed. */
-  async score(texts: readonly TeacherText[], options: { batchSize?: number; maxTokens?: number } = {}): Promise<Float32Array[]> {
+  async score(
+    texts: readonly TeacherText[],
+    options: { batchSize?: number; maxTokens?: number } = {},
+  ): Promise<Float32Array[]> {
     const prepared = await this.prepare(texts);
     const out: Float32Array[] = new Array(texts.length);
-    const batches = bucketByLength(prepared.lengths, { batchSize: options.batchSize ?? 64, maxTokens: options.maxTokens ?? Infinity });
+    const batches = bucketByLength(prepared.lengths, {
+      batchSize: options.batchSize ?? 64,
+      maxTokens: options.maxTokens ?? Infinity,
+    });
     await mapLimited(batches, this.concurrency, async (rows) => {
       const logits = await this.runRows(prepared, rows);
       const c = this.labels;

@@ -1,3 +1,10 @@
 // The teacher's WordPiece tokenizer.
 export { WordPieceTokenizer } from './wordpiece-tokenizer.js';
-export type { EncodedBatch, EncodeOptions, Encoding, SpecialTokenIds, TextOrPair, WordPieceTokenizerOptions } from './wordpiece-tokenizer.js';
+export type {
+  EncodedBatch,
+  EncodeOptions,
+  Encoding,
+  SpecialTokenIds,
+  TextOrPair,
+  WordPieceTokenizerOptions,
+} from './wordpiece-tokenizer.js';

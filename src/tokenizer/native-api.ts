@@ -30,8 +30,18 @@ export interface NativeTokenizerInfo {
 export interface NativeWordPieceTokenizer {
   encode(text: string, pair: string | null, maxLength: number): { ids: number[]; typeIds: number[] };
   /** threads: 1..1024, or undefined for one per pool worker. */
-  encodeBatch(texts: string[], pairs: string[] | null, maxLength: number, threads: number | undefined): Promise<NativeEncodedBatch>;
-  tokenizeLines(block: Buffer, pair: boolean, maxLength: number, threads: number | undefined): Promise<NativeTokenizedLines>;
+  encodeBatch(
+    texts: string[],
+    pairs: string[] | null,
+    maxLength: number,
+    threads: number | undefined,
+  ): Promise<NativeEncodedBatch>;
+  tokenizeLines(
+    block: Buffer,
+    pair: boolean,
+    maxLength: number,
+    threads: number | undefined,
+  ): Promise<NativeTokenizedLines>;
   normalize(text: string): string;
   preTokenize(text: string): string[];
   tokenToId(token: string): number | null;

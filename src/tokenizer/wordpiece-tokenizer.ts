@@ -2,7 +2,12 @@
 import fs from 'node:fs';
 import { InputError } from '../errors.js';
 import { native } from '../native.js';
-import type { NativeEncodedBatch, NativeTokenizedLines, NativeTokenizerAddon, NativeWordPieceTokenizer } from './native-api.js';
+import type {
+  NativeEncodedBatch,
+  NativeTokenizedLines,
+  NativeTokenizerAddon,
+  NativeWordPieceTokenizer,
+} from './native-api.js';
 
 export interface WordPieceTokenizerOptions {
   /** Lowercase and strip accents (BertNormalizer's lowercase / strip_accents); default true. */
@@ -41,7 +46,10 @@ export class WordPieceTokenizer {
   /** Ids of [PAD] [UNK] [CLS] [SEP] [MASK]; -1 where the vocabulary lacks one ([PAD] then pads with 0). */
   readonly specialIds: SpecialTokenIds;
 
-  private constructor(private readonly impl: NativeWordPieceTokenizer, vocabPath: string) {
+  private constructor(
+    private readonly impl: NativeWordPieceTokenizer,
+    vocabPath: string,
+  ) {
     this.vocabPath = vocabPath;
     const info = impl.info();
     this.lowercase = info.lowercase;
@@ -55,7 +63,10 @@ export class WordPieceTokenizer {
     if (fs.statSync(vocabPath).isDirectory()) throw new InputError('is a directory, not a vocabulary file', vocabPath);
     const addon = native() as unknown as NativeTokenizerAddon;
     try {
-      return new WordPieceTokenizer(new addon.NativeWordPieceTokenizer(vocabPath, options.lowercase ?? true), vocabPath);
+      return new WordPieceTokenizer(
+        new addon.NativeWordPieceTokenizer(vocabPath, options.lowercase ?? true),
+        vocabPath,
+      );
     } catch (err) {
       if ((err as { code?: string }).code === 'EVOCAB') throw new InputError((err as Error).message);
       throw err;
@@ -84,11 +95,26 @@ export class WordPieceTokenizer {
     inputs.forEach((input, i) => (typeof input === 'string' ? singleRows : pairRows).push(i));
     if (pairRows.length === 0) return this.impl.encodeBatch(inputs as string[], null, maxLength, threads);
     const pairs = pairRows.map((i) => inputs[i] as readonly [string, string]);
-    const pairBatch = this.impl.encodeBatch(pairs.map((p) => p[0]), pairs.map((p) => p[1]), maxLength, threads);
+    const pairBatch = this.impl.encodeBatch(
+      pairs.map((p) => p[0]),
+      pairs.map((p) => p[1]),
+      maxLength,
+      threads,
+    );
     if (singleRows.length === 0) return pairBatch;
     // A mixed batch: the two kinds are encoded apart, then their rows laid back in input order.
-    const singleBatch = this.impl.encodeBatch(singleRows.map((i) => inputs[i] as string), null, maxLength, threads);
-    return mergeBatches([await singleBatch, await pairBatch], [singleRows, pairRows], inputs.length, this.specialIds.pad);
+    const singleBatch = this.impl.encodeBatch(
+      singleRows.map((i) => inputs[i] as string),
+      null,
+      maxLength,
+      threads,
+    );
+    return mergeBatches(
+      [await singleBatch, await pairBatch],
+      [singleRows, pairRows],
+      inputs.length,
+      this.specialIds.pad,
+    );
   }
 
   /**
@@ -144,6 +170,7 @@ function mergeBatches(parts: EncodedBatch[], rowsOf: number[][], batchSize: numb
 
 function checkedMaxLength(maxLength: number | undefined): number {
   if (maxLength === undefined) return 0;
-  if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`maxLength must be a positive integer, got ${maxLength}`);
+  if (!Number.isInteger(maxLength) || maxLength < 1)
+    throw new RangeError(`maxLength must be a positive integer, got ${maxLength}`);
   return maxLength;
 }

@@ -106,9 +106,7 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   // The checkpoint's head serves when it names the data's labels; otherwise a new one, seeded.
   const hadHead = !checkpoint.notes.some((n) => n.includes('classification head'));
   const headKept =
-    hadHead &&
-    checkpoint.labels.length === dataLabels.size &&
-    checkpoint.labels.every((l) => dataLabels.has(l));
+    hadHead && checkpoint.labels.length === dataLabels.size && checkpoint.labels.every((l) => dataLabels.has(l));
   const labels = headKept ? new LabelMap(checkpoint.labels) : dataLabels;
   const config: TransformerConfig = { ...checkpoint.config, labels: labels.size };
   const weights = { ...checkpoint.weights };
@@ -132,7 +130,10 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   });
   const train = encodeRows(tokenizer, trainRows, labels, maxLen);
   const dev = encodeRows(tokenizer, devRows, labels, maxLen);
-  const raw = JSON.parse(fs.readFileSync(path.join(options.pretrained, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const raw = JSON.parse(fs.readFileSync(path.join(options.pretrained, 'config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const dropout = {
     hiddenDropout: probability(raw.hidden_dropout_prob, 0.1),
     attentionDropout: probability(raw.attention_probs_dropout_prob, 0.1),
@@ -209,7 +210,12 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
 }
 
 /** Class ids of rows, by the model in batches of similar length. */
-export async function predict(net: NativeTransformer, rows: EncodedRows, padId: number, threads: number): Promise<Int32Array> {
+export async function predict(
+  net: NativeTransformer,
+  rows: EncodedRows,
+  padId: number,
+  threads: number,
+): Promise<Int32Array> {
   const predicted = new Int32Array(rows.ids.length);
   const labels = net.config.labels;
   const batches = bucketByLength(
@@ -237,7 +243,12 @@ function paddedBatch(rows: EncodedRows, batch: readonly number[], padId: number)
   return { inputIds, tokenTypeIds, attentionMask, batchSize: batch.length, seqLen };
 }
 
-function encodeRows(tokenizer: WordPieceTokenizer, rows: readonly LabeledRow[], labels: LabelMap, maxLength: number): EncodedRows {
+function encodeRows(
+  tokenizer: WordPieceTokenizer,
+  rows: readonly LabeledRow[],
+  labels: LabelMap,
+  maxLength: number,
+): EncodedRows {
   const out: EncodedRows = { ids: [], typeIds: [], labels: new Int32Array(rows.length) };
   rows.forEach((row, i) => {
     // Text pairs become [CLS] a [SEP] b [SEP], token types 0 then 1.
@@ -292,7 +303,8 @@ function checkOutputFolder(out: string): void {
 }
 
 function integerOption(flag: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag} must be an integer >= ${min} (got ${value})`);
+  if (!Number.isInteger(value) || value < min)
+    throw new UsageError(`${flag} must be an integer >= ${min} (got ${value})`);
   return value;
 }
 

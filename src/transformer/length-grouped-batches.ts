@@ -7,7 +7,10 @@ import { bucketByLength } from '../teacher/length-bucketer.js';
 const WINDOW_BATCHES = 50;
 
 export function lengthGroupedBatches(lengths: ArrayLike<number>, batchSize: number, random: SeededRandom): number[][] {
-  const order = shuffled(Array.from({ length: lengths.length }, (_, i) => i), random);
+  const order = shuffled(
+    Array.from({ length: lengths.length }, (_, i) => i),
+    random,
+  );
   const batches: number[][] = [];
   const window = batchSize * WINDOW_BATCHES;
   for (let start = 0; start < order.length; start += window) {

@@ -122,7 +122,12 @@ export class NativeTransformer {
   }
 
   /** One AdamW step on the weights in place (await it before any other call on this model). */
-  trainStep(batch: TransformerBatch, labels: Int32Array, options: TrainStepOptions, threads = 1): Promise<TrainStepResult> {
+  trainStep(
+    batch: TransformerBatch,
+    labels: Int32Array,
+    options: TrainStepOptions,
+    threads = 1,
+  ): Promise<TrainStepResult> {
     return this.handle.trainStep(
       batch.inputIds,
       batch.tokenTypeIds,

@@ -12,7 +12,8 @@ export function safetensorsBytes(tensors: readonly NamedTensor[], metadata: Reco
   let offset = 0;
   for (const t of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`${t.name}: shape [${t.shape.join(', ')}] holds ${count} values, not ${t.data.length}`);
+    if (count !== t.data.length)
+      throw new Error(`${t.name}: shape [${t.shape.join(', ')}] holds ${count} values, not ${t.data.length}`);
     header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }

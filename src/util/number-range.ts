@@ -19,7 +19,8 @@ export function describeRange(range: NumberRange): string {
     if (low !== undefined) return `an integer of at least ${low}`;
     return max !== undefined ? `an integer of at most ${max}` : 'an integer';
   }
-  if (above !== undefined) return max !== undefined ? `within (${above}, ${max}]` : above === 0 ? 'a positive number' : `above ${above}`;
+  if (above !== undefined)
+    return max !== undefined ? `within (${above}, ${max}]` : above === 0 ? 'a positive number' : `above ${above}`;
   if (min !== undefined && max !== undefined) return `within [${min}, ${max}]`;
   if (min !== undefined) return min === 0 ? 'a number >= 0' : `at least ${min}`;
   return max !== undefined ? `at most ${max}` : 'a finite number';
