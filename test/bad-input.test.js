@@ -576,6 +576,23 @@ const cases = [
     exit: 2,
     message: /is the same file as --model/,
   },
+  {
+    name: 'quantize --out over --teacher',
+    setup: (d) => fs.copyFileSync(f.teacher, path.join(d, 't.onnx')),
+    args: ['quantize', '--teacher', 't.onnx', '--out', 't.onnx'],
+    exit: 2,
+    message: /--out t\.onnx is the same file as --teacher t\.onnx/,
+  },
+  {
+    name: 'finetune --out into the --pretrained folder',
+    setup: (d) => {
+      fs.mkdirSync(path.join(d, 'ckpt'));
+      fs.writeFileSync(path.join(d, 'ckpt', 'config.json'), '{}');
+    },
+    args: ['finetune', '--pretrained', 'ckpt', '--train', () => f.t200, '--out', 'ckpt'],
+    exit: 2,
+    message: /--out ckpt\/config\.json is the same file as --pretrained ckpt\/config\.json/,
+  },
 
   // tokenize, segment (point 12)
   {

@@ -1,7 +1,9 @@
 // `convert`: a Hugging Face checkpoint folder to an ONNX teacher that carries its vocabulary, lowercasing,
 // maximum positions and label names, so label, serve and distill need no --vocab for it.
 import { InputError } from '../errors.js';
+import path from 'node:path';
 import { writeFileAtomic } from '../data/atomic-file.js';
+import { refuseOutputOverInput } from '../data/output-guard.js';
 import { readCheckpoint } from '../transformer/checkpoint.js';
 import type { TransformerConfig } from '../transformer/transformer-weights.js';
 import { TEACHER_TOKENIZER_METADATA } from './teacher-tokenizer.js';
@@ -25,6 +27,8 @@ export interface ConvertResult {
 }
 
 export async function convert(options: ConvertOptions): Promise<ConvertResult> {
+  const inputs = ['config.json', 'model.safetensors', 'vocab.txt'].map((name) => path.join(options.pretrained, name));
+  refuseOutputOverInput({ flag: '--out', file: options.out }, { '--pretrained': inputs });
   const checkpoint = readCheckpoint(options.pretrained, { seed: options.seed });
   const { config, weights, labels } = checkpoint;
   const metadata: Record<string, string> = {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../data/atomic-file.js';
+import { refuseOutputOverInput } from '../data/output-guard.js';
 import { quantizeDynamic, type DynamicQuantizeOptions, type DynamicQuantizeResult } from '../onnx/dynamic-quantize.js';
 
 export interface QuantizeTeacherOptions extends Omit<DynamicQuantizeOptions, 'file'> {
@@ -15,6 +16,7 @@ export interface QuantizeTeacherResult extends Omit<DynamicQuantizeResult, 'byte
 }
 
 export async function quantizeTeacherFile(options: QuantizeTeacherOptions): Promise<QuantizeTeacherResult> {
+  refuseOutputOverInput({ flag: '--out', file: options.out }, { '--teacher': options.teacher });
   let input: Buffer;
   try {
     input = await fs.promises.readFile(options.teacher);

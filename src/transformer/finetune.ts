@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../data/atomic-file.js';
+import { refuseOutputOverInput } from '../data/output-guard.js';
 import { LabelMap } from '../data/label-map.js';
 import { readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
 import { argmax, classificationMetrics } from '../student/metrics.js';
@@ -81,6 +82,16 @@ interface EncodedRows {
 }
 
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
+  // The output folder must not be the checkpoint's own: its files would be overwritten.
+  const checkpointFiles = ['config.json', 'model.safetensors', 'vocab.txt'].map((name) =>
+    path.join(options.pretrained, name),
+  );
+  for (const name of ['config.json', 'model.safetensors', 'vocab.txt', 'teacher.onnx']) {
+    refuseOutputOverInput(
+      { flag: '--out', file: path.join(options.out, name) },
+      { '--pretrained': checkpointFiles, '--train': options.train, '--dev': options.dev },
+    );
+  }
   const epochs = integerOption('--epochs', options.epochs ?? 3, 1);
   const batchSize = integerOption('--batch-size', options.batchSize ?? 32, 1);
   const peak = positiveOption('--lr', options.lr ?? 5e-5);
