@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { makeTeacher, Student } from '../dist/index.js';
+import { writeCharacterTeacher } from './teacher-fixtures.js';
+import { Student } from '../dist/index.js';
 import { distill } from '../dist/distill/pipeline.js';
 import { demoRows, demoLabeledTsv, demoTextLines } from '../dist/distill/demo-data.js';
 
@@ -26,27 +27,7 @@ before(() => {
   const train = demoRows(200, 11);
   const dev = demoRows(150, 12);
   const unlabeled = demoRows(300, 13);
-  // A WordPiece vocabulary holding every character of the generated reviews.
-  const chars = new Set([...train, ...dev, ...unlabeled].flatMap((r) => [...r.text]));
-  const vocab = write('vocab.txt', ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...chars].join('\n') + '\n');
-  const teacher = path.join(dir, 'teacher.onnx');
-  fs.writeFileSync(
-    teacher,
-    makeTeacher({
-      vocabSize: chars.size + 5,
-      padId: 0,
-      layers: 1,
-      hidden: 32,
-      heads: 2,
-      intermediate: 64,
-      maxPositions: 128,
-      typeVocabSize: 2,
-      labels: 2,
-      style: 'ernie',
-      idType: 'int64',
-      seed: 5,
-    }),
-  );
+  const { vocab, teacher } = writeCharacterTeacher(dir, [...train, ...dev, ...unlabeled]);
   files = {
     vocab,
     teacher,

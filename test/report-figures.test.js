@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { makeTeacher, countParameters } from '../dist/index.js';
+import { writeCharacterTeacher } from './teacher-fixtures.js';
+import { countParameters } from '../dist/index.js';
 import { distill } from '../dist/distill/pipeline.js';
 import { demoRows, demoLabeledTsv, demoTextLines } from '../dist/distill/demo-data.js';
 import { reportFigures, modelNames, MODEL_STYLE } from '../dist/distill/report-figures.js';
@@ -310,26 +311,7 @@ test('distill gathers dev accuracy per epoch, writes the pictures, and --no-erni
     return file;
   };
   const [train, dev, unlabeled] = [demoRows(200, 31), demoRows(120, 32), demoRows(200, 33)];
-  const chars = new Set([...train, ...dev, ...unlabeled].flatMap((r) => [...r.text]));
-  const vocab = write('vocab.txt', ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...chars].join('\n') + '\n');
-  const teacher = path.join(dir, 'teacher.onnx');
-  fs.writeFileSync(
-    teacher,
-    makeTeacher({
-      vocabSize: chars.size + 5,
-      padId: 0,
-      layers: 1,
-      hidden: 32,
-      heads: 2,
-      intermediate: 64,
-      maxPositions: 128,
-      typeVocabSize: 2,
-      labels: 2,
-      style: 'ernie',
-      idType: 'int64',
-      seed: 5,
-    }),
-  );
+  const { vocab, teacher } = writeCharacterTeacher(dir, [...train, ...dev, ...unlabeled]);
   const result = await distill({
     teacher: [teacher],
     vocab,

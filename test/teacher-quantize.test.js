@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { writeCharacterTeacher } from './teacher-fixtures.js';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import {
@@ -402,31 +403,12 @@ test('distill --quantize-teacher: the int8 teacher labels, cached apart from fp3
   const train = demoRows(120, 11);
   const dev = demoRows(80, 12);
   const unlabeled = demoRows(100, 13);
-  const chars = new Set([...train, ...dev, ...unlabeled].flatMap((r) => [...r.text]));
   const write = (name, text) => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, text);
     return file;
   };
-  const vocab = write('vocab.txt', ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...chars].join('\n') + '\n');
-  const teacher = path.join(dir, 'distill-teacher.onnx');
-  fs.writeFileSync(
-    teacher,
-    makeTeacher({
-      vocabSize: chars.size + 5,
-      padId: 0,
-      layers: 1,
-      hidden: 32,
-      heads: 2,
-      intermediate: 64,
-      maxPositions: 128,
-      typeVocabSize: 2,
-      labels: 2,
-      style: 'ernie',
-      idType: 'int64',
-      seed: 5,
-    }),
-  );
+  const { vocab, teacher } = writeCharacterTeacher(dir, [...train, ...dev, ...unlabeled], 'distill-teacher.onnx');
   const out = path.join(dir, 'distill-out');
   const options = {
     teacher: [teacher],
