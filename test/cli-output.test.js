@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { makeTeacher } from '../dist/index.js';
 import { cli, cliMain, generateReviews, tempDir, writeLabeledTsv } from './student-fixtures.js';
 import { writeFixtureVocabs } from './tokenizer-reference.js';
+import { tinyTeacher } from './teacher-fixtures.js';
 
 // Machines this busy can take seconds over these small jobs: no periodic progress lines here.
 process.env.ERNIE_SLIM_PROGRESS_SECONDS = '3600';
@@ -23,23 +23,7 @@ before(() => {
   vocabs = writeFixtureVocabs();
   trainFile = writeLabeledTsv(dir, 'train.tsv', generateReviews(300, 4));
   teacher = path.join(dir, 'teacher.onnx');
-  fs.writeFileSync(
-    teacher,
-    makeTeacher({
-      vocabSize: vocabs.tokens.length,
-      padId: 0,
-      layers: 1,
-      hidden: 16,
-      heads: 2,
-      intermediate: 32,
-      maxPositions: 128,
-      typeVocabSize: 2,
-      labels: 2,
-      style: 'ernie',
-      idType: 'int64',
-      seed: 3,
-    }),
-  );
+  fs.writeFileSync(teacher, tinyTeacher(vocabs.tokens.length));
   texts = path.join(dir, 'texts.txt');
   fs.writeFileSync(texts, 'hello world\n中国 playing\n好的\n');
 });

@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { makeTeacher } from '../dist/index.js';
 import { cliMain, generateReviews, tempDir, writeLabeledTsv } from './student-fixtures.js';
 import { writeFixtureVocabs } from './tokenizer-reference.js';
+import { tinyTeacher } from './teacher-fixtures.js';
 
 let dir;
 let vocabs;
@@ -16,23 +16,7 @@ before(() => {
   dir = tempDir('ernie-slim-progress-');
   vocabs = writeFixtureVocabs();
   teacher = path.join(dir, 'teacher.onnx');
-  fs.writeFileSync(
-    teacher,
-    makeTeacher({
-      vocabSize: vocabs.tokens.length,
-      padId: 0,
-      layers: 2,
-      hidden: 32,
-      heads: 2,
-      intermediate: 64,
-      maxPositions: 128,
-      typeVocabSize: 2,
-      labels: 2,
-      style: 'ernie',
-      idType: 'int64',
-      seed: 3,
-    }),
-  );
+  fs.writeFileSync(teacher, tinyTeacher(vocabs.tokens.length, { layers: 2, hidden: 32, intermediate: 64 }));
 });
 after(() => {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { makeTeacher, train } from '../dist/index.js';
+import { train } from '../dist/index.js';
 import { writeFixtureVocabs } from './tokenizer-reference.js';
+import { tinyTeacher } from './teacher-fixtures.js';
 import { generateReviews, tempDir, writeLabeledTsv } from './student-fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,20 +25,7 @@ before(async () => {
   dir = tempDir('ernie-slim-readme-');
   vocabs = writeFixtureVocabs();
   fs.copyFileSync(vocabs.bert, path.join(dir, 'vocab.txt'));
-  const teacher = makeTeacher({
-    vocabSize: vocabs.tokens.length,
-    padId: 0,
-    layers: 1,
-    hidden: 16,
-    heads: 2,
-    intermediate: 32,
-    maxPositions: 128,
-    typeVocabSize: 2,
-    labels: 2,
-    style: 'ernie',
-    idType: 'int64',
-    seed: 3,
-  });
+  const teacher = tinyTeacher(vocabs.tokens.length);
   fs.writeFileSync(path.join(dir, 'ernie.onnx'), teacher);
   const rows = generateReviews(200, 5).map((r) => ({ label: r.label === 'pos' ? '1' : '0', text: r.text }));
   fs.mkdirSync(path.join(dir, 'out'));
