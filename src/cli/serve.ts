@@ -1,4 +1,5 @@
-import { defineCommand } from './command.js';
+import { defineCommand, printResult } from './command.js';
+import { UsageError } from '../errors.js';
 import { COUNT_RANGE, MAX_LEN_RANGE, THREADS_RANGE } from '../util/number-range.js';
 
 export const serveCommand = defineCommand({
@@ -21,7 +22,17 @@ export const serveCommand = defineCommand({
       .option('max-body-mb', { type: 'number', default: 32, describe: 'larger request bodies get 413' })
       .option('max-len', { type: 'number', default: 128, describe: 'tokens per row for text inputs' })
       .option('device', { choices: ['auto', 'cpu', 'cuda'] as const, default: 'cpu' as const })
-      .option('threads', { type: 'number', describe: "ONNX Runtime's intra-op threads (default: all cores)" }),
+      .option('threads', { type: 'number', describe: "ONNX Runtime's intra-op threads (default: all cores)" })
+      .option('triton-repo', {
+        type: 'string',
+        describe:
+          'write a Triton model repository for the teacher here (DIR/NAME/config.pbtxt, DIR/NAME/1/model.onnx) and exit',
+      })
+      .option('instances', {
+        type: 'number',
+        describe: 'with --triton-repo: model instances per Triton server (default 1)',
+      })
+      .option('force', { type: 'boolean', describe: 'with --triton-repo: replace an existing DIR/NAME' }),
   numbers: {
     port: { integer: true, min: 0, max: 65535 },
     'max-batch': COUNT_RANGE,
@@ -29,8 +40,33 @@ export const serveCommand = defineCommand({
     'max-body-mb': { above: 0, max: 4096 },
     'max-len': MAX_LEN_RANGE,
     threads: THREADS_RANGE,
+    instances: { integer: true, min: 1, max: 1024 },
   },
   run: async (args) => {
+    if (args.tritonRepo === undefined) {
+      if (args.instances !== undefined) throw new UsageError('--instances goes with --triton-repo');
+      if (args.force !== undefined) throw new UsageError('--force goes with --triton-repo');
+    } else {
+      const { writeTritonRepository } = await import('../server/triton-repository.js');
+      const written = await writeTritonRepository({
+        teacher: args.teacher,
+        repository: args.tritonRepo,
+        modelName: args.modelName,
+        maxBatch: args.maxBatch,
+        maxQueueDelayMs: args.maxQueueDelayMs,
+        instances: args.instances,
+        vocab: args.vocab,
+        lowercase: args.lowercase,
+        force: args.force,
+      });
+      const url = `http://HOST:8000/v2/models/${args.modelName}`;
+      printResult(
+        `wrote ${written.model} for Triton (tritonserver --model-repository ${args.tritonRepo}); label with\n` +
+          `  ernie-slim label --teacher ${url}${written.clientFlags.map((f) => ' ' + f).join('')}`,
+        args,
+      );
+      return { ...written };
+    }
     const { TeacherService } = await import('../server/teacher-service.js');
     const service = await TeacherService.start({
       teacher: args.teacher,

@@ -1,5 +1,6 @@
 // Temporary files this process made and has not yet renamed or removed: they are removed when the process ends,
 // however it ends (an error, process.exit from a signal handler), so no `.tmp` or `.spill` outlives a run.
+// A registered folder goes with its contents.
 import fs from 'node:fs';
 
 const live = new Set<string>();
@@ -8,7 +9,7 @@ let hooked = false;
 function removeAll(): void {
   for (const file of live) {
     try {
-      fs.rmSync(file, { force: true });
+      fs.rmSync(file, { force: true, recursive: true });
     } catch {
       // Nothing more can be done while exiting.
     }
