@@ -3,6 +3,7 @@ import { defineCommand, printResult } from './command.js';
 import { SEED_RANGE, THREADS_RANGE } from '../util/number-range.js';
 import { createStepProgress } from './progress.js';
 import { UsageError } from '../errors.js';
+import { readTeacherLabelsFile } from '../teacher/teacher-labels-file.js';
 import { SEGMENTERS, STUDENT_KINDS } from '../student/train-settings.js';
 
 export const distillCommand = defineCommand({
@@ -36,6 +37,10 @@ export const distillCommand = defineCommand({
       .option('teacher-train', { type: 'string', describe: "the trained teacher's data (default: --train)" })
       .option('teacher-epochs', { type: 'number' })
       .option('vocab', { type: 'string', describe: "the teacher's WordPiece vocabulary" })
+      .option('teacher-labels', {
+        type: 'string',
+        describe: "the teacher's label names, one a line in logit order (a service does not say them)",
+      })
       .option('lowercase', { type: 'boolean', default: true })
       .option('train', { type: 'string', describe: 'labeled TSV (label, text_a[, text_b])' })
       .option('dev', { type: 'string', describe: 'labeled TSV: picks the best epoch and reports the results' })
@@ -125,6 +130,7 @@ export const distillCommand = defineCommand({
           teacherEpochs: args.teacherEpochs,
           vocab: args.vocab,
           lowercase: args.lowercase,
+          teacherLabels: args.teacherLabels === undefined ? undefined : readTeacherLabelsFile(args.teacherLabels),
           train: required(args.train, '--train'),
           dev: required(args.dev, '--dev'),
           unlabeled: args.unlabeled,

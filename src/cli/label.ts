@@ -23,6 +23,10 @@ export const labelCommand = defineCommand({
         default: true,
         describe: 'lowercase and strip accents; --no-lowercase for cased vocabularies',
       })
+      .option('teacher-labels', {
+        type: 'string',
+        describe: "the teacher's label names, one a line in logit order (a service does not say them)",
+      })
       .option('soft', {
         type: 'boolean',
         default: false,
@@ -65,6 +69,8 @@ export const labelCommand = defineCommand({
   },
   run: async (args) => {
     const { label, partialPathOf } = await import('../teacher/label.js');
+    const { readTeacherLabelsFile } = await import('../teacher/teacher-labels-file.js');
+    const labelNames = args.teacherLabels === undefined ? undefined : readTeacherLabelsFile(args.teacherLabels);
     let labeled = 0;
     const progress = createProgress('label', {
       unit: 'lines',
@@ -80,6 +86,7 @@ export const labelCommand = defineCommand({
         teacher: args.teacher,
         vocab: args.vocab,
         lowercase: args.lowercase,
+        labelNames,
         soft: args.soft,
         temperature: args.temperature,
         batchSize: args.batchSize,

@@ -65,6 +65,9 @@ export const serveCommand = defineCommand({
           `  ernie-slim label --teacher ${url}${written.clientFlags.map((f) => ' ' + f).join('')}`,
         args,
       );
+      // Triton serves tensors only: without a vocabulary beside the model, the client must bring one.
+      if (written.vocab === null)
+        process.stderr.write('the teacher carries no vocabulary: give label --vocab its vocab.txt\n');
       return { ...written };
     }
     const { TeacherService } = await import('../server/teacher-service.js');

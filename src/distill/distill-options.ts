@@ -19,6 +19,8 @@ export interface DistillOptions {
   teacherTrain?: string;
   vocab?: string;
   lowercase?: boolean;
+  /** The teacher's label names in logit order (a service does not say them). */
+  teacherLabels?: string[];
   train: string;
   dev: string;
   /** Same-source unlabeled text: one a line, or a TSV with text_a (and text_b). */

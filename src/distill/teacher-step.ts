@@ -28,6 +28,7 @@ export function teacherOptionsOf(
     concurrency: options.concurrency,
     serverBatchSize: options.serverBatchSize,
     timeoutMs: options.teacherTimeoutMs,
+    labelNames: options.teacherLabels,
   };
 }
 

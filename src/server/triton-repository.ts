@@ -112,7 +112,7 @@ export async function writeTritonRepository(options: TritonRepositoryOptions): P
   const clientFlags: string[] = [];
   if (vocab !== null) clientFlags.push('--vocab', path.join(model, VOCAB_FILE));
   if (vocab !== null && !lowercase) clientFlags.push('--no-lowercase');
-  if (labels) clientFlags.push('--label-names', path.join(model, LABELS_FILE));
+  if (labels) clientFlags.push('--teacher-labels', path.join(model, LABELS_FILE));
   const positions = Number(metadata[TEACHER_TOKENIZER_METADATA.maxPositions]);
   if (positions > 0 && positions < 128) clientFlags.push('--max-len', String(positions));
   if (maxBatch < 64) clientFlags.push('--server-batch-size', String(maxBatch));

@@ -12,7 +12,7 @@ import type { TeacherTokenizer } from './teacher-tokenizer.js';
 export type TeacherDevice = 'auto' | 'cpu' | 'cuda';
 
 /** The role of each model input, recognised by name (the exporters' usual spellings). */
-type InputRole = 'inputIds' | 'tokenTypeIds' | 'attentionMask' | 'positionIds';
+export type InputRole = 'inputIds' | 'tokenTypeIds' | 'attentionMask' | 'positionIds';
 
 const ROLE_BY_NAME: Record<string, InputRole> = {
   input_ids: 'inputIds',
@@ -25,6 +25,11 @@ const ROLE_BY_NAME: Record<string, InputRole> = {
   position_ids: 'positionIds',
   pos_ids: 'positionIds',
 };
+
+/** What a model input named `name` takes, or undefined for a name no exporter uses for token inputs. */
+export function inputRoleOf(name: string): InputRole | undefined {
+  return Object.hasOwn(ROLE_BY_NAME, name) ? ROLE_BY_NAME[name] : undefined;
+}
 
 interface TeacherInput {
   name: string;
@@ -162,7 +167,7 @@ async function createSession(
 }
 
 function describeInput(file: string, meta: ort.InferenceSession.ValueMetadata, all: readonly string[]): TeacherInput {
-  const role = ROLE_BY_NAME[meta.name];
+  const role = inputRoleOf(meta.name);
   if (!role) {
     throw new InputError(
       `cannot feed the model input "${meta.name}" (found ${all.join(', ')}; known: input_ids, token_type_ids, attention_mask, position_ids)`,

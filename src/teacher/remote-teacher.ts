@@ -3,6 +3,7 @@
 import { InputError } from '../errors.js';
 import { gatherRows, rowLengths, type EncodedTensors } from './encoded-window.js';
 import { KServeClient, type InferTensor, type KServeClientOptions } from './kserve-client.js';
+import { inputRoleOf, type InputRole } from './onnx-teacher.js';
 import type { PreparedWindow, TeacherBackend, TeacherText } from './teacher-backend.js';
 import type { TeacherTokenizer } from './teacher-tokenizer.js';
 
@@ -16,7 +17,14 @@ interface RemoteWindow extends PreparedWindow {
   texts?: readonly TeacherText[];
 }
 
-const ID_INPUT_NAMES = ['input_ids', 'token_type_ids', 'attention_mask'] as const;
+/** A token input of the remote model: what it takes and in which integer type (Triton refuses any other). */
+interface IdInput {
+  name: string;
+  role: InputRole;
+  datatype: 'INT64' | 'INT32';
+}
+
+const TEXT_INPUTS = ['text', 'text_pair'];
 
 export class RemoteTeacherBackend implements TeacherBackend {
   readonly device = 'remote';
@@ -25,7 +33,7 @@ export class RemoteTeacherBackend implements TeacherBackend {
     private readonly client: KServeClient,
     private readonly tokenizer: TeacherTokenizer | null,
     /** The id tensors the remote model takes (empty in text mode). */
-    private readonly idInputs: string[],
+    private readonly idInputs: IdInput[],
     private readonly outputName: string,
     private readonly serverBatchSize: number,
   ) {}
@@ -39,22 +47,23 @@ export class RemoteTeacherBackend implements TeacherBackend {
     try {
       const meta = await client.metadata();
       const inputNames = (meta.inputs ?? []).map((i) => i.name);
-      const idInputs = inputNames.filter((n) => (ID_INPUT_NAMES as readonly string[]).includes(n));
+      const takesIds = inputNames.some((n) => inputRoleOf(n) === 'inputIds');
       // Ids when both sides can (the service need not tokenize); else text, which the service tokenizes.
-      const sendIds = tokenizer !== null && idInputs.includes('input_ids');
+      const sendIds = tokenizer !== null && takesIds;
       if (!sendIds && !inputNames.includes('text')) {
         throw new InputError(
-          tokenizer
+          tokenizer || !takesIds
             ? `the service's model takes ${inputNames.join(', ')}: neither input_ids nor a BYTES text input`
-            : `the service takes no BYTES text input (it has ${inputNames.join(', ')}); give --vocab so ids can be sent`,
+            : `the service takes token ids, not text (its inputs: ${inputNames.join(', ')}), and does not send the teacher's vocabulary: give --vocab the teacher's vocab.txt (serve --triton-repo writes one beside the model)`,
           client.urls[0],
         );
       }
+      const idInputs = sendIds ? (meta.inputs ?? []).flatMap((i) => idInputOf(i, client.urls[0]!)) : [];
       const outputName = meta.outputs?.[0]?.name ?? 'logits';
       return new RemoteTeacherBackend(
         client,
         sendIds ? tokenizer : null,
-        sendIds ? idInputs : [],
+        idInputs,
         outputName,
         Math.max(1, options.serverBatchSize ?? 64),
       );
@@ -118,13 +127,13 @@ export class RemoteTeacherBackend implements TeacherBackend {
     if (prepared.window) {
       const batch = gatherRows(prepared.window, rows, prepared.lengths, BigInt(this.tokenizer!.padId));
       const shape = [batch.batchSize, batch.seqLen];
-      const tensors: Record<string, BigInt64Array> = {
-        input_ids: batch.inputIds,
-        token_type_ids: batch.tokenTypeIds,
-        attention_mask: batch.attentionMask,
-      };
-      for (const name of this.idInputs)
-        inputs.push({ name, shape, datatype: 'INT64', data: Array.from(tensors[name]!, Number) });
+      for (const { name, role, datatype } of this.idInputs) {
+        const data =
+          role === 'positionIds'
+            ? Array.from({ length: batch.batchSize * batch.seqLen }, (_, i) => i % batch.seqLen)
+            : Array.from(batch[role], Number);
+        inputs.push({ name, shape, datatype, data });
+      }
     } else {
       const texts = rows.map((r) => prepared.texts![r]!);
       const pairs = texts.some((t) => typeof t !== 'string');
@@ -152,4 +161,21 @@ export class RemoteTeacherBackend implements TeacherBackend {
     }
     return { logits: Float32Array.from(out.data as number[]), labels: out.shape[1]! };
   }
+}
+
+/** A model input the client feeds with ids; text inputs are skipped, any other is refused by name. */
+function idInputOf(input: { name: string; datatype: string }, url: string): IdInput[] {
+  if (TEXT_INPUTS.includes(input.name)) return [];
+  const role = inputRoleOf(input.name);
+  if (role === undefined)
+    throw new InputError(
+      `the service's model takes an input ${input.name} that ernie-slim cannot feed (it feeds input_ids, token_type_ids, attention_mask, position_ids)`,
+      url,
+    );
+  if (input.datatype !== 'INT64' && input.datatype !== 'INT32')
+    throw new InputError(
+      `the service's model input ${input.name} is ${input.datatype}; token ids must be INT64 or INT32`,
+      url,
+    );
+  return [{ name: input.name, role, datatype: input.datatype }];
 }

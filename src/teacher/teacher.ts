@@ -25,6 +25,8 @@ export interface TeacherOptions extends RemoteTeacherOptions {
   device?: TeacherDevice;
   threads?: number;
   notice?: (line: string) => void;
+  /** The teacher's label names in logit order, for services (which do not say them); default: the model's metadata. */
+  labelNames?: readonly string[];
 }
 
 /** A window prepared by every backend; bucketing uses the longest encoding of each row. */
@@ -42,6 +44,7 @@ export class Teacher {
   private constructor(
     private readonly backends: TeacherBackend[],
     readonly maxLength: number,
+    private readonly givenLabelNames: readonly string[] | undefined,
   ) {}
 
   /**
@@ -79,7 +82,7 @@ export class Teacher {
           backends.push(new OnnxTeacherBackend(session, tokenizer));
         }
       }
-      const teacher = new Teacher(backends, maxLength);
+      const teacher = new Teacher(backends, maxLength, options.labelNames);
       for (const backend of backends) {
         const labels = await backend.probe();
         if (teacher.labelCount !== undefined && labels !== teacher.labelCount) {
@@ -90,6 +93,11 @@ export class Teacher {
         }
         teacher.labelCount = labels;
       }
+      if (options.labelNames && options.labelNames.length !== teacher.labelCount)
+        throw new InputError(
+          `--teacher-labels names ${options.labelNames.length} labels; the teacher has ${teacher.labelCount}`,
+          backends[0]!.source,
+        );
       return teacher;
     } catch (err) {
       await Promise.all(backends.map((b) => b.release()));
@@ -102,9 +110,9 @@ export class Teacher {
     return this.labelCount!;
   }
 
-  /** Label names from the first model's metadata, when it has them. */
+  /** Label names as given, else from the first model's metadata when it has them. */
   get labelNames(): string[] | null {
-    return this.backends[0]!.labelNames;
+    return this.givenLabelNames ? [...this.givenLabelNames] : this.backends[0]!.labelNames;
   }
 
   get device(): string {
