@@ -2,6 +2,7 @@
 // speaks), one killed mid-run, all of them down; every row labeled once, in order, as the local teacher labels it.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -224,6 +225,64 @@ test('a service that, like Triton, serves only tensors: the client asks for --vo
       `ernie-slim: ${fleet.urls[0]}: --teacher-labels names 3 labels; the teacher has 2\n`,
     );
   } finally {
+    await stopFleet(fleet);
+  }
+});
+
+/**
+ * A stand-in for Triton in front of a tensors-only service: it answers GET .../config with max_batch_size, and, as
+ * Triton does, refuses a request of more rows, of another datatype than declared, or lacking one of the model's inputs.
+ */
+async function tritonLike(backendUrl, maxBatchSize, datatype) {
+  const metadata = await (await fetch(backendUrl)).json();
+  // The model's ids as an int32 graph declares them (the service behind takes either).
+  metadata.inputs = metadata.inputs.map((i) => ({ ...i, datatype }));
+  const seen = [];
+  const server = http.createServer(async (req, res) => {
+    const send = (status, body) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.method === 'GET' && req.url.endsWith('/config'))
+      return send(200, { name: 'teacher', backend: 'onnxruntime', max_batch_size: maxBatchSize });
+    if (req.method === 'GET') return send(200, metadata);
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const request = JSON.parse(body);
+    for (const declared of metadata.inputs) {
+      const input = request.inputs.find((i) => i.name === declared.name);
+      if (!input)
+        return send(400, { error: `expected ${metadata.inputs.length} inputs but got ${request.inputs.length}` });
+      if (input.datatype !== declared.datatype)
+        return send(400, { error: `unexpected datatype ${input.datatype} for inference input '${input.name}'` });
+      if (input.shape[0] > maxBatchSize)
+        return send(400, { error: `inference request batch-size must be <= ${maxBatchSize} for 'teacher'` });
+    }
+    seen.push(request.inputs[0].shape[0]);
+    const answer = await fetch(`${backendUrl}/infer`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    send(answer.status, await answer.json());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, seen, url: `http://127.0.0.1:${server.address().port}/v2/models/teacher` };
+}
+
+test('a Triton-like service of INT32 ids and max_batch_size 4: the client sends INT32, and no request of more rows', async () => {
+  const fleet = await startFleet(1, []);
+  const triton = await tritonLike(fleet.urls[0], 4, 'INT32');
+  try {
+    const output = path.join(dir, 'triton.tsv');
+    // In process: the stand-in shares this event loop, which a synchronous child would block.
+    await label({ teacher: triton.url, vocab, input, output, soft: true });
+    assertSameAsLocal(output);
+    assert.ok(triton.seen.length >= ROWS / 4, `${triton.seen.length} requests`);
+    assert.ok(
+      triton.seen.every((rows) => rows <= 4),
+      `rows per request: ${[...new Set(triton.seen)]}`,
+    );
+  } finally {
+    triton.server.close();
     await stopFleet(fleet);
   }
 });

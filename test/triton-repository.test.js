@@ -113,7 +113,7 @@ instance_group [
     run.stdout,
     `wrote ${model} for Triton (tritonserver --model-repository ${repo}); label with\n` +
       `  ernie-slim label --teacher http://HOST:8000/v2/models/ernie --vocab ${model}/vocab.txt` +
-      ` --teacher-labels ${model}/labels.txt --server-batch-size 32\n`,
+      ` --teacher-labels ${model}/labels.txt\n`,
   );
 });
 

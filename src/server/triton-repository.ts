@@ -115,7 +115,6 @@ export async function writeTritonRepository(options: TritonRepositoryOptions): P
   if (labels) clientFlags.push('--teacher-labels', path.join(model, LABELS_FILE));
   const positions = Number(metadata[TEACHER_TOKENIZER_METADATA.maxPositions]);
   if (positions > 0 && positions < 128) clientFlags.push('--max-len', String(positions));
-  if (maxBatch < 64) clientFlags.push('--server-batch-size', String(maxBatch));
   return {
     model,
     files: Object.keys(files).map((f) => path.join(model, f)),

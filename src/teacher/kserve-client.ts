@@ -77,6 +77,12 @@ export class KServeClient {
     return (await this.call('GET', '', undefined)) as ModelMetadata;
   }
 
+  /** Triton's model configuration (GET .../config), or null from a service without that extension (a 4xx). */
+  async modelConfig(): Promise<Record<string, unknown> | null> {
+    const config = await this.call('GET', '/config', undefined, true);
+    return typeof config === 'object' && config !== null ? (config as Record<string, unknown>) : null;
+  }
+
   /** POST .../infer; resolves with the response's outputs. */
   async infer(inputs: InferTensor[], outputs?: string[]): Promise<InferTensor[]> {
     const body = JSON.stringify({ inputs, ...(outputs ? { outputs: outputs.map((name) => ({ name })) } : {}) });
@@ -121,7 +127,12 @@ export class KServeClient {
     return this.endpoints.reduce((a, b) => (a.deadUntil <= b.deadUntil ? a : b));
   }
 
-  private async call(method: 'GET' | 'POST', suffix: string, body: string | undefined): Promise<unknown> {
+  private async call(
+    method: 'GET' | 'POST',
+    suffix: string,
+    body: string | undefined,
+    optional = false,
+  ): Promise<unknown> {
     const started = Date.now();
     let lastError = '';
     for (;;) {
@@ -139,6 +150,7 @@ export class KServeClient {
         });
         const text = await res.body.text();
         if (res.statusCode >= 500) throw new Error(`${res.statusCode} ${errorOf(text)}`);
+        if (res.statusCode >= 400 && optional) return null;
         if (res.statusCode >= 400)
           throw new KServeRequestError(`${endpoint.url}${suffix}: ${res.statusCode} ${errorOf(text)}`);
         endpoint.failures = 0;

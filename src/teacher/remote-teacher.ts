@@ -60,12 +60,16 @@ export class RemoteTeacherBackend implements TeacherBackend {
       }
       const idInputs = sendIds ? (meta.inputs ?? []).flatMap((i) => idInputOf(i, client.urls[0]!)) : [];
       const outputName = meta.outputs?.[0]?.name ?? 'logits';
+      // Triton refuses a request of more rows than its max_batch_size; ernie-slim serve splits them (and has no /config).
+      const config = await client.modelConfig();
+      const serverMax = Number(config?.max_batch_size ?? 0);
+      const serverBatchSize = Math.max(1, options.serverBatchSize ?? 64);
       return new RemoteTeacherBackend(
         client,
         sendIds ? tokenizer : null,
         idInputs,
         outputName,
-        Math.max(1, options.serverBatchSize ?? 64),
+        serverMax > 0 ? Math.min(serverBatchSize, serverMax) : serverBatchSize,
       );
     } catch (err) {
       await client.close();
