@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { label } from '../dist/index.js';
-import { demoRows, demoTextLines } from '../dist/distill/demo-data.js';
+import { demoLabeledTsv, demoRows, demoTextLines } from '../dist/distill/demo-data.js';
 import { cli } from './student-fixtures.js';
 import { writeCharacterTeacher } from './teacher-fixtures.js';
 import { freePort, startService } from './service-helpers.js';
@@ -182,7 +182,7 @@ test('label against a fleet that is all down: one line, exit 1, nothing written'
   );
 });
 
-test('a service that, like Triton, serves only tensors: the client asks for --vocab, and --teacher-labels names the labels', async () => {
+test('a service that, like Triton, serves only tensors: the client asks for --vocab, and --teacher-labels names the labels (label, distill)', async () => {
   const fleet = await startFleet(1, []);
   try {
     const output = path.join(dir, 'named.tsv');
@@ -216,6 +216,32 @@ test('a service that, like Triton, serves only tensors: the client asks for --vo
       assert.equal(text, expected[i][0]);
       assert.equal(name, ['negative', 'positive'][Number(expected[i][1])]);
     });
+
+    // distill takes the names too: logits are matched to the training labels by them, and a mismatch is refused.
+    const train = path.join(dir, 'train.tsv');
+    fs.writeFileSync(train, demoLabeledTsv(demoRows(60, 42)));
+    const distilled = cli([
+      'distill',
+      '--teacher-url',
+      fleet.urls[0],
+      '--vocab',
+      vocab,
+      '--teacher-labels',
+      names,
+      '--train',
+      train,
+      '--dev',
+      train,
+      '--augment-times',
+      '1',
+      '--out',
+      path.join(dir, 'distilled'),
+    ]);
+    assert.equal(distilled.status, 1);
+    assert.equal(
+      distilled.stderr.trimEnd().split('\n').at(-1),
+      `ernie-slim: ${fleet.urls[0]}: the teacher has 2 labels (negative, positive); the training set has 0, 1`,
+    );
 
     fs.writeFileSync(names, 'negative\nneutral\npositive\n');
     const wrongCount = cli(['label', '--teacher', fleet.urls[0], '--vocab', vocab, '--teacher-labels', names]);
