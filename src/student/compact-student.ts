@@ -51,11 +51,11 @@ export function rowsByNorm(
 }
 
 /** The compact form of a float bow student. */
-export function compactStudent(
+export async function compactStudent(
   model: StudentModelData,
   options: CompactOptions,
   initialEmbedding?: Float32Array,
-): StudentModelData {
+): Promise<StudentModelData> {
   if (isCompact(model)) throw new UsageError('the model is already compact (quantize takes a float student)');
   if (model.config.model.kind !== 'bow') {
     throw new UsageError(
@@ -74,12 +74,12 @@ export function compactStudent(
   const quantized: Record<string, QuantizedRows> = {};
   delete weights.embedding;
   const initial = initialEmbedding?.length === embedding.data.length ? initialEmbedding : undefined;
-  quantized.embedding = quantizeRows(embedding, rowsByNorm(embedding, options.cutoff, initial), options);
+  quantized.embedding = await quantizeRows(embedding, rowsByNorm(embedding, options.cutoff, initial), options);
   if (options.qout) {
     for (const name of HEAD_WEIGHTS.filter((n) => n in weights)) {
       const w = weights[name]!;
       const all = Int32Array.from({ length: w.shape[0]! }, (_, r) => r);
-      quantized[name] = quantizeRows(w, all, { dsub: Math.min(2, w.shape[1]!), qnorm: options.qnorm });
+      quantized[name] = await quantizeRows(w, all, { dsub: Math.min(2, w.shape[1]!), qnorm: options.qnorm });
       delete weights[name];
     }
   }

@@ -159,4 +159,9 @@ export interface NativeStudentModel {
 
 export interface NativeStudentAddon {
   StudentModel: new (config: StudentConfig) => NativeStudentModel;
+  /** Product quantization of x [rows, dim] (src/student/product-quantizer.ts's algorithm, the same codes). */
+  productQuantize(
+    x: Float32Array,
+    options: { rows: number; dim: number; dsub: number; seed?: number; threads?: number },
+  ): Promise<{ centroids: Float32Array; codes: Uint8Array }>;
 }

@@ -46,7 +46,7 @@ export async function writeCompactStudent(
   };
   // The table training started from (the same seed draws it again), so that rows are ranked by what training did.
   const initial = createNativeModel(model.config.model).getWeights().embedding?.data;
-  const compact = compactStudent(model, compactOptions, initial);
+  const compact = await compactStudent(model, compactOptions, initial);
   await writeModelFile(options.out, compact);
   const score = async (student: Student) =>
     options.dev ? (await evaluate({ model: student, data: options.dev, threads: options.threads })).accuracy : null;
