@@ -232,6 +232,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
                            InstanceMethod<&StudentModelWrap::GetWeights>("getWeights"),
                            InstanceMethod<&StudentModelWrap::SetWeights>("setWeights"),
                            InstanceMethod<&StudentModelWrap::SetQuantizedEmbedding>("setQuantizedEmbedding"),
+                           InstanceMethod<&StudentModelWrap::PruneEmbedding>("pruneEmbedding"),
                            InstanceMethod<&StudentModelWrap::PredictRow>("predictRow"),
                            InstanceMethod<&StudentModelWrap::PredictRows>("predictRows"),
                            InstanceMethod<&StudentModelWrap::PredictText>("predictText"),
@@ -350,6 +351,27 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
       if (IsQuantized(params[i])) continue;
       std::memcpy(params[i].value.data(), arrays[i].Data(), params[i].size() * sizeof(float));
     }
+    model_->ZeroPrunedRows();
+    if (gpu_) gpu_->HostWeightsChanged();
+    return info.Env().Undefined();
+  }
+
+  // pruneEmbedding(kept: Int32Array): only these embedding rows are kept; the others are zeroed and stay zero
+  // through training (model.h), as the compact student made from this one reads them.
+  Napi::Value PruneEmbedding(const Napi::CallbackInfo& info) {
+    const Caller c = Student(info.Env());
+    RefuseWhileTraining(c, "pruneEmbedding");
+    RefuseCompact(c, "pruneEmbedding");
+    Napi::Int32Array kept = ReadTypedArray<int32_t>(c, info[0], "kept");
+    const int64_t rows = model_->config().embedding_rows();
+    std::vector<int32_t> ids(kept.Data(), kept.Data() + kept.ElementLength());
+    for (size_t k = 0; k < ids.size(); ++k) {
+      if (ids[k] < 0 || ids[k] >= rows) {
+        c.Fail("kept[" + std::to_string(k) + "] = " + std::to_string(ids[k]) + " is outside 0.." +
+               std::to_string(rows - 1));
+      }
+    }
+    model_->PruneEmbedding(ids);
     if (gpu_) gpu_->HostWeightsChanged();
     return info.Env().Undefined();
   }
@@ -479,7 +501,9 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     opt.word_dropout = static_cast<float>(NumberField(c, o, "wordDropout", opt.word_dropout));
     opt.feature_dropout = static_cast<float>(NumberField(c, o, "featureDropout", opt.feature_dropout));
     c.Check(opt.Validate());
-    std::shared_ptr<cuda::BowGpuTrainer> gpu = ReadDevice(c, o.Get("device")) ? Gpu(c) : nullptr;
+    const bool on_gpu = ReadDevice(c, o.Get("device"));
+    if (on_gpu && model_->pruned_rows() != nullptr) c.Fail("device cuda: the CUDA trainer does not keep pruned rows");
+    std::shared_ptr<cuda::BowGpuTrainer> gpu = on_gpu ? Gpu(c) : nullptr;
     if (gpu) RefuseOnGpu(c, opt);
     training_ = true;
     return (new TrainWorker(c.env, this, Value(), model_, std::move(gpu), std::move(data), std::move(order), opt))
