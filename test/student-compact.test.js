@@ -298,6 +298,23 @@ test('decode parity: a compact student predicts as the float student over its de
   }
 });
 
+test('decode parity on long rows: the bag sums past its 128-row passes and 256-bigram chunks exactly as the float bag', async () => {
+  const rand = rng(12);
+  const rows = [0, 1, 127, 128, 129, 255, 256, 257, 300, 700].map((n) =>
+    Int32Array.from({ length: n }, () => 1 + Math.floor(rand() * 39)),
+  );
+  for (const options of [
+    { cutoff: 150, dsub: 4, qnorm: true, qout: false },
+    { cutoff: 0, dsub: 5, qnorm: false, qout: false },
+    { cutoff: 100, dsub: 3, qnorm: true, qout: false },
+  ]) {
+    const compact = await compactStudent(whitespaceModel(), options);
+    const got = await Student.fromData(compact).logitsOfRows(packRows(rows));
+    const want = await Student.fromData(decodedStudent(compact)).logitsOfRows(packRows(rows));
+    assert.deepEqual(got, want, JSON.stringify(options));
+  }
+});
+
 test('a compact student saves and loads as a version-2 file, predicts the same, and is refused for training', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-compact-'));
   try {

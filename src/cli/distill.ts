@@ -116,7 +116,8 @@ export const distillCommand = defineCommand({
       !args.teacherUrl &&
       !args.trainTeacher &&
       !args.pretrained &&
-      !args.unlabeled;
+      !args.unlabeled &&
+      [args.quantize, args.cutoff, args.dsub, args.qnorm, args.qout, args.retrain].every((v) => v === undefined);
     const result = wantsDemo
       ? await runDemo({
           out: args.out,
