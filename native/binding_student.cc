@@ -11,6 +11,7 @@
 #include "binding_util.h"
 #include "cuda/bow_gpu_trainer.h"
 #include "student/model.h"
+#include "student/product_quantizer.h"
 #include "student/text_prediction.h"
 #include "student/trainer.h"
 
@@ -231,6 +232,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
                            InstanceMethod<&StudentModelWrap::GetWeights>("getWeights"),
                            InstanceMethod<&StudentModelWrap::SetWeights>("setWeights"),
                            InstanceMethod<&StudentModelWrap::SetQuantizedEmbedding>("setQuantizedEmbedding"),
+                           InstanceMethod<&StudentModelWrap::PruneEmbedding>("pruneEmbedding"),
                            InstanceMethod<&StudentModelWrap::PredictRow>("predictRow"),
                            InstanceMethod<&StudentModelWrap::PredictRows>("predictRows"),
                            InstanceMethod<&StudentModelWrap::PredictText>("predictText"),
@@ -349,6 +351,27 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
       if (IsQuantized(params[i])) continue;
       std::memcpy(params[i].value.data(), arrays[i].Data(), params[i].size() * sizeof(float));
     }
+    model_->ZeroPrunedRows();
+    if (gpu_) gpu_->HostWeightsChanged();
+    return info.Env().Undefined();
+  }
+
+  // pruneEmbedding(kept: Int32Array): only these embedding rows are kept; the others are zeroed and stay zero
+  // through training (model.h), as the compact student made from this one reads them.
+  Napi::Value PruneEmbedding(const Napi::CallbackInfo& info) {
+    const Caller c = Student(info.Env());
+    RefuseWhileTraining(c, "pruneEmbedding");
+    RefuseCompact(c, "pruneEmbedding");
+    Napi::Int32Array kept = ReadTypedArray<int32_t>(c, info[0], "kept");
+    const int64_t rows = model_->config().embedding_rows();
+    std::vector<int32_t> ids(kept.Data(), kept.Data() + kept.ElementLength());
+    for (size_t k = 0; k < ids.size(); ++k) {
+      if (ids[k] < 0 || ids[k] >= rows) {
+        c.Fail("kept[" + std::to_string(k) + "] = " + std::to_string(ids[k]) + " is outside 0.." +
+               std::to_string(rows - 1));
+      }
+    }
+    model_->PruneEmbedding(ids);
     if (gpu_) gpu_->HostWeightsChanged();
     return info.Env().Undefined();
   }
@@ -478,7 +501,9 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     opt.word_dropout = static_cast<float>(NumberField(c, o, "wordDropout", opt.word_dropout));
     opt.feature_dropout = static_cast<float>(NumberField(c, o, "featureDropout", opt.feature_dropout));
     c.Check(opt.Validate());
-    std::shared_ptr<cuda::BowGpuTrainer> gpu = ReadDevice(c, o.Get("device")) ? Gpu(c) : nullptr;
+    const bool on_gpu = ReadDevice(c, o.Get("device"));
+    if (on_gpu && model_->pruned_rows() != nullptr) c.Fail("device cuda: the CUDA trainer does not keep pruned rows");
+    std::shared_ptr<cuda::BowGpuTrainer> gpu = on_gpu ? Gpu(c) : nullptr;
     if (gpu) RefuseOnGpu(c, opt);
     training_ = true;
     return (new TrainWorker(c.env, this, Value(), model_, std::move(gpu), std::move(data), std::move(order), opt))
@@ -599,10 +624,59 @@ Napi::Value TrainWorker::Result(Napi::Env env) {
   return r;
 }
 
+// productQuantize(x, { rows, dim, dsub, seed, threads }) -> Promise<{ centroids, codes }>: codebooks and codes of
+// a matrix (native/student/product_quantizer.h), off the event loop.
+class ProductQuantizeWorker : public PromiseWorker {
+ public:
+  ProductQuantizeWorker(Napi::Env env, std::vector<float> x, student::ProductQuantizerOptions options)
+      : PromiseWorker(env, "productQuantize"), x_(std::move(x)), options_(options) {}
+
+ protected:
+  void Run() override {
+    const size_t nsubq = (options_.dim + options_.dsub - 1) / options_.dsub;
+    centroids_.resize(static_cast<size_t>(256) * options_.dim);
+    codes_.resize(static_cast<size_t>(options_.rows) * nsubq);
+    student::ProductQuantize(x_.data(), options_, centroids_.data(), codes_.data());
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Float32Array centroids = Napi::Float32Array::New(env, centroids_.size());
+    std::memcpy(centroids.Data(), centroids_.data(), centroids_.size() * sizeof(float));
+    Napi::Uint8Array codes = Napi::Uint8Array::New(env, codes_.size());
+    if (!codes_.empty()) std::memcpy(codes.Data(), codes_.data(), codes_.size());
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("centroids", centroids);
+    out.Set("codes", codes);
+    return out;
+  }
+
+ private:
+  std::vector<float> x_;
+  student::ProductQuantizerOptions options_;
+  std::vector<float> centroids_;
+  std::vector<uint8_t> codes_;
+};
+
+Napi::Value ProductQuantize(const Napi::CallbackInfo& info) {
+  const Caller c{info.Env(), "productQuantize"};
+  Napi::Float32Array x = ReadTypedArray<float>(c, info[0], "x");
+  Napi::Object o = ReadObject(c, info[1], "options");
+  student::ProductQuantizerOptions options;
+  options.rows = IntegerField<int64_t>(c, o, "rows");
+  options.dim = IntegerField<int>(c, o, "dim");
+  options.dsub = IntegerField<int>(c, o, "dsub");
+  options.seed = IntegerField<uint32_t>(c, o, "seed", options.seed);
+  options.threads = ReadThreads(c, o.Get("threads"), options.threads);
+  c.Check(options.Validate());
+  if (x.ElementLength() != static_cast<size_t>(options.rows) * options.dim) c.Fail("x must hold rows * dim values");
+  std::vector<float> copy(x.Data(), x.Data() + x.ElementLength());
+  return (new ProductQuantizeWorker(c.env, std::move(copy), options))->Start();
+}
+
 }  // namespace
 
 void RegisterStudentBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("StudentModel", StudentModelWrap::Define(env));
+  exports.Set("productQuantize", Napi::Function::New(env, ProductQuantize, "productQuantize"));
 }
 
 }  // namespace ernie_slim

@@ -87,6 +87,75 @@ test('distill writes the student, its ONNX, metrics.json and report.md; a rerun 
   assert.equal(second.metrics.student_accuracy, first.metrics.student_accuracy, 'same seed, same labels, same student');
 });
 
+test("distill --quantize writes the compact student (retrained on the run's data) and reports both sizes and accuracies", async () => {
+  const out = path.join(dir, 'out-compact');
+  const { metrics } = await distill({
+    teacher: [files.teacher],
+    vocab: files.vocab,
+    train: files.train,
+    dev: files.dev,
+    augmentTimes: 2,
+    epochs: 2,
+    baseline: false,
+    out,
+    seed: 3,
+    threads: 1,
+    ernieBaseSpeedup: false,
+    quantize: true,
+    cutoff: 40,
+    dsub: 2,
+    retrain: true,
+  });
+  const c = metrics.compact;
+  const studentFile = path.join(out, 'student.bin');
+  assert.equal(fs.readFileSync(studentFile).readUInt32LE(8), 2, 'student.bin is the compact (version-2) file');
+  assert.equal(c.compact_bytes, fs.statSync(studentFile).size);
+  assert.ok(c.float_bytes > 0 && c.embedding_rows > 40, JSON.stringify(c));
+  assert.equal(c.kept_rows, 40);
+  assert.equal(c.dsub, 2);
+  assert.equal(c.retrain_epochs, 2);
+  assert.equal(c.float_accuracy, metrics.student_accuracy);
+  const compact = await Student.load(studentFile);
+  assert.ok(compact.compact);
+  const devRows = fs
+    .readFileSync(files.dev, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t'));
+  const correct = devRows.filter(([label, text]) => compact.predict(text).label === label).length;
+  assert.equal(c.compact_accuracy, correct / devRows.length);
+  const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+  const mb = (b) => `${(b / 1e6).toFixed(2)} MB`;
+  const pct = (x) => `${(x * 100).toFixed(2)}%`;
+  assert.ok(report.includes(`| float | ${mb(c.float_bytes)} | ${pct(c.float_accuracy)} |`), report);
+  assert.ok(report.includes(`| compact | ${mb(c.compact_bytes)} | ${pct(c.compact_accuracy)} |`), report);
+  // student.onnx is the compact student's export: the same probabilities.
+  const onnx = await Student.load(path.join(out, 'student.onnx'));
+  for (const [, text] of devRows.slice(0, 20)) {
+    const a = compact.predict(text).probs,
+      b = onnx.predict(text).probs;
+    for (let k = 0; k < a.length; k++) assert.ok(Math.abs(a[k] - b[k]) < 1e-4, `${text}: ${a} vs ${b}`);
+  }
+  const flags = ['distill', '--teacher', files.teacher, '--vocab', files.vocab, '--train', files.train];
+  const run = (...more) =>
+    spawnSync(process.execPath, [cli, ...flags, '--dev', files.dev, '--out', path.join(dir, 'x'), ...more], {
+      encoding: 'utf8',
+    });
+  for (const [more, message] of [
+    [['--cutoff', '10'], '--cutoff, --dsub, --qnorm, --qout and --retrain go with --quantize'],
+    [
+      ['--quantize', '--student', 'cnn'],
+      '--quantize makes compact bow students; a cnn student keeps its float embeddings',
+    ],
+    [['--quantize', '--dsub', '0'], '--dsub must be a positive integer (got 0)'],
+  ]) {
+    const r = run(...more);
+    assert.equal(r.status, 2, more.join(' '));
+    assert.equal(r.stderr, `ernie-slim: ${message}\n`);
+  }
+});
+
 test('bad input fails before any long step, with one line naming file:line', () => {
   const bad = path.join(dir, 'bad-dev.tsv');
   fs.writeFileSync(bad, 'label\ttext_a\n1\t很好\n0\t差\tEXTRA\n');

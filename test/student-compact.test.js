@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { productQuantize, addDecodedRow, subspaceCount } from '../dist/student/product-quantizer.js';
+import { execFileSync } from 'node:child_process';
+import { productQuantize, trainProductCodes, addDecodedRow, subspaceCount } from '../dist/student/product-quantizer.js';
 import { quantizeRows, decodeQuantizedRows } from '../dist/student/quantized-rows.js';
 import { compactStudent, decodedStudent, rowsByNorm, isCompact } from '../dist/student/compact-student.js';
 import ort from 'onnxruntime-node';
@@ -69,12 +70,60 @@ test('product quantization: k-means finds 50 clusters to within their noise, 200
   assert.throws(() => productQuantize(new Float32Array(7), 1, dim, 8), RangeError);
 });
 
-test('qnorm: unit rows and their norms quantized apart; kept rows decode, the rest are zero', () => {
+// Past 65,536 rows k-means samples its points; a ragged last sub-space; fewer rows than codebook entries.
+test("native k-means gives the TypeScript reference's codebooks and codes bit for bit, with AVX2 and without, 1 or 3 threads", () => {
+  // In child processes: the AVX2 choice is made once per process (ERNIE_SLIM_NO_AVX2 keeps the baseline).
+  const script = `
+    import fs from 'node:fs';
+    import { trainProductCodes } from ${JSON.stringify(path.resolve('dist/student/product-quantizer.js'))};
+    const [file, rows, dim, dsub, threads] = JSON.parse(process.argv[1]);
+    const bytes = fs.readFileSync(file);
+    const x = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const pq = await trainProductCodes(x, rows, dim, dsub, { seed: 7, threads });
+    process.stdout.write(JSON.stringify([[...pq.centroids], [...pq.codes]]));`;
+  const file = path.join(os.tmpdir(), `ernie-slim-pq-${process.pid}.f32`);
+  for (const [rows, dim, dsub, prototypes] of [
+    [70000, 6, 4, 16],
+    [3000, 7, 2, 300],
+    [3000, 5, 5, 40],
+    [100, 6, 3, 100],
+    [1, 3, 1, 1],
+    [0, 4, 2, 1],
+  ]) {
+    const x = clusteredRows(rows, dim, prototypes, 0.05, rows + dim);
+    fs.writeFileSync(file, x);
+    const want = productQuantize(x, rows, dim, dsub, 7);
+    for (const [noAvx2, threads] of [
+      [false, 3],
+      [true, 1],
+    ]) {
+      const env = { ...process.env };
+      if (noAvx2) env.ERNIE_SLIM_NO_AVX2 = '1';
+      else delete env.ERNIE_SLIM_NO_AVX2;
+      const args = JSON.stringify([file, rows, dim, dsub, threads]);
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, args], {
+        env,
+        maxBuffer: 1 << 28,
+      });
+      const [centroids, codes] = JSON.parse(out);
+      const label = `${rows}x${dim} dsub ${dsub}${noAvx2 ? ' without AVX2' : ''}, ${threads} threads`;
+      assert.deepEqual(codes, [...want.codes], `${label}: codes`);
+      assert.deepEqual(centroids, [...want.centroids], `${label}: centroids`);
+    }
+  }
+  fs.rmSync(file);
+});
+
+test('native k-means refuses a dsub wider than the rows', async () => {
+  await assert.rejects(() => trainProductCodes(new Float32Array(8), 2, 4, 5), RangeError);
+});
+
+test('qnorm: unit rows and their norms quantized apart; kept rows decode, the rest are zero', async () => {
   const dim = 4;
   const x = clusteredRows(50, dim, 50, 0, 3);
   const keep = Int32Array.from([1, 7, 20, 49]);
   for (const qnorm of [false, true]) {
-    const q = quantizeRows({ shape: [50, dim], data: x }, keep, { dsub: 2, qnorm });
+    const q = await quantizeRows({ shape: [50, dim], data: x }, keep, { dsub: 2, qnorm });
     assert.equal(q.norms !== undefined, qnorm);
     const back = decodeQuantizedRows(q);
     assert.deepEqual(back.shape, [50, dim]);
@@ -124,10 +173,10 @@ function sampleModel(kind = 'bow') {
   };
 }
 
-test('compact model file: version 2 round trip (codes, codebooks, norms, kept rows); float files stay version 1', () => {
+test('compact model file: version 2 round trip (codes, codebooks, norms, kept rows); float files stay version 1', async () => {
   const model = sampleModel();
   assert.equal(encodeModelFile(model).readUInt32LE(8), 1);
-  const compact = compactStudent(model, { cutoff: 100, dsub: 2, qnorm: true, qout: true });
+  const compact = await compactStudent(model, { cutoff: 100, dsub: 2, qnorm: true, qout: true });
   assert.ok(isCompact(compact));
   assert.deepEqual(Object.keys(compact.quantized).sort(), ['dense2.weight', 'embedding']);
   assert.ok(!('embedding' in compact.weights) && !('dense2.weight' in compact.weights));
@@ -164,9 +213,9 @@ test('compact model file: version 2 round trip (codes, codebooks, norms, kept ro
   });
 });
 
-test('the decoded table is close to the float one where kept (dsub 2, norms apart); pruned rows read zero', () => {
+test('the decoded table is close to the float one where kept (dsub 2, norms apart); pruned rows read zero', async () => {
   const model = sampleModel();
-  const compact = compactStudent(model, { cutoff: 200, dsub: 2, qnorm: false, qout: false });
+  const compact = await compactStudent(model, { cutoff: 200, dsub: 2, qnorm: false, qout: false });
   const kept = new Set(compact.quantized.embedding.rows);
   const E = 8;
   const a = model.weights.embedding.data,
@@ -183,19 +232,25 @@ test('the decoded table is close to the float one where kept (dsub 2, norms apar
   assert.deepEqual(decodedStudent(compact).weights['dense1.weight'], model.weights['dense1.weight']);
 });
 
-test('refusals: cnn and lstm students, an already compact one, a bad --dsub or --cutoff', () => {
+test('refusals: cnn and lstm students, an already compact one, a bad --dsub or --cutoff', async () => {
   for (const kind of ['cnn', 'lstm']) {
-    assert.throws(() => compactStudent(sampleModel(kind), { cutoff: 10, dsub: 2, qnorm: false, qout: false }), {
+    await assert.rejects(() => compactStudent(sampleModel(kind), { cutoff: 10, dsub: 2, qnorm: false, qout: false }), {
       name: UsageError.name,
       message: `quantize takes bow students; a ${kind} student keeps its float embeddings`,
     });
   }
-  const compact = compactStudent(sampleModel(), { cutoff: 10, dsub: 2, qnorm: false, qout: false });
-  assert.throws(() => compactStudent(compact, { cutoff: 10, dsub: 2, qnorm: false, qout: false }), /already compact/);
-  assert.throws(() => compactStudent(sampleModel(), { cutoff: 10, dsub: 9, qnorm: false, qout: false }), {
+  const compact = await compactStudent(sampleModel(), { cutoff: 10, dsub: 2, qnorm: false, qout: false });
+  await assert.rejects(
+    () => compactStudent(compact, { cutoff: 10, dsub: 2, qnorm: false, qout: false }),
+    /already compact/,
+  );
+  await assert.rejects(() => compactStudent(sampleModel(), { cutoff: 10, dsub: 9, qnorm: false, qout: false }), {
     message: '--dsub must be an integer in 1..8 (the embedding width)',
   });
-  assert.throws(() => compactStudent(sampleModel(), { cutoff: -1, dsub: 2, qnorm: false, qout: false }), /--cutoff/);
+  await assert.rejects(
+    () => compactStudent(sampleModel(), { cutoff: -1, dsub: 2, qnorm: false, qout: false }),
+    /--cutoff/,
+  );
 });
 
 // A bow + bigram student with the given weights, on whitespace-separated words w0 w1 ...
@@ -218,7 +273,7 @@ test('decode parity: a compact student predicts as the float student over its de
     { cutoff: 150, dsub: 2, qnorm: true, qout: true },
     { cutoff: 0, dsub: 3, qnorm: false, qout: false },
   ]) {
-    const compact = compactStudent(whitespaceModel(), options);
+    const compact = await compactStudent(whitespaceModel(), options);
     const student = Student.fromData(compact);
     const reference = Student.fromData(decodedStudent(compact));
     assert.equal(student.compact, true);
@@ -243,10 +298,27 @@ test('decode parity: a compact student predicts as the float student over its de
   }
 });
 
+test('decode parity on long rows: the bag sums past its 128-row passes and 256-bigram chunks exactly as the float bag', async () => {
+  const rand = rng(12);
+  const rows = [0, 1, 127, 128, 129, 255, 256, 257, 300, 700].map((n) =>
+    Int32Array.from({ length: n }, () => 1 + Math.floor(rand() * 39)),
+  );
+  for (const options of [
+    { cutoff: 150, dsub: 4, qnorm: true, qout: false },
+    { cutoff: 0, dsub: 5, qnorm: false, qout: false },
+    { cutoff: 100, dsub: 3, qnorm: true, qout: false },
+  ]) {
+    const compact = await compactStudent(whitespaceModel(), options);
+    const got = await Student.fromData(compact).logitsOfRows(packRows(rows));
+    const want = await Student.fromData(decodedStudent(compact)).logitsOfRows(packRows(rows));
+    assert.deepEqual(got, want, JSON.stringify(options));
+  }
+});
+
 test('a compact student saves and loads as a version-2 file, predicts the same, and is refused for training', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-compact-'));
   try {
-    const compact = compactStudent(whitespaceModel(), { cutoff: 150, dsub: 2, qnorm: true, qout: true });
+    const compact = await compactStudent(whitespaceModel(), { cutoff: 150, dsub: 2, qnorm: true, qout: true });
     const file = path.join(dir, 'c.bin');
     await writeModelFile(file, compact);
     const student = await Student.load(file);
@@ -286,7 +358,7 @@ test('ONNX export of a compact student: uint8 codes and codebooks gathered in pl
       { cutoff: 150, dsub: 2, qnorm: true, qout: true },
       { cutoff: 0, dsub: 3, qnorm: false, qout: false },
     ].entries()) {
-      const compact = compactStudent(whitespaceModel(), options);
+      const compact = await compactStudent(whitespaceModel(), options);
       const file = path.join(dir, `c${i}.onnx`);
       await exportOnnx(compact, file);
       const proto = onnxProto.onnx.ModelProto.decode(fs.readFileSync(file));

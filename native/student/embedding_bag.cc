@@ -25,9 +25,16 @@ void EmbeddingBag::Forward(const float* table, const int32_t* ids, int n, float*
 
 void EmbeddingBag::Forward(const QuantizedTable& table, const int32_t* ids, int n, float* out) const {
   Zero(out, dim);
-  for (int t = 0; t < n; ++t) table.AddRow(ids[t], out);
+  table.AddRows(ids, n, out);
   if (bigram_buckets > 0) {
-    for (int t = 1; t < n; ++t) table.AddRow(BigramId(ids[t - 1], ids[t], vocab_size, bigram_buckets), out);
+    // The bigram rows in chunks (ids on the stack), in the same order as the float bag adds them.
+    constexpr int kChunk = 256;
+    int32_t rows[kChunk];
+    for (int t0 = 1; t0 < n; t0 += kChunk) {
+      const int count = n - t0 < kChunk ? n - t0 : kChunk;
+      for (int j = 0; j < count; ++j) rows[j] = BigramId(ids[t0 + j - 1], ids[t0 + j], vocab_size, bigram_buckets);
+      table.AddRows(rows, count, out);
+    }
   }
 }
 

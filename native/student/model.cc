@@ -18,7 +18,7 @@ State::State(const Model& model, bool training) {
     for (size_t i = 0; i < params.size(); ++i) {
       if (!params[i].sparse) grads[i].assign(params[i].size(), 0.0f);
     }
-    embedding_grad.Reset(c.embedding_rows(), c.embed_dim);
+    embedding_grad.Reset(c.embedding_rows(), c.embed_dim, model.pruned_rows());
   }
   logits_.assign(c.num_labels, 0.0f);
   dlogits_.assign(c.num_labels, 0.0f);
@@ -184,6 +184,23 @@ bool Model::ApplyAdamW(const State& state, int64_t step, float lr, float weight_
     }
   }
   return ok;
+}
+
+void Model::PruneEmbedding(const std::vector<int32_t>& kept) {
+  pruned_.assign(static_cast<size_t>(config_.embedding_rows()), 1);
+  for (int32_t row : kept) pruned_[row] = 0;
+  ZeroPrunedRows();
+}
+
+void Model::ZeroPrunedRows() {
+  if (pruned_.empty()) return;
+  Parameter& embedding = params_[0];
+  const size_t dim = static_cast<size_t>(config_.embed_dim);
+  for (size_t row = 0; row < pruned_.size(); ++row) {
+    if (!pruned_[row]) continue;
+    std::fill_n(embedding.value.data() + row * dim, dim, 0.0f);
+    if (!embedding.m.empty()) std::fill_n(embedding.m.data() + 2 * row * dim, 2 * dim, 0.0f);
+  }
 }
 
 }  // namespace student

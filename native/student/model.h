@@ -90,6 +90,15 @@ class Model {
   // (that weight is left unchanged).
   bool ApplyAdamW(const State& state, int64_t step, float lr, float weight_decay, float grad_scale);
 
+  // Keeps only the embedding rows `kept` (ids below the row count): every other row is zeroed and stays zero
+  // through training (its gradient is dropped), as a compact student reads a row it did not keep. For
+  // retraining a pruned student; States made before this call do not see it.
+  void PruneEmbedding(const std::vector<int32_t>& kept);
+  // Zeroes the pruned rows again (after new weights were copied in); nothing when the embedding is not pruned.
+  void ZeroPrunedRows();
+  // 1 per pruned embedding row, or null when none is pruned.
+  const uint8_t* pruned_rows() const { return pruned_.empty() ? nullptr : pruned_.data(); }
+
  private:
   // One row through encoder, head, loss and back.
   float RowForwardBackward(const RowRef& row, const LossOptions& options, float weight, State* s) const;
@@ -106,7 +115,8 @@ class Model {
   std::unique_ptr<Encoder> encoder_;
   Head head_;
   std::vector<Parameter> params_;
-  int head_first_ = 0;  // index of the head's first parameter
+  int head_first_ = 0;           // index of the head's first parameter
+  std::vector<uint8_t> pruned_;  // per embedding row, 1 = pruned; empty: none
 };
 
 }  // namespace student

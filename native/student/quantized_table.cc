@@ -67,6 +67,68 @@ void QuantizedTable::AddRow(int64_t row, float* out) const {
   }
 }
 
+namespace {
+// For the first `count` sub-spaces of width D: out[m * D + i] += sum over rows t of norms[t] * entry codes[t][m].
+template <int D>
+void AddSubspaces(const uint8_t* const* codes, const float* norms, int rows, const float* book, int count, float* out) {
+  for (int m = 0; m < count; ++m) {
+    float acc[D];
+    for (int i = 0; i < D; ++i) acc[i] = out[m * D + i];
+    const float* entries = book + static_cast<size_t>(m) * QuantizedTable::kCodebookSize * D;
+    for (int t = 0; t < rows; ++t) {
+      const float* c = entries + codes[t][m] * D;
+      const float norm = norms[t];
+      for (int i = 0; i < D; ++i) acc[i] += norm * c[i];
+    }
+    for (int i = 0; i < D; ++i) out[m * D + i] = acc[i];
+  }
+}
+
+// Rows gathered per pass over the sub-spaces (their code pointers and norms on the stack).
+constexpr int kRowsPerPass = 128;
+}  // namespace
+
+void QuantizedTable::AddRows(const int32_t* rows, int n, float* out) const {
+  const uint8_t* codes[kRowsPerPass];
+  float norms[kRowsPerPass];
+  const float* book = centroids_.data();
+  const int full = dim_ / dsub_;
+  int count = 0;
+  auto add = [&] {
+    switch (dsub_) {
+      case 1: AddSubspaces<1>(codes, norms, count, book, full, out); break;
+      case 2: AddSubspaces<2>(codes, norms, count, book, full, out); break;
+      case 3: AddSubspaces<3>(codes, norms, count, book, full, out); break;
+      case 4: AddSubspaces<4>(codes, norms, count, book, full, out); break;
+      default:
+        for (int m = 0; m < full; ++m) {
+          const float* entries = book + static_cast<size_t>(m) * kCodebookSize * dsub_;
+          for (int t = 0; t < count; ++t) {
+            const float* c = entries + codes[t][m] * dsub_;
+            for (int i = 0; i < dsub_; ++i) out[m * dsub_ + i] += norms[t] * c[i];
+          }
+        }
+    }
+    if (full < nsubq_) {
+      const int m = nsubq_ - 1, last = dim_ - m * dsub_;
+      const float* entries = book + static_cast<size_t>(m) * kCodebookSize * dsub_;
+      for (int t = 0; t < count; ++t) {
+        const float* c = entries + codes[t][m] * last;
+        for (int i = 0; i < last; ++i) out[m * dsub_ + i] += norms[t] * c[i];
+      }
+    }
+    count = 0;
+  };
+  for (int t = 0; t < n; ++t) {
+    const int32_t k = slot_[rows[t]];
+    if (k < 0) continue;
+    codes[count] = codes_.data() + static_cast<size_t>(k) * nsubq_;
+    norms[count] = norm_codes_.empty() ? 1.0f : norm_centroids_[norm_codes_[k]];
+    if (++count == kRowsPerPass) add();
+  }
+  if (count > 0) add();
+}
+
 size_t QuantizedTable::bytes() const {
   return slot_.size() * sizeof(int32_t) + (centroids_.size() + norm_centroids_.size()) * sizeof(float) + codes_.size() +
          norm_codes_.size();

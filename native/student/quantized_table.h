@@ -28,6 +28,9 @@ class QuantizedTable {
   int dim() const { return dim_; }
   // out[0..dim) += row's decoded vector (nothing for a row that was not kept).
   void AddRow(int64_t row, float* out) const;
+  // out[0..dim) += the decoded vectors of rows[0..n), in that order (the same sums as AddRow row by row): sub-space
+  // by sub-space, each output sub-vector held in registers while the rows' entries are added to it.
+  void AddRows(const int32_t* rows, int n, float* out) const;
   // Bytes held (codes, codebooks and the row map).
   size_t bytes() const;
 

@@ -10,15 +10,20 @@ namespace student {
 
 class SparseRowGradient {
  public:
-  void Reset(int64_t rows, int dim) {
+  // frozen (rows entries, 1 = frozen; null: none): those rows' gradients go to a sink and are never listed, so
+  // they are neither updated nor counted in the gradient's norm.
+  void Reset(int64_t rows, int dim, const uint8_t* frozen = nullptr) {
     dim_ = dim;
     slot_of_.assign(static_cast<size_t>(rows), -1);
     rows_.clear();
     data_.clear();
+    frozen_ = frozen;
+    sink_.assign(frozen != nullptr ? static_cast<size_t>(dim) : 0, 0.0f);
   }
 
   // The gradient row for `row`, zeroed on first use in this step.
   float* Row(int32_t row) {
+    if (frozen_ != nullptr && frozen_[row]) return sink_.data();
     int32_t slot = slot_of_[row];
     if (slot < 0) {
       slot = static_cast<int32_t>(rows_.size());
@@ -50,6 +55,8 @@ class SparseRowGradient {
   std::vector<int32_t> slot_of_;
   std::vector<int32_t> rows_;
   std::vector<float> data_;
+  const uint8_t* frozen_ = nullptr;
+  std::vector<float> sink_;
 };
 
 }  // namespace student

@@ -86,6 +86,18 @@ export const distillCommand = defineCommand({
         describe:
           'also time an ERNIE-base-size teacher for the speed-up against it, about 20 CPU-seconds (--no-ernie-base-speedup skips it)',
       })
+      .option('quantize', {
+        type: 'boolean',
+        describe: 'write the compact student (as `quantize --model`) as student.bin and student.onnx (bow)',
+      })
+      .option('cutoff', { type: 'number', describe: '--quantize: embedding rows to keep (as quantize)' })
+      .option('dsub', { type: 'number', describe: '--quantize: sub-vector width of the codes (as quantize)' })
+      .option('qnorm', { type: 'boolean', describe: "--quantize: rows' norms apart (as quantize; default on)" })
+      .option('qout', { type: 'boolean', describe: "--quantize: the head's weights quantized too" })
+      .option('retrain', {
+        type: 'boolean',
+        describe: '--quantize: retrain the kept rows on the training set and the teacher-labeled lines',
+      })
       .option('out', {
         type: 'string',
         describe: 'output folder (student.bin, student.onnx, metrics.json, report.md)',
@@ -109,7 +121,8 @@ export const distillCommand = defineCommand({
       !args.teacherUrl &&
       !args.trainTeacher &&
       !args.pretrained &&
-      !args.unlabeled;
+      !args.unlabeled &&
+      [args.quantize, args.cutoff, args.dsub, args.qnorm, args.qout, args.retrain].every((v) => v === undefined);
     const result = wantsDemo
       ? await runDemo({
           out: args.out,
@@ -154,6 +167,12 @@ export const distillCommand = defineCommand({
           threads: args.threads,
           seed: args.seed,
           ernieBaseSpeedup: args.ernieBaseSpeedup,
+          quantize: args.quantize,
+          cutoff: args.cutoff,
+          dsub: args.dsub,
+          qnorm: args.qnorm,
+          qout: args.qout,
+          retrain: args.retrain,
           out: required(args.out, '--out'),
           onStep: say,
           onProgress: steps.update,
@@ -171,8 +190,11 @@ export const distillCommand = defineCommand({
     }
     const m = result.metrics;
     const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
+    const compact = m.compact
+      ? ` (compact: ${(m.compact.float_bytes / 1e6).toFixed(2)} MB -> ${(m.compact.compact_bytes / 1e6).toFixed(2)} MB at ${pct(m.compact.compact_accuracy)})`
+      : '';
     printResult(
-      `teacher ${pct(m.teacher_accuracy)}, student baseline ${pct(m.baseline_accuracy)}, student + distillation ${pct(m.student_accuracy)}; ` +
+      `teacher ${pct(m.teacher_accuracy)}, student baseline ${pct(m.baseline_accuracy)}, student + distillation ${pct(m.student_accuracy)}${compact}; ` +
         `speed-up ${m.speedup.toFixed(0)}x${m.speedup_vs_ernie_base === null ? '' : ` (${m.speedup_vs_ernie_base.toFixed(0)}x against ERNIE-base size)`}; wrote ${result.files.report}`,
       args,
     );

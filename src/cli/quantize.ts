@@ -32,7 +32,25 @@ export const quantizeCommand = defineCommand({
         describe: "--model: quantize each row's norm apart (unit rows in the codes; default on, --no-qnorm)",
       })
       .option('qout', { type: 'boolean', describe: "--model: quantize the head's weights too" })
-      .option('dev', { type: 'string', describe: '--model: labeled TSV on which both students are scored' })
+      .option('dev', {
+        type: 'string',
+        describe: '--model: labeled TSV on which both students are scored (and the best retrained epoch is picked)',
+      })
+      .option('retrain', {
+        type: 'boolean',
+        describe: '--model: retrain the kept rows, dense layers and head on --train/--distill before quantizing',
+      })
+      .option('train', { type: 'string', describe: '--retrain: labeled TSV (label, text_a[, text_b])' })
+      .option('distill', {
+        type: 'string',
+        array: true,
+        describe: '--retrain: teacher-labeled TSVs (text_a[, text_b], label[, logits])',
+      })
+      .option('epochs', { type: 'number', describe: '--retrain: epochs (default: those the student was trained for)' })
+      .option('lr', {
+        type: 'number',
+        describe: '--retrain: learning rate (default: the one the student was trained with)',
+      })
       .option('per-channel', {
         type: 'boolean',
         default: false,
@@ -94,10 +112,22 @@ async function quantizeStudent(args: {
   qnorm?: boolean;
   qout?: boolean;
   dev?: string;
+  retrain?: boolean;
+  train?: string;
+  distill?: string[];
+  epochs?: number;
+  lr?: number;
   json?: boolean;
 }): Promise<Record<string, unknown>> {
   if (!args.model) throw new UsageError('--model needs a .bin student');
   if (!args.out) throw new UsageError('--out is required (the compact .bin file)');
+  if (!args.retrain && [args.train, args.distill, args.epochs, args.lr].some((v) => v !== undefined))
+    throw new UsageError('--train, --distill, --epochs and --lr go with --retrain');
+  if (args.retrain && !args.train) throw new UsageError('--retrain needs --train TSV (the data to retrain on)');
+  if (args.epochs !== undefined && (!Number.isInteger(args.epochs) || args.epochs < 1))
+    throw new UsageError('--epochs must be a whole number of at least 1');
+  if (args.lr !== undefined && !(Number.isFinite(args.lr) && args.lr > 0))
+    throw new UsageError('--lr must be a number above 0');
   const { quantizeStudentFile } = await import('../student/quantize-student.js');
   const started = performance.now();
   const r = await quantizeStudentFile({
@@ -108,6 +138,23 @@ async function quantizeStudent(args: {
     qnorm: args.qnorm,
     qout: args.qout,
     dev: args.dev,
+    ...(args.retrain
+      ? {
+          retrain: {
+            train: args.train!,
+            distill: args.distill,
+            epochs: args.epochs,
+            lr: args.lr,
+            onEpoch: args.json
+              ? undefined
+              : (e) =>
+                  process.stderr.write(
+                    `retrain epoch ${e.epoch}/${e.epochs}: loss ${e.loss.toFixed(4)}` +
+                      `${e.devAccuracy === undefined ? '' : `, dev accuracy ${(e.devAccuracy * 100).toFixed(2)}%`}\n`,
+                  ),
+          },
+        }
+      : {}),
   });
   const seconds = (performance.now() - started) / 1000;
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
@@ -116,7 +163,7 @@ async function quantizeStudent(args: {
     const accuracy =
       r.inputAccuracy === null ? '' : `, dev accuracy ${pct(r.inputAccuracy)} -> ${pct(r.outputAccuracy)}`;
     process.stderr.write(
-      `wrote ${args.out}: ${r.keptRows} of ${r.embeddingRows} embedding rows kept, dsub ${r.options.dsub}${r.options.qnorm ? ', norms apart' : ''}` +
+      `wrote ${args.out}: ${r.keptRows} of ${r.embeddingRows} embedding rows kept${r.retrain ? ` and retrained (${r.retrain.epochs} epochs)` : ''}, dsub ${r.options.dsub}${r.options.qnorm ? ', norms apart' : ''}` +
         `${r.options.qout ? ', head quantized' : ''}, ${mb(r.inputBytes)} -> ${mb(r.outputBytes)}${accuracy}, ${seconds.toFixed(1)} s\n`,
     );
   }
@@ -132,6 +179,15 @@ async function quantizeStudent(args: {
     qout: r.options.qout,
     input_accuracy: r.inputAccuracy,
     output_accuracy: r.outputAccuracy,
+    retrain: r.retrain
+      ? {
+          epochs: r.retrain.epochs,
+          lr: r.retrain.lr,
+          best_epoch: r.retrain.bestEpoch,
+          train_rows: r.retrain.trainRows,
+          distill_rows: r.retrain.distillRows,
+        }
+      : null,
     seconds,
   };
 }

@@ -53,6 +53,15 @@ export interface DistillOptions {
   ernieBaseSpeedup?: boolean;
   /** Quantize the ONNX teacher(s) to int8 before labeling (as `quantize --teacher`; faster on CPUs). */
   quantizeTeacher?: boolean;
+  /** Write the compact student (as `quantize --model`) as student.bin and student.onnx; bow students only. */
+  quantize?: boolean;
+  /** --quantize: quantize's --cutoff, --dsub, --qnorm, --qout. */
+  cutoff?: number;
+  dsub?: number;
+  qnorm?: boolean;
+  qout?: boolean;
+  /** --quantize: retrain the kept rows on the run's own data (the training set and the teacher's labels). */
+  retrain?: boolean;
   out: string;
   /** One line per step, for the user. */
   onStep?: (line: string) => void;
@@ -105,7 +114,25 @@ export interface DistillMetrics {
     labels: string[];
   };
   cache: { labels_reused: number; labels_made: number };
+  /** --quantize: the distilled student's float and compact forms (null without it). */
+  compact: CompactFigures | null;
   timings: Record<string, number>;
+}
+
+/** Both forms of a compact student, as `quantize --model --json` reports them. */
+export interface CompactFigures {
+  float_bytes: number;
+  compact_bytes: number;
+  float_accuracy: number | null;
+  compact_accuracy: number | null;
+  kept_rows: number;
+  embedding_rows: number;
+  cutoff: number;
+  dsub: number;
+  qnorm: boolean;
+  qout: boolean;
+  /** Epochs retrained (null without --retrain). */
+  retrain_epochs: number | null;
 }
 
 export interface DistillResult {

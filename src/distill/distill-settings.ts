@@ -73,6 +73,7 @@ export function resolveDistillSettings(options: DistillOptions): DistillSettings
     throw new UsageError(
       '--quantize-teacher needs ONNX teacher files (--teacher or --train-teacher; a teacher service runs the model it was given)',
     );
+  checkQuantizeFlags(options);
   if (augmentTimes === 0 && !options.unlabeled)
     throw new UsageError('nothing for the teacher to label: give --unlabeled or --augment-times above 0');
   const out = path.resolve(options.out);
@@ -87,4 +88,21 @@ export function resolveDistillSettings(options: DistillOptions): DistillSettings
     teacherBatchSize: options.batchSize ?? 64,
     studentDevice: (options.device ?? 'cpu') === 'cpu' ? 'cpu' : 'auto',
   };
+}
+
+// --quantize's flags: the compact student is bow only, and its settings mean nothing without it.
+function checkQuantizeFlags(options: DistillOptions): void {
+  const { cutoff, dsub, qnorm, qout, retrain } = options;
+  if (!options.quantize) {
+    if ([cutoff, dsub, qnorm, qout, retrain].some((v) => v !== undefined))
+      throw new UsageError('--cutoff, --dsub, --qnorm, --qout and --retrain go with --quantize');
+    return;
+  }
+  const kind = options.student ?? 'bow';
+  if (kind !== 'bow')
+    throw new UsageError(`--quantize makes compact bow students; a ${kind} student keeps its float embeddings`);
+  const problem =
+    (cutoff === undefined ? null : numberFlagProblem('cutoff', cutoff, { integer: true, min: 0 })) ??
+    (dsub === undefined ? null : numberFlagProblem('dsub', dsub, COUNT_RANGE));
+  if (problem) throw new UsageError(problem);
 }

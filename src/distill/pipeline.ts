@@ -10,7 +10,8 @@ import { ensureWritableFolder, refuseOutputOverInput } from '../data/output-guar
 import { writeFileAtomic } from '../data/atomic-file.js';
 import type { LogitScores } from '../student/score-logits.js';
 import { Teacher } from '../teacher/teacher.js';
-import type { DistillMetrics, DistillOptions, DistillResult } from './distill-options.js';
+import type { CompactFigures, DistillMetrics, DistillOptions, DistillResult } from './distill-options.js';
+import type { QuantizeStudentResult } from '../student/quantize-student.js';
 import { resolveDistillSettings, type DistillSettings } from './distill-settings.js';
 import {
   checkTeacherLabels,
@@ -111,7 +112,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       scoreTeacher(teacher, labelNames, devRows, labels, settings.teacherBatchSize),
     );
     const speedTexts = teacherTexts(devRows).slice(0, 256);
-    const speed = await time('speed', () => measureSpeedup(teacher, students.student.student, speedTexts));
+    const speed = await time('speed', () => measureSpeedup(teacher, students.shipped, speedTexts));
     let ernieBase: ErnieBaseSpeed | null = null;
     if (options.ernieBaseSpeedup !== false) {
       say('timing an ERNIE-base-size teacher (12 layers, 768 hidden, random weights) for the speed-up against it');
@@ -266,6 +267,24 @@ function distillMetrics(run: {
       labels: [...inputs.labels.labels],
     },
     cache: { labels_reused: teacherLabels.reused, labels_made: teacherLabels.made },
+    compact: compactFigures(run.students.compact),
     timings: run.timings,
+  };
+}
+
+function compactFigures(r: QuantizeStudentResult | null): CompactFigures | null {
+  if (!r) return null;
+  return {
+    float_bytes: r.inputBytes,
+    compact_bytes: r.outputBytes,
+    float_accuracy: r.inputAccuracy,
+    compact_accuracy: r.outputAccuracy,
+    kept_rows: r.keptRows,
+    embedding_rows: r.embeddingRows,
+    cutoff: r.options.cutoff,
+    dsub: r.options.dsub,
+    qnorm: r.options.qnorm,
+    qout: r.options.qout,
+    retrain_epochs: r.retrain?.epochs ?? null,
   };
 }

@@ -54,6 +54,7 @@ export function renderReport(
           '',
         ]
       : []),
+    ...compactLines(m),
     ...picture('dev-accuracy-by-epoch.svg'),
     '## Speed on this machine',
     '',
@@ -105,4 +106,21 @@ function teacherName(m: DistillMetrics): string {
     return `\`${f.pretrained}\` fine-tuned by ernie-slim${dev}, exported to ONNX`;
   }
   return m.teacher.trained ? `ernie-slim ${m.teacher.trained}, exported to ONNX` : m.teacher.source;
+}
+
+// --quantize: both sizes and both accuracies of the distilled student.
+function compactLines(m: DistillMetrics): string[] {
+  const c = m.compact;
+  if (!c) return [];
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  const how = `${c.kept_rows} of ${c.embedding_rows} embedding rows kept${c.retrain_epochs !== null ? ` and retrained for ${c.retrain_epochs} epochs` : ''}, dsub ${c.dsub}${c.qnorm ? ', norms apart' : ''}${c.qout ? ', head quantized' : ''}`;
+  return [
+    `student.bin and student.onnx hold the compact student (\`--quantize\`: ${how}):`,
+    '',
+    '| student with distillation | file | dev accuracy |',
+    '| --- | --- | --- |',
+    `| float | ${mb(c.float_bytes)} | ${pct(c.float_accuracy)} |`,
+    `| compact | ${mb(c.compact_bytes)} | ${pct(c.compact_accuracy)} |`,
+    '',
+  ];
 }

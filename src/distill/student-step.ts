@@ -3,6 +3,9 @@
 import path from 'node:path';
 import { train, type TrainResult } from '../student/train.js';
 import { exportOnnx } from '../student/onnx-export.js';
+import { readModelFile } from '../student/model-file.js';
+import { Student } from '../student/student.js';
+import type { QuantizeStudentResult } from '../student/quantize-student.js';
 import type { DistillOptions } from './distill-options.js';
 import type { DistillSettings } from './distill-settings.js';
 import type { TeacherLabels } from './label-step.js';
@@ -11,6 +14,10 @@ import { epochFigures, type EpochFigures } from './report-figures.js';
 export interface TrainedStudents {
   baseline: TrainResult | null;
   student: TrainResult;
+  /** The student written to student.bin: the distilled one, or its compact form with --quantize. */
+  shipped: Student;
+  /** --quantize: what quantizing did (null without it). */
+  compact: QuantizeStudentResult | null;
   files: { student: string; onnx: string };
   /** Dev figures after each epoch, for the report's pictures. */
   devByEpoch: { baseline: EpochFigures[]; student: EpochFigures[] };
@@ -62,14 +69,34 @@ export async function trainStudents(
       online: labels.online,
       temperature: options.temperature,
       alpha: options.alpha,
-      out: studentFile,
+      // With --quantize only the compact student is written.
+      out: options.quantize ? undefined : studentFile,
       onEpoch: (e) => {
         devByEpoch.student.push(epochFigures(e));
         options.onProgress?.('step 3: student', e.epoch, e.epochs, 'epochs');
       },
     }),
   );
+  let compact: QuantizeStudentResult | null = null;
+  let shipped = student.student;
+  if (options.quantize) {
+    say(`step 3: the compact student${options.retrain ? ', its kept rows retrained on the same data' : ''}`);
+    const { writeCompactStudent } = await import('../student/quantize-student.js');
+    compact = await time('quantize', () =>
+      writeCompactStudent(student.student.toData(), {
+        out: studentFile,
+        dev: options.dev,
+        threads,
+        cutoff: options.cutoff,
+        dsub: options.dsub,
+        qnorm: options.qnorm,
+        qout: options.qout,
+        ...(options.retrain ? { retrain: { train: options.train, distill: labels.distillFiles } } : {}),
+      }),
+    );
+    shipped = Student.fromData(readModelFile(studentFile));
+  }
   const onnxFile = path.join(settings.out, 'student.onnx');
-  await exportOnnx(student.student.toData(), onnxFile);
-  return { baseline, student, files: { student: studentFile, onnx: onnxFile }, devByEpoch };
+  await exportOnnx(shipped.toData(), onnxFile);
+  return { baseline, student, shipped, compact, files: { student: studentFile, onnx: onnxFile }, devByEpoch };
 }

@@ -50,12 +50,8 @@ export function rowsByNorm(
   return Int32Array.from(candidates).sort();
 }
 
-/** The compact form of a float bow student. */
-export function compactStudent(
-  model: StudentModelData,
-  options: CompactOptions,
-  initialEmbedding?: Float32Array,
-): StudentModelData {
+/** Refuses (UsageError) what compactStudent cannot make compact, before any work. */
+export function checkCompactable(model: StudentModelData, options: CompactOptions): void {
   if (isCompact(model)) throw new UsageError('the model is already compact (quantize takes a float student)');
   if (model.config.model.kind !== 'bow') {
     throw new UsageError(
@@ -70,23 +66,49 @@ export function compactStudent(
   }
   if (!Number.isInteger(options.cutoff) || options.cutoff < 0)
     throw new UsageError('--cutoff must be a whole number of rows (0: keep all)');
+}
+
+/** How the kept rows are chosen: by what training moved them from `initialEmbedding`, or given (`keptRows`). */
+export interface RowChoice {
+  /** The table the training started from (rows are then ranked by how far they moved). */
+  initialEmbedding?: Float32Array;
+  /** The rows to keep, ascending (a retrained student keeps the rows it was retrained with). */
+  keptRows?: Int32Array;
+  /** Recorded in the file's training record. */
+  retrain?: Record<string, unknown>;
+}
+
+/** The compact form of a float bow student. */
+export async function compactStudent(
+  model: StudentModelData,
+  options: CompactOptions,
+  choice: RowChoice = {},
+): Promise<StudentModelData> {
+  checkCompactable(model, options);
+  const embedding = model.weights.embedding!;
   const weights: Weights = { ...model.weights };
   const quantized: Record<string, QuantizedRows> = {};
   delete weights.embedding;
-  const initial = initialEmbedding?.length === embedding.data.length ? initialEmbedding : undefined;
-  quantized.embedding = quantizeRows(embedding, rowsByNorm(embedding, options.cutoff, initial), options);
+  const initial = choice.initialEmbedding?.length === embedding.data.length ? choice.initialEmbedding : undefined;
+  const kept = choice.keptRows ?? rowsByNorm(embedding, options.cutoff, initial);
+  quantized.embedding = await quantizeRows(embedding, kept, options);
   if (options.qout) {
     for (const name of HEAD_WEIGHTS.filter((n) => n in weights)) {
       const w = weights[name]!;
       const all = Int32Array.from({ length: w.shape[0]! }, (_, r) => r);
-      quantized[name] = quantizeRows(w, all, { dsub: Math.min(2, w.shape[1]!), qnorm: options.qnorm });
+      quantized[name] = await quantizeRows(w, all, { dsub: Math.min(2, w.shape[1]!), qnorm: options.qnorm });
       delete weights[name];
     }
   }
   const ranking = initial ? 'moved' : 'norm';
   const training = {
     ...model.config.training,
-    compact: { ...options, ranking, keptRows: quantized.embedding.rows.length },
+    compact: {
+      ...options,
+      ranking,
+      keptRows: quantized.embedding.rows.length,
+      ...(choice.retrain ? { retrain: choice.retrain } : {}),
+    },
   };
   return { ...model, config: { ...model.config, training }, weights, quantized };
 }

@@ -122,6 +122,11 @@ export interface NativeStudentModel {
   setWeights(weights: Record<string, { shape: number[]; data: Float32Array }>): void;
   /** A compact student's embedding (the model made with quantizedEmbedding), copied in. */
   setQuantizedEmbedding(table: NativeQuantizedTable): void;
+  /**
+   * Keeps only the embedding rows `kept`: the others are zeroed and stay zero through training (their gradients
+   * are dropped; setWeights zeroes them again), as the compact student made from this one reads them. CPU only.
+   */
+  pruneEmbedding(kept: Int32Array): void;
   /** Logits of one row (and its text_b for a pair model), synchronously, with no allocation of weights-sized buffers. */
   predictRow(ids: Int32Array, idsB?: Int32Array): Float32Array;
   /** Logits of many rows (rows x numLabels), over `threads` threads, off the event loop. */
@@ -159,4 +164,9 @@ export interface NativeStudentModel {
 
 export interface NativeStudentAddon {
   StudentModel: new (config: StudentConfig) => NativeStudentModel;
+  /** Product quantization of x [rows, dim] (src/student/product-quantizer.ts's algorithm, the same codes). */
+  productQuantize(
+    x: Float32Array,
+    options: { rows: number; dim: number; dsub: number; seed?: number; threads?: number },
+  ): Promise<{ centroids: Float32Array; codes: Uint8Array }>;
 }

@@ -1,9 +1,14 @@
 // Product quantization as fastText's quantize does it: each row is cut into dsub-wide sub-vectors, each sub-space
-// gets a 256-entry k-means codebook, and a row is stored as one uint8 code per sub-space.
+// gets a 256-entry k-means codebook, and a row is stored as one uint8 code per sub-space. trainProductCodes runs it
+// natively (native/student/product_quantizer.*, draw for draw the same); productQuantize is the reference it is
+// tested against.
 //
 //   nsubq = ceil(dim / dsub) sub-spaces; the last is lastdsub = dim - (nsubq - 1) * dsub wide
 //   centroids [256 * dim]: sub-space m's codebook starts at m * 256 * dsub, entry k at + k * d(m)
 //   codes     [rows * nsubq]: row r's sub-vector m is centroids[m][codes[r * nsubq + m]]
+import os from 'node:os';
+import { native } from '../native.js';
+import type { NativeStudentAddon } from './native-api.js';
 import { SeededRandom } from '../util/random.js';
 
 export const CODEBOOK_SIZE = 256;
@@ -49,6 +54,30 @@ export function productQuantize(x: Float32Array, rows: number, dim: number, dsub
     for (let r = 0; r < rows; r++)
       codes[r * nsubq + m] = nearest(x, r * dim + m * dsub, d, book, Math.min(CODEBOOK_SIZE, points));
   }
+  return { dim, dsub, centroids, codes };
+}
+
+/** productQuantize on native threads, off the event loop: the same codes, minutes sooner on large tables. */
+export async function trainProductCodes(
+  x: Float32Array,
+  rows: number,
+  dim: number,
+  dsub: number,
+  options: { seed?: number; threads?: number } = {},
+): Promise<ProductCodes> {
+  if (!Number.isInteger(dsub) || dsub < 1 || dsub > dim)
+    throw new RangeError(`dsub must be an integer in 1..${dim} (got ${dsub})`);
+  const addon = native() as unknown as Partial<NativeStudentAddon>;
+  if (typeof addon.productQuantize !== 'function')
+    throw new Error('this build of the native addon has no productQuantize (rebuild with `npm run build:native`)');
+  const threads = options.threads ?? os.availableParallelism();
+  const { centroids, codes } = await addon.productQuantize(x.subarray(0, rows * dim), {
+    rows,
+    dim,
+    dsub,
+    seed: options.seed ?? 1234,
+    threads,
+  });
   return { dim, dsub, centroids, codes };
 }
 

@@ -1,19 +1,28 @@
-// `quantize --model`: a float bow student file -> its compact form (compact-student.ts), with the sizes and, given
-// a dev set, both accuracies.
+// `quantize --model`: a float bow student file -> its compact form (compact-student.ts), retrained first with only
+// the kept rows when asked (retrain-pruned.ts), with the sizes and, given a dev set, both accuracies.
 import fs from 'node:fs';
 import { refuseOutputOverInput } from '../data/output-guard.js';
 import { encodeModelFile, readModelFile, writeModelFile, type StudentModelData } from './model-file.js';
-import { compactStudent, defaultCompactOptions, type CompactOptions } from './compact-student.js';
+import {
+  checkCompactable,
+  compactStudent,
+  defaultCompactOptions,
+  rowsByNorm,
+  type CompactOptions,
+} from './compact-student.js';
 import { evaluate } from './evaluate.js';
+import { retrainPruned, type RetrainOptions } from './retrain-pruned.js';
 import { Student } from './student.js';
 import { createNativeModel } from './native-model.js';
 
 export interface QuantizeStudentOptions extends Partial<CompactOptions> {
   model: string;
   out: string;
-  /** A labeled TSV: both students are scored on it. */
+  /** A labeled TSV: both students are scored on it (and it picks the retrained epoch). */
   dev?: string;
   threads?: number;
+  /** Retrain the kept rows and the rest of the student on this data before quantizing. */
+  retrain?: Omit<RetrainOptions, 'dev' | 'threads'>;
 }
 
 export interface QuantizeStudentResult {
@@ -25,10 +34,20 @@ export interface QuantizeStudentResult {
   /** Dev accuracy of the float student and of the compact one (null without a dev set). */
   inputAccuracy: number | null;
   outputAccuracy: number | null;
+  /** What retraining did (null without --retrain). */
+  retrain: { epochs: number; lr: number; bestEpoch: number; trainRows: number; distillRows: number } | null;
 }
 
 export async function quantizeStudentFile(options: QuantizeStudentOptions): Promise<QuantizeStudentResult> {
-  refuseOutputOverInput({ flag: '--out', file: options.out }, { '--model': options.model, '--dev': options.dev });
+  refuseOutputOverInput(
+    { flag: '--out', file: options.out },
+    {
+      '--model': options.model,
+      '--dev': options.dev,
+      '--train': options.retrain?.train,
+      '--distill': options.retrain?.distill,
+    },
+  );
   const result = await writeCompactStudent(readModelFile(options.model), options);
   return { ...result, inputBytes: fs.statSync(options.model).size };
 }
@@ -44,9 +63,29 @@ export async function writeCompactStudent(
     qnorm: options.qnorm ?? defaultCompactOptions.qnorm,
     qout: options.qout ?? defaultCompactOptions.qout,
   };
+  checkCompactable(model, compactOptions);
   // The table training started from (the same seed draws it again), so that rows are ranked by what training did.
-  const initial = createNativeModel(model.config.model).getWeights().embedding?.data;
-  const compact = compactStudent(model, compactOptions, initial);
+  const initialEmbedding = createNativeModel(model.config.model).getWeights().embedding?.data;
+  let source = model;
+  let keptRows: Int32Array | undefined;
+  let retrain: QuantizeStudentResult['retrain'] = null;
+  if (options.retrain) {
+    keptRows = rowsByNorm(model.weights.embedding!, compactOptions.cutoff, initialEmbedding);
+    const r = await retrainPruned(model, keptRows, { ...options.retrain, dev: options.dev, threads: options.threads });
+    source = r.model;
+    retrain = {
+      epochs: r.epochs,
+      lr: r.lr,
+      bestEpoch: r.bestEpoch,
+      trainRows: r.trainRows,
+      distillRows: r.distillRows,
+    };
+  }
+  const compact = await compactStudent(source, compactOptions, {
+    initialEmbedding,
+    keptRows,
+    ...(retrain ? { retrain } : {}),
+  });
   await writeModelFile(options.out, compact);
   const score = async (student: Student) =>
     options.dev ? (await evaluate({ model: student, data: options.dev, threads: options.threads })).accuracy : null;
@@ -58,5 +97,6 @@ export async function writeCompactStudent(
     options: compactOptions,
     inputAccuracy: await score(Student.fromData(model)),
     outputAccuracy: await score(Student.fromData(compact)),
+    retrain,
   };
 }

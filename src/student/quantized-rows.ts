@@ -1,6 +1,6 @@
 // A float matrix [rows, dim] kept in compact form: only some rows (the rest read as zero), each product-quantized,
 // with its norm optionally quantized apart (fastText's -qnorm: the codes then hold unit rows).
-import { addDecodedRow, productQuantize, type ProductCodes } from './product-quantizer.js';
+import { addDecodedRow, trainProductCodes, type ProductCodes } from './product-quantizer.js';
 import type { NativeQuantizedTable } from './native-api.js';
 
 /** A float tensor, as model-file.ts's Tensor (not imported from there: the model file imports this module). */
@@ -24,17 +24,26 @@ export interface QuantizeRowsOptions {
   dsub: number;
   qnorm: boolean;
   seed?: number;
+  /** Native threads for k-means (default: every core). */
+  threads?: number;
 }
 
 /** Quantizes the given rows (ascending ids) of `tensor`. */
-export function quantizeRows(tensor: Tensor, rows: Int32Array, options: QuantizeRowsOptions): QuantizedRows {
+export async function quantizeRows(
+  tensor: Tensor,
+  rows: Int32Array,
+  options: QuantizeRowsOptions,
+): Promise<QuantizedRows> {
   if (tensor.shape.length !== 2) throw new RangeError(`only matrices are quantized (got shape [${tensor.shape}])`);
   const [, dim] = tensor.shape as [number, number];
   const kept = new Float32Array(rows.length * dim);
   rows.forEach((row, k) => kept.set(tensor.data.subarray(row * dim, (row + 1) * dim), k * dim));
   const seed = options.seed ?? 1234;
-  if (!options.qnorm)
-    return { shape: [tensor.shape[0]!, dim], rows, pq: productQuantize(kept, rows.length, dim, options.dsub, seed) };
+  const threads = options.threads;
+  if (!options.qnorm) {
+    const pq = await trainProductCodes(kept, rows.length, dim, options.dsub, { seed, threads });
+    return { shape: [tensor.shape[0]!, dim], rows, pq };
+  }
   const norms = new Float32Array(rows.length);
   for (let k = 0; k < rows.length; k++) {
     let sum = 0;
@@ -45,8 +54,8 @@ export function quantizeRows(tensor: Tensor, rows: Int32Array, options: Quantize
   return {
     shape: [tensor.shape[0]!, dim],
     rows,
-    pq: productQuantize(kept, rows.length, dim, options.dsub, seed),
-    norms: productQuantize(norms, rows.length, 1, 1, seed + 1),
+    pq: await trainProductCodes(kept, rows.length, dim, options.dsub, { seed, threads }),
+    norms: await trainProductCodes(norms, rows.length, 1, 1, { seed: seed + 1, threads }),
   };
 }
 
