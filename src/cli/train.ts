@@ -63,7 +63,7 @@ export const trainCommand = defineCommand({
       .option('keep-cache', {
         type: 'boolean',
         default: false,
-        describe: 'keep the token cache (default: next to --out, removed when training ends)',
+        describe: 'keep the token cache (by default it lies next to --out and is removed when training ends)',
       }) as Argv<FileArgs>;
     for (const flag of TRAIN_FLAGS) command = command.option(flag.flag, yargsOption(flag));
     return command as Argv<FileArgs & Record<string, unknown>>;

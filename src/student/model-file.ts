@@ -76,12 +76,20 @@ class ByteWriter {
     if (this.length % 4) this.bytes(Buffer.alloc(4 - (this.length % 4)));
   }
 
-  concat(): Buffer {
-    return Buffer.concat(this.chunks, this.length);
+  /** The chunks written (tensors are views of their data, not copies), and a SHA-256 of them after. */
+  withDigest(): Buffer[] {
+    const hash = createHash('sha256');
+    for (const chunk of this.chunks) hash.update(chunk);
+    return [...this.chunks, hash.digest()];
   }
 }
 
 export function encodeModelFile(model: StudentModelData): Buffer {
+  return Buffer.concat(modelFileChunks(model));
+}
+
+/** The model file as chunks, for writing without a copy of the weights. */
+function modelFileChunks(model: StudentModelData): Buffer[] {
   const w = new ByteWriter();
   const quantizedNames = Object.keys(model.quantized ?? {}).sort();
   w.bytes(MODEL_MAGIC);
@@ -109,8 +117,7 @@ export function encodeModelFile(model: StudentModelData): Buffer {
     w.u32(quantizedNames.length);
     for (const name of quantizedNames) writeQuantizedRows(w, name, model.quantized![name]!, model.weights);
   }
-  const body = w.concat();
-  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+  return w.withDigest();
 }
 
 function writeQuantizedRows(w: ByteWriter, name: string, q: QuantizedRows, weights: Weights): void {
@@ -296,7 +303,7 @@ export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
 }
 
 export async function writeModelFile(file: string, model: StudentModelData): Promise<void> {
-  await writeFileAtomic(file, encodeModelFile(model));
+  await writeFileAtomic(file, modelFileChunks(model));
 }
 
 export function readModelFile(file: string): StudentModelData {

@@ -165,7 +165,11 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
     nativeSeconds += result.seconds;
     const dev = data.dev ? await scoreDevSet(model, data.dev, numLabels, h.threads) : null;
     const isBest = isBestEpoch(dev, best);
-    if (isBest) best = { epoch, dev, weights: model.getWeights() };
+    if (isBest) {
+      // The kept copy is dropped before the new one is made: at most one copy of the weights is held.
+      if (best) best.weights = {};
+      best = { epoch, dev, weights: model.getWeights() };
+    }
     const report: EpochReport = {
       epoch,
       epochs: h.epochs,
