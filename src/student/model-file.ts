@@ -76,11 +76,30 @@ class ByteWriter {
     if (this.length % 4) this.bytes(Buffer.alloc(4 - (this.length % 4)));
   }
 
-  /** The chunks written (tensors are views of their data, not copies), and a SHA-256 of them after. */
+  /**
+   * The bytes written, and a SHA-256 of them after: runs of small pieces joined, large ones (tensors) left as
+   * views of their data, not copies.
+   */
   withDigest(): Buffer[] {
     const hash = createHash('sha256');
-    for (const chunk of this.chunks) hash.update(chunk);
-    return [...this.chunks, hash.digest()];
+    const out: Buffer[] = [];
+    let run: Buffer[] = [];
+    const endRun = (): void => {
+      if (run.length > 0) out.push(Buffer.concat(run));
+      run = [];
+    };
+    for (const chunk of this.chunks) {
+      hash.update(chunk);
+      if (chunk.length < 1 << 16) {
+        run.push(chunk);
+      } else {
+        endRun();
+        out.push(chunk);
+      }
+    }
+    endRun();
+    out.push(hash.digest());
+    return out;
   }
 }
 

@@ -86,7 +86,10 @@ export interface EpochRun {
 }
 
 function allFinite(weights: Weights): boolean {
-  for (const tensor of Object.values(weights)) for (const v of tensor.data) if (!Number.isFinite(v)) return false;
+  for (const tensor of Object.values(weights)) {
+    const data = tensor.data;
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return false;
+  }
   return true;
 }
 
