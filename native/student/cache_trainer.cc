@@ -49,12 +49,14 @@ std::vector<std::vector<size_t>> PlanWindows(const CorpusCacheReader& cache, uin
   return windows;
 }
 
-// A window's rows in memory, with final ids, as TrainEpoch takes them.
+// A window's rows in memory, with final ids, as TrainEpoch takes them. Two windows are reused epoch after
+// epoch (one trains while the other is read): their buffers keep their capacity, so memory stays flat.
 struct Window {
-  std::vector<int32_t> ids_a, offsets_a{0}, ids_b, offsets_b{0}, labels;
+  std::vector<int32_t> ids_a, offsets_a, ids_b, offsets_b, labels;
   std::vector<float> teacher;
   bool towers = false, has_teacher = false;
   std::vector<int32_t> rows_of_kind[2];
+  CacheBlock block;  // the block being read
 
   TrainingData view() const {
     TokenRows rows{ids_a.data(), offsets_a.data(), static_cast<int32_t>(labels.size())};
@@ -72,19 +74,26 @@ void AppendIds(const int32_t* provisional, int32_t n, const std::vector<int32_t>
   if (n == 0) ids->push_back(1);
   for (int32_t k = 0; k < n; ++k) {
     const int32_t p = provisional[k];
-    if (p < 0 || static_cast<size_t>(p) >= table.size())
+    if (p < 0 || static_cast<size_t>(p) >= table.size()) {
       throw std::runtime_error("the token cache has a word id beyond its word table");
+    }
     ids->push_back(table[p]);
   }
   offsets->push_back(static_cast<int32_t>(ids->size()));
 }
 
-Window LoadWindow(const CorpusCacheReader& cache, const CacheIdTables& tables, const std::vector<size_t>& blocks,
-                  int num_labels) {
-  Window w;
-  w.towers = cache.towers();
-  for (size_t b : blocks) w.has_teacher = w.has_teacher || cache.blocks()[b].num_labels > 0;
-  CacheBlock block;
+void LoadWindow(const CorpusCacheReader& cache, const CacheIdTables& tables, const std::vector<size_t>& blocks,
+                int num_labels, Window* w) {
+  for (auto* v : {&w->ids_a, &w->offsets_a, &w->ids_b, &w->offsets_b, &w->labels}) v->clear();
+  w->teacher.clear();
+  w->rows_of_kind[0].clear();
+  w->rows_of_kind[1].clear();
+  w->offsets_a.push_back(0);
+  w->offsets_b.push_back(0);
+  w->towers = cache.towers();
+  w->has_teacher = false;
+  for (size_t b : blocks) w->has_teacher = w->has_teacher || cache.blocks()[b].num_labels > 0;
+  CacheBlock& block = w->block;
   for (size_t b : blocks) {
     cache.Read(b, &block);
     if (block.num_labels != 0 && static_cast<int>(block.num_labels) != num_labels) {
@@ -92,27 +101,27 @@ Window LoadWindow(const CorpusCacheReader& cache, const CacheIdTables& tables, c
     }
     size_t at_a = 0, at_b = 0;
     for (size_t r = 0; r < block.rows(); ++r) {
-      w.rows_of_kind[block.kind == 0 ? 0 : 1].push_back(static_cast<int32_t>(w.labels.size()));
+      w->rows_of_kind[block.kind == 0 ? 0 : 1].push_back(static_cast<int32_t>(w->labels.size()));
       const int32_t label = block.labels[r];
-      if (label >= static_cast<int32_t>(tables.labels.size()))
+      if (label >= static_cast<int32_t>(tables.labels.size())) {
         throw std::runtime_error("the token cache has a label id beyond its label table");
-      w.labels.push_back(label < 0 ? -1 : tables.labels[label]);
-      AppendIds(block.ids_a.data() + at_a, block.lengths_a[r], tables.words, &w.ids_a, &w.offsets_a);
+      }
+      w->labels.push_back(label < 0 ? -1 : tables.labels[label]);
+      AppendIds(block.ids_a.data() + at_a, block.lengths_a[r], tables.words, &w->ids_a, &w->offsets_a);
       at_a += block.lengths_a[r];
-      if (w.towers) {
-        AppendIds(block.ids_b.data() + at_b, block.lengths_b[r], tables.words, &w.ids_b, &w.offsets_b);
+      if (w->towers) {
+        AppendIds(block.ids_b.data() + at_b, block.lengths_b[r], tables.words, &w->ids_b, &w->offsets_b);
         at_b += block.lengths_b[r];
       }
-      if (!w.has_teacher) continue;
+      if (!w->has_teacher) continue;
       if (block.num_labels > 0) {
         const float* logits = block.logits.data() + r * num_labels;
-        w.teacher.insert(w.teacher.end(), logits, logits + num_labels);
+        w->teacher.insert(w->teacher.end(), logits, logits + num_labels);
       } else {
-        w.teacher.insert(w.teacher.end(), num_labels, std::nanf(""));
+        w->teacher.insert(w->teacher.end(), num_labels, std::nanf(""));
       }
     }
   }
-  return w;
 }
 
 // Batches of one kind: its rows shuffled, cut into batches of exactly batch_size (the last topped up from the start).
@@ -149,14 +158,16 @@ EpochResult TrainCacheEpoch(Model* model, const CorpusCacheReader& cache, const 
   const auto start = std::chrono::steady_clock::now();
   const auto plan = PlanWindows(cache, options.seed, window_blocks);
   const int num_labels = model->config().num_labels;
-  auto load = [&](size_t w) { return LoadWindow(cache, tables, plan[w], num_labels); };
   EpochResult total;
   if (plan.empty()) return total;
-  std::future<Window> next = std::async(std::launch::async, load, 0);
+  Window windows[2];
+  auto load = [&](size_t w) { LoadWindow(cache, tables, plan[w], num_labels, &windows[w % 2]); };
+  std::future<void> next = std::async(std::launch::async, load, 0);
   int64_t step = options.step_offset;
   double loss_rows = 0.0;
   for (size_t w = 0; w < plan.size(); ++w) {
-    const Window window = next.get();
+    next.get();
+    const Window& window = windows[w % 2];
     if (w + 1 < plan.size()) next = std::async(std::launch::async, load, w + 1);
     Random rng(static_cast<uint64_t>(options.seed) * 0x9E3779B97F4A7C15ULL + w + 1);
     auto a = FullBatches(window.rows_of_kind[0], options.batch_size, &rng);

@@ -1,6 +1,9 @@
 #include "student/corpus_cache.h"
 
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 #include <cerrno>
@@ -220,6 +223,10 @@ void CorpusCacheWriter::Finish() {
   const bool closed = std::fclose(file_) == 0;
   file_ = nullptr;
   if (!ok || !closed) throw IoError("cannot write", "the token cache");
+#if defined(__GLIBC__)
+  // The batches' buffers, freed over several threads' arenas, go back to the system before training starts.
+  malloc_trim(0);
+#endif
 }
 
 CorpusCacheReader::CorpusCacheReader(const std::string& path) {

@@ -160,7 +160,12 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
     }
     if (!result.finite || !Number.isFinite(result.loss)) {
       diverged = true;
-      if (best) note(`epoch ${epoch} diverged (NaN/Inf loss); stopped and kept epoch ${best.epoch} (try a lower --lr)`);
+      if (best)
+        note(
+          data.dev
+            ? `epoch ${epoch} diverged (NaN/Inf loss); stopped and kept epoch ${best.epoch} (try a lower --lr)`
+            : `epoch ${epoch} diverged (NaN/Inf loss); stopped and kept the weights before its bad step (try a lower --lr)`,
+        );
       break;
     }
     epochsRun = epoch;
@@ -169,9 +174,10 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
     const dev = data.dev ? await scoreDevSet(model, data.dev, numLabels, h.threads) : null;
     const isBest = isBestEpoch(dev, best);
     if (isBest) {
-      // The kept copy is dropped before the new one is made: at most one copy of the weights is held.
+      // Without a dev set the last finite epoch wins: its weights are copied once, after the loop (a copy per
+      // epoch would hold two copies of the embedding until the garbage collector frees the older).
       if (best) best.weights = {};
-      best = { epoch, dev, weights: model.getWeights() };
+      best = { epoch, dev, weights: data.dev ? model.getWeights() : {} };
     }
     const report: EpochReport = {
       epoch,
@@ -193,6 +199,7 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
       `training diverged in the first epoch (NaN/Inf loss); no model written (try a lower --lr)`,
       input.trainFile,
     );
+  if (!data.dev) best.weights = model.getWeights();
   if (!allFinite(best.weights))
     throw new Error('training produced non-finite weights; no model written (try a lower --lr)');
   return { best, epochsRun, tokens, nativeSeconds, diverged };
