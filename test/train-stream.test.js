@@ -11,7 +11,7 @@ import { LabelMap } from '../dist/data/label-map.js';
 import { defaultSegmentation, pairWords, rowWords } from '../dist/student/segmentation.js';
 import { Vocabulary, WordCounter } from '../dist/student/vocabulary.js';
 import { liveTemporaries } from '../dist/data/temp-files.js';
-import { generatePairs, generateReviews, tempDir, writeLabeledTsv, writePairTsv } from './student-fixtures.js';
+import { cli, generatePairs, generateReviews, tempDir, writeLabeledTsv, writePairTsv } from './student-fixtures.js';
 
 const dir = tempDir('ernie-slim-stream-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -222,4 +222,35 @@ test('a label-sorted file reaches the accuracy of the same rows shuffled', async
     streamed.devAccuracy >= full.devAccuracy - 0.02,
     `sorted ${streamed.devAccuracy} vs shuffled ${full.devAccuracy}`,
   );
+});
+
+test('train --keep-cache leaves the cache next to --out, and the next run reuses it', () => {
+  const outDir = fs.mkdtempSync(path.join(dir, 'keep-'));
+  const trainFile = writeLabeledTsv(outDir, 'train.tsv', generateReviews(200, 11));
+  const args = [
+    'train',
+    '--train',
+    trainFile,
+    '--model',
+    'bow',
+    '--epochs',
+    '1',
+    '--emb-dim',
+    '8',
+    '--threads',
+    '1',
+    '--keep-cache',
+  ];
+  const first = cli([...args, '--out', path.join(outDir, 'a.bin'), '--json']);
+  assert.equal(first.status, 0, first.stderr);
+  const cached = fs.readdirSync(outDir).filter((f) => f.startsWith('ernie-slim-tokens-'));
+  assert.deepEqual(
+    cached.map((f) => path.extname(f)),
+    ['.bin', '.json'],
+  );
+  const stamp = fs.statSync(path.join(outDir, cached[0])).mtimeMs;
+  const second = cli([...args, '--out', path.join(outDir, 'b.bin')]);
+  assert.equal(second.status, 0, second.stderr);
+  assert.equal(fs.statSync(path.join(outDir, cached[0])).mtimeMs, stamp, 'the cache was read, not written again');
+  assert.deepEqual(fs.readFileSync(path.join(outDir, 'a.bin')), fs.readFileSync(path.join(outDir, 'b.bin')));
 });
