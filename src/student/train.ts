@@ -1,11 +1,12 @@
-// `train`: step 3 of ERNIE Slim (or a plain supervised baseline): settings -> data -> native epochs -> model.
+// `train`: step 3 of ERNIE Slim (or a plain supervised baseline): settings -> data (streamed through a token cache,
+// or in memory for online distillation and the CUDA trainer) -> native epochs -> model.
 import { refuseOutputOverInput } from '../data/output-guard.js';
 import { createNativeModel } from './native-model.js';
 import type { StudentConfig } from './native-api.js';
 import { writeModelFile, type ModelFileConfig } from './model-file.js';
 import { Student } from './student.js';
 import { resolveTrainingDevice } from './training-device.js';
-import { resolveTrainSettings } from './train-settings.js';
+import { resolveTrainSettings, type TrainSettings } from './train-settings.js';
 import { BadLinePolicy } from '../data/bad-lines.js';
 import { LabelMap } from '../data/label-map.js';
 import { readLabeledTsv } from '../data/tsv-reader.js';
@@ -18,11 +19,11 @@ import {
   readDevRows,
   readTrainingRows,
   type EncodedTrainingData,
+  type TrainingRows,
 } from './train-data.js';
 import { runEpochs, type CachedTrainingData } from './train-epochs.js';
 import { cacheVocabulary, tokenCache, type TokenCache } from './token-cache.js';
 import type { Vocabulary } from './vocabulary.js';
-import type { TrainSettings } from './train-settings.js';
 import type { TrainOptions, TrainResult } from './train-options.js';
 
 export type { TrainOptions, TrainResult, EpochReport } from './train-options.js';
@@ -47,10 +48,7 @@ interface PreparedData {
 }
 
 /** Online distillation and the CUDA trainer take every row in memory. */
-async function prepareInMemory(
-  settings: TrainSettings,
-  rows: Awaited<ReturnType<typeof readTrainingRows>>,
-): Promise<PreparedData> {
+async function prepareInMemory(settings: TrainSettings, rows: TrainingRows): Promise<PreparedData> {
   const h = settings.hyper;
   const data = await encodeTrainingData(rows, {
     segmentation: settings.segmentation,
