@@ -43,6 +43,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterStudentBinding(env, exports);
   RegisterSegmenterBinding(env, exports);
   RegisterTextEncoderBinding(env, exports);
+  RegisterCorpusCacheBinding(env, exports);
   RegisterTransformerBinding(env, exports);
   return exports;
 }

@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "binding_corpus_cache.h"
 #include "binding_registry.h"
 #include "binding_text.h"
 #include "binding_util.h"
 #include "cuda/bow_gpu_trainer.h"
+#include "student/cache_trainer.h"
 #include "student/model.h"
 #include "student/product_quantizer.h"
 #include "student/text_prediction.h"
@@ -221,6 +223,47 @@ class TrainWorker : public PromiseWorker {
   student::EpochResult result_;
 };
 
+class CacheTrainWorker : public PromiseWorker {
+ public:
+  CacheTrainWorker(Napi::Env env, StudentModelWrap* owner, Napi::Object owner_object, Napi::Object cache_object,
+                   std::shared_ptr<Model> model, std::shared_ptr<const student::CorpusCacheReader> cache,
+                   student::CacheIdTables tables, student::EpochOptions options, int32_t window_blocks)
+      : PromiseWorker(env, "StudentModel.trainCacheEpoch"),
+        owner_(owner),
+        model_(std::move(model)),
+        cache_(std::move(cache)),
+        tables_(std::move(tables)),
+        options_(options),
+        window_blocks_(window_blocks) {
+    Hold(owner_object);
+    Hold(cache_object);
+  }
+
+ protected:
+  void Run() override { result_ = student::TrainCacheEpoch(model_.get(), *cache_, tables_, options_, window_blocks_); }
+  Napi::Value Result(Napi::Env env) override;
+  void Settled() override;
+
+ private:
+  StudentModelWrap* owner_;
+  std::shared_ptr<Model> model_;
+  std::shared_ptr<const student::CorpusCacheReader> cache_;
+  student::CacheIdTables tables_;
+  student::EpochOptions options_;
+  int32_t window_blocks_;
+  student::EpochResult result_;
+};
+
+Napi::Value EpochResultObject(Napi::Env env, const student::EpochResult& result) {
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("loss", result.loss);
+  r.Set("tokens", static_cast<double>(result.tokens));
+  r.Set("steps", static_cast<double>(result.steps));
+  r.Set("seconds", result.seconds);
+  r.Set("finite", result.finite);
+  return r;
+}
+
 // ---------------------------------------------------------------------------------------------- class
 
 class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
@@ -238,6 +281,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
                            InstanceMethod<&StudentModelWrap::PredictText>("predictText"),
                            InstanceMethod<&StudentModelWrap::PredictTexts>("predictTexts"),
                            InstanceMethod<&StudentModelWrap::TrainEpoch>("trainEpoch"),
+                           InstanceMethod<&StudentModelWrap::TrainCacheEpoch>("trainCacheEpoch"),
                            InstanceMethod<&StudentModelWrap::LossAndGradients>("lossAndGradients"),
                        });
   }
@@ -486,6 +530,52 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     OwnedTrainingSet data = ReadTrainingSet(c, info[0], model_->config());
     Napi::Object o = ReadObject(c, info[1], "options");
     std::vector<int32_t> order = ReadRowIndices(c, o.Get("order"), "order", data.rows.count());
+    student::EpochOptions opt = ReadEpochOptions(c, o);
+    c.Check(opt.Validate());
+    const bool on_gpu = ReadDevice(c, o.Get("device"));
+    if (on_gpu && model_->pruned_rows() != nullptr) c.Fail("device cuda: the CUDA trainer does not keep pruned rows");
+    std::shared_ptr<cuda::BowGpuTrainer> gpu = on_gpu ? Gpu(c) : nullptr;
+    if (gpu) RefuseOnGpu(c, opt);
+    training_ = true;
+    return (new TrainWorker(c.env, this, Value(), model_, std::move(gpu), std::move(data), std::move(order), opt))
+        ->Start();
+  }
+
+  // trainCacheEpoch(cache, { words, labels }, options) -> Promise<EpochResult>: an epoch over a token cache
+  // (a StudentCorpusCache), its provisional ids mapped by the tables; options as trainEpoch's, without order
+  // and device, with windowBlocks (blocks read and shuffled together).
+  Napi::Value TrainCacheEpoch(const Napi::CallbackInfo& info) {
+    const Caller c = Student(info.Env());
+    RefuseWhileTraining(c, "trainCacheEpoch");
+    RefuseCompact(c, "trainCacheEpoch");
+    std::shared_ptr<const student::CorpusCacheReader> cache = UnwrapCorpusCache(c, info[0]);
+    const Model& model = *model_;
+    if (cache->towers() != model.config().pair) c.Fail("the cache's rows and the model differ in text_b (pair)");
+    Napi::Object t = ReadObject(c, info[1], "tables");
+    student::CacheIdTables tables;
+    Napi::Int32Array words = ReadTypedArray<int32_t>(c, t.Get("words"), "words");
+    tables.words.assign(words.Data(), words.Data() + words.ElementLength());
+    CheckIds(c, tables.words.data(), tables.words.size(), model.config().vocab_size, "words");
+    Napi::Int32Array labels = ReadTypedArray<int32_t>(c, t.Get("labels"), "labels");
+    tables.labels.assign(labels.Data(), labels.Data() + labels.ElementLength());
+    for (size_t i = 0; i < tables.labels.size(); ++i) {
+      if (tables.labels[i] < 0 || tables.labels[i] >= model.config().num_labels) {
+        c.Fail("labels[" + std::to_string(i) + "] is not a label id");
+      }
+    }
+    Napi::Object o = ReadObject(c, info[2], "options");
+    student::EpochOptions opt = ReadEpochOptions(c, o);
+    const int32_t window_blocks = IntegerField<int32_t>(c, o, "windowBlocks", 64);
+    if (window_blocks < 1) c.Fail("windowBlocks must be >= 1");
+    c.Check(opt.Validate());
+    training_ = true;
+    return (new CacheTrainWorker(c.env, this, Value(), info[0].As<Napi::Object>(), model_, std::move(cache),
+                                 std::move(tables), opt, window_blocks))
+        ->Start();
+  }
+
+  // trainEpoch's options but the order and the device; unchecked.
+  static student::EpochOptions ReadEpochOptions(const Caller& c, const Napi::Object& o) {
     student::EpochOptions opt;
     opt.batch_size = IntegerField<int32_t>(c, o, "batchSize", opt.batch_size);
     opt.lr = static_cast<float>(NumberField(c, o, "lr"));
@@ -500,14 +590,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
     opt.seed = IntegerField<uint32_t>(c, o, "seed", opt.seed);
     opt.word_dropout = static_cast<float>(NumberField(c, o, "wordDropout", opt.word_dropout));
     opt.feature_dropout = static_cast<float>(NumberField(c, o, "featureDropout", opt.feature_dropout));
-    c.Check(opt.Validate());
-    const bool on_gpu = ReadDevice(c, o.Get("device"));
-    if (on_gpu && model_->pruned_rows() != nullptr) c.Fail("device cuda: the CUDA trainer does not keep pruned rows");
-    std::shared_ptr<cuda::BowGpuTrainer> gpu = on_gpu ? Gpu(c) : nullptr;
-    if (gpu) RefuseOnGpu(c, opt);
-    training_ = true;
-    return (new TrainWorker(c.env, this, Value(), model_, std::move(gpu), std::move(data), std::move(order), opt))
-        ->Start();
+    return opt;
   }
 
   // lossAndGradients(data, rows, temperature, alpha, device?, { featureDropout, seed, labelSmoothing }?): the
@@ -614,15 +697,11 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
 
 void TrainWorker::Settled() { owner_->TrainingDone(); }
 
-Napi::Value TrainWorker::Result(Napi::Env env) {
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("loss", result_.loss);
-  r.Set("tokens", static_cast<double>(result_.tokens));
-  r.Set("steps", static_cast<double>(result_.steps));
-  r.Set("seconds", result_.seconds);
-  r.Set("finite", result_.finite);
-  return r;
-}
+Napi::Value TrainWorker::Result(Napi::Env env) { return EpochResultObject(env, result_); }
+
+void CacheTrainWorker::Settled() { owner_->TrainingDone(); }
+
+Napi::Value CacheTrainWorker::Result(Napi::Env env) { return EpochResultObject(env, result_); }
 
 // productQuantize(x, { rows, dim, dsub, seed, threads }) -> Promise<{ centroids, codes }>: codebooks and codes of
 // a matrix (native/student/product_quantizer.h), off the event loop.

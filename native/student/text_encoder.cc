@@ -28,6 +28,25 @@ inline bool IsBlank(const char32_t* word, size_t n) {
   return true;
 }
 
+// Words looked up in the vocabulary as they come.
+struct IdSink {
+  const WordVocabulary& vocabulary;
+  int32_t unk_word_id;
+  std::vector<int32_t>* ids;
+  size_t size() const { return ids->size(); }
+  void Unk() { ids->push_back(unk_word_id); }
+  void Word(const char32_t* word, size_t n) { ids->push_back(vocabulary.Find(word, n, TextEncoder::kUnkId)); }
+};
+
+// Words kept as they are (counted before there is a vocabulary).
+struct WordSink {
+  WordList* words;
+  size_t start;  // the words of earlier texts are not this row's
+  size_t size() const { return words->size() - start; }
+  void Unk() { words->Append(U"[UNK]", kUnkWordLength); }
+  void Word(const char32_t* word, size_t n) { words->Append(word, n); }
+};
+
 }  // namespace
 
 TextEncoder::TextEncoder(TextEncoderSettings settings, std::shared_ptr<const segmenter::DagSegmenter> segmenter,
@@ -43,61 +62,74 @@ TextEncoder::TextEncoder(TextEncoderSettings settings, std::shared_ptr<const seg
 bool TextEncoder::Encode(std::u16string_view text_a, const std::u16string_view* text_b, TextEncoderScratch* scratch,
                          std::vector<int32_t>* ids) const {
   ids->clear();
-  if (!AppendText(text_a, scratch, ids)) return false;
-  if (text_b != nullptr && !AppendText(*text_b, scratch, ids)) return false;
+  IdSink sink{vocabulary_, unk_word_id_, ids};
+  if (!AppendText(text_a, scratch, &sink)) return false;
+  if (text_b != nullptr && !AppendText(*text_b, scratch, &sink)) return false;
   if (ids->empty()) ids->push_back(kUnkId);
   return true;
 }
 
-bool TextEncoder::AppendText(std::u16string_view text, TextEncoderScratch* scratch, std::vector<int32_t>* ids) const {
+bool TextEncoder::Cut(std::u16string_view text_a, const std::u16string_view* text_b, TextEncoderScratch* scratch,
+                      WordList* words) const {
+  const size_t chars = words->chars.size();
+  const size_t count = words->size();
+  WordSink sink{words, count};
+  if (AppendText(text_a, scratch, &sink) && (text_b == nullptr || AppendText(*text_b, scratch, &sink))) return true;
+  words->chars.resize(chars);
+  words->ends.resize(count);
+  return false;
+}
+
+template <typename Sink>
+bool TextEncoder::AppendText(std::u16string_view text, TextEncoderScratch* scratch, Sink* sink) const {
   const std::u16string_view unk(kUnkWord, kUnkWordLength);
-  for (size_t start = 0; !Full(*ids);) {
+  for (size_t start = 0; !Full(sink->size());) {
     const size_t hit = text.find(unk, start);
     const size_t end = hit == std::u16string_view::npos ? text.size() : hit;
-    if (!AppendPiece(text.data() + start, end - start, scratch, ids)) return false;
-    if (hit == std::u16string_view::npos || Full(*ids)) break;
-    ids->push_back(unk_word_id_);
+    if (!AppendPiece(text.data() + start, end - start, scratch, sink)) return false;
+    if (hit == std::u16string_view::npos || Full(sink->size())) break;
+    sink->Unk();
     start = hit + kUnkWordLength;
   }
   return true;
 }
 
-bool TextEncoder::AppendPiece(const char16_t* piece, size_t n, TextEncoderScratch* scratch,
-                              std::vector<int32_t>* ids) const {
-  if (n == 0 || Full(*ids)) return true;
+template <typename Sink>
+bool TextEncoder::AppendPiece(const char16_t* piece, size_t n, TextEncoderScratch* scratch, Sink* sink) const {
+  if (n == 0 || Full(sink->size())) return true;
   std::vector<char32_t>& text = scratch->code_points;
   if (!segmenter::DecodeUtf16(piece, n, &text)) return false;
   const char32_t* chars = text.data();
   if (settings_.splitter == WordSplitter::kWhitespace) {
-    for (size_t i = 0; i < text.size() && !Full(*ids);) {
+    for (size_t i = 0; i < text.size() && !Full(sink->size());) {
       if (segmenter::IsJsWhitespace(chars[i])) {
         ++i;
         continue;
       }
       size_t j = i + 1;
       while (j < text.size() && !segmenter::IsJsWhitespace(chars[j])) ++j;
-      if (!AppendWord(chars + i, j - i, scratch, ids)) return false;
+      if (!AppendWord(chars + i, j - i, scratch, sink)) return false;
       i = j;
     }
     return true;
   }
   std::vector<segmenter::TokenSpan>& tokens = scratch->tokens;
   tokens.clear();
-  const size_t room = settings_.max_words > 0 ? static_cast<size_t>(settings_.max_words) - ids->size() : 0;
+  const size_t room = settings_.max_words > 0 ? static_cast<size_t>(settings_.max_words) - sink->size() : 0;
   segmenter_->Cut(chars, text.size(), &scratch->dag, &tokens, room,
                   [chars](segmenter::TokenSpan t) { return !IsBlank(chars + t.begin, t.end - t.begin); });
   for (const segmenter::TokenSpan& t : tokens) {
     if (IsBlank(chars + t.begin, t.end - t.begin)) continue;
-    if (Full(*ids)) break;
-    if (!AppendWord(chars + t.begin, t.end - t.begin, scratch, ids)) return false;
+    if (Full(sink->size())) break;
+    if (!AppendWord(chars + t.begin, t.end - t.begin, scratch, sink)) return false;
   }
   return true;
 }
 
-bool TextEncoder::AppendWord(const char32_t* word, size_t n, TextEncoderScratch* scratch,
-                             std::vector<int32_t>* ids) const {
+template <typename Sink>
+bool TextEncoder::AppendWord(const char32_t* word, size_t n, TextEncoderScratch* scratch, Sink* sink) const {
   if (!settings_.lowercase || !HasCasedUnit(word, n)) {
-    ids->push_back(vocabulary_.Find(word, n, kUnkId));
+    sink->Word(word, n);
     return true;
   }
   std::u32string& lowered = scratch->lowered;
@@ -108,7 +140,7 @@ bool TextEncoder::AppendWord(const char32_t* word, size_t n, TextEncoderScratch*
     if (word[i] >= 0x20000 || (word[i] == 0x3A3 && n > 1)) return false;
     lowercase_->Append(word[i], &lowered);
   }
-  ids->push_back(vocabulary_.Find(lowered.data(), lowered.size(), kUnkId));
+  sink->Word(lowered.data(), lowered.size());
   return true;
 }
 

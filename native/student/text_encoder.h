@@ -39,6 +39,18 @@ struct TextEncoderScratch {
   std::vector<int32_t> ids;
 };
 
+// A text's words before there is a vocabulary: word i is chars[ends[i-1] .. ends[i]) (from 0).
+struct WordList {
+  std::vector<char32_t> chars;
+  std::vector<uint32_t> ends;
+
+  size_t size() const { return ends.size(); }
+  void Append(const char32_t* word, size_t n) {
+    chars.insert(chars.end(), word, word + n);
+    ends.push_back(static_cast<uint32_t>(chars.size()));
+  }
+};
+
 // Texts copied out of JavaScript so that worker threads can read them: row r is its text_a, followed by
 // its text_b when it has one.
 struct TextBatch {
@@ -67,6 +79,11 @@ class TextEncoder {
   bool Encode(std::u16string_view text_a, const std::u16string_view* text_b, TextEncoderScratch* scratch,
               std::vector<int32_t>* ids) const;
 
+  // Appends to *words the words that Encode would look up (a literal [UNK] as the word [UNK]; no [UNK] for a
+  // text without words); false, with *words as it was, where Encode would be false. The vocabulary is unused.
+  bool Cut(std::u16string_view text_a, const std::u16string_view* text_b, TextEncoderScratch* scratch,
+           WordList* words) const;
+
   // Encode for row r of a batch.
   bool Encode(const TextBatch& batch, size_t r, TextEncoderScratch* scratch, std::vector<int32_t>* ids) const {
     std::u16string_view b = batch.text_b(r);
@@ -76,15 +93,17 @@ class TextEncoder {
   const TextEncoderSettings& settings() const { return settings_; }
 
  private:
-  // Appends the ids of one text's words (the text is cut around each literal [UNK]).
-  bool AppendText(std::u16string_view text, TextEncoderScratch* scratch, std::vector<int32_t>* ids) const;
-  // Appends the ids of the words of a piece of text without [UNK].
-  bool AppendPiece(const char16_t* piece, size_t n, TextEncoderScratch* scratch, std::vector<int32_t>* ids) const;
-  // Appends the id of one word, lowercased when the settings ask for it.
-  bool AppendWord(const char32_t* word, size_t n, TextEncoderScratch* scratch, std::vector<int32_t>* ids) const;
-  bool Full(const std::vector<int32_t>& ids) const {
-    return settings_.max_words > 0 && ids.size() >= static_cast<size_t>(settings_.max_words);
-  }
+  // A Sink takes words (ids looked up, or the words themselves): size(), Unk() and Word(chars, n).
+  // Appends one text's words (the text is cut around each literal [UNK]).
+  template <typename Sink>
+  bool AppendText(std::u16string_view text, TextEncoderScratch* scratch, Sink* sink) const;
+  // Appends the words of a piece of text without [UNK].
+  template <typename Sink>
+  bool AppendPiece(const char16_t* piece, size_t n, TextEncoderScratch* scratch, Sink* sink) const;
+  // Appends one word, lowercased when the settings ask for it.
+  template <typename Sink>
+  bool AppendWord(const char32_t* word, size_t n, TextEncoderScratch* scratch, Sink* sink) const;
+  bool Full(size_t words) const { return settings_.max_words > 0 && words >= static_cast<size_t>(settings_.max_words); }
 
   TextEncoderSettings settings_;
   std::shared_ptr<const segmenter::DagSegmenter> segmenter_;

@@ -22,6 +22,8 @@ function yargsOption(flag: TrainFlag): Options {
 
 interface FileArgs {
   quantize: boolean;
+  'cache-dir': string | undefined;
+  'keep-cache': boolean;
   train: string;
   dev: string | undefined;
   distill: string[] | undefined;
@@ -53,6 +55,15 @@ export const trainCommand = defineCommand({
         type: 'boolean',
         default: false,
         describe: "write the compact student (quantize --model's defaults; bow only)",
+      })
+      .option('cache-dir', {
+        type: 'string',
+        describe: 'folder of the token cache (rows as word ids); given, the cache is kept and reused by later runs',
+      })
+      .option('keep-cache', {
+        type: 'boolean',
+        default: false,
+        describe: 'keep the token cache (by default it lies next to --out and is removed when training ends)',
       }) as Argv<FileArgs>;
     for (const flag of TRAIN_FLAGS) command = command.option(flag.flag, yargsOption(flag));
     return command as Argv<FileArgs & Record<string, unknown>>;
@@ -77,6 +88,8 @@ export const trainCommand = defineCommand({
       train: args.train,
       dev: args.dev,
       distill: args.distill,
+      cacheDir: args['cache-dir'],
+      keepCache: args['keep-cache'] || undefined,
       // With --quantize the float student stays in memory and only its compact form is written.
       out: args.quantize ? undefined : args.out,
       onEpoch: (e) => {

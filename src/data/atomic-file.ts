@@ -26,14 +26,23 @@ async function removeTemporary(temporary: string): Promise<void> {
   forgetTemporary(temporary);
 }
 
-/** Writes `data` to `target` atomically. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+/** Writes `data` (or its chunks, one after another) to `target` atomically. */
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+): Promise<void> {
   const temporary = temporaryPathFor(target);
   registerTemporary(temporary);
   try {
     const handle = await fs.promises.open(temporary, 'w');
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) {
+        await handle.writeFile(data);
+      } else {
+        for (const chunk of data) {
+          for (let at = 0; at < chunk.length;) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
+        }
+      }
       await handle.sync();
     } finally {
       await handle.close();

@@ -76,12 +76,39 @@ class ByteWriter {
     if (this.length % 4) this.bytes(Buffer.alloc(4 - (this.length % 4)));
   }
 
-  concat(): Buffer {
-    return Buffer.concat(this.chunks, this.length);
+  /**
+   * The bytes written, and a SHA-256 of them after: runs of small pieces joined, large ones (tensors) left as
+   * views of their data, not copies.
+   */
+  withDigest(): Buffer[] {
+    const hash = createHash('sha256');
+    const out: Buffer[] = [];
+    let run: Buffer[] = [];
+    const endRun = (): void => {
+      if (run.length > 0) out.push(Buffer.concat(run));
+      run = [];
+    };
+    for (const chunk of this.chunks) {
+      hash.update(chunk);
+      if (chunk.length < 1 << 16) {
+        run.push(chunk);
+      } else {
+        endRun();
+        out.push(chunk);
+      }
+    }
+    endRun();
+    out.push(hash.digest());
+    return out;
   }
 }
 
 export function encodeModelFile(model: StudentModelData): Buffer {
+  return Buffer.concat(modelFileChunks(model));
+}
+
+/** The model file as chunks, for writing without a copy of the weights. */
+function modelFileChunks(model: StudentModelData): Buffer[] {
   const w = new ByteWriter();
   const quantizedNames = Object.keys(model.quantized ?? {}).sort();
   w.bytes(MODEL_MAGIC);
@@ -109,8 +136,7 @@ export function encodeModelFile(model: StudentModelData): Buffer {
     w.u32(quantizedNames.length);
     for (const name of quantizedNames) writeQuantizedRows(w, name, model.quantized![name]!, model.weights);
   }
-  const body = w.concat();
-  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+  return w.withDigest();
 }
 
 function writeQuantizedRows(w: ByteWriter, name: string, q: QuantizedRows, weights: Weights): void {
@@ -296,7 +322,7 @@ export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
 }
 
 export async function writeModelFile(file: string, model: StudentModelData): Promise<void> {
-  await writeFileAtomic(file, encodeModelFile(model));
+  await writeFileAtomic(file, modelFileChunks(model));
 }
 
 export function readModelFile(file: string): StudentModelData {

@@ -148,6 +148,15 @@ export interface NativeStudentModel {
   ): Promise<{ logits: Float32Array; needsReference: Uint8Array }>;
   /** One epoch of AdamW over the given rows, off the event loop. */
   trainEpoch(data: TrainingSet, options: EpochOptions): Promise<EpochResult>;
+  /**
+   * One epoch over a token cache, streamed block by block (options.seed orders the blocks and rows); the
+   * tables map the cache's provisional word and label ids to the model's.
+   */
+  trainCacheEpoch(
+    cache: NativeCorpusCache,
+    tables: CacheIdTables,
+    options: Omit<EpochOptions, 'order' | 'device'> & { windowBlocks: number },
+  ): Promise<EpochResult>;
   /** Loss and gradients of one batch, for finite-difference tests; feature-dropout masks come from Random(seed). */
   lossAndGradients(
     data: TrainingSet,
@@ -160,6 +169,61 @@ export interface NativeStudentModel {
     loss: number;
     gradients: Record<string, Float32Array>;
   };
+}
+
+/** Provisional ids of a token cache (order of first appearance) to the model's word and label ids. */
+export interface CacheIdTables {
+  /** Per provisional word: its word id (1 = [UNK] for a word left out of the vocabulary). */
+  words: Int32Array;
+  /** Per provisional label: its label id. */
+  labels: Int32Array;
+}
+
+/** A token cache file opened for training (native/student/corpus_cache.h). */
+export interface NativeCorpusCache {
+  readonly towers: boolean;
+  /** [labeled rows, teacher-labeled rows] */
+  readonly rows: [number, number];
+  readonly blocks: number;
+  /** The steps trainCacheEpoch takes with these options. */
+  epochSteps(batchSize: number, seed: number, windowBlocks: number): number;
+  /** One block as stored: provisional word and label ids (for tests). */
+  readBlock(index: number): {
+    kind: 0 | 1;
+    labels: Int32Array;
+    lengthsA: Int32Array;
+    idsA: Int32Array;
+    lengthsB: Int32Array;
+    idsB: Int32Array;
+    logits: Float32Array;
+    numLabels: number;
+  };
+}
+
+/** Writes a token cache: rows segmented on native threads (appendTexts) or given as words (appendWords). */
+export interface NativeCorpusCacheWriter {
+  /** 0 labeled rows, 1 teacher-labeled rows; resolves with 1 for each row left to appendWords. */
+  appendTexts(
+    textsA: readonly string[],
+    textsB: readonly string[] | undefined,
+    kind: 0 | 1,
+    labels: Int32Array,
+    logits: Float32Array | null,
+    numLabels: number,
+  ): Promise<Uint8Array>;
+  /** Rows of words (lengths: words per row). */
+  appendWords(
+    wordsA: readonly string[],
+    lengthsA: Int32Array,
+    wordsB: readonly string[] | undefined,
+    lengthsB: Int32Array | undefined,
+    kind: 0 | 1,
+    labels: Int32Array,
+    logits: Float32Array | null,
+    numLabels: number,
+  ): void;
+  /** Closes the file: the words by provisional id and their counts. */
+  finish(): Promise<{ words: string[]; counts: Float64Array; rows: number }>;
 }
 
 export interface NativeStudentAddon {

@@ -123,6 +123,34 @@ export interface EncodedTrainingData {
   dev: DevSet | null;
 }
 
+/** Reads the dev set (whose labels must all be training labels); a file without rows is an error. */
+export async function readDevRows(file: string, policy: BadLinePolicy, labelMap: LabelMap): Promise<LabeledRow[]> {
+  const dev = await collect(file, policy, labelMap);
+  if (dev.length === 0) throw new InputError('the dev set is empty', file);
+  return dev;
+}
+
+/** The dev set encoded with the final vocabulary (null when there is none). */
+export async function encodeDevSet(
+  rows: readonly LabeledRow[],
+  labelMap: LabelMap,
+  vocabulary: Vocabulary,
+  settings: { segmentation: SegmentationSettings; towers: boolean; pairData: boolean },
+): Promise<DevSet | null> {
+  if (rows.length === 0) return null;
+  const encoded: StudentRow[] = settings.towers
+    ? (await pairWordsMany(rows, settings.segmentation)).map(([a, b]) => ({
+        ids: vocabulary.encode(a),
+        idsB: vocabulary.encode(b),
+      }))
+    : (await rowWordsMany(rows, settings.segmentation)).map((a) => ({ ids: vocabulary.encode(a) }));
+  return {
+    rows: packStudentRows(encoded),
+    gold: Int32Array.from(rows, (r) => labelMap.idOf(r.label)),
+    queries: settings.pairData ? rows.map((r) => r.textA) : null,
+  };
+}
+
 /** A row's words: text_a's (with text_b's appended unless the model has two towers), and text_b's for two towers. */
 interface RowWords {
   a: string[];
@@ -173,14 +201,7 @@ export async function encodeTrainingData(
   const firstOnlineRow = rows.train.length + rows.distill.length;
   labels.fill(-1, firstOnlineRow);
 
-  let dev: DevSet | null = null;
-  if (rows.dev.length > 0) {
-    dev = {
-      rows: packStudentRows((await wordsOf(rows.dev)).map(encode)),
-      gold: Int32Array.from(rows.dev, (r) => rows.labelMap.idOf(r.label)),
-      queries: hasPairs(rows) ? rows.dev.map((r) => r.textA) : null,
-    };
-  }
+  const dev = await encodeDevSet(rows.dev, rows.labelMap, vocabulary, { ...settings, pairData: hasPairs(rows) });
   return {
     vocabulary,
     set: { ...packed, labels, teacherLogits },

@@ -1,7 +1,7 @@
 // train()'s epochs: the native epochs (or online distillation's), dev scores after each, the best epoch kept,
 // and a partial model saved when an online teacher goes away for good.
 import { InputError } from '../errors.js';
-import type { EpochOptions, EpochResult, NativeStudentModel } from './native-api.js';
+import type { CacheIdTables, EpochOptions, EpochResult, NativeCorpusCache, NativeStudentModel } from './native-api.js';
 import { writeModelFile, type StudentModelData, type Weights } from './model-file.js';
 import { SeededRandom } from '../util/random.js';
 import { batchesPerEpoch, epochOrder } from './epoch-order.js';
@@ -49,9 +49,18 @@ export async function scoreDevSet(
   return scoreLogits(logits, numLabels, dev.gold, { queries: dev.queries });
 }
 
+/** Training rows streamed from a token cache (src/student/token-cache.ts), and the dev set in memory. */
+export interface CachedTrainingData {
+  cache: NativeCorpusCache;
+  tables: CacheIdTables;
+  /** Blocks read and shuffled together. */
+  windowBlocks: number;
+  dev: DevSet | null;
+}
+
 export interface EpochRunInput {
   model: NativeStudentModel;
-  data: EncodedTrainingData;
+  data: EncodedTrainingData | CachedTrainingData;
   numLabels: number;
   settings: Pick<TrainSettings, 'hyper' | 'temperatureSchedule'>;
   device: 'cpu' | 'cuda';
@@ -77,17 +86,28 @@ export interface EpochRun {
 }
 
 function allFinite(weights: Weights): boolean {
-  for (const tensor of Object.values(weights)) for (const v of tensor.data) if (!Number.isFinite(v)) return false;
+  for (const tensor of Object.values(weights)) {
+    const data = tensor.data;
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return false;
+  }
   return true;
 }
 
 export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
   const { model, data, numLabels, online, note } = input;
   const h: TrainHyperParameters = input.settings.hyper;
-  const supervised = Int32Array.from({ length: data.supervisedRows }, (_, i) => i);
-  const distill = Int32Array.from({ length: data.distillRows }, (_, i) => data.supervisedRows + i);
-  const stepsPerEpoch = batchesPerEpoch(supervised.length, distill.length, h.batchSize);
-  const totalSteps = stepsPerEpoch * h.epochs;
+  const cached = 'cache' in data ? data : null;
+  const memory = 'cache' in data ? null : data;
+  const supervised = Int32Array.from({ length: memory?.supervisedRows ?? 0 }, (_, i) => i);
+  const distill = Int32Array.from({ length: memory?.distillRows ?? 0 }, (_, i) => supervised.length + i);
+  const seedOf = (epoch: number): number => (h.seed + epoch) >>> 0;
+  // A streamed epoch's steps depend on how its seed groups the blocks into windows.
+  const epochSteps = Array.from({ length: h.epochs }, (_, i) =>
+    cached
+      ? cached.cache.epochSteps(h.batchSize, seedOf(i + 1), cached.windowBlocks)
+      : batchesPerEpoch(supervised.length, distill.length, h.batchSize),
+  );
+  const totalSteps = epochSteps.reduce((a, b) => a + b, 0);
   const random = new SeededRandom(h.seed);
 
   let best: KeptEpoch | null = null;
@@ -95,13 +115,12 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
   let nativeSeconds = 0;
   let diverged = false;
   let epochsRun = 0;
+  let stepOffset = 0;
   for (let epoch = 1; epoch <= h.epochs; epoch++) {
-    const order = epochOrder(supervised, distill, h.batchSize, random);
-    const epochOptions: EpochOptions = {
-      order,
+    const options: Omit<EpochOptions, 'order' | 'device'> = {
       batchSize: h.batchSize,
       lr: h.lr,
-      stepOffset: (epoch - 1) * stepsPerEpoch,
+      stepOffset,
       totalSteps,
       warmupSteps: Math.round(h.warmup * totalSteps),
       weightDecay: h.weightDecay,
@@ -109,17 +128,26 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
       temperature: epochTemperature(h.temperature, input.settings.temperatureSchedule, epoch, h.epochs),
       alpha: h.alpha,
       threads: h.threads,
-      seed: (h.seed + epoch) >>> 0,
+      seed: seedOf(epoch),
       wordDropout: h.wordDropout,
       featureDropout: h.featureDropout,
       labelSmoothing: h.labelSmoothing,
-      device: input.device,
     };
+    stepOffset += epochSteps[epoch - 1]!;
     let result: EpochResult;
     try {
-      result = online
-        ? await trainOnlineEpoch(model, data.set, numLabels, data.firstOnlineRow, online, epochOptions)
-        : await model.trainEpoch(data.set, epochOptions);
+      if (cached) {
+        result = await model.trainCacheEpoch(cached.cache, cached.tables, {
+          ...options,
+          windowBlocks: cached.windowBlocks,
+        });
+      } else {
+        const order = epochOrder(supervised, distill, h.batchSize, random);
+        const epochOptions: EpochOptions = { ...options, order, device: input.device };
+        result = online
+          ? await trainOnlineEpoch(model, memory!.set, numLabels, memory!.firstOnlineRow, online, epochOptions)
+          : await model.trainEpoch(memory!.set, epochOptions);
+      }
     } catch (err) {
       // The teacher service went away for good: keep what was learned so far, under a name that says so.
       if (!online || !input.out) throw err;
@@ -132,7 +160,12 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
     }
     if (!result.finite || !Number.isFinite(result.loss)) {
       diverged = true;
-      if (best) note(`epoch ${epoch} diverged (NaN/Inf loss); stopped and kept epoch ${best.epoch} (try a lower --lr)`);
+      if (best)
+        note(
+          data.dev
+            ? `epoch ${epoch} diverged (NaN/Inf loss); stopped and kept epoch ${best.epoch} (try a lower --lr)`
+            : `epoch ${epoch} diverged (NaN/Inf loss); stopped and kept the weights before its bad step (try a lower --lr)`,
+        );
       break;
     }
     epochsRun = epoch;
@@ -140,7 +173,12 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
     nativeSeconds += result.seconds;
     const dev = data.dev ? await scoreDevSet(model, data.dev, numLabels, h.threads) : null;
     const isBest = isBestEpoch(dev, best);
-    if (isBest) best = { epoch, dev, weights: model.getWeights() };
+    if (isBest) {
+      // Without a dev set the last finite epoch wins: its weights are copied once, after the loop (a copy per
+      // epoch would hold two copies of the embedding until the garbage collector frees the older).
+      if (best) best.weights = {};
+      best = { epoch, dev, weights: data.dev ? model.getWeights() : {} };
+    }
     const report: EpochReport = {
       epoch,
       epochs: h.epochs,
@@ -161,6 +199,7 @@ export async function runEpochs(input: EpochRunInput): Promise<EpochRun> {
       `training diverged in the first epoch (NaN/Inf loss); no model written (try a lower --lr)`,
       input.trainFile,
     );
+  if (!data.dev) best.weights = model.getWeights();
   if (!allFinite(best.weights))
     throw new Error('training produced non-finite weights; no model written (try a lower --lr)');
   return { best, epochsRun, tokens, nativeSeconds, diverged };

@@ -48,6 +48,18 @@ export interface TrainOptions {
   /** Words past this many per row are dropped (0 = no limit). */
   maxWords?: number;
   skipBadLines?: boolean;
+  /**
+   * Where the token cache goes (the training and teacher-labeled rows as word ids, written in one pass and
+   * streamed by the epochs); given, the cache is kept and reused by later runs with the same inputs and settings.
+   * Default: next to `out` (or in the OS temporary folder), removed when training ends.
+   */
+  cacheDir?: string;
+  /** Keep the token cache (in its default folder) for later runs. */
+  keepCache?: boolean;
+  /** Rows per token-cache block (default 1024). */
+  cacheBlockRows?: number;
+  /** Token-cache blocks read and shuffled together (default 64). */
+  shuffleWindowBlocks?: number;
   weightDecay?: number;
   /** Warm-up as a fraction of all steps. */
   warmup?: number;
@@ -102,4 +114,6 @@ export interface TrainResult {
   diverged: boolean;
   /** Where the epochs ran. */
   device: 'cpu' | 'cuda';
+  /** The token cache the epochs read (null: the rows were held in memory), and whether an earlier run made it. */
+  tokenCache: { file: string; reused: boolean } | null;
 }
