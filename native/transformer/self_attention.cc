@@ -42,6 +42,13 @@ void GatherColumns(const float* src, int n, int h, int c0, int d, float* dst) {
     std::copy(src + static_cast<long>(t) * h + c0, src + static_cast<long>(t) * h + c0 + d,
               dst + static_cast<long>(t) * d);
 }
+// The same columns transposed, into [d, n]: a product's B then packs by rows.
+void GatherColumnsTransposed(const float* src, int n, int h, int c0, int d, float* dst) {
+  for (int t = 0; t < n; ++t) {
+    const float* row = src + static_cast<long>(t) * h + c0;
+    for (int j = 0; j < d; ++j) dst[static_cast<long>(j) * n + t] = row[j];
+  }
+}
 void ScatterColumns(const float* src, int n, int h, int c0, int d, float* dst) {
   for (int t = 0; t < n; ++t)
     std::copy(src + static_cast<long>(t) * d, src + static_cast<long>(t + 1) * d, dst + static_cast<long>(t) * h + c0);
@@ -78,12 +85,12 @@ void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer,
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (int h = 0; h < c.heads; ++h) {
     GatherColumns(s->q.data(), n, H, h * d, d, s->qh.data());
-    GatherColumns(s->k.data(), n, H, h * d, d, s->kh.data());
+    GatherColumnsTransposed(s->k.data(), n, H, h * d, d, s->kh.data());
     GatherColumns(s->v.data(), n, H, h * d, d, s->vh.data());
     for (int i = 0; i < n * d; ++i) s->qh[i] *= scale;
     float* p = s->probs.data() + static_cast<long>(h) * n * n;
     std::fill(p, p + static_cast<long>(n) * n, 0.0f);
-    student::GemmNTAcc(n, n, d, s->qh.data(), s->kh.data(), p);
+    student::GemmAcc(n, n, d, s->qh.data(), d, 1, s->kh.data(), p);
     MaskedSoftmax(p, n, key_mask);
     if (s->dropout) {
       const long at = static_cast<long>(h) * n * n;
@@ -101,22 +108,23 @@ void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer,
 
 void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer, const float* x, int n,
                            const AttentionScratch& f, const float* dout, AttentionGradScratch* g, LayerWeights* grad,
-                           float* dx) {
+                           float* dx, const LayerTransposes* t) {
   const int H = c.hidden, d = c.head_dim();
   const long nh = static_cast<long>(n) * H, nd = static_cast<long>(n) * d;
   std::fill(g->dcontext.begin(), g->dcontext.begin() + nh, 0.0f);
-  DenseRowsBackward(f.context.data(), n, layer.attention_output, dout, &grad->attention_output, g->dcontext.data());
+  DenseRowsBackward(f.context.data(), n, layer.attention_output, dout, &grad->attention_output, g->dcontext.data(),
+                    t ? t->attention_output.data() : nullptr);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (int h = 0; h < c.heads; ++h) {
     const float* p = f.probs.data() + static_cast<long>(h) * n * n;
     GatherColumns(g->dcontext.data(), n, H, h * d, d, g->dch.data());
     GatherColumns(f.q.data(), n, H, h * d, d, g->qh.data());
     GatherColumns(f.k.data(), n, H, h * d, d, g->kh.data());
-    GatherColumns(f.v.data(), n, H, h * d, d, g->vh.data());
+    GatherColumnsTransposed(f.v.data(), n, H, h * d, d, g->vh.data());
     for (long i = 0; i < nd; ++i) g->qh[i] *= scale;
     float* dp = g->dp.data();
     std::fill(dp, dp + static_cast<long>(n) * n, 0.0f);
-    student::GemmNTAcc(n, n, d, g->dch.data(), g->vh.data(), dp);
+    student::GemmAcc(n, n, d, g->dch.data(), d, 1, g->vh.data(), dp);
     std::fill(g->dvh.begin(), g->dvh.begin() + nd, 0.0f);
     const float* used = f.dropout ? f.dropped.data() + static_cast<long>(h) * n * n : p;
     student::GemmAcc(n, d, n, used, 1, n, g->dch.data(), g->dvh.data());
@@ -141,9 +149,9 @@ void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer
     ScatterColumns(g->dkh.data(), n, H, h * d, d, g->dk.data());
     ScatterColumns(g->dvh.data(), n, H, h * d, d, g->dv.data());
   }
-  DenseRowsBackward(x, n, layer.query, g->dq.data(), &grad->query, dx);
-  DenseRowsBackward(x, n, layer.key, g->dk.data(), &grad->key, dx);
-  DenseRowsBackward(x, n, layer.value, g->dv.data(), &grad->value, dx);
+  DenseRowsBackward(x, n, layer.query, g->dq.data(), &grad->query, dx, t ? t->query.data() : nullptr);
+  DenseRowsBackward(x, n, layer.key, g->dk.data(), &grad->key, dx, t ? t->key.data() : nullptr);
+  DenseRowsBackward(x, n, layer.value, g->dv.data(), &grad->value, dx, t ? t->value.data() : nullptr);
 }
 
 }  // namespace transformer
