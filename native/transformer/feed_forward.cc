@@ -11,8 +11,8 @@ namespace transformer {
 
 void FeedForwardScratch::Reserve(int n, const TransformerConfig& c) {
   const size_t size = static_cast<size_t>(n) * c.intermediate;
-  if (up.size() < size) up.resize(size);
-  if (act.size() < size) act.resize(size);
+  device::Reserve(&up, size);
+  device::Reserve(&act, size);
 }
 
 void FeedForwardForward(const TransformerConfig& c, const LayerWeights& layer, const float* x, int n,

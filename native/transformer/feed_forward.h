@@ -13,7 +13,7 @@ namespace ernie_slim {
 namespace transformer {
 
 struct FeedForwardScratch {
-  std::vector<float> up, act;  // [n, intermediate]: before and after the activation
+  device::Buffer up, act;  // [n, intermediate]: before and after the activation
   void Reserve(int n, const TransformerConfig& config);
 };
 

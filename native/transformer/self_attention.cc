@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "student/gemm.h"
+#include "transformer/device.h"
 #include "transformer/dense_rows.h"
 
 namespace ernie_slim {
@@ -11,25 +11,25 @@ namespace transformer {
 
 void AttentionScratch::Reserve(int n, const TransformerConfig& c) {
   const size_t nh = static_cast<size_t>(n) * c.hidden, nd = static_cast<size_t>(n) * c.head_dim();
-  for (std::vector<float>* b : {&q, &k, &v, &context}) {
-    if (b->size() < nh) b->resize(nh);
+  for (device::Buffer* b : {&q, &k, &v, &context}) {
+    device::Reserve(b, nh);
   }
-  for (std::vector<float>* b : {&qh, &kh, &vh, &ch}) {
-    if (b->size() < nd) b->resize(nd);
+  for (device::Buffer* b : {&qh, &kh, &vh, &ch}) {
+    device::Reserve(b, nd);
   }
   const size_t heads_nn = static_cast<size_t>(c.heads) * n * n;
-  if (probs.size() < heads_nn) probs.resize(heads_nn);
+  device::Reserve(&probs, heads_nn);
   if (dropout && keep.size() < heads_nn) keep.resize(heads_nn);
   if (dropout && dropped.size() < heads_nn) dropped.resize(heads_nn);
 }
 
 void AttentionGradScratch::Reserve(int n, const TransformerConfig& c) {
   const size_t nh = static_cast<size_t>(n) * c.hidden, nd = static_cast<size_t>(n) * c.head_dim();
-  for (std::vector<float>* b : {&dq, &dk, &dv, &dcontext}) {
-    if (b->size() < nh) b->resize(nh);
+  for (device::Buffer* b : {&dq, &dk, &dv, &dcontext}) {
+    device::Reserve(b, nh);
   }
-  for (std::vector<float>* b : {&qh, &kh, &vh, &dch, &dqh, &dkh, &dvh}) {
-    if (b->size() < nd) b->resize(nd);
+  for (device::Buffer* b : {&qh, &kh, &vh, &dch, &dqh, &dkh, &dvh}) {
+    device::Reserve(b, nd);
   }
   if (dp.size() < static_cast<size_t>(n) * n) dp.resize(static_cast<size_t>(n) * n);
 }
@@ -90,7 +90,7 @@ void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer,
     for (int i = 0; i < n * d; ++i) s->qh[i] *= scale;
     float* p = s->probs.data() + static_cast<long>(h) * n * n;
     std::fill(p, p + static_cast<long>(n) * n, 0.0f);
-    student::GemmAcc(n, n, d, s->qh.data(), d, 1, s->kh.data(), p);
+    device::MatMulAcc(n, n, d, s->qh.data(), d, 1, s->kh.data(), p);
     MaskedSoftmax(p, n, key_mask);
     if (s->dropout) {
       const long at = static_cast<long>(h) * n * n;
@@ -100,7 +100,7 @@ void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer,
       p = dropped;
     }
     std::fill(s->ch.begin(), s->ch.begin() + static_cast<long>(n) * d, 0.0f);
-    student::GemmAcc(n, d, n, p, n, 1, s->vh.data(), s->ch.data());
+    device::MatMulAcc(n, d, n, p, n, 1, s->vh.data(), s->ch.data());
     ScatterColumns(s->ch.data(), n, H, h * d, d, s->context.data());
   }
   DenseRowsForward(s->context.data(), n, layer.attention_output, out);
@@ -124,10 +124,10 @@ void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer
     for (long i = 0; i < nd; ++i) g->qh[i] *= scale;
     float* dp = g->dp.data();
     std::fill(dp, dp + static_cast<long>(n) * n, 0.0f);
-    student::GemmAcc(n, n, d, g->dch.data(), d, 1, g->vh.data(), dp);
+    device::MatMulAcc(n, n, d, g->dch.data(), d, 1, g->vh.data(), dp);
     std::fill(g->dvh.begin(), g->dvh.begin() + nd, 0.0f);
     const float* used = f.dropout ? f.dropped.data() + static_cast<long>(h) * n * n : p;
-    student::GemmAcc(n, d, n, used, 1, n, g->dch.data(), g->dvh.data());
+    device::MatMulAcc(n, d, n, used, 1, n, g->dch.data(), g->dvh.data());
     if (f.dropout) {
       const float* keep = f.keep.data() + static_cast<long>(h) * n * n;
       for (long i = 0; i < static_cast<long>(n) * n; ++i) dp[i] *= keep[i];
@@ -141,10 +141,10 @@ void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer
       for (int j = 0; j < n; ++j) dpi[j] = pi[j] * (dpi[j] - dot);
     }
     std::fill(g->dqh.begin(), g->dqh.begin() + nd, 0.0f);
-    student::GemmAcc(n, d, n, dp, n, 1, g->kh.data(), g->dqh.data());
+    device::MatMulAcc(n, d, n, dp, n, 1, g->kh.data(), g->dqh.data());
     for (long i = 0; i < nd; ++i) g->dqh[i] *= scale;
     std::fill(g->dkh.begin(), g->dkh.begin() + nd, 0.0f);
-    student::GemmAcc(n, d, n, dp, 1, n, g->qh.data(), g->dkh.data());
+    device::MatMulAcc(n, d, n, dp, 1, n, g->qh.data(), g->dkh.data());
     ScatterColumns(g->dqh.data(), n, H, h * d, d, g->dq.data());
     ScatterColumns(g->dkh.data(), n, H, h * d, d, g->dk.data());
     ScatterColumns(g->dvh.data(), n, H, h * d, d, g->dv.data());

@@ -53,7 +53,7 @@ TrainStepResult TransformerTrainer::Step(TransformerClassifier* model, const int
   constexpr size_t kSlice = 1 << 16;
   std::vector<Slice> slices;
   for (const std::string& name : names_) {
-    std::vector<float>& values = w->Values(name);
+    device::Buffer& values = w->Values(name);
     const bool decay = Decays(name);
     for (size_t at = 0; at < values.size(); at += kSlice) {
       slices.push_back({values.data() + at, m_.Values(name).data() + at, v_.Values(name).data() + at,

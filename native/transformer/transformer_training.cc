@@ -21,10 +21,10 @@ namespace transformer {
 
 // What one layer's backward pass reads of its forward pass.
 struct LayerTape {
-  std::vector<float> x_in, a;                      // [n, H]: the layer's input, the attention block's output
-  std::vector<float> ln1_hat, ln2_hat;             // [n, H]
-  std::vector<float> ln1_rstd, ln2_rstd;           // [n]
-  std::vector<float> attention_keep, output_keep;  // [n, H]: hidden dropout's {0, 1/(1-p)} per unit
+  device::Buffer x_in, a;                      // [n, H]: the layer's input, the attention block's output
+  device::Buffer ln1_hat, ln2_hat;             // [n, H]
+  device::Buffer ln1_rstd, ln2_rstd;           // [n]
+  device::Buffer attention_keep, output_keep;  // [n, H]: hidden dropout's {0, 1/(1-p)} per unit
   AttentionScratch attention;
   FeedForwardScratch feed_forward;
 };
@@ -34,8 +34,8 @@ struct TrainingState {
   TrainingState(const TransformerConfig& c) : grad(c), word_seen(c.vocab_size, 0) { grad.Zero(); }
   TransformerWeights grad;
   std::vector<LayerTape> layers;
-  std::vector<float> emb_hat, emb_rstd, x, branch, dx, dbranch, dact, pooled, dpooled, dz, logits, dlogits;
-  std::vector<float> embedding_keep, pooled_keep, pooled_dropped;
+  device::Buffer emb_hat, emb_rstd, x, branch, dx, dbranch, dact, pooled, dpooled, dz, logits, dlogits;
+  device::Buffer embedding_keep, pooled_keep, pooled_dropped;
   std::vector<uint8_t> key_mask;
   AttentionGradScratch attention_grad;
   TrainingDropout dropout;
@@ -49,11 +49,9 @@ struct TrainingState {
     const size_t nh = static_cast<size_t>(n) * c.hidden, ni = static_cast<size_t>(n) * c.intermediate;
     layers.resize(c.layers);
     const size_t nh_hidden = dropout.hidden > 0 ? nh : 0;
-    auto grow = [](std::vector<float>* b, size_t size) {
-      if (b->size() < size) b->resize(size);
-    };
+    auto grow = device::Reserve;
     for (LayerTape& t : layers) {
-      for (std::vector<float>* b : {&t.x_in, &t.a, &t.ln1_hat, &t.ln2_hat}) grow(b, nh);
+      for (device::Buffer* b : {&t.x_in, &t.a, &t.ln1_hat, &t.ln2_hat}) grow(b, nh);
       grow(&t.ln1_rstd, n);
       grow(&t.ln2_rstd, n);
       grow(&t.attention_keep, nh_hidden);
@@ -62,10 +60,10 @@ struct TrainingState {
       t.attention.Reserve(n, c);
       t.feed_forward.Reserve(n, c);
     }
-    for (std::vector<float>* b : {&emb_hat, &x, &branch, &dx, &dbranch}) grow(b, nh);
+    for (device::Buffer* b : {&emb_hat, &x, &branch, &dx, &dbranch}) grow(b, nh);
     grow(&emb_rstd, n);
     grow(&dact, ni);
-    for (std::vector<float>* b : {&pooled, &dpooled, &dz}) grow(b, c.hidden);
+    for (device::Buffer* b : {&pooled, &dpooled, &dz}) grow(b, c.hidden);
     grow(&logits, c.labels);
     grow(&dlogits, c.labels);
     grow(&embedding_keep, nh_hidden);
@@ -87,7 +85,7 @@ struct TrainingState {
   // Every gradient 0 again: the tensors in `names` whole, the word embeddings by the rows used.
   void ClearGradients(const std::vector<std::string>& names, int hidden) {
     for (const std::string& name : names) {
-      std::vector<float>& v = grad.Values(name);
+      device::Buffer& v = grad.Values(name);
       std::fill(v.begin(), v.end(), 0.0f);
     }
     for (int32_t row : word_rows) {
@@ -267,8 +265,8 @@ double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, 
     TrainingState& s = *w.states_[i];
     loss += s.loss;
     for (const std::string& name : w.names_) {
-      std::vector<float>& total = grad->Values(name);
-      const std::vector<float>& part = s.grad.Values(name);
+      device::Buffer& total = grad->Values(name);
+      const device::Buffer& part = s.grad.Values(name);
       for (size_t j = 0; j < total.size(); ++j) total[j] += part[j];
     }
     for (int32_t row : s.word_rows) {
