@@ -39,6 +39,8 @@ function writeTask(file, rows, seed) {
   return pairs;
 }
 
+let tuned = null; // the first test's run, for eval
+
 test('finetune learns a generated pair task; the folder round-trips; teacher.onnx scores dev as reported', async () => {
   const ckpt = path.join(dir, 'ernie');
   writeCheckpoint(ckpt, { layout: 'ernie', seed: 3, weightScale: 0.035 });
@@ -60,6 +62,7 @@ test('finetune learns a generated pair task; the folder round-trips; teacher.onn
     seed: 7,
     onEpoch: (e) => epochs.push(e),
   });
+  tuned = { result, dev };
   assert.equal(epochs.length, 6);
   assert.ok(epochs[5].loss < epochs[0].loss, `loss ${epochs.map((e) => e.loss)}`);
   assert.ok(result.devAccuracy >= 0.9, `dev accuracy ${result.devAccuracy}`);
@@ -104,6 +107,55 @@ test('finetune learns a generated pair task; the folder round-trips; teacher.onn
   assert.equal(again.devAccuracy, undefined);
   const net = NativeTransformer.fromWeights(back.config, back.weights);
   assert.equal(net.config.labels, 2);
+});
+
+test("eval scores teacher.onnx with the trainer's dev figures (one scoreLogits); bad input is one line", (t) => {
+  if (!tuned) return t.skip('the fine-tuning test did not run');
+  const run = (args) => spawnSync(process.execPath, [cli, 'eval', ...args], { encoding: 'utf8' });
+  const ok = run(['--model', tuned.result.teacher, '--data', tuned.dev, '--threads', '1', '--json']);
+  assert.equal(ok.status, 0, ok.stderr);
+  const json = JSON.parse(ok.stdout.trim().split('\n').pop());
+  assert.equal(json.n, 60);
+  assert.equal(json.accuracy, tuned.result.devAccuracy);
+  assert.equal(json.macro_f1, tuned.result.devMacroF1);
+  // Text pairs are scored as pairs: the order ratio's counts are there (no text_a repeats here, so no query has both labels).
+  assert.deepEqual(json.pos_neg, { ratio: null, concordant: 0, discordant: 0, ties: 0, queries: 0 });
+  // The vocabulary given by hand gives the same figures.
+  const withVocab = run([
+    '--model',
+    tuned.result.teacher,
+    '--data',
+    tuned.dev,
+    '--vocab',
+    path.join(path.dirname(tuned.result.teacher), 'vocab.txt'),
+    '--json',
+  ]);
+  assert.equal(JSON.parse(withVocab.stdout.trim().split('\n').pop()).accuracy, json.accuracy);
+
+  const unknown = path.join(dir, 'eval-unknown.tsv');
+  fs.writeFileSync(unknown, 'label\ttext_a\ttext_b\npos\ta b\t好\nmaybe\ta b\t差\n');
+  const bad = run(['--model', tuned.result.teacher, '--data', unknown]);
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr.trim(), `ernie-slim: ${unknown}:3: unknown label "maybe" (not among the model's labels)`);
+  const skipped = run(['--model', tuned.result.teacher, '--data', unknown, '--skip-bad-lines', '--json']);
+  assert.equal(skipped.status, 0, skipped.stderr);
+  assert.equal(JSON.parse(skipped.stdout.trim().split('\n').pop()).unknown_label_rows, 1);
+  const missing = run([
+    '--model',
+    tuned.result.teacher,
+    '--data',
+    tuned.dev,
+    '--vocab',
+    path.join(dir, 'no-vocab.txt'),
+  ]);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr.trim(), `ernie-slim: ${path.join(dir, 'no-vocab.txt')}: vocabulary file not found`);
+  const student = run(['--model', path.join(dir, 'student.bin'), '--data', tuned.dev, '--vocab', tuned.dev]);
+  assert.equal(student.status, 2);
+  assert.equal(
+    student.stderr.trim(),
+    `ernie-slim: --vocab is for teacher .onnx files; ${path.join(dir, 'student.bin')} is a student, which carries its own`,
+  );
 });
 
 test('finetune CLI: --json ends with the figures; bad input is one line, exit 1 or 2, nothing written', () => {

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../data/atomic-file.js';
 import { refuseOutputOverInput } from '../data/output-guard.js';
 import { LabelMap } from '../data/label-map.js';
 import { readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
-import { argmax, classificationMetrics } from '../student/metrics.js';
+import { scoreLogits } from '../student/score-logits.js';
 import { bucketByLength } from '../teacher/length-bucketer.js';
 import { convert } from '../teacher/convert.js';
 import { WordPieceTokenizer } from '../tokenizer/wordpiece-tokenizer.js';
@@ -79,6 +79,8 @@ interface EncodedRows {
   ids: number[][];
   typeIds: number[][];
   labels: Int32Array;
+  /** Text pairs: each row's text_a, for the order ratio; null for single texts. */
+  queries: string[] | null;
 }
 
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
@@ -181,8 +183,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     }
     const figure: FinetuneEpoch = { epoch, loss: lossSum / batches.length, seconds: 0 };
     if (dev.ids.length > 0) {
-      const predicted = await predict(net, dev, config.padId, threads);
-      const m = classificationMetrics(dev.labels, predicted, labels.size);
+      const logits = await devLogits(net, dev, config.padId, threads);
+      const m = scoreLogits(logits, labels.size, dev.labels, { queries: dev.queries });
       figure.devAccuracy = m.accuracy;
       figure.devMacroF1 = m.macroF1;
       if (!best || m.accuracy > best.accuracy) {
@@ -220,24 +222,24 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   return result;
 }
 
-/** Class ids of rows, by the model in batches of similar length. */
-export async function predict(
+/** Logits [rows x labels] of rows, by the model in batches of similar length. */
+export async function devLogits(
   net: NativeTransformer,
   rows: EncodedRows,
   padId: number,
   threads: number,
-): Promise<Int32Array> {
-  const predicted = new Int32Array(rows.ids.length);
+): Promise<Float32Array> {
   const labels = net.config.labels;
+  const out = new Float32Array(rows.ids.length * labels);
   const batches = bucketByLength(
     rows.ids.map((r) => r.length),
     { batchSize: 64, maxTokens: Number.MAX_SAFE_INTEGER },
   );
   for (const batch of batches) {
     const logits = await net.forward(paddedBatch(rows, batch, padId), threads);
-    batch.forEach((r, i) => (predicted[r] = argmax(logits, i * labels, labels)));
+    batch.forEach((r, i) => out.set(logits.subarray(i * labels, (i + 1) * labels), r * labels));
   }
-  return predicted;
+  return out;
 }
 
 function paddedBatch(rows: EncodedRows, batch: readonly number[], padId: number): TransformerBatch {
@@ -260,7 +262,13 @@ function encodeRows(
   labels: LabelMap,
   maxLength: number,
 ): EncodedRows {
-  const out: EncodedRows = { ids: [], typeIds: [], labels: new Int32Array(rows.length) };
+  const pairs = rows.length > 0 && rows[0]!.textB !== undefined;
+  const out: EncodedRows = {
+    ids: [],
+    typeIds: [],
+    labels: new Int32Array(rows.length),
+    queries: pairs ? rows.map((r) => r.textA) : null,
+  };
   rows.forEach((row, i) => {
     // Text pairs become [CLS] a [SEP] b [SEP], token types 0 then 1.
     const e = tokenizer.encodeWithTypes(row.textA, row.textB ?? null, { maxLength });
