@@ -109,6 +109,68 @@ test('finetune learns a generated pair task; the folder round-trips; teacher.onn
   assert.equal(net.config.labels, 2);
 });
 
+test("the written folder is what transformers' from_pretrained reads: safetensors header and config.json", (t) => {
+  if (!tuned) return t.skip('the fine-tuning test did not run');
+  const out = tuned.result.out;
+  const bytes = fs.readFileSync(path.join(out, 'model.safetensors'));
+  const n = Number(bytes.readBigUInt64LE(0));
+  assert.equal(n % 8, 0, 'the header is padded to 8 bytes');
+  const header = JSON.parse(bytes.toString('utf8', 8, 8 + n));
+  // load_state_dict refuses a "format" other than pt/tf/flax/mlx; metadata values are strings.
+  assert.deepEqual(header.__metadata__, { format: 'pt' });
+  const entries = Object.entries(header)
+    .filter(([k]) => k !== '__metadata__')
+    .sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
+  // safetensors' validate(): offsets contiguous from 0, each the size of its shape, the file covered exactly.
+  let end = 0;
+  for (const [name, e] of entries) {
+    assert.equal(e.dtype, 'F32', name);
+    assert.equal(e.data_offsets[0], end, name);
+    end = e.data_offsets[1];
+    assert.equal(end - e.data_offsets[0], 4 * e.shape.reduce((a, b) => a * b, 1), name);
+  }
+  assert.equal(bytes.length, 8 + n + end);
+  // ErnieForSequenceClassification's names: ernie.-prefixed encoder, LayerNorm.weight/bias, the head unprefixed.
+  const names = entries.map(([k]) => k);
+  assert.ok(names.includes('ernie.embeddings.task_type_embeddings.weight'));
+  assert.ok(names.includes('ernie.embeddings.LayerNorm.weight'));
+  assert.ok(names.includes('ernie.encoder.layer.0.attention.output.LayerNorm.bias'));
+  assert.ok(names.includes('ernie.pooler.dense.weight'));
+  assert.deepEqual(names.filter((k) => !k.startsWith('ernie.')).sort(), ['classifier.bias', 'classifier.weight']);
+  assert.ok(!names.some((k) => /gamma|beta/.test(k)));
+
+  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.deepEqual(config.architectures, ['ErnieForSequenceClassification']);
+  assert.equal(config.model_type, 'ernie');
+  assert.deepEqual(config.id2label, { 0: 'neg', 1: 'pos' });
+  assert.ok(Object.keys(config.id2label).every((k) => typeof k === 'string'));
+  assert.equal(config.num_labels, undefined, 'num_labels follows from id2label');
+  assert.equal(config.use_task_id, true);
+  assert.equal(config.task_type_vocab_size, header['ernie.embeddings.task_type_embeddings.weight'].shape[0]);
+  const shape = (name) => header[name].shape;
+  assert.deepEqual(shape('ernie.embeddings.word_embeddings.weight'), [config.vocab_size, config.hidden_size]);
+  assert.deepEqual(shape('ernie.embeddings.position_embeddings.weight'), [
+    config.max_position_embeddings,
+    config.hidden_size,
+  ]);
+  assert.deepEqual(shape('ernie.embeddings.token_type_embeddings.weight'), [
+    config.type_vocab_size,
+    config.hidden_size,
+  ]);
+  // nn.Linear keeps [out, in].
+  assert.deepEqual(shape('ernie.encoder.layer.0.intermediate.dense.weight'), [
+    config.intermediate_size,
+    config.hidden_size,
+  ]);
+  assert.deepEqual(shape('classifier.weight'), [2, config.hidden_size]);
+  assert.equal(
+    Object.keys(header).filter((k) => k.includes('encoder.layer.') && k.endsWith('query.weight')).length,
+    config.num_hidden_layers,
+  );
+  for (const key of ['hidden_act', 'layer_norm_eps', 'num_attention_heads', 'pad_token_id'])
+    assert.notEqual(config[key], undefined, key);
+});
+
 test("eval scores teacher.onnx with the trainer's dev figures (one scoreLogits); bad input is one line", (t) => {
   if (!tuned) return t.skip('the fine-tuning test did not run');
   const run = (args) => spawnSync(process.execPath, [cli, 'eval', ...args], { encoding: 'utf8' });

@@ -303,13 +303,32 @@ async function writeCheckpointFolder(
     data: tensors.get(name)!,
   }));
   await writeFileAtomic(path.join(options.out, 'model.safetensors'), safetensorsBytes(named, { format: 'pt' }));
+  // What transformers' from_pretrained reads: model_type picks BertConfig or ErnieConfig, the shape fields the
+  // values this model was trained with (where the checkpoint left them to defaults, too), id2label with string
+  // keys (num_labels follows from it), and use_task_id with task_type_vocab_size for ERNIE 3.0's task rows.
   const { num_labels: _numLabels, ...rest } = raw;
-  const written = {
+  const ernie = prefix === 'ernie.';
+  const written: Record<string, unknown> = {
     ...rest,
-    architectures: [prefix === 'ernie.' ? 'ErnieForSequenceClassification' : 'BertForSequenceClassification'],
+    architectures: [ernie ? 'ErnieForSequenceClassification' : 'BertForSequenceClassification'],
+    model_type: raw.model_type ?? (ernie ? 'ernie' : 'bert'),
+    vocab_size: config.vocabSize,
+    hidden_size: config.hidden,
+    num_hidden_layers: config.layers,
+    num_attention_heads: config.heads,
+    intermediate_size: config.intermediate,
+    hidden_act: config.activation,
+    max_position_embeddings: config.maxPositions,
+    type_vocab_size: config.typeVocabSize,
+    layer_norm_eps: config.layerNormEps,
+    pad_token_id: config.padId,
     id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
   };
+  if (config.taskTypeVocabSize > 0) {
+    written.use_task_id = true;
+    written.task_type_vocab_size = config.taskTypeVocabSize;
+  }
   await writeFileAtomic(path.join(options.out, 'config.json'), JSON.stringify(written, null, 2) + '\n');
   for (const file of ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) {
     const from = path.join(options.pretrained, file);
