@@ -43,6 +43,7 @@ export {
 } from './student/student.js';
 export { train, type TrainOptions, type TrainResult, type EpochReport } from './student/train.js';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './student/evaluate.js';
+export { evaluateTeacher, type EvaluateTeacherOptions } from './teacher/evaluate-teacher.js';
 export { exportOnnx, studentToOnnx } from './student/onnx-export.js';
 export {
   readModelFile,

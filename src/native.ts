@@ -10,6 +10,8 @@ export interface NativeBuildInfo {
   /** ERNIE_SLIM_CUDA at build time: AUTO, ON or OFF. */
   cudaSetting: string;
   hardwareThreads: number;
+  /** The matrix-product kernel this CPU runs: avx512, avx2 or baseline. */
+  gemmKernel: string;
   compiler?: string;
 }
 

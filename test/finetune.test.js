@@ -39,6 +39,8 @@ function writeTask(file, rows, seed) {
   return pairs;
 }
 
+let tuned = null; // the first test's run, for eval
+
 test('finetune learns a generated pair task; the folder round-trips; teacher.onnx scores dev as reported', async () => {
   const ckpt = path.join(dir, 'ernie');
   writeCheckpoint(ckpt, { layout: 'ernie', seed: 3, weightScale: 0.035 });
@@ -60,6 +62,7 @@ test('finetune learns a generated pair task; the folder round-trips; teacher.onn
     seed: 7,
     onEpoch: (e) => epochs.push(e),
   });
+  tuned = { result, dev };
   assert.equal(epochs.length, 6);
   assert.ok(epochs[5].loss < epochs[0].loss, `loss ${epochs.map((e) => e.loss)}`);
   assert.ok(result.devAccuracy >= 0.9, `dev accuracy ${result.devAccuracy}`);
@@ -104,6 +107,117 @@ test('finetune learns a generated pair task; the folder round-trips; teacher.onn
   assert.equal(again.devAccuracy, undefined);
   const net = NativeTransformer.fromWeights(back.config, back.weights);
   assert.equal(net.config.labels, 2);
+});
+
+test("the written folder is what transformers' from_pretrained reads: safetensors header and config.json", (t) => {
+  if (!tuned) return t.skip('the fine-tuning test did not run');
+  const out = tuned.result.out;
+  const bytes = fs.readFileSync(path.join(out, 'model.safetensors'));
+  const n = Number(bytes.readBigUInt64LE(0));
+  assert.equal(n % 8, 0, 'the header is padded to 8 bytes');
+  const header = JSON.parse(bytes.toString('utf8', 8, 8 + n));
+  // load_state_dict refuses a "format" other than pt/tf/flax/mlx; metadata values are strings.
+  assert.deepEqual(header.__metadata__, { format: 'pt' });
+  const entries = Object.entries(header)
+    .filter(([k]) => k !== '__metadata__')
+    .sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
+  // safetensors' validate(): offsets contiguous from 0, each the size of its shape, the file covered exactly.
+  let end = 0;
+  for (const [name, e] of entries) {
+    assert.equal(e.dtype, 'F32', name);
+    assert.equal(e.data_offsets[0], end, name);
+    end = e.data_offsets[1];
+    assert.equal(end - e.data_offsets[0], 4 * e.shape.reduce((a, b) => a * b, 1), name);
+  }
+  assert.equal(bytes.length, 8 + n + end);
+  // ErnieForSequenceClassification's names: ernie.-prefixed encoder, LayerNorm.weight/bias, the head unprefixed.
+  const names = entries.map(([k]) => k);
+  assert.ok(names.includes('ernie.embeddings.task_type_embeddings.weight'));
+  assert.ok(names.includes('ernie.embeddings.LayerNorm.weight'));
+  assert.ok(names.includes('ernie.encoder.layer.0.attention.output.LayerNorm.bias'));
+  assert.ok(names.includes('ernie.pooler.dense.weight'));
+  assert.deepEqual(names.filter((k) => !k.startsWith('ernie.')).sort(), ['classifier.bias', 'classifier.weight']);
+  assert.ok(!names.some((k) => /gamma|beta/.test(k)));
+
+  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.deepEqual(config.architectures, ['ErnieForSequenceClassification']);
+  assert.equal(config.model_type, 'ernie');
+  assert.deepEqual(config.id2label, { 0: 'neg', 1: 'pos' });
+  assert.ok(Object.keys(config.id2label).every((k) => typeof k === 'string'));
+  assert.equal(config.num_labels, undefined, 'num_labels follows from id2label');
+  assert.equal(config.use_task_id, true);
+  assert.equal(config.task_type_vocab_size, header['ernie.embeddings.task_type_embeddings.weight'].shape[0]);
+  const shape = (name) => header[name].shape;
+  assert.deepEqual(shape('ernie.embeddings.word_embeddings.weight'), [config.vocab_size, config.hidden_size]);
+  assert.deepEqual(shape('ernie.embeddings.position_embeddings.weight'), [
+    config.max_position_embeddings,
+    config.hidden_size,
+  ]);
+  assert.deepEqual(shape('ernie.embeddings.token_type_embeddings.weight'), [
+    config.type_vocab_size,
+    config.hidden_size,
+  ]);
+  // nn.Linear keeps [out, in].
+  assert.deepEqual(shape('ernie.encoder.layer.0.intermediate.dense.weight'), [
+    config.intermediate_size,
+    config.hidden_size,
+  ]);
+  assert.deepEqual(shape('classifier.weight'), [2, config.hidden_size]);
+  assert.equal(
+    Object.keys(header).filter((k) => k.includes('encoder.layer.') && k.endsWith('query.weight')).length,
+    config.num_hidden_layers,
+  );
+  for (const key of ['hidden_act', 'layer_norm_eps', 'num_attention_heads', 'pad_token_id'])
+    assert.notEqual(config[key], undefined, key);
+});
+
+test("eval scores teacher.onnx with the trainer's dev figures (one scoreLogits); bad input is one line", (t) => {
+  if (!tuned) return t.skip('the fine-tuning test did not run');
+  const run = (args) => spawnSync(process.execPath, [cli, 'eval', ...args], { encoding: 'utf8' });
+  const ok = run(['--model', tuned.result.teacher, '--data', tuned.dev, '--threads', '1', '--json']);
+  assert.equal(ok.status, 0, ok.stderr);
+  const json = JSON.parse(ok.stdout.trim().split('\n').pop());
+  assert.equal(json.n, 60);
+  assert.equal(json.accuracy, tuned.result.devAccuracy);
+  assert.equal(json.macro_f1, tuned.result.devMacroF1);
+  // Text pairs are scored as pairs: the order ratio's counts are there (no text_a repeats here, so no query has both labels).
+  assert.deepEqual(json.pos_neg, { ratio: null, concordant: 0, discordant: 0, ties: 0, queries: 0 });
+  // The vocabulary given by hand gives the same figures.
+  const withVocab = run([
+    '--model',
+    tuned.result.teacher,
+    '--data',
+    tuned.dev,
+    '--vocab',
+    path.join(path.dirname(tuned.result.teacher), 'vocab.txt'),
+    '--json',
+  ]);
+  assert.equal(JSON.parse(withVocab.stdout.trim().split('\n').pop()).accuracy, json.accuracy);
+
+  const unknown = path.join(dir, 'eval-unknown.tsv');
+  fs.writeFileSync(unknown, 'label\ttext_a\ttext_b\npos\ta b\t好\nmaybe\ta b\t差\n');
+  const bad = run(['--model', tuned.result.teacher, '--data', unknown]);
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr.trim(), `ernie-slim: ${unknown}:3: unknown label "maybe" (not among the model's labels)`);
+  const skipped = run(['--model', tuned.result.teacher, '--data', unknown, '--skip-bad-lines', '--json']);
+  assert.equal(skipped.status, 0, skipped.stderr);
+  assert.equal(JSON.parse(skipped.stdout.trim().split('\n').pop()).unknown_label_rows, 1);
+  const missing = run([
+    '--model',
+    tuned.result.teacher,
+    '--data',
+    tuned.dev,
+    '--vocab',
+    path.join(dir, 'no-vocab.txt'),
+  ]);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr.trim(), `ernie-slim: ${path.join(dir, 'no-vocab.txt')}: vocabulary file not found`);
+  const student = run(['--model', path.join(dir, 'student.bin'), '--data', tuned.dev, '--vocab', tuned.dev]);
+  assert.equal(student.status, 2);
+  assert.equal(
+    student.stderr.trim(),
+    `ernie-slim: --vocab is for teacher .onnx files; ${path.join(dir, 'student.bin')} is a student, which carries its own`,
+  );
 });
 
 test('finetune CLI: --json ends with the figures; bad input is one line, exit 1 or 2, nothing written', () => {

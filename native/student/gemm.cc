@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "gemm_avx512.h"
 #include "vector_ops.h"
 
 namespace ernie_slim {
@@ -26,13 +27,6 @@ static inline V4 Splat(float x) { return V4{x, x, x, x}; }
 // stays baseline x86-64 (no -march) and still runs on machines without AVX2.
 #define ERNIE_SLIM_AVX2 1
 typedef float V8 __attribute__((vector_size(32)));
-
-// ERNIE_SLIM_NO_AVX2 (any value) keeps the baseline kernels, so tests check both on one machine.
-static bool CpuHasAvx2Fma() {
-  static const bool has =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && std::getenv("ERNIE_SLIM_NO_AVX2") == nullptr;
-  return has;
-}
 
 __attribute__((target("avx2,fma"))) static inline V8 Load8(const float* p) {
   V8 v;
@@ -157,10 +151,7 @@ static void GemmAccRows(int i0, int i1, int n, int j0, int k, const float* a, lo
   }
 }
 
-void GemmAcc(int m, int n, int k, const float* a, long a_row, long a_col, const float* b, float* c) {
-#ifdef ERNIE_SLIM_AVX2
-  if (CpuHasAvx2Fma()) return GemmAccAvx2(m, n, k, a, a_row, a_col, b, c);
-#endif
+static void GemmAccBaseline(int m, int n, int k, const float* a, long a_row, long a_col, const float* b, float* c) {
 #ifdef ERNIE_SLIM_VECTOR
   int i0 = 0;
   for (; i0 + 4 <= m; i0 += 4) {
@@ -207,10 +198,7 @@ void GemmAcc(int m, int n, int k, const float* a, long a_row, long a_col, const 
 #endif
 }
 
-void GemmNTAcc(int m, int n, int k, const float* a, const float* b, float* c) {
-#ifdef ERNIE_SLIM_AVX2
-  if (CpuHasAvx2Fma()) return GemmNTAccAvx2(m, n, k, a, b, c);
-#endif
+static void GemmNTAccBaseline(int m, int n, int k, const float* a, const float* b, float* c) {
   int i0 = 0;
 #ifdef ERNIE_SLIM_VECTOR
   for (; i0 + 4 <= m; i0 += 4) {
@@ -251,6 +239,68 @@ void GemmNTAcc(int m, int n, int k, const float* a, const float* b, float* c) {
     const float* ai = a + static_cast<long>(i0) * k;
     for (int j = 0; j < n; ++j) c[static_cast<long>(i0) * n + j] += Dot(ai, b + static_cast<long>(j) * k, k);
   }
+}
+
+// Fewer rows than this: the AVX-512 kernel's packing of B would cost about what the product does.
+static constexpr int kAvx512MinRows = 4;
+
+bool GemmKernelSupported(GemmKernel kernel) {
+#ifdef ERNIE_SLIM_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
+  if (kernel == GemmKernel::kAvx512) return avx512;
+  if (kernel == GemmKernel::kAvx2) return avx2;
+  return true;
+#else
+  return kernel == GemmKernel::kBaseline;
+#endif
+}
+
+GemmKernel ActiveGemmKernel() {
+  static const GemmKernel active = [] {
+    if (std::getenv("ERNIE_SLIM_NO_AVX2") != nullptr || !GemmKernelSupported(GemmKernel::kAvx2)) {
+      return GemmKernel::kBaseline;
+    }
+    if (std::getenv("ERNIE_SLIM_NO_AVX512") != nullptr || !GemmKernelSupported(GemmKernel::kAvx512)) {
+      return GemmKernel::kAvx2;
+    }
+    return GemmKernel::kAvx512;
+  }();
+  return active;
+}
+
+const char* GemmKernelName(GemmKernel kernel) {
+  switch (kernel) {
+    case GemmKernel::kAvx512: return "avx512";
+    case GemmKernel::kAvx2: return "avx2";
+    default: return "baseline";
+  }
+}
+
+void GemmAccWith(GemmKernel kernel, int m, int n, int k, const float* a, long a_row, long a_col, const float* b,
+                 float* c) {
+#ifdef ERNIE_SLIM_AVX2
+  if (kernel == GemmKernel::kAvx512 && m >= kAvx512MinRows) return GemmAvx512(m, n, k, a, a_row, a_col, b, n, 1, c);
+  if (kernel != GemmKernel::kBaseline) return GemmAccAvx2(m, n, k, a, a_row, a_col, b, c);
+#endif
+  GemmAccBaseline(m, n, k, a, a_row, a_col, b, c);
+}
+
+void GemmNTAccWith(GemmKernel kernel, int m, int n, int k, const float* a, const float* b, float* c) {
+#ifdef ERNIE_SLIM_AVX2
+  // B [N, K] read as the transposed view B^T(p, j) = b[j * k + p].
+  if (kernel == GemmKernel::kAvx512 && m >= kAvx512MinRows) return GemmAvx512(m, n, k, a, k, 1, b, 1, k, c);
+  if (kernel != GemmKernel::kBaseline) return GemmNTAccAvx2(m, n, k, a, b, c);
+#endif
+  GemmNTAccBaseline(m, n, k, a, b, c);
+}
+
+void GemmAcc(int m, int n, int k, const float* a, long a_row, long a_col, const float* b, float* c) {
+  GemmAccWith(ActiveGemmKernel(), m, n, k, a, a_row, a_col, b, c);
+}
+
+void GemmNTAcc(int m, int n, int k, const float* a, const float* b, float* c) {
+  GemmNTAccWith(ActiveGemmKernel(), m, n, k, a, b, c);
 }
 
 }  // namespace student

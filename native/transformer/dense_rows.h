@@ -1,10 +1,12 @@
 // A dense layer on rows of a sequence, on the project's matrix products (AVX2 + FMA tiles where the CPU has
 // them): y[rows, out] = x[rows, in] @ W[in, out] + b.
-// Backward: dW += x^T dy, db += sum_rows dy, dx (+)= dy W^T.
+// Backward: dW += x^T dy, db += sum_rows dy, dx (+)= dy W^T (from W^T made once per batch when given: a
+// product packs B by rows faster than by columns).
 #pragma once
 #include <algorithm>
+#include <vector>
 
-#include "student/gemm.h"
+#include "transformer/device.h"
 #include "transformer/transformer_weights.h"
 
 namespace ernie_slim {
@@ -12,18 +14,36 @@ namespace transformer {
 
 inline void DenseRowsForward(const float* x, int rows, const DenseWeights& d, float* y) {
   for (int r = 0; r < rows; ++r) std::copy(d.b.begin(), d.b.end(), y + static_cast<long>(r) * d.out);
-  student::GemmAcc(rows, d.out, d.in, x, d.in, 1, d.w.data(), y);
+  device::MatMulAcc(rows, d.out, d.in, x, d.in, 1, d.w.data(), y);
 }
 
-// Accumulates into grad (and into dx, which the caller zeroes or fills first; dx null: not wanted).
+// W^T [out, in].
+inline void TransposeWeights(const DenseWeights& d, device::Buffer* w_t) {
+  w_t->resize(d.w.size());
+  for (int i = 0; i < d.in; ++i) {
+    for (int o = 0; o < d.out; ++o) (*w_t)[static_cast<long>(o) * d.in + i] = d.w[static_cast<long>(i) * d.out + o];
+  }
+}
+
+// W^T of each dense weight of one layer.
+struct LayerTransposes {
+  device::Buffer query, key, value, attention_output, intermediate, output;
+};
+
+// Accumulates into grad (and into dx, which the caller zeroes or fills first; dx null: not wanted). w_t: W^T
+// [out, in], or null.
 inline void DenseRowsBackward(const float* x, int rows, const DenseWeights& d, const float* dy, DenseWeights* grad,
-                              float* dx) {
-  student::GemmAcc(d.in, d.out, rows, x, 1, d.in, dy, grad->w.data());
+                              float* dx, const float* w_t = nullptr) {
+  device::MatMulAcc(d.in, d.out, rows, x, 1, d.in, dy, grad->w.data());
   for (int r = 0; r < rows; ++r) {
     const float* dyr = dy + static_cast<long>(r) * d.out;
     for (int j = 0; j < d.out; ++j) grad->b[j] += dyr[j];
   }
-  if (dx) student::GemmNTAcc(rows, d.in, d.out, dy, d.w.data(), dx);
+  if (dx && w_t) {
+    device::MatMulAcc(rows, d.in, d.out, dy, d.out, 1, w_t, dx);
+  } else if (dx) {
+    device::MatMulTransposedAcc(rows, d.in, d.out, dy, d.w.data(), dx);
+  }
 }
 
 }  // namespace transformer

@@ -4,14 +4,15 @@
 #include <cmath>
 
 #include "transformer/dense_rows.h"
+#include "transformer/gelu.h"
 
 namespace ernie_slim {
 namespace transformer {
 
 void FeedForwardScratch::Reserve(int n, const TransformerConfig& c) {
   const size_t size = static_cast<size_t>(n) * c.intermediate;
-  if (up.size() < size) up.resize(size);
-  if (act.size() < size) act.resize(size);
+  device::Reserve(&up, size);
+  device::Reserve(&act, size);
 }
 
 void FeedForwardForward(const TransformerConfig& c, const LayerWeights& layer, const float* x, int n,
@@ -23,28 +24,24 @@ void FeedForwardForward(const TransformerConfig& c, const LayerWeights& layer, c
   if (c.activation == Activation::kRelu) {
     for (long i = 0; i < count; ++i) act[i] = up[i] > 0.0f ? up[i] : 0.0f;
   } else {
-    for (long i = 0; i < count; ++i) act[i] = 0.5f * up[i] * (1.0f + std::erf(up[i] * static_cast<float>(M_SQRT1_2)));
+    GeluForward(up, count, act);
   }
   DenseRowsForward(act, n, layer.output, out);
 }
 
 void FeedForwardBackward(const TransformerConfig& c, const LayerWeights& layer, const float* x, int n,
-                         const FeedForwardScratch& f, const float* dout, float* dact, LayerWeights* grad, float* dx) {
+                         const FeedForwardScratch& f, const float* dout, float* dact, LayerWeights* grad, float* dx,
+                         const LayerTransposes* t) {
   const long count = static_cast<long>(n) * c.intermediate;
   std::fill(dact, dact + count, 0.0f);
-  DenseRowsBackward(f.act.data(), n, layer.output, dout, &grad->output, dact);
+  DenseRowsBackward(f.act.data(), n, layer.output, dout, &grad->output, dact, t ? t->output.data() : nullptr);
   const float* up = f.up.data();
   if (c.activation == Activation::kRelu) {
     for (long i = 0; i < count; ++i) dact[i] = up[i] > 0.0f ? dact[i] : 0.0f;
   } else {
-    const float inv_sqrt_2pi = 0.3989422804014327f;
-    for (long i = 0; i < count; ++i) {
-      const float u = up[i];
-      const float cdf = 0.5f * (1.0f + std::erf(u * static_cast<float>(M_SQRT1_2)));
-      dact[i] *= cdf + u * inv_sqrt_2pi * std::exp(-0.5f * u * u);
-    }
+    GeluBackward(up, count, dact);
   }
-  DenseRowsBackward(x, n, layer.intermediate, dact, &grad->intermediate, dx);
+  DenseRowsBackward(x, n, layer.intermediate, dact, &grad->intermediate, dx, t ? t->intermediate.data() : nullptr);
 }
 
 }  // namespace transformer

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
-#include "student/gemm.h"
+#include "student/activations.h"
+#include "transformer/device.h"
 #include "transformer/dense_rows.h"
 
 namespace ernie_slim {
@@ -11,25 +13,25 @@ namespace transformer {
 
 void AttentionScratch::Reserve(int n, const TransformerConfig& c) {
   const size_t nh = static_cast<size_t>(n) * c.hidden, nd = static_cast<size_t>(n) * c.head_dim();
-  for (std::vector<float>* b : {&q, &k, &v, &context}) {
-    if (b->size() < nh) b->resize(nh);
+  for (device::Buffer* b : {&q, &k, &v, &context}) {
+    device::Reserve(b, nh);
   }
-  for (std::vector<float>* b : {&qh, &kh, &vh, &ch}) {
-    if (b->size() < nd) b->resize(nd);
+  for (device::Buffer* b : {&qh, &kh, &vh, &ch}) {
+    device::Reserve(b, nd);
   }
   const size_t heads_nn = static_cast<size_t>(c.heads) * n * n;
-  if (probs.size() < heads_nn) probs.resize(heads_nn);
+  device::Reserve(&probs, heads_nn);
   if (dropout && keep.size() < heads_nn) keep.resize(heads_nn);
   if (dropout && dropped.size() < heads_nn) dropped.resize(heads_nn);
 }
 
 void AttentionGradScratch::Reserve(int n, const TransformerConfig& c) {
   const size_t nh = static_cast<size_t>(n) * c.hidden, nd = static_cast<size_t>(n) * c.head_dim();
-  for (std::vector<float>* b : {&dq, &dk, &dv, &dcontext}) {
-    if (b->size() < nh) b->resize(nh);
+  for (device::Buffer* b : {&dq, &dk, &dv, &dcontext}) {
+    device::Reserve(b, nh);
   }
-  for (std::vector<float>* b : {&qh, &kh, &vh, &dch, &dqh, &dkh, &dvh}) {
-    if (b->size() < nd) b->resize(nd);
+  for (device::Buffer* b : {&qh, &kh, &vh, &dch, &dqh, &dkh, &dvh}) {
+    device::Reserve(b, nd);
   }
   if (dp.size() < static_cast<size_t>(n) * n) dp.resize(static_cast<size_t>(n) * n);
 }
@@ -42,26 +44,63 @@ void GatherColumns(const float* src, int n, int h, int c0, int d, float* dst) {
     std::copy(src + static_cast<long>(t) * h + c0, src + static_cast<long>(t) * h + c0 + d,
               dst + static_cast<long>(t) * d);
 }
+// The same columns transposed, into [d, n]: a product's B then packs by rows.
+void GatherColumnsTransposed(const float* src, int n, int h, int c0, int d, float* dst) {
+  for (int t = 0; t < n; ++t) {
+    const float* row = src + static_cast<long>(t) * h + c0;
+    for (int j = 0; j < d; ++j) dst[static_cast<long>(j) * n + t] = row[j];
+  }
+}
 void ScatterColumns(const float* src, int n, int h, int c0, int d, float* dst) {
   for (int t = 0; t < n; ++t)
     std::copy(src + static_cast<long>(t) * d, src + static_cast<long>(t + 1) * d, dst + static_cast<long>(t) * h + c0);
 }
 
+// row[j] = exp(row[j] - top), 4 lanes at a time through the students' vector exp (the libm call would be most
+// of the attention's time at small head sizes).
+void ExpShifted(float* row, int n, float top) {
+#if defined(__GNUC__)
+  using student::vec::F4;
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    F4 v;
+    std::memcpy(&v, row + j, sizeof v);
+    v = student::vec::Exp(v - top);
+    std::memcpy(row + j, &v, sizeof v);
+  }
+  if (j < n) {
+    float tail[4] = {top, top, top, top};
+    std::memcpy(tail, row + j, (n - j) * sizeof(float));
+    F4 v;
+    std::memcpy(&v, tail, sizeof v);
+    v = student::vec::Exp(v - top);
+    std::memcpy(tail, &v, sizeof v);
+    std::memcpy(row + j, tail, (n - j) * sizeof(float));
+  }
+#else
+  for (int j = 0; j < n; ++j) row[j] = std::exp(row[j] - top);
+#endif
+}
+
 // Softmax of each row of scores over the unmasked keys, in place.
 void MaskedSoftmax(float* scores, int n, const uint8_t* key_mask) {
-  bool any = false;
-  for (int j = 0; j < n && !any; ++j) any = key_mask[j] != 0;
+  bool any = false, all = true;
+  for (int j = 0; j < n; ++j) {
+    any |= key_mask[j] != 0;
+    all &= key_mask[j] != 0;
+  }
   for (int i = 0; i < n; ++i) {
     float* row = scores + static_cast<long>(i) * n;
     float top = -INFINITY;
     for (int j = 0; j < n; ++j) {
       if (!any || key_mask[j]) top = std::max(top, row[j]);
     }
-    float sum = 0.0f;
-    for (int j = 0; j < n; ++j) {
-      row[j] = (!any || key_mask[j]) ? std::exp(row[j] - top) : 0.0f;
-      sum += row[j];
+    ExpShifted(row, n, top);
+    if (any && !all) {
+      for (int j = 0; j < n; ++j) row[j] = key_mask[j] ? row[j] : 0.0f;
     }
+    float sum = 0.0f;
+    for (int j = 0; j < n; ++j) sum += row[j];
     const float inv = 1.0f / sum;
     for (int j = 0; j < n; ++j) row[j] *= inv;
   }
@@ -78,12 +117,12 @@ void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer,
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (int h = 0; h < c.heads; ++h) {
     GatherColumns(s->q.data(), n, H, h * d, d, s->qh.data());
-    GatherColumns(s->k.data(), n, H, h * d, d, s->kh.data());
+    GatherColumnsTransposed(s->k.data(), n, H, h * d, d, s->kh.data());
     GatherColumns(s->v.data(), n, H, h * d, d, s->vh.data());
     for (int i = 0; i < n * d; ++i) s->qh[i] *= scale;
     float* p = s->probs.data() + static_cast<long>(h) * n * n;
     std::fill(p, p + static_cast<long>(n) * n, 0.0f);
-    student::GemmNTAcc(n, n, d, s->qh.data(), s->kh.data(), p);
+    device::MatMulAcc(n, n, d, s->qh.data(), d, 1, s->kh.data(), p);
     MaskedSoftmax(p, n, key_mask);
     if (s->dropout) {
       const long at = static_cast<long>(h) * n * n;
@@ -93,7 +132,7 @@ void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer,
       p = dropped;
     }
     std::fill(s->ch.begin(), s->ch.begin() + static_cast<long>(n) * d, 0.0f);
-    student::GemmAcc(n, d, n, p, n, 1, s->vh.data(), s->ch.data());
+    device::MatMulAcc(n, d, n, p, n, 1, s->vh.data(), s->ch.data());
     ScatterColumns(s->ch.data(), n, H, h * d, d, s->context.data());
   }
   DenseRowsForward(s->context.data(), n, layer.attention_output, out);
@@ -101,25 +140,26 @@ void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer,
 
 void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer, const float* x, int n,
                            const AttentionScratch& f, const float* dout, AttentionGradScratch* g, LayerWeights* grad,
-                           float* dx) {
+                           float* dx, const LayerTransposes* t) {
   const int H = c.hidden, d = c.head_dim();
   const long nh = static_cast<long>(n) * H, nd = static_cast<long>(n) * d;
   std::fill(g->dcontext.begin(), g->dcontext.begin() + nh, 0.0f);
-  DenseRowsBackward(f.context.data(), n, layer.attention_output, dout, &grad->attention_output, g->dcontext.data());
+  DenseRowsBackward(f.context.data(), n, layer.attention_output, dout, &grad->attention_output, g->dcontext.data(),
+                    t ? t->attention_output.data() : nullptr);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (int h = 0; h < c.heads; ++h) {
     const float* p = f.probs.data() + static_cast<long>(h) * n * n;
     GatherColumns(g->dcontext.data(), n, H, h * d, d, g->dch.data());
     GatherColumns(f.q.data(), n, H, h * d, d, g->qh.data());
     GatherColumns(f.k.data(), n, H, h * d, d, g->kh.data());
-    GatherColumns(f.v.data(), n, H, h * d, d, g->vh.data());
+    GatherColumnsTransposed(f.v.data(), n, H, h * d, d, g->vh.data());
     for (long i = 0; i < nd; ++i) g->qh[i] *= scale;
     float* dp = g->dp.data();
     std::fill(dp, dp + static_cast<long>(n) * n, 0.0f);
-    student::GemmNTAcc(n, n, d, g->dch.data(), g->vh.data(), dp);
+    device::MatMulAcc(n, n, d, g->dch.data(), d, 1, g->vh.data(), dp);
     std::fill(g->dvh.begin(), g->dvh.begin() + nd, 0.0f);
     const float* used = f.dropout ? f.dropped.data() + static_cast<long>(h) * n * n : p;
-    student::GemmAcc(n, d, n, used, 1, n, g->dch.data(), g->dvh.data());
+    device::MatMulAcc(n, d, n, used, 1, n, g->dch.data(), g->dvh.data());
     if (f.dropout) {
       const float* keep = f.keep.data() + static_cast<long>(h) * n * n;
       for (long i = 0; i < static_cast<long>(n) * n; ++i) dp[i] *= keep[i];
@@ -133,17 +173,17 @@ void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer
       for (int j = 0; j < n; ++j) dpi[j] = pi[j] * (dpi[j] - dot);
     }
     std::fill(g->dqh.begin(), g->dqh.begin() + nd, 0.0f);
-    student::GemmAcc(n, d, n, dp, n, 1, g->kh.data(), g->dqh.data());
+    device::MatMulAcc(n, d, n, dp, n, 1, g->kh.data(), g->dqh.data());
     for (long i = 0; i < nd; ++i) g->dqh[i] *= scale;
     std::fill(g->dkh.begin(), g->dkh.begin() + nd, 0.0f);
-    student::GemmAcc(n, d, n, dp, 1, n, g->qh.data(), g->dkh.data());
+    device::MatMulAcc(n, d, n, dp, 1, n, g->qh.data(), g->dkh.data());
     ScatterColumns(g->dqh.data(), n, H, h * d, d, g->dq.data());
     ScatterColumns(g->dkh.data(), n, H, h * d, d, g->dk.data());
     ScatterColumns(g->dvh.data(), n, H, h * d, d, g->dv.data());
   }
-  DenseRowsBackward(x, n, layer.query, g->dq.data(), &grad->query, dx);
-  DenseRowsBackward(x, n, layer.key, g->dk.data(), &grad->key, dx);
-  DenseRowsBackward(x, n, layer.value, g->dv.data(), &grad->value, dx);
+  DenseRowsBackward(x, n, layer.query, g->dq.data(), &grad->query, dx, t ? t->query.data() : nullptr);
+  DenseRowsBackward(x, n, layer.key, g->dk.data(), &grad->key, dx, t ? t->key.data() : nullptr);
+  DenseRowsBackward(x, n, layer.value, g->dv.data(), &grad->value, dx, t ? t->value.data() : nullptr);
 }
 
 }  // namespace transformer

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "transformer/dense_rows.h"
 #include "transformer/transformer_weights.h"
 
 namespace ernie_slim {
@@ -19,21 +20,21 @@ namespace transformer {
 
 // Scratch of one thread, sized for the longest sequence it meets.
 struct AttentionScratch {
-  std::vector<float> q, k, v, context;  // [n, H]
-  std::vector<float> qh, kh, vh, ch;    // [n, d], one head's columns made contiguous
-  std::vector<float> probs;             // [heads, n, n]: the attention weights, kept for the backward pass
+  device::Buffer q, k, v, context;  // [n, H]
+  device::Buffer qh, kh, vh, ch;    // [n, d], one head's columns made contiguous (kh as [d, n])
+  device::Buffer probs;             // [heads, n, n]: the attention weights, kept for the backward pass
   // Attention dropout: when `dropout` is set, the caller has filled keep [heads, n, n] with {0, 1/(1-p)}, and
   // dropped holds probs * keep after the forward pass.
   bool dropout = false;
-  std::vector<float> keep, dropped;
+  device::Buffer keep, dropped;
   void Reserve(int n, const TransformerConfig& config);
 };
 
 // Backward-only buffers of one thread.
 struct AttentionGradScratch {
-  std::vector<float> dq, dk, dv, dcontext;            // [n, H]
-  std::vector<float> qh, kh, vh, dch, dqh, dkh, dvh;  // [n, d]
-  std::vector<float> dp;                              // [n, n]
+  device::Buffer dq, dk, dv, dcontext;            // [n, H]
+  device::Buffer qh, kh, vh, dch, dqh, dkh, dvh;  // [n, d] (vh as [d, n])
+  device::Buffer dp;                              // [n, n]
   void Reserve(int n, const TransformerConfig& config);
 };
 
@@ -41,9 +42,10 @@ void SelfAttentionForward(const TransformerConfig& config, const LayerWeights& l
                           const uint8_t* key_mask, int n, AttentionScratch* scratch, float* out);
 
 // `forward` is the scratch of this layer's forward pass on the same x; accumulates into grad and adds dx.
+// transposes: the layer's W^T (dense_rows.h), or null.
 void SelfAttentionBackward(const TransformerConfig& config, const LayerWeights& layer, const float* x, int n,
                            const AttentionScratch& forward, const float* dout, AttentionGradScratch* scratch,
-                           LayerWeights* grad, float* dx);
+                           LayerWeights* grad, float* dx, const LayerTransposes* transposes = nullptr);
 
 }  // namespace transformer
 }  // namespace ernie_slim

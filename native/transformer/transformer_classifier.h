@@ -15,8 +15,8 @@ namespace transformer {
 
 // Every activation buffer of one thread, sized for the longest row of the batch.
 struct TransformerScratch {
-  std::vector<float> x, branch;  // [n, H]
-  std::vector<float> pooled;     // [H]
+  device::Buffer x, branch;  // [n, H]
+  device::Buffer pooled;     // [H]
   std::vector<uint8_t> key_mask;
   AttentionScratch attention;
   FeedForwardScratch feed_forward;

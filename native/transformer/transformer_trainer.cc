@@ -1,9 +1,12 @@
 #include "transformer/transformer_trainer.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 
 #include "student/adamw.h"
+#include "util/parallel_chunks.h"
 
 namespace ernie_slim {
 namespace transformer {
@@ -36,25 +39,61 @@ TrainStepResult TransformerTrainer::Step(TransformerClassifier* model, const int
   const std::string problem = options.Validate();
   if (!problem.empty()) throw std::invalid_argument(problem);
   TrainStepResult result;
-  result.loss = LossAndGradients(*model, ids, type_ids, mask, labels, batch, seq, threads, &grad_, options.dropout);
-  double squares = 0.0;
+  result.loss =
+      LossAndGradients(*model, ids, type_ids, mask, labels, batch, seq, threads, &grad_, options.dropout, &workspace_);
+  // The norm and the update in slices of every tensor, shared by the threads (the word-embedding table is
+  // most of it); the slices' sums of squares add up in a fixed order.
+  TransformerWeights* w = model->mutable_weights();
+  struct Slice {
+    float *w, *m, *v;
+    const float* g;
+    size_t count;
+    bool decay;
+  };
+  constexpr size_t kSlice = 1 << 16;
+  std::vector<Slice> slices;
   for (const std::string& name : names_) {
-    for (float g : grad_.Values(name)) squares += static_cast<double>(g) * g;
+    device::Buffer& values = w->Values(name);
+    const bool decay = Decays(name);
+    for (size_t at = 0; at < values.size(); at += kSlice) {
+      slices.push_back({values.data() + at, m_.Values(name).data() + at, v_.Values(name).data() + at,
+                        grad_.Values(name).data() + at, std::min(kSlice, values.size() - at), decay});
+    }
   }
-  result.grad_norm = std::sqrt(squares);
+  std::vector<double> squares(slices.size());
+  ParallelChunks(
+      slices.size(), 1, threads, [] { return 0; },
+      [&](int, size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+          double sum[4] = {0, 0, 0, 0};
+          const float* g = slices[i].g;
+          const size_t count = slices[i].count;
+          size_t j = 0;
+          for (; j + 4 <= count; j += 4) {
+            for (int q = 0; q < 4; ++q) sum[q] += static_cast<double>(g[j + q]) * g[j + q];
+          }
+          for (; j < count; ++j) sum[0] += static_cast<double>(g[j]) * g[j];
+          squares[i] = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        }
+      });
+  double total = 0.0;
+  for (double s : squares) total += s;
+  result.grad_norm = std::sqrt(total);
   float scale = 1.0f;
   if (options.max_grad_norm > 0 && result.grad_norm > options.max_grad_norm) {
     scale = static_cast<float>(options.max_grad_norm / result.grad_norm);
   }
   ++steps_;
   const student::AdamWStep step(options.lr, options.weight_decay, scale, steps_);
-  TransformerWeights* w = model->mutable_weights();
-  bool finite = true;
-  for (const std::string& name : names_) {
-    std::vector<float>& values = w->Values(name);
-    finite &= student::AdamWUpdate(values.data(), m_.Values(name).data(), v_.Values(name).data(),
-                                   grad_.Values(name).data(), values.size(), step, Decays(name));
-  }
+  std::atomic<bool> finite{true};
+  ParallelChunks(
+      slices.size(), 1, threads, [] { return 0; },
+      [&](int, size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+          const Slice& s = slices[i];
+          if (!student::AdamWUpdate(s.w, s.m, s.v, s.g, s.count, step, s.decay)) finite = false;
+        }
+      });
   if (!finite) throw std::runtime_error("an update was not finite (lower the learning rate)");
   return result;
 }

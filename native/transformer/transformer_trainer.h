@@ -43,6 +43,7 @@ class TransformerTrainer {
 
  private:
   TransformerWeights m_, v_, grad_;
+  TrainingWorkspace workspace_;
   std::vector<std::string> names_;
   int64_t steps_ = 0;
 };

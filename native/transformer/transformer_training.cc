@@ -1,9 +1,9 @@
 #include "transformer/transformer_training.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,56 +19,85 @@
 namespace ernie_slim {
 namespace transformer {
 
-namespace {
-
 // What one layer's backward pass reads of its forward pass.
 struct LayerTape {
-  std::vector<float> x_in, a;                      // [n, H]: the layer's input, the attention block's output
-  std::vector<float> ln1_hat, ln2_hat;             // [n, H]
-  std::vector<float> ln1_rstd, ln2_rstd;           // [n]
-  std::vector<float> attention_keep, output_keep;  // [n, H]: hidden dropout's {0, 1/(1-p)} per unit
+  device::Buffer x_in, a;                      // [n, H]: the layer's input, the attention block's output
+  device::Buffer ln1_hat, ln2_hat;             // [n, H]
+  device::Buffer ln1_rstd, ln2_rstd;           // [n]
+  device::Buffer attention_keep, output_keep;  // [n, H]: hidden dropout's {0, 1/(1-p)} per unit
   AttentionScratch attention;
   FeedForwardScratch feed_forward;
 };
 
+// One thread's buffers and gradients.
 struct TrainingState {
-  TrainingState(const TransformerConfig& c, const TrainingDropout& d) : grad(c), dropout(d) { grad.Zero(); }
+  TrainingState(const TransformerConfig& c) : grad(c), word_seen(c.vocab_size, 0) { grad.Zero(); }
   TransformerWeights grad;
   std::vector<LayerTape> layers;
-  std::vector<float> emb_hat, emb_rstd, x, branch, dx, dbranch, dact, pooled, dpooled, dz, logits, dlogits;
-  std::vector<float> embedding_keep, pooled_keep, pooled_dropped;
+  device::Buffer emb_hat, emb_rstd, x, branch, dx, dbranch, dact, pooled, dpooled, dz, logits, dlogits;
+  device::Buffer embedding_keep, pooled_keep, pooled_dropped;
   std::vector<uint8_t> key_mask;
   AttentionGradScratch attention_grad;
   TrainingDropout dropout;
   double loss = 0.0;
+  // The word-embedding rows this thread's gradient holds, once each.
+  std::vector<int32_t> word_rows;
+  std::vector<uint8_t> word_seen;
 
+  // Buffers only grow, so that batches of varying length reuse them as they are.
   void Reserve(int n, const TransformerConfig& c) {
     const size_t nh = static_cast<size_t>(n) * c.hidden, ni = static_cast<size_t>(n) * c.intermediate;
     layers.resize(c.layers);
     const size_t nh_hidden = dropout.hidden > 0 ? nh : 0;
+    auto grow = device::Reserve;
     for (LayerTape& t : layers) {
-      for (std::vector<float>* b : {&t.x_in, &t.a, &t.ln1_hat, &t.ln2_hat}) b->resize(nh);
-      t.ln1_rstd.resize(n);
-      t.ln2_rstd.resize(n);
-      t.attention_keep.resize(nh_hidden);
-      t.output_keep.resize(nh_hidden);
+      for (device::Buffer* b : {&t.x_in, &t.a, &t.ln1_hat, &t.ln2_hat}) grow(b, nh);
+      grow(&t.ln1_rstd, n);
+      grow(&t.ln2_rstd, n);
+      grow(&t.attention_keep, nh_hidden);
+      grow(&t.output_keep, nh_hidden);
       t.attention.dropout = dropout.attention > 0;
       t.attention.Reserve(n, c);
       t.feed_forward.Reserve(n, c);
     }
-    for (std::vector<float>* b : {&emb_hat, &x, &branch, &dx, &dbranch}) b->resize(nh);
-    emb_rstd.resize(n);
-    dact.resize(ni);
-    for (std::vector<float>* b : {&pooled, &dpooled, &dz}) b->resize(c.hidden);
-    logits.resize(c.labels);
-    dlogits.resize(c.labels);
-    embedding_keep.resize(nh_hidden);
-    pooled_keep.resize(dropout.hidden > 0 ? c.hidden : 0);
-    pooled_dropped.resize(c.hidden);
-    key_mask.resize(n);
+    for (device::Buffer* b : {&emb_hat, &x, &branch, &dx, &dbranch}) grow(b, nh);
+    grow(&emb_rstd, n);
+    grow(&dact, ni);
+    for (device::Buffer* b : {&pooled, &dpooled, &dz}) grow(b, c.hidden);
+    grow(&logits, c.labels);
+    grow(&dlogits, c.labels);
+    grow(&embedding_keep, nh_hidden);
+    grow(&pooled_keep, dropout.hidden > 0 ? c.hidden : 0);
+    grow(&pooled_dropped, c.hidden);
+    if (key_mask.size() < static_cast<size_t>(n)) key_mask.resize(n);
     attention_grad.Reserve(n, c);
   }
+
+  void NoteWordRows(const int32_t* ids, int n) {
+    for (int t = 0; t < n; ++t) {
+      if (!word_seen[ids[t]]) {
+        word_seen[ids[t]] = 1;
+        word_rows.push_back(ids[t]);
+      }
+    }
+  }
+
+  // Every gradient 0 again: the tensors in `names` whole, the word embeddings by the rows used.
+  void ClearGradients(const std::vector<std::string>& names, int hidden) {
+    for (const std::string& name : names) {
+      device::Buffer& v = grad.Values(name);
+      std::fill(v.begin(), v.end(), 0.0f);
+    }
+    for (int32_t row : word_rows) {
+      std::fill_n(grad.word_embeddings.begin() + static_cast<long>(row) * hidden, hidden, 0.0f);
+      word_seen[row] = 0;
+    }
+    word_rows.clear();
+    loss = 0.0;
+  }
 };
+
+namespace {
 
 // Fills keep[0, count) with {0, 1/(1-p)} from rng and multiplies x by it (x may be null).
 void DrawDropout(Random* rng, float p, long count, float* keep, float* x) {
@@ -85,7 +114,7 @@ void ApplyKeep(const float* keep, long count, float* x) {
 
 void RowLossAndGradients(const TransformerConfig& c, const TransformerWeights& w, const int32_t* ids,
                          const int32_t* type_ids, const uint8_t* key_mask, int n, int label, float scale,
-                         uint64_t row_seed, TrainingState* s) {
+                         uint64_t row_seed, const std::vector<LayerTransposes>& transposes, TrainingState* s) {
   const int H = c.hidden;
   const long nh = static_cast<long>(n) * H;
   const float hidden_p = s->dropout.hidden, attention_p = s->dropout.attention;
@@ -149,12 +178,13 @@ void RowLossAndGradients(const TransformerConfig& c, const TransformerWeights& w
                       gl.output_norm.gamma.data(), gl.output_norm.beta.data(), dx);
     std::copy(dx, dx + nh, dbranch);  // the residual passes dx through; the block adds its own
     if (hidden_p > 0) ApplyKeep(t.output_keep.data(), nh, dbranch);
-    FeedForwardBackward(c, layer, t.a.data(), n, t.feed_forward, dbranch, s->dact.data(), &gl, dx);
+    FeedForwardBackward(c, layer, t.a.data(), n, t.feed_forward, dbranch, s->dact.data(), &gl, dx, &transposes[l]);
     LayerNormBackward(t.ln1_hat.data(), t.ln1_rstd.data(), layer.attention_norm.gamma.data(), dx, n, H,
                       gl.attention_norm.gamma.data(), gl.attention_norm.beta.data(), dx);
     std::copy(dx, dx + nh, dbranch);
     if (hidden_p > 0) ApplyKeep(t.attention_keep.data(), nh, dbranch);
-    SelfAttentionBackward(c, layer, t.x_in.data(), n, t.attention, dbranch, &s->attention_grad, &gl, dx);
+    SelfAttentionBackward(c, layer, t.x_in.data(), n, t.attention, dbranch, &s->attention_grad, &gl, dx,
+                          &transposes[l]);
   }
   if (hidden_p > 0) ApplyKeep(s->embedding_keep.data(), nh, dx);
   EmbeddingsBackward(c, w, ids, type_ids, n, s->emb_hat.data(), s->emb_rstd.data(), dx, &g);
@@ -169,9 +199,12 @@ uint64_t DropoutRowSeed(uint64_t seed, int row) {
   return z ^ (z >> 31);
 }
 
+TrainingWorkspace::TrainingWorkspace() = default;
+TrainingWorkspace::~TrainingWorkspace() = default;
+
 double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, const int32_t* type_ids,
                         const int32_t* mask, const int32_t* labels, int batch, int seq, int threads,
-                        TransformerWeights* grad, const TrainingDropout& dropout) {
+                        TransformerWeights* grad, const TrainingDropout& dropout, TrainingWorkspace* workspace) {
   const TransformerConfig& c = model.config();
   if (!(dropout.hidden >= 0 && dropout.hidden < 1 && dropout.attention >= 0 && dropout.attention < 1)) {
     throw std::invalid_argument("dropout probabilities must be in [0, 1)");
@@ -183,43 +216,65 @@ double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, 
                                   " labels");
     }
   }
-  grad->Zero();
-  double loss = 0.0;
-  std::mutex done;
-  const float scale = batch > 0 ? 1.0f / static_cast<float>(batch) : 0.0f;
-  // Each thread's gradients are summed when its state goes out of scope.
-  struct Owned {
-    std::unique_ptr<TrainingState> state;
-    TransformerWeights* total;
-    double* loss;
-    std::mutex* done;
-    Owned(Owned&&) = default;
-    Owned(std::unique_ptr<TrainingState> s, TransformerWeights* t, double* l, std::mutex* d)
-        : state(std::move(s)), total(t), loss(l), done(d) {}
-    ~Owned() {
-      if (!state) return;
-      std::lock_guard<std::mutex> lock(*done);
-      total->Add(state->grad);
-      *loss += state->loss;
+  TrainingWorkspace local;
+  TrainingWorkspace& w = workspace ? *workspace : local;
+  if (w.names_.empty()) {
+    for (const std::string& name : grad->TensorNames()) {
+      if (name != "embeddings.word_embeddings.weight") w.names_.push_back(name);
     }
-  };
+  }
+  w.transposes_.resize(c.layers);
+  for (int l = 0; l < c.layers; ++l) {
+    const LayerWeights& layer = model.weights().layers[l];
+    LayerTransposes& t = w.transposes_[l];
+    TransposeWeights(layer.query, &t.query);
+    TransposeWeights(layer.key, &t.key);
+    TransposeWeights(layer.value, &t.value);
+    TransposeWeights(layer.attention_output, &t.attention_output);
+    TransposeWeights(layer.intermediate, &t.intermediate);
+    TransposeWeights(layer.output, &t.output);
+  }
+  const size_t workers = static_cast<size_t>(std::max(1, std::min(threads, batch)));
+  while (w.states_.size() < workers) w.states_.push_back(std::make_unique<TrainingState>(c));
+  std::atomic<size_t> next_state{0};
+  const float scale = batch > 0 ? 1.0f / static_cast<float>(batch) : 0.0f;
   ParallelChunks(
       static_cast<size_t>(batch), 1, threads,
       [&] {
-        auto state = std::make_unique<TrainingState>(c, dropout);
-        state->Reserve(seq, c);
-        return Owned(std::move(state), grad, &loss, &done);
+        TrainingState* s = w.states_[next_state.fetch_add(1)].get();
+        s->ClearGradients(w.names_, c.hidden);
+        s->dropout = dropout;
+        s->Reserve(seq, c);
+        return s;
       },
-      [&](Owned& owned, size_t begin, size_t end) {
-        TrainingState& s = *owned.state;
+      [&](TrainingState* s, size_t begin, size_t end) {
         for (size_t r = begin; r < end; ++r) {
           const long row = static_cast<long>(r) * seq;
           const int n = model.RowLength(mask ? mask + row : nullptr, seq);
-          for (int t = 0; t < n; ++t) s.key_mask[t] = mask ? (mask[row + t] != 0) : 1;
-          RowLossAndGradients(c, model.weights(), ids + row, type_ids + row, s.key_mask.data(), n, labels[r], scale,
-                              DropoutRowSeed(dropout.seed, static_cast<int>(r)), &s);
+          for (int t = 0; t < n; ++t) s->key_mask[t] = mask ? (mask[row + t] != 0) : 1;
+          s->NoteWordRows(ids + row, n);
+          RowLossAndGradients(c, model.weights(), ids + row, type_ids + row, s->key_mask.data(), n, labels[r], scale,
+                              DropoutRowSeed(dropout.seed, static_cast<int>(r)), w.transposes_, s);
         }
       });
+  // The states that ran, summed in a fixed order.
+  grad->Zero();
+  double loss = 0.0;
+  const int H = c.hidden;
+  for (size_t i = 0; i < std::min(next_state.load(), w.states_.size()); ++i) {
+    TrainingState& s = *w.states_[i];
+    loss += s.loss;
+    for (const std::string& name : w.names_) {
+      device::Buffer& total = grad->Values(name);
+      const device::Buffer& part = s.grad.Values(name);
+      for (size_t j = 0; j < total.size(); ++j) total[j] += part[j];
+    }
+    for (int32_t row : s.word_rows) {
+      float* total = grad->word_embeddings.data() + static_cast<long>(row) * H;
+      const float* part = s.grad.word_embeddings.data() + static_cast<long>(row) * H;
+      for (int j = 0; j < H; ++j) total[j] += part[j];
+    }
+  }
   return loss;
 }
 

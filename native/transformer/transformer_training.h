@@ -12,6 +12,9 @@
 // (a site whose probability is 0 draws nothing). A unit is dropped when Unit() < p, else scaled by 1/(1-p).
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "transformer/transformer_classifier.h"
 
@@ -27,11 +30,32 @@ struct TrainingDropout {
 // The seed of row `row`'s dropout stream: SplitMix64's output function of seed + (row + 1) * golden ratio.
 uint64_t DropoutRowSeed(uint64_t seed, int row);
 
+struct TrainingState;
+
+// The threads' buffers and gradients, kept from one batch to the next so that a step allocates nothing. A
+// thread's word-embedding gradient is cleared and summed by the rows its tokens used, not the whole table; the
+// dense weights' transposes are made once per batch for the backward products.
+class TrainingWorkspace {
+ public:
+  TrainingWorkspace();
+  ~TrainingWorkspace();
+
+ private:
+  friend double LossAndGradients(const TransformerClassifier&, const int32_t*, const int32_t*, const int32_t*,
+                                 const int32_t*, int, int, int, TransformerWeights*, const TrainingDropout&,
+                                 TrainingWorkspace*);
+  std::vector<std::unique_ptr<TrainingState>> states_;
+  std::vector<std::string> names_;  // every tensor but the word embeddings
+  std::vector<LayerTransposes> transposes_;
+};
+
 // Returns the mean loss; grad (shaped for the model's config) receives the gradients, overwritten.
 // Throws std::invalid_argument for a label outside [0, labels) and for what ForwardBatch refuses.
+// workspace (null: one for this call) must serve one model's config at a time.
 double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, const int32_t* type_ids,
                         const int32_t* mask, const int32_t* labels, int batch, int seq, int threads,
-                        TransformerWeights* grad, const TrainingDropout& dropout = {});
+                        TransformerWeights* grad, const TrainingDropout& dropout = {},
+                        TrainingWorkspace* workspace = nullptr);
 
 }  // namespace transformer
 }  // namespace ernie_slim

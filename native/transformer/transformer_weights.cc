@@ -140,7 +140,7 @@ size_t TransformerWeights::TensorSize(const std::string& name) {
 void TransformerWeights::GetTensor(const std::string& name, float* out) {
   Slot slot = Find(name);
   if (!slot.values) throw std::invalid_argument("unknown tensor " + name);
-  const std::vector<float>& v = *slot.values;
+  const device::Buffer& v = *slot.values;
   if (slot.transpose_rows == 0) {
     std::copy(v.begin(), v.end(), out);
     return;
@@ -151,7 +151,7 @@ void TransformerWeights::GetTensor(const std::string& name, float* out) {
   }
 }
 
-std::vector<float>& TransformerWeights::Values(const std::string& name) {
+device::Buffer& TransformerWeights::Values(const std::string& name) {
   Slot slot = Find(name);
   if (!slot.values) throw std::invalid_argument("unknown tensor " + name);
   return *slot.values;
@@ -159,15 +159,15 @@ std::vector<float>& TransformerWeights::Values(const std::string& name) {
 
 void TransformerWeights::Zero() {
   for (const std::string& name : TensorNames()) {
-    std::vector<float>* v = Find(name).values;
+    device::Buffer* v = Find(name).values;
     std::fill(v->begin(), v->end(), 0.0f);
   }
 }
 
 void TransformerWeights::Add(TransformerWeights& other) {
   for (const std::string& name : TensorNames()) {
-    std::vector<float>& a = *Find(name).values;
-    const std::vector<float>& b = *other.Find(name).values;
+    device::Buffer& a = *Find(name).values;
+    const device::Buffer& b = *other.Find(name).values;
     for (size_t i = 0; i < a.size(); ++i) a[i] += b[i];
   }
 }

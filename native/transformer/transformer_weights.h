@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "transformer/device.h"
+
 namespace ernie_slim {
 namespace transformer {
 
@@ -29,12 +31,12 @@ struct TransformerConfig {
 
 struct DenseWeights {
   int in = 0, out = 0;
-  std::vector<float> w;  // [in, out]
-  std::vector<float> b;  // [out]
+  device::Buffer w;  // [in, out]
+  device::Buffer b;  // [out]
 };
 
 struct LayerNormWeights {
-  std::vector<float> gamma, beta;
+  device::Buffer gamma, beta;
 };
 
 struct LayerWeights {
@@ -45,7 +47,7 @@ struct LayerWeights {
 };
 
 struct TransformerWeights {
-  std::vector<float> word_embeddings, position_embeddings, token_type_embeddings, task_type_embeddings;
+  device::Buffer word_embeddings, position_embeddings, token_type_embeddings, task_type_embeddings;
   LayerNormWeights embedding_norm;
   std::vector<LayerWeights> layers;
   DenseWeights pooler, classifier;
@@ -65,7 +67,7 @@ struct TransformerWeights {
   size_t TensorSize(const std::string& name);
 
   // A tensor's storage by Hugging Face name (dense weights held [in, out]), for updates that treat every value alike.
-  std::vector<float>& Values(const std::string& name);
+  device::Buffer& Values(const std::string& name);
 
   // Used as gradients: every value 0; this += other (same config).
   void Zero();
@@ -73,7 +75,7 @@ struct TransformerWeights {
 
  private:
   struct Slot {
-    std::vector<float>* values;
+    device::Buffer* values;
     int transpose_rows;  // > 0: a dense weight given [out, in] with this many rows, stored [in, out]
   };
   Slot Find(const std::string& name);

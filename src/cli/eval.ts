@@ -1,15 +1,24 @@
-// `ernie-slim eval`: a model (.bin or .onnx) on a labeled TSV; accuracy, macro-F1, n, and for text pairs the
-// positive/negative order ratio.
+// `ernie-slim eval`: a model (a student .bin or .onnx, or a teacher .onnx) on a labeled TSV; accuracy, macro-F1,
+// n, and for text pairs the positive/negative order ratio.
 import { defineCommand, printResult } from './command.js';
+import { UsageError } from '../errors.js';
 import { THREADS_RANGE } from '../util/number-range.js';
 
 export const evalCommand = defineCommand({
   command: 'eval',
-  describe: 'Evaluate a student (.bin or .onnx) on a labeled TSV',
+  describe: 'Evaluate a student (.bin or .onnx) or a teacher (.onnx) on a labeled TSV',
   builder: (y) =>
     y
-      .option('model', { type: 'string', demandOption: true, describe: 'student model (.bin or exported .onnx)' })
+      .option('model', {
+        type: 'string',
+        demandOption: true,
+        describe: 'student model (.bin or exported .onnx) or teacher .onnx',
+      })
       .option('data', { type: 'string', demandOption: true, describe: 'labeled TSV (label, text_a[, text_b])' })
+      .option('vocab', {
+        type: 'string',
+        describe: "a teacher's WordPiece vocab.txt (default: the vocabulary in the teacher's metadata)",
+      })
       .option('runtime', {
         choices: ['native', 'onnxruntime'] as const,
         default: 'native' as const,
@@ -27,15 +36,21 @@ export const evalCommand = defineCommand({
       }),
   numbers: { threads: THREADS_RANGE },
   run: async (args) => {
-    const { evaluate } = await import('../student/evaluate.js');
-    const result = await evaluate({
+    const { isExportedStudent } = await import('../teacher/teacher.js');
+    const teacher = /\.onnx$/i.test(args.model) && !(await isExportedStudent(args.model));
+    if (args.vocab && !teacher) {
+      throw new UsageError(`--vocab is for teacher .onnx files; ${args.model} is a student, which carries its own`);
+    }
+    const common = {
       model: args.model,
       data: args.data,
-      runtime: args.runtime,
       threads: args.threads,
       skipBadLines: args['skip-bad-lines'],
       positiveLabel: args['positive-label'],
-    });
+    };
+    const result = teacher
+      ? await (await import('../teacher/evaluate-teacher.js')).evaluateTeacher({ ...common, vocab: args.vocab })
+      : await (await import('../student/evaluate.js')).evaluate({ ...common, runtime: args.runtime });
     const unknown = result.unknownLabelRows
       ? ` (${result.unknownLabelRows} of them with labels the model does not know, counted as wrong)`
       : '';

@@ -168,7 +168,7 @@ export class Teacher {
 }
 
 /** An `ernie-slim export` file carries its own segmentation and vocabulary. */
-async function isExportedStudent(file: string): Promise<boolean> {
+export async function isExportedStudent(file: string): Promise<boolean> {
   const metadata = await readOnnxMetadataFile(file).catch(() => ({}) as Record<string, string>);
   return (metadata['ernie_slim.format'] ?? '').startsWith('student/');
 }

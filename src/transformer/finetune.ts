@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../data/atomic-file.js';
 import { refuseOutputOverInput } from '../data/output-guard.js';
 import { LabelMap } from '../data/label-map.js';
 import { readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
-import { argmax, classificationMetrics } from '../student/metrics.js';
+import { scoreLogits } from '../student/score-logits.js';
 import { bucketByLength } from '../teacher/length-bucketer.js';
 import { convert } from '../teacher/convert.js';
 import { WordPieceTokenizer } from '../tokenizer/wordpiece-tokenizer.js';
@@ -79,6 +79,8 @@ interface EncodedRows {
   ids: number[][];
   typeIds: number[][];
   labels: Int32Array;
+  /** Text pairs: each row's text_a, for the order ratio; null for single texts. */
+  queries: string[] | null;
 }
 
 export async function finetune(options: FinetuneOptions): Promise<FinetuneResult> {
@@ -181,8 +183,8 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
     }
     const figure: FinetuneEpoch = { epoch, loss: lossSum / batches.length, seconds: 0 };
     if (dev.ids.length > 0) {
-      const predicted = await predict(net, dev, config.padId, threads);
-      const m = classificationMetrics(dev.labels, predicted, labels.size);
+      const logits = await devLogits(net, dev, config.padId, threads);
+      const m = scoreLogits(logits, labels.size, dev.labels, { queries: dev.queries });
       figure.devAccuracy = m.accuracy;
       figure.devMacroF1 = m.macroF1;
       if (!best || m.accuracy > best.accuracy) {
@@ -220,24 +222,24 @@ export async function finetune(options: FinetuneOptions): Promise<FinetuneResult
   return result;
 }
 
-/** Class ids of rows, by the model in batches of similar length. */
-export async function predict(
+/** Logits [rows x labels] of rows, by the model in batches of similar length. */
+export async function devLogits(
   net: NativeTransformer,
   rows: EncodedRows,
   padId: number,
   threads: number,
-): Promise<Int32Array> {
-  const predicted = new Int32Array(rows.ids.length);
+): Promise<Float32Array> {
   const labels = net.config.labels;
+  const out = new Float32Array(rows.ids.length * labels);
   const batches = bucketByLength(
     rows.ids.map((r) => r.length),
     { batchSize: 64, maxTokens: Number.MAX_SAFE_INTEGER },
   );
   for (const batch of batches) {
     const logits = await net.forward(paddedBatch(rows, batch, padId), threads);
-    batch.forEach((r, i) => (predicted[r] = argmax(logits, i * labels, labels)));
+    batch.forEach((r, i) => out.set(logits.subarray(i * labels, (i + 1) * labels), r * labels));
   }
-  return predicted;
+  return out;
 }
 
 function paddedBatch(rows: EncodedRows, batch: readonly number[], padId: number): TransformerBatch {
@@ -260,7 +262,13 @@ function encodeRows(
   labels: LabelMap,
   maxLength: number,
 ): EncodedRows {
-  const out: EncodedRows = { ids: [], typeIds: [], labels: new Int32Array(rows.length) };
+  const pairs = rows.length > 0 && rows[0]!.textB !== undefined;
+  const out: EncodedRows = {
+    ids: [],
+    typeIds: [],
+    labels: new Int32Array(rows.length),
+    queries: pairs ? rows.map((r) => r.textA) : null,
+  };
   rows.forEach((row, i) => {
     // Text pairs become [CLS] a [SEP] b [SEP], token types 0 then 1.
     const e = tokenizer.encodeWithTypes(row.textA, row.textB ?? null, { maxLength });
@@ -295,13 +303,32 @@ async function writeCheckpointFolder(
     data: tensors.get(name)!,
   }));
   await writeFileAtomic(path.join(options.out, 'model.safetensors'), safetensorsBytes(named, { format: 'pt' }));
+  // What transformers' from_pretrained reads: model_type picks BertConfig or ErnieConfig, the shape fields the
+  // values this model was trained with (where the checkpoint left them to defaults, too), id2label with string
+  // keys (num_labels follows from it), and use_task_id with task_type_vocab_size for ERNIE 3.0's task rows.
   const { num_labels: _numLabels, ...rest } = raw;
-  const written = {
+  const ernie = prefix === 'ernie.';
+  const written: Record<string, unknown> = {
     ...rest,
-    architectures: [prefix === 'ernie.' ? 'ErnieForSequenceClassification' : 'BertForSequenceClassification'],
+    architectures: [ernie ? 'ErnieForSequenceClassification' : 'BertForSequenceClassification'],
+    model_type: raw.model_type ?? (ernie ? 'ernie' : 'bert'),
+    vocab_size: config.vocabSize,
+    hidden_size: config.hidden,
+    num_hidden_layers: config.layers,
+    num_attention_heads: config.heads,
+    intermediate_size: config.intermediate,
+    hidden_act: config.activation,
+    max_position_embeddings: config.maxPositions,
+    type_vocab_size: config.typeVocabSize,
+    layer_norm_eps: config.layerNormEps,
+    pad_token_id: config.padId,
     id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
   };
+  if (config.taskTypeVocabSize > 0) {
+    written.use_task_id = true;
+    written.task_type_vocab_size = config.taskTypeVocabSize;
+  }
   await writeFileAtomic(path.join(options.out, 'config.json'), JSON.stringify(written, null, 2) + '\n');
   for (const file of ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) {
     const from = path.join(options.pretrained, file);
