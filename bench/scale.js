@@ -14,7 +14,7 @@ import { ensureFastText } from './fasttext.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli', 'main.js');
-const reviews = '/work/shared/data/online_shopping_10_cats/reviews.tsv';
+const reviews = path.resolve(root, '..', 'shared', 'data', 'online_shopping_10_cats', 'reviews.tsv');
 const log = (line) => process.stderr.write(line + '\n');
 
 function flag(name, fallback) {

@@ -11,11 +11,12 @@ import { LabelMap } from '../dist/data/label-map.js';
 import { defaultSegmentation, pairWords, rowWords } from '../dist/student/segmentation.js';
 import { Vocabulary, WordCounter } from '../dist/student/vocabulary.js';
 import { liveTemporaries } from '../dist/data/temp-files.js';
+import { sharedData } from './augment-helpers.js';
 import { cli, generatePairs, generateReviews, tempDir, writeLabeledTsv, writePairTsv } from './student-fixtures.js';
 
 const dir = tempDir('ernie-slim-stream-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
-const reviewsFile = '/work/shared/data/online_shopping_10_cats/reviews.tsv';
+const reviewsFile = path.join(sharedData, 'online_shopping_10_cats', 'reviews.tsv');
 const haveReviews = fs.existsSync(reviewsFile);
 
 /** Rows of online_shopping_10_cats (label = category), in a fixed shuffled order; generated reviews without it. */
