@@ -30,6 +30,19 @@ QuantizedTable::QuantizedTable(int64_t rows, int dim, int dsub, const int32_t* k
   }
 }
 
+void QuantizedTable::CopyOut(int32_t* kept_rows, float* centroids, uint8_t* codes, float* norm_centroids,
+                             uint8_t* norm_codes) const {
+  for (int64_t row = 0; row < rows_; ++row) {
+    if (slot_[row] >= 0) kept_rows[slot_[row]] = static_cast<int32_t>(row);
+  }
+  std::copy(centroids_.begin(), centroids_.end(), centroids);
+  std::copy(codes_.begin(), codes_.end(), codes);
+  if (has_norms()) {
+    std::copy(norm_centroids_.begin(), norm_centroids_.end(), norm_centroids);
+    std::copy(norm_codes_.begin(), norm_codes_.end(), norm_codes);
+  }
+}
+
 namespace {
 // out[m * D + i] += norm * entry (code[m]) of sub-space m, for the first `count` sub-spaces of width D.
 template <int D>
