@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  BUDGET_DSUB_RANGE,
+  BUDGET_DSUB,
   chooseCompactOptions,
   compactFileBytes,
   compactStudent,
@@ -15,10 +15,10 @@ import { encodeModelFile, writeModelFile, Student } from '../dist/index.js';
 import { defaultSegmentation } from '../dist/student/segmentation.js';
 import { rng } from './student-native-helpers.js';
 
-// 38 words and 3,000 bigram buckets of width 20, every row but [PAD] non-zero (so 3,039 rows count as touched).
+// 38 words and 3,000 bigram buckets of width 24, every row but [PAD] non-zero (so 3,039 rows count as touched).
 function budgetModel() {
   const rand = rng(7);
-  const [V, B, E, H] = [40, 3000, 20, 4];
+  const [V, B, E, H] = [40, 3000, 24, 4];
   const floats = (n) => Float32Array.from({ length: n }, () => rand() - 0.5);
   const embedding = floats((V + B) * E);
   embedding.fill(0, 0, E);
@@ -40,20 +40,20 @@ function budgetModel() {
 }
 const TOUCHED = 3039;
 
-test('defaults: a 2 MB budget, dsub chosen from 8..10, norms apart, float head', () => {
+test('defaults: a 2 MB budget, dsub 8 for every touched row or 7 for the rows that fit, norms apart, float head', () => {
   assert.deepEqual(defaultCompactOptions, { qnorm: true, qout: false, maxBytes: 2_000_000 });
-  assert.deepEqual(BUDGET_DSUB_RANGE, { min: 8, max: 10 });
+  assert.deepEqual(BUDGET_DSUB, { allRows: 8, cutRows: 7 });
 });
 
 test('compactFileBytes: never under the written file, at most its record slack over it', async () => {
   const model = budgetModel();
   const bytes = compactFileBytes(model, { qnorm: true });
-  // A row costs its codes (ceil(20 / dsub) bytes) and its norm's code: 3 + 1 at dsub 8, 2 + 1 at dsub 10.
+  // A row costs its codes (ceil(24 / dsub) bytes) and its norm's code: 3 + 1 at dsub 8, 4 + 1 at dsub 7.
   assert.equal(bytes(1000, 8) - bytes(0, 8), 4000);
-  assert.equal(bytes(1000, 10) - bytes(0, 10), 3000);
+  assert.equal(bytes(1000, 7) - bytes(0, 7), 5000);
   for (const [cutoff, dsub] of [
     [TOUCHED, 8],
-    [1500, 10],
+    [1500, 7],
   ]) {
     const written = encodeModelFile(await compactStudent(model, { cutoff, dsub, qnorm: true, qout: false })).length;
     const estimate = bytes(cutoff, dsub);
@@ -61,34 +61,34 @@ test('compactFileBytes: never under the written file, at most its record slack o
   }
 });
 
-test('chooseCompactOptions: every touched row at the narrowest dsub that fits, else dsub 10 and the rows that fit', async () => {
+test('chooseCompactOptions: every touched row at dsub 8 where they fit, else dsub 7 and the top rows that fit', async () => {
   const model = budgetModel();
   const bytes = compactFileBytes(model, { qnorm: true });
   const choose = (given) => chooseCompactOptions(model, given, TOUCHED);
   const all8 = bytes(TOUCHED, 8);
-  const all10 = bytes(TOUCHED, 10);
-  assert.equal(all8 - all10, TOUCHED + 1); // one byte of code less a row (and alignment)
   const base = { qnorm: true, qout: false };
-  // Fits at dsub 8 (9 needs as many bytes a row as 8): all rows at 8.
   assert.deepEqual(choose({ maxBytes: all8 }), { ...base, cutoff: TOUCHED, dsub: 8, maxBytes: all8 });
-  // One byte short at 8 and 9: all rows at 10.
-  assert.deepEqual(choose({ maxBytes: all8 - 1 }), { ...base, cutoff: TOUCHED, dsub: 10, maxBytes: all8 - 1 });
-  // Short even at 10: dsub 10 and the top rows that fit (3 bytes a row, the padding of 3,039 rows regained).
-  assert.deepEqual(choose({ maxBytes: all10 - 3000 }), { ...base, cutoff: 2040, dsub: 10, maxBytes: all10 - 3000 });
+  // One byte short at 8: dsub 7 (5 bytes a row) over the top 2,431 rows (bytes(2431, 7) <= all8 < bytes(2432, 7)).
+  assert.deepEqual(choose({ maxBytes: all8 - 1 }), { ...base, cutoff: 2431, dsub: 7, maxBytes: all8 - 1 });
+  assert.ok(bytes(2431, 7) <= all8 - 1 && bytes(2432, 7) > all8 - 1);
   // A given dsub keeps the rows that fit at it; a given cutoff picks the dsub; given both, the budget is not used.
-  assert.deepEqual(choose({ maxBytes: all10, dsub: 8 }), { ...base, cutoff: 2280, dsub: 8, maxBytes: all10 });
-  assert.equal(bytes(2280, 8) <= all10 && bytes(2281, 8) > all10, true);
-  assert.deepEqual(choose({ maxBytes: all10, cutoff: 2280 }), { ...base, cutoff: 2280, dsub: 8, maxBytes: all10 });
+  assert.deepEqual(choose({ maxBytes: all8 - 4000, dsub: 8 }), {
+    ...base,
+    cutoff: 2040,
+    dsub: 8,
+    maxBytes: all8 - 4000,
+  });
+  assert.deepEqual(choose({ maxBytes: all8, cutoff: 2000 }), { ...base, cutoff: 2000, dsub: 8, maxBytes: all8 });
   assert.deepEqual(choose({ maxBytes: 10, cutoff: 5, dsub: 2 }), { ...base, cutoff: 5, dsub: 2, maxBytes: 10 });
   // The default budget holds this whole model at dsub 8.
   assert.deepEqual(choose({}), { ...base, cutoff: TOUCHED, dsub: 8, maxBytes: 2_000_000 });
   assert.throws(() => choose({ maxBytes: 1000 }), {
-    message: `--max-bytes 1000 is below the student's size without embedding rows (${bytes(0, 10)} bytes)`,
+    message: `--max-bytes 1000 is below the student's size without embedding rows (${bytes(0, 7)} bytes)`,
   });
   assert.throws(() => choose({ maxBytes: 0 }), { message: '--max-bytes must be a positive whole number' });
   // The file written with the chosen options is within the budget.
-  const chosen = choose({ maxBytes: all10 - 3000 });
-  assert.ok(encodeModelFile(await compactStudent(model, chosen)).length <= all10 - 3000);
+  const chosen = choose({ maxBytes: all8 - 1 });
+  assert.ok(encodeModelFile(await compactStudent(model, chosen)).length <= all8 - 1);
 });
 
 test('a loaded compact student keeps no codes of its own: toData() reads them back from the native model, byte for byte', async () => {

@@ -67,6 +67,9 @@ void QuantizedTable::AddRow(int64_t row, float* out) const {
     case 2: AddSubvectors<2>(code, book, full, norm, out); break;
     case 3: AddSubvectors<3>(code, book, full, norm, out); break;
     case 4: AddSubvectors<4>(code, book, full, norm, out); break;
+    case 7: AddSubvectors<7>(code, book, full, norm, out); break;
+    case 8: AddSubvectors<8>(code, book, full, norm, out); break;
+
     default:
       for (int m = 0; m < full; ++m) {
         const float* c = book + (static_cast<size_t>(m) * kCodebookSize + code[m]) * dsub_;
@@ -113,6 +116,9 @@ void QuantizedTable::AddRows(const int32_t* rows, int n, float* out) const {
       case 2: AddSubspaces<2>(codes, norms, count, book, full, out); break;
       case 3: AddSubspaces<3>(codes, norms, count, book, full, out); break;
       case 4: AddSubspaces<4>(codes, norms, count, book, full, out); break;
+      case 7: AddSubspaces<7>(codes, norms, count, book, full, out); break;
+      case 8: AddSubspaces<8>(codes, norms, count, book, full, out); break;
+
       default:
         for (int m = 0; m < full; ++m) {
           const float* entries = book + static_cast<size_t>(m) * kCodebookSize * dsub_;

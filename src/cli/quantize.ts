@@ -2,7 +2,7 @@
 // (--model: the most useful embedding rows, product-quantized as fastText's quantize does).
 import { defineCommand } from './command.js';
 import { UsageError } from '../errors.js';
-import { BUDGET_DSUB_RANGE, defaultCompactOptions } from '../student/compact-student.js';
+import { BUDGET_DSUB, defaultCompactOptions } from '../student/compact-student.js';
 
 export const quantizeCommand = defineCommand({
   command: 'quantize',
@@ -26,7 +26,7 @@ export const quantizeCommand = defineCommand({
       })
       .option('dsub', {
         type: 'number',
-        describe: `--model: width of the sub-vectors that share one byte of code (default: the narrowest of ${BUDGET_DSUB_RANGE.min}..${BUDGET_DSUB_RANGE.max} at which the rows fit --max-bytes)`,
+        describe: `--model: width of the sub-vectors that share one byte of code (default ${BUDGET_DSUB.allRows} where every kept row fits --max-bytes, else ${BUDGET_DSUB.cutRows})`,
       })
       .option('max-bytes', {
         type: 'number',

@@ -180,12 +180,14 @@ class ByteReader {
   floats(count: number): Float32Array {
     this.need(count * 4);
     const out = new Float32Array(count);
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.offset, count * 4);
+    const start = this.buf.byteOffset + this.offset;
+    const view = new DataView(this.buf.buffer, start, count * 4);
+    // One copy (a second, transient one only where the data is not 4-byte aligned in memory).
     if (littleEndian)
       out.set(
-        new Float32Array(
-          this.buf.buffer.slice(this.buf.byteOffset + this.offset, this.buf.byteOffset + this.offset + count * 4),
-        ),
+        start % 4 === 0
+          ? new Float32Array(this.buf.buffer, start, count)
+          : new Float32Array(this.buf.buffer.slice(start, start + count * 4)),
       );
     else for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
     this.offset += count * 4;
