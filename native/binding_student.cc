@@ -275,6 +275,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
                            InstanceMethod<&StudentModelWrap::GetWeights>("getWeights"),
                            InstanceMethod<&StudentModelWrap::SetWeights>("setWeights"),
                            InstanceMethod<&StudentModelWrap::SetQuantizedEmbedding>("setQuantizedEmbedding"),
+                           InstanceMethod<&StudentModelWrap::GetQuantizedEmbedding>("getQuantizedEmbedding"),
                            InstanceMethod<&StudentModelWrap::PruneEmbedding>("pruneEmbedding"),
                            InstanceMethod<&StudentModelWrap::PredictRow>("predictRow"),
                            InstanceMethod<&StudentModelWrap::PredictRows>("predictRows"),
@@ -462,6 +463,39 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
       if (IsQuantized(p)) p.quantized = table;
     }
     return info.Env().Undefined();
+  }
+
+  // getQuantizedEmbedding(): the table setQuantizedEmbedding took, copied out (JavaScript keeps no copy of its own).
+  Napi::Value GetQuantizedEmbedding(const Napi::CallbackInfo& info) {
+    const Caller c = Student(info.Env());
+    std::shared_ptr<const student::QuantizedTable> table;
+    for (const student::Parameter& p : model_->parameters()) {
+      if (IsQuantized(p)) table = p.quantized;
+    }
+    if (!table) c.Fail("getQuantizedEmbedding: the model holds no quantized embedding");
+    const size_t kept = static_cast<size_t>(table->kept());
+    const int nsubq = (table->dim() + table->dsub() - 1) / table->dsub();
+    Napi::Int32Array rows = Napi::Int32Array::New(c.env, kept);
+    Napi::Float32Array centroids =
+        Napi::Float32Array::New(c.env, static_cast<size_t>(student::QuantizedTable::kCodebookSize) * table->dim());
+    Napi::Uint8Array codes = Napi::Uint8Array::New(c.env, kept * nsubq);
+    Napi::Object out = Napi::Object::New(c.env);
+    out.Set("dsub", table->dsub());
+    out.Set("rows", rows);
+    out.Set("centroids", centroids);
+    out.Set("codes", codes);
+    float* norm_centroids = nullptr;
+    uint8_t* norm_codes = nullptr;
+    if (table->has_norms()) {
+      Napi::Float32Array nc = Napi::Float32Array::New(c.env, student::QuantizedTable::kCodebookSize);
+      Napi::Uint8Array ncodes = Napi::Uint8Array::New(c.env, kept);
+      out.Set("normCentroids", nc);
+      out.Set("normCodes", ncodes);
+      norm_centroids = nc.Data();
+      norm_codes = ncodes.Data();
+    }
+    table->CopyOut(rows.Data(), centroids.Data(), codes.Data(), norm_centroids, norm_codes);
+    return out;
   }
 
   Napi::Value PredictRow(const Napi::CallbackInfo& info) {

@@ -30,6 +30,19 @@ QuantizedTable::QuantizedTable(int64_t rows, int dim, int dsub, const int32_t* k
   }
 }
 
+void QuantizedTable::CopyOut(int32_t* kept_rows, float* centroids, uint8_t* codes, float* norm_centroids,
+                             uint8_t* norm_codes) const {
+  for (int64_t row = 0; row < rows_; ++row) {
+    if (slot_[row] >= 0) kept_rows[slot_[row]] = static_cast<int32_t>(row);
+  }
+  std::copy(centroids_.begin(), centroids_.end(), centroids);
+  std::copy(codes_.begin(), codes_.end(), codes);
+  if (has_norms()) {
+    std::copy(norm_centroids_.begin(), norm_centroids_.end(), norm_centroids);
+    std::copy(norm_codes_.begin(), norm_codes_.end(), norm_codes);
+  }
+}
+
 namespace {
 // out[m * D + i] += norm * entry (code[m]) of sub-space m, for the first `count` sub-spaces of width D.
 template <int D>
@@ -54,6 +67,9 @@ void QuantizedTable::AddRow(int64_t row, float* out) const {
     case 2: AddSubvectors<2>(code, book, full, norm, out); break;
     case 3: AddSubvectors<3>(code, book, full, norm, out); break;
     case 4: AddSubvectors<4>(code, book, full, norm, out); break;
+    case 7: AddSubvectors<7>(code, book, full, norm, out); break;
+    case 8: AddSubvectors<8>(code, book, full, norm, out); break;
+
     default:
       for (int m = 0; m < full; ++m) {
         const float* c = book + (static_cast<size_t>(m) * kCodebookSize + code[m]) * dsub_;
@@ -100,6 +116,9 @@ void QuantizedTable::AddRows(const int32_t* rows, int n, float* out) const {
       case 2: AddSubspaces<2>(codes, norms, count, book, full, out); break;
       case 3: AddSubspaces<3>(codes, norms, count, book, full, out); break;
       case 4: AddSubspaces<4>(codes, norms, count, book, full, out); break;
+      case 7: AddSubspaces<7>(codes, norms, count, book, full, out); break;
+      case 8: AddSubspaces<8>(codes, norms, count, book, full, out); break;
+
       default:
         for (int m = 0; m < full; ++m) {
           const float* entries = book + static_cast<size_t>(m) * kCodebookSize * dsub_;

@@ -34,6 +34,13 @@ class QuantizedTable {
   // Bytes held (codes, codebooks and the row map).
   size_t bytes() const;
 
+  // The table as it came in (for writing it out again): its sizes, then the arrays as laid out above.
+  int dsub() const { return dsub_; }
+  int64_t kept() const { return static_cast<int64_t>(codes_.size()) / nsubq_; }
+  bool has_norms() const { return !norm_codes_.empty(); }
+  // kept_rows [kept()], centroids [256 * dim], codes [kept() * nsubq]; the norm arrays only where has_norms().
+  void CopyOut(int32_t* kept_rows, float* centroids, uint8_t* codes, float* norm_centroids, uint8_t* norm_codes) const;
+
  private:
   int64_t rows_;
   int dim_, dsub_, nsubq_;

@@ -2,7 +2,7 @@
 // (--model: the most useful embedding rows, product-quantized as fastText's quantize does).
 import { defineCommand } from './command.js';
 import { UsageError } from '../errors.js';
-import { defaultCompactOptions } from '../student/compact-student.js';
+import { BUDGET_DSUB, defaultCompactOptions } from '../student/compact-student.js';
 
 export const quantizeCommand = defineCommand({
   command: 'quantize',
@@ -21,11 +21,16 @@ export const quantizeCommand = defineCommand({
       })
       .option('cutoff', {
         type: 'number',
-        describe: `--model: embedding rows (words and bigram buckets) to keep, by norm; 0 keeps all (default ${defaultCompactOptions.cutoff})`,
+        describe:
+          '--model: embedding rows (words and bigram buckets) to keep, by norm; 0 keeps all (default: every touched row, or those that fit --max-bytes)',
       })
       .option('dsub', {
         type: 'number',
-        describe: `--model: width of the sub-vectors that share one byte of code (default ${defaultCompactOptions.dsub})`,
+        describe: `--model: width of the sub-vectors that share one byte of code (default ${BUDGET_DSUB.allRows} where every kept row fits --max-bytes, else ${BUDGET_DSUB.cutRows})`,
+      })
+      .option('max-bytes', {
+        type: 'number',
+        describe: `--model: the compact file's size budget, which chooses --cutoff and --dsub where not given (default ${defaultCompactOptions.maxBytes})`,
       })
       .option('qnorm', {
         type: 'boolean',
@@ -109,6 +114,7 @@ async function quantizeStudent(args: {
   out?: string;
   cutoff?: number;
   dsub?: number;
+  maxBytes?: number;
   qnorm?: boolean;
   qout?: boolean;
   dev?: string;
@@ -135,6 +141,7 @@ async function quantizeStudent(args: {
     out: args.out,
     cutoff: args.cutoff,
     dsub: args.dsub,
+    maxBytes: args.maxBytes,
     qnorm: args.qnorm,
     qout: args.qout,
     dev: args.dev,
@@ -175,6 +182,7 @@ async function quantizeStudent(args: {
     embedding_rows: r.embeddingRows,
     cutoff: r.options.cutoff,
     dsub: r.options.dsub,
+    max_bytes: r.options.maxBytes,
     qnorm: r.options.qnorm,
     qout: r.options.qout,
     input_accuracy: r.inputAccuracy,

@@ -5,9 +5,10 @@
 //   u32 count, then per label: u32 n + UTF-8 bytes
 //   u32 count, then per tensor (by name): u32 n + name, u32 rank, u32 dims[rank], pad to 4, float32 LE data
 //   version 2 only (a compact student), then the quantized matrices (quantized-rows.ts), by name:
-//     u32 count, then per matrix: u32 n + name, pad to 4, u32 rows, u32 dim, u32 dsub, u32 kept, u32 hasNorms,
-//     int32 kept row ids [kept], float32 centroids [256 * dim], uint8 codes [kept * ceil(dim / dsub)], pad to 4,
-//     and with norms: float32 norm centroids [256], uint8 norm codes [kept], pad to 4
+//     u32 count, then per matrix: u32 n + name, pad to 4, u32 rows, u32 dim, u32 dsub, u32 kept, u32 flags
+//     (bit 0: norms apart; bit 1: kept rows as a bitmap), the kept rows (bitmap: ceil(rows / 8) bytes, row r at
+//     bit r % 8 of byte r / 8, pad to 4; else int32 ids [kept]), float32 centroids [256 * dim], uint8 codes
+//     [kept * ceil(dim / dsub)], pad to 4, and with norms: float32 norm centroids [256], uint8 norm codes [kept], pad to 4
 //   32-byte SHA-256 of everything before it
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -23,6 +24,9 @@ export const MODEL_FORMAT_VERSION = 1;
 /** The version of files that hold quantized matrices (older readers refuse them by version). */
 export const COMPACT_MODEL_FORMAT_VERSION = 2;
 const CHECKSUM_BYTES = 32;
+// A quantized matrix's flags.
+const NORMS_FLAG = 1;
+const BITMAP_FLAG = 2;
 
 export interface Tensor {
   shape: number[];
@@ -144,10 +148,13 @@ function writeQuantizedRows(w: ByteWriter, name: string, q: QuantizedRows, weigh
   if (problem) throw new Error(`quantized matrix ${name}: ${problem}`);
   w.string(name);
   w.align4();
-  for (const v of [q.shape[0], q.shape[1], q.pq.dsub, q.rows.length, q.norms ? 1 : 0]) w.u32(v);
-  const ids = Buffer.alloc(q.rows.length * 4);
-  q.rows.forEach((row, k) => ids.writeInt32LE(row, k * 4));
-  w.bytes(ids);
+  for (const v of [q.shape[0], q.shape[1], q.pq.dsub, q.rows.length, (q.norms ? NORMS_FLAG : 0) | BITMAP_FLAG])
+    w.u32(v);
+  // A bit a row rather than 4 bytes a kept row: most of a budget goes to rows, so this buys rows.
+  const bitmap = Buffer.alloc(Math.ceil(q.shape[0] / 8));
+  for (const row of q.rows) bitmap[row >> 3]! |= 1 << (row & 7);
+  w.bytes(bitmap);
+  w.align4();
   const floats = (f: Float32Array) => {
     const data = littleEndian ? f : byteSwapped(f);
     w.bytes(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -199,12 +206,14 @@ class ByteReader {
   floats(count: number): Float32Array {
     this.need(count * 4);
     const out = new Float32Array(count);
-    const view = new DataView(this.buf.buffer, this.buf.byteOffset + this.offset, count * 4);
+    const start = this.buf.byteOffset + this.offset;
+    const view = new DataView(this.buf.buffer, start, count * 4);
+    // One copy (a second, transient one only where the data is not 4-byte aligned in memory).
     if (littleEndian)
       out.set(
-        new Float32Array(
-          this.buf.buffer.slice(this.buf.byteOffset + this.offset, this.buf.byteOffset + this.offset + count * 4),
-        ),
+        start % 4 === 0
+          ? new Float32Array(this.buf.buffer, start, count)
+          : new Float32Array(this.buf.buffer.slice(start, start + count * 4)),
       );
     else for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
     this.offset += count * 4;
@@ -217,6 +226,22 @@ class ByteReader {
     for (let k = 0; k < count; k++) out[k] = this.buf.readInt32LE(this.offset + k * 4);
     this.offset += count * 4;
     return out;
+  }
+
+  /** The ids of the set bits of a `rows`-bit bitmap (then aligned to 4), which must number `kept`. */
+  bitmapRows(rows: number, kept: number): Int32Array {
+    this.need(Math.ceil(rows / 8));
+    const ids = new Int32Array(kept);
+    let k = 0;
+    for (let row = 0; row < rows; row++) {
+      if (!(this.buf[this.offset + (row >> 3)]! & (1 << (row & 7)))) continue;
+      if (k === kept) throw new InputError('model file is inconsistent (more kept rows than it says)', this.file);
+      ids[k++] = row;
+    }
+    if (k !== kept) throw new InputError('model file is inconsistent (fewer kept rows than it says)', this.file);
+    this.offset += Math.ceil(rows / 8);
+    this.align4();
+    return ids;
   }
 
   bytes(count: number): Uint8Array {
@@ -233,20 +258,20 @@ class ByteReader {
 
 function readQuantizedRows(r: ByteReader): QuantizedRows {
   r.align4();
-  const [rows, dim, dsub, kept, hasNorms] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as [
+  const [rows, dim, dsub, kept, flags] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as [
     number,
     number,
     number,
     number,
     number,
   ];
-  if (dim === 0 || dsub === 0 || dsub > dim)
+  if (dim === 0 || dsub === 0 || dsub > dim || flags > (NORMS_FLAG | BITMAP_FLAG))
     throw new InputError('model file has a quantized matrix with a bad shape', r.file);
-  const ids = r.int32s(kept);
+  const ids = flags & BITMAP_FLAG ? r.bitmapRows(rows, kept) : r.int32s(kept);
   const pq = { dim, dsub, centroids: r.floats(CODEBOOK_SIZE * dim), codes: r.bytes(kept * subspaceCount(dim, dsub)) };
   r.align4();
   const q: QuantizedRows = { shape: [rows, dim], rows: ids, pq };
-  if (hasNorms) {
+  if (flags & NORMS_FLAG) {
     q.norms = { dim: 1, dsub: 1, centroids: r.floats(CODEBOOK_SIZE), codes: r.bytes(kept) };
     r.align4();
   }

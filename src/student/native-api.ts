@@ -122,6 +122,8 @@ export interface NativeStudentModel {
   setWeights(weights: Record<string, { shape: number[]; data: Float32Array }>): void;
   /** A compact student's embedding (the model made with quantizedEmbedding), copied in. */
   setQuantizedEmbedding(table: NativeQuantizedTable): void;
+  /** The table setQuantizedEmbedding took, copied out. */
+  getQuantizedEmbedding(): NativeQuantizedTable;
   /**
    * Keeps only the embedding rows `kept`: the others are zeroed and stay zero through training (their gradients
    * are dropped; setWeights zeroes them again), as the compact student made from this one reads them. CPU only.

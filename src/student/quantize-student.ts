@@ -5,8 +5,8 @@ import { refuseOutputOverInput } from '../data/output-guard.js';
 import { encodeModelFile, readModelFile, writeModelFile, type StudentModelData } from './model-file.js';
 import {
   checkCompactable,
+  chooseCompactOptions,
   compactStudent,
-  defaultCompactOptions,
   rowsByNorm,
   type CompactOptions,
 } from './compact-student.js';
@@ -57,15 +57,12 @@ export async function writeCompactStudent(
   model: StudentModelData,
   options: Omit<QuantizeStudentOptions, 'model'>,
 ): Promise<QuantizeStudentResult> {
-  const compactOptions: CompactOptions = {
-    cutoff: options.cutoff ?? defaultCompactOptions.cutoff,
-    dsub: options.dsub ?? defaultCompactOptions.dsub,
-    qnorm: options.qnorm ?? defaultCompactOptions.qnorm,
-    qout: options.qout ?? defaultCompactOptions.qout,
-  };
-  checkCompactable(model, compactOptions);
+  checkCompactable(model, { cutoff: options.cutoff ?? 0, dsub: options.dsub ?? 1 });
   // The table training started from (the same seed draws it again), so that rows are ranked by what training did.
   const initialEmbedding = createNativeModel(model.config.model).getWeights().embedding?.data;
+  const touched = rowsByNorm(model.weights.embedding!, 0, initialEmbedding).length;
+  const compactOptions: CompactOptions = chooseCompactOptions(model, options, touched);
+  checkCompactable(model, compactOptions);
   let source = model;
   let keptRows: Int32Array | undefined;
   let retrain: QuantizeStudentResult['retrain'] = null;

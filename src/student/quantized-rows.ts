@@ -87,3 +87,12 @@ export function nativeTable(q: QuantizedRows): NativeQuantizedTable {
   if (q.norms) Object.assign(table, { normCentroids: q.norms.centroids, normCodes: q.norms.codes });
   return table;
 }
+
+/** The quantized rows a native table holds (as nativeTable made it), for a matrix of `shape`. */
+export function quantizedRowsOf(table: NativeQuantizedTable, shape: [number, number]): QuantizedRows {
+  const pq = { dim: shape[1], dsub: table.dsub, centroids: table.centroids, codes: table.codes };
+  const q: QuantizedRows = { shape, rows: table.rows, pq };
+  if (table.normCentroids && table.normCodes)
+    q.norms = { dim: 1, dsub: 1, centroids: table.normCentroids, codes: table.normCodes };
+  return q;
+}

@@ -22,7 +22,7 @@ import { argmax, softmax } from './metrics.js';
 import { readOnnxStudent } from './onnx-import.js';
 import { OnnxStudentSession } from './onnx-session.js';
 import { isCompact } from './compact-student.js';
-import { decodeQuantizedRows, nativeTable } from './quantized-rows.js';
+import { decodeQuantizedRows, nativeTable, quantizedRowsOf } from './quantized-rows.js';
 
 export interface Prediction {
   label: string;
@@ -96,8 +96,9 @@ export interface PredictBatchOptions {
 }
 
 export class Student {
-  readonly vocabulary: Vocabulary;
   readonly labelMap: LabelMap;
+  // Made on first use: the native encoder holds its own lookup, so most students never need this one.
+  private wordIds: Vocabulary | undefined;
   // Reused by predict(): hold one row's ids (and text_b's), grown only for a longer text.
   private rowIds = new Int32Array(1024);
   // Reused by predict() on the native path: one text's logits.
@@ -111,8 +112,9 @@ export class Student {
     readonly data: Omit<StudentModelData, 'weights'>,
     private readonly model: NativeStudentModel,
     private readonly textEncoderKind: TextEncoderKind = 'native',
+    // A compact student's embedding shape, whose quantized rows only the native model holds (not data.quantized).
+    private readonly nativeEmbeddingShape: [number, number] | null = null,
   ) {
-    this.vocabulary = new Vocabulary(data.vocabulary);
     this.labelMap = new LabelMap(data.labels);
     this.rowLogits = new Float32Array(data.labels.length);
   }
@@ -130,6 +132,7 @@ export class Student {
   }
 
   // A compact student: the native bag reads the codes as they are; a quantized head (small) is decoded to floats.
+  // The embedding's codes are handed over and not kept here: toData() reads them back from the native model.
   private static fromCompactData(data: StudentModelData, options: Pick<StudentLoadOptions, 'textEncoder'>): Student {
     const { embedding, ...head } = data.quantized!;
     if (!embedding)
@@ -139,8 +142,14 @@ export class Student {
     const weights = { ...data.weights };
     for (const [name, q] of Object.entries(head)) weights[name] = decodeQuantizedRows(q);
     model.setWeights(weights);
-    const { weights: _, ...rest } = data;
-    return new Student(rest, model, options.textEncoder);
+    const { weights: _, quantized: __, ...rest } = data;
+    return new Student({ ...rest, quantized: head }, model, options.textEncoder, embedding.shape);
+  }
+
+  /** The word -> id lookup (TypeScript's; the native encoder has its own). */
+  get vocabulary(): Vocabulary {
+    this.wordIds ??= new Vocabulary(this.data.vocabulary);
+    return this.wordIds;
   }
 
   /** Internal: wraps a native model that training already holds. */
@@ -363,21 +372,24 @@ export class Student {
     return logits;
   }
 
-  /** The current float weights, copied out (a compact student's quantized matrices are in `data.quantized`). */
+  /** The current float weights, copied out (a compact student's quantized matrices are in `toData().quantized`). */
   weights(): Weights {
     const weights = this.model.getWeights();
     for (const name of Object.keys(this.data.quantized ?? {})) delete weights[name];
+    if (this.nativeEmbeddingShape) delete weights.embedding;
     return weights;
   }
 
   /** True for a compact student (quantized embedding rows, read without inflating them). */
   get compact(): boolean {
-    return isCompact(this.data);
+    return this.nativeEmbeddingShape !== null || isCompact(this.data);
   }
 
   /** Everything a model file holds. */
   toData(): StudentModelData {
-    return { ...this.data, weights: this.weights() };
+    if (!this.nativeEmbeddingShape) return { ...this.data, weights: this.weights() };
+    const embedding = quantizedRowsOf(this.model.getQuantizedEmbedding(), this.nativeEmbeddingShape);
+    return { ...this.data, weights: this.weights(), quantized: { ...this.data.quantized, embedding } };
   }
 
   /** Releases the onnxruntime session, if any (the native model is freed with the object). */

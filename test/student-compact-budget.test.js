@@ -1,0 +1,103 @@
+// The compact student's default size: a byte budget (--max-bytes) chooses the kept rows and the codes' width.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import {
+  BUDGET_DSUB,
+  chooseCompactOptions,
+  compactFileBytes,
+  compactStudent,
+  defaultCompactOptions,
+} from '../dist/student/compact-student.js';
+import { encodeModelFile, writeModelFile, Student } from '../dist/index.js';
+import { defaultSegmentation } from '../dist/student/segmentation.js';
+import { rng } from './student-native-helpers.js';
+
+// 38 words and 3,000 bigram buckets of width 24, every row but [PAD] non-zero (so 3,039 rows count as touched).
+function budgetModel() {
+  const rand = rng(7);
+  const [V, B, E, H] = [40, 3000, 24, 4];
+  const floats = (n) => Float32Array.from({ length: n }, () => rand() - 0.5);
+  const embedding = floats((V + B) * E);
+  embedding.fill(0, 0, E);
+  return {
+    config: {
+      model: { kind: 'bow', vocabSize: V, bigramBuckets: B, embDim: E, hidden: H, numLabels: 2, seed: 1 },
+      segmentation: { ...defaultSegmentation, segmenter: 'whitespace' },
+    },
+    vocabulary: ['[PAD]', '[UNK]', ...Array.from({ length: V - 2 }, (_, i) => `w${i}`)],
+    labels: ['a', 'b'],
+    weights: {
+      embedding: { shape: [V + B, E], data: embedding },
+      'dense1.weight': { shape: [E, H], data: floats(E * H) },
+      'dense1.bias': { shape: [H], data: floats(H) },
+      'dense2.weight': { shape: [H, 2], data: floats(H * 2) },
+      'dense2.bias': { shape: [2], data: floats(2) },
+    },
+  };
+}
+const TOUCHED = 3039;
+
+test('defaults: a 2 MB budget, dsub 8 for every touched row or 7 for the rows that fit, norms apart, float head', () => {
+  assert.deepEqual(defaultCompactOptions, { qnorm: true, qout: false, maxBytes: 2_000_000 });
+  assert.deepEqual(BUDGET_DSUB, { allRows: 8, cutRows: 7 });
+});
+
+test('compactFileBytes: never under the written file, at most its record slack over it', async () => {
+  const model = budgetModel();
+  const bytes = compactFileBytes(model, { qnorm: true });
+  // A row costs its codes (ceil(24 / dsub) bytes) and its norm's code: 3 + 1 at dsub 8, 4 + 1 at dsub 7.
+  assert.equal(bytes(1000, 8) - bytes(0, 8), 4000);
+  assert.equal(bytes(1000, 7) - bytes(0, 7), 5000);
+  for (const [cutoff, dsub] of [
+    [TOUCHED, 8],
+    [1500, 7],
+  ]) {
+    const written = encodeModelFile(await compactStudent(model, { cutoff, dsub, qnorm: true, qout: false })).length;
+    const estimate = bytes(cutoff, dsub);
+    assert.ok(estimate >= written && estimate - written <= 256, `${estimate} for ${written}`);
+  }
+});
+
+test('chooseCompactOptions: every touched row at dsub 8 where they fit, else dsub 7 and the top rows that fit', async () => {
+  const model = budgetModel();
+  const bytes = compactFileBytes(model, { qnorm: true });
+  const choose = (given) => chooseCompactOptions(model, given, TOUCHED);
+  const all8 = bytes(TOUCHED, 8);
+  const base = { qnorm: true, qout: false };
+  assert.deepEqual(choose({ maxBytes: all8 }), { ...base, cutoff: TOUCHED, dsub: 8, maxBytes: all8 });
+  // One byte short at 8: dsub 7 (5 bytes a row) over the top 2,431 rows (bytes(2431, 7) <= all8 < bytes(2432, 7)).
+  assert.deepEqual(choose({ maxBytes: all8 - 1 }), { ...base, cutoff: 2431, dsub: 7, maxBytes: all8 - 1 });
+  assert.ok(bytes(2431, 7) <= all8 - 1 && bytes(2432, 7) > all8 - 1);
+  // A given dsub keeps the rows that fit at it; a given cutoff picks the dsub; given both, the budget is not used.
+  assert.deepEqual(choose({ maxBytes: all8 - 4000, dsub: 8 }), {
+    ...base,
+    cutoff: 2040,
+    dsub: 8,
+    maxBytes: all8 - 4000,
+  });
+  assert.deepEqual(choose({ maxBytes: all8, cutoff: 2000 }), { ...base, cutoff: 2000, dsub: 8, maxBytes: all8 });
+  assert.deepEqual(choose({ maxBytes: 10, cutoff: 5, dsub: 2 }), { ...base, cutoff: 5, dsub: 2, maxBytes: 10 });
+  // The default budget holds this whole model at dsub 8.
+  assert.deepEqual(choose({}), { ...base, cutoff: TOUCHED, dsub: 8, maxBytes: 2_000_000 });
+  assert.throws(() => choose({ maxBytes: 1000 }), {
+    message: `--max-bytes 1000 is below the student's size without embedding rows (${bytes(0, 7)} bytes)`,
+  });
+  assert.throws(() => choose({ maxBytes: 0 }), { message: '--max-bytes must be a positive whole number' });
+  // The file written with the chosen options is within the budget.
+  const chosen = choose({ maxBytes: all8 - 1 });
+  assert.ok(encodeModelFile(await compactStudent(model, chosen)).length <= all8 - 1);
+});
+
+test('a loaded compact student keeps no codes of its own: toData() reads them back from the native model, byte for byte', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-budget-'));
+  const file = path.join(dir, 'c.bin');
+  await writeModelFile(file, await compactStudent(budgetModel(), { cutoff: 1200, dsub: 8, qnorm: true, qout: false }));
+  const student = await Student.load(file);
+  assert.equal(student.compact, true);
+  assert.equal(student.data.quantized.embedding, undefined);
+  assert.deepEqual(encodeModelFile(student.toData()), fs.readFileSync(file));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
