@@ -68,9 +68,9 @@ function lcg(seed) {
 }
 
 // Longer rows, for the matrix products' full register tiles (6 x 16) and their edges.
-function longRows(vocabSize) {
+function longRows(vocabSize, lengths = [19, 7, 13]) {
   const rng = lcg(9);
-  const ids = [19, 7, 13].map((n) =>
+  const ids = lengths.map((n) =>
     Array.from({ length: n }, (_, t) => (t === 0 ? 2 : 5 + Math.floor(rng() * (vocabSize - 6)))),
   );
   return {
@@ -89,6 +89,16 @@ const WIDE = {
   max_position_embeddings: 24,
 };
 
+// Enough token rows (148) and a wide enough feed-forward block that two threads share each product's rows.
+const BLOCKS = {
+  vocab_size: 30,
+  hidden_size: 24,
+  num_attention_heads: 2,
+  intermediate_size: 100,
+  num_hidden_layers: 2,
+  max_position_embeddings: 80,
+};
+
 for (const c of [
   { layout: 'bert', config: SMALL },
   { layout: 'ernie', config: { ...SMALL, hidden_act: 'relu' } },
@@ -102,6 +112,13 @@ for (const c of [
     rows: longRows(WIDE.vocab_size),
     sample: 10,
     dropout: { hidden: 0.1, attention: 0.1, seed: 3 },
+  },
+  {
+    layout: 'bert',
+    config: BLOCKS,
+    rows: longRows(BLOCKS.vocab_size, [70, 45, 33]),
+    sample: 10,
+    dropout: { hidden: 0.1, attention: 0.1, seed: 5 },
   },
 ]) {
   const rowsOf = c.rows ?? ROWS;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "student/gemm.h"
+#include "util/parallel_chunks.h"
 
 namespace ernie_slim {
 namespace transformer {
@@ -27,6 +28,22 @@ inline void MatMulAcc(int m, int n, int k, const float* a, long a_row, long a_co
 // C[M, N] += A[M, K] @ B[N, K]^T.
 inline void MatMulTransposedAcc(int m, int n, int k, const float* a, const float* b, float* c) {
   student::GemmNTAcc(m, n, k, a, b, c);
+}
+
+// MatMulAcc with C's rows shared out among `threads` threads in whole blocks of register tiles (each thread
+// packs B for its own rows; a block of rows is one product, so the split changes no sum's order).
+inline void MatMulAccThreads(int threads, int m, int n, int k, const float* a, long a_row, long a_col, const float* b,
+                             float* c) {
+  constexpr int kBlock = 48;
+  if (threads <= 1 || m < 2 * kBlock) return MatMulAcc(m, n, k, a, a_row, a_col, b, c);
+  const int per_thread = (m + threads - 1) / threads;
+  const int chunk = (per_thread + kBlock - 1) / kBlock * kBlock;
+  ParallelChunks(
+      static_cast<size_t>(m), static_cast<size_t>(chunk), threads, [] { return 0; },
+      [&](int, size_t begin, size_t end) {
+        const long i0 = static_cast<long>(begin);
+        MatMulAcc(static_cast<int>(end - begin), n, k, a + i0 * a_row, a_row, a_col, b, c + i0 * n);
+      });
 }
 
 // The product kernel in use, for the figures.

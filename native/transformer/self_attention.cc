@@ -108,61 +108,55 @@ void MaskedSoftmax(float* scores, int n, const uint8_t* key_mask) {
 
 }  // namespace
 
-void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer, const float* x,
-                          const uint8_t* key_mask, int n, AttentionScratch* s, float* out) {
+void AttentionHeadsForward(const TransformerConfig& c, const float* q, const float* k, const float* v,
+                           const uint8_t* key_mask, int n, AttentionScratch* s, float* probs, const float* keep,
+                           float* dropped, float* context) {
   const int H = c.hidden, d = c.head_dim();
-  DenseRowsForward(x, n, layer.query, s->q.data());
-  DenseRowsForward(x, n, layer.key, s->k.data());
-  DenseRowsForward(x, n, layer.value, s->v.data());
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  const long nn = static_cast<long>(n) * n;
   for (int h = 0; h < c.heads; ++h) {
-    GatherColumns(s->q.data(), n, H, h * d, d, s->qh.data());
-    GatherColumnsTransposed(s->k.data(), n, H, h * d, d, s->kh.data());
-    GatherColumns(s->v.data(), n, H, h * d, d, s->vh.data());
+    GatherColumns(q, n, H, h * d, d, s->qh.data());
+    GatherColumnsTransposed(k, n, H, h * d, d, s->kh.data());
+    GatherColumns(v, n, H, h * d, d, s->vh.data());
     for (int i = 0; i < n * d; ++i) s->qh[i] *= scale;
-    float* p = s->probs.data() + static_cast<long>(h) * n * n;
-    std::fill(p, p + static_cast<long>(n) * n, 0.0f);
+    float* p = probs + h * nn;
+    std::fill(p, p + nn, 0.0f);
     device::MatMulAcc(n, n, d, s->qh.data(), d, 1, s->kh.data(), p);
     MaskedSoftmax(p, n, key_mask);
-    if (s->dropout) {
-      const long at = static_cast<long>(h) * n * n;
-      float* dropped = s->dropped.data() + at;
-      const float* keep = s->keep.data() + at;
-      for (long i = 0; i < static_cast<long>(n) * n; ++i) dropped[i] = p[i] * keep[i];
-      p = dropped;
+    if (keep) {
+      float* out = dropped + h * nn;
+      const float* kept = keep + h * nn;
+      for (long i = 0; i < nn; ++i) out[i] = p[i] * kept[i];
+      p = out;
     }
     std::fill(s->ch.begin(), s->ch.begin() + static_cast<long>(n) * d, 0.0f);
     device::MatMulAcc(n, d, n, p, n, 1, s->vh.data(), s->ch.data());
-    ScatterColumns(s->ch.data(), n, H, h * d, d, s->context.data());
+    ScatterColumns(s->ch.data(), n, H, h * d, d, context);
   }
-  DenseRowsForward(s->context.data(), n, layer.attention_output, out);
 }
 
-void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer, const float* x, int n,
-                           const AttentionScratch& f, const float* dout, AttentionGradScratch* g, LayerWeights* grad,
-                           float* dx, const LayerTransposes* t) {
+void AttentionHeadsBackward(const TransformerConfig& c, const float* q, const float* k, const float* v, int n,
+                            const float* probs, const float* keep, const float* dropped, const float* dcontext,
+                            AttentionGradScratch* g, float* dq, float* dk, float* dv) {
   const int H = c.hidden, d = c.head_dim();
-  const long nh = static_cast<long>(n) * H, nd = static_cast<long>(n) * d;
-  std::fill(g->dcontext.begin(), g->dcontext.begin() + nh, 0.0f);
-  DenseRowsBackward(f.context.data(), n, layer.attention_output, dout, &grad->attention_output, g->dcontext.data(),
-                    t ? t->attention_output.data() : nullptr);
+  const long nd = static_cast<long>(n) * d, nn = static_cast<long>(n) * n;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (int h = 0; h < c.heads; ++h) {
-    const float* p = f.probs.data() + static_cast<long>(h) * n * n;
-    GatherColumns(g->dcontext.data(), n, H, h * d, d, g->dch.data());
-    GatherColumns(f.q.data(), n, H, h * d, d, g->qh.data());
-    GatherColumns(f.k.data(), n, H, h * d, d, g->kh.data());
-    GatherColumnsTransposed(f.v.data(), n, H, h * d, d, g->vh.data());
+    const float* p = probs + h * nn;
+    GatherColumns(dcontext, n, H, h * d, d, g->dch.data());
+    GatherColumns(q, n, H, h * d, d, g->qh.data());
+    GatherColumns(k, n, H, h * d, d, g->kh.data());
+    GatherColumnsTransposed(v, n, H, h * d, d, g->vh.data());
     for (long i = 0; i < nd; ++i) g->qh[i] *= scale;
     float* dp = g->dp.data();
-    std::fill(dp, dp + static_cast<long>(n) * n, 0.0f);
+    std::fill(dp, dp + nn, 0.0f);
     device::MatMulAcc(n, n, d, g->dch.data(), d, 1, g->vh.data(), dp);
     std::fill(g->dvh.begin(), g->dvh.begin() + nd, 0.0f);
-    const float* used = f.dropout ? f.dropped.data() + static_cast<long>(h) * n * n : p;
+    const float* used = keep ? dropped + h * nn : p;
     device::MatMulAcc(n, d, n, used, 1, n, g->dch.data(), g->dvh.data());
-    if (f.dropout) {
-      const float* keep = f.keep.data() + static_cast<long>(h) * n * n;
-      for (long i = 0; i < static_cast<long>(n) * n; ++i) dp[i] *= keep[i];
+    if (keep) {
+      const float* kept = keep + h * nn;
+      for (long i = 0; i < nn; ++i) dp[i] *= kept[i];
     }
     // Softmax backward in place: dp becomes dS.
     for (int i = 0; i < n; ++i) {
@@ -177,10 +171,33 @@ void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer
     for (long i = 0; i < nd; ++i) g->dqh[i] *= scale;
     std::fill(g->dkh.begin(), g->dkh.begin() + nd, 0.0f);
     device::MatMulAcc(n, d, n, dp, 1, n, g->qh.data(), g->dkh.data());
-    ScatterColumns(g->dqh.data(), n, H, h * d, d, g->dq.data());
-    ScatterColumns(g->dkh.data(), n, H, h * d, d, g->dk.data());
-    ScatterColumns(g->dvh.data(), n, H, h * d, d, g->dv.data());
+    ScatterColumns(g->dqh.data(), n, H, h * d, d, dq);
+    ScatterColumns(g->dkh.data(), n, H, h * d, d, dk);
+    ScatterColumns(g->dvh.data(), n, H, h * d, d, dv);
   }
+}
+
+void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer, const float* x,
+                          const uint8_t* key_mask, int n, AttentionScratch* s, float* out) {
+  DenseRowsForward(x, n, layer.query, s->q.data());
+  DenseRowsForward(x, n, layer.key, s->k.data());
+  DenseRowsForward(x, n, layer.value, s->v.data());
+  AttentionHeadsForward(c, s->q.data(), s->k.data(), s->v.data(), key_mask, n, s, s->probs.data(),
+                        s->dropout ? s->keep.data() : nullptr, s->dropout ? s->dropped.data() : nullptr,
+                        s->context.data());
+  DenseRowsForward(s->context.data(), n, layer.attention_output, out);
+}
+
+void SelfAttentionBackward(const TransformerConfig& c, const LayerWeights& layer, const float* x, int n,
+                           const AttentionScratch& f, const float* dout, AttentionGradScratch* g, LayerWeights* grad,
+                           float* dx, const LayerTransposes* t) {
+  const long nh = static_cast<long>(n) * c.hidden;
+  std::fill(g->dcontext.begin(), g->dcontext.begin() + nh, 0.0f);
+  DenseRowsBackward(f.context.data(), n, layer.attention_output, dout, &grad->attention_output, g->dcontext.data(),
+                    t ? t->attention_output.data() : nullptr);
+  AttentionHeadsBackward(c, f.q.data(), f.k.data(), f.v.data(), n, f.probs.data(), f.dropout ? f.keep.data() : nullptr,
+                         f.dropout ? f.dropped.data() : nullptr, g->dcontext.data(), g, g->dq.data(), g->dk.data(),
+                         g->dv.data());
   DenseRowsBackward(x, n, layer.query, g->dq.data(), &grad->query, dx, t ? t->query.data() : nullptr);
   DenseRowsBackward(x, n, layer.key, g->dk.data(), &grad->key, dx, t ? t->key.data() : nullptr);
   DenseRowsBackward(x, n, layer.value, g->dv.data(), &grad->value, dx, t ? t->value.data() : nullptr);

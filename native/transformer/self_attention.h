@@ -38,6 +38,18 @@ struct AttentionGradScratch {
   void Reserve(int n, const TransformerConfig& config);
 };
 
+// The heads of one sequence alone, q, k, v [n, H] in, context [n, H] out (the dense layers are the caller's):
+// probs [heads, n, n] receives the attention weights; keep (null: no attention dropout) [heads, n, n] is
+// {0, 1/(1-p)}, and dropped receives probs * keep. s supplies the per-head scratch (qh, kh, vh, ch).
+void AttentionHeadsForward(const TransformerConfig& config, const float* q, const float* k, const float* v,
+                           const uint8_t* key_mask, int n, AttentionScratch* s, float* probs, const float* keep,
+                           float* dropped, float* context);
+
+// Its backward pass: dq, dk, dv [n, H] are overwritten; g supplies the per-head scratch and dp.
+void AttentionHeadsBackward(const TransformerConfig& config, const float* q, const float* k, const float* v, int n,
+                            const float* probs, const float* keep, const float* dropped, const float* dcontext,
+                            AttentionGradScratch* g, float* dq, float* dk, float* dv);
+
 void SelfAttentionForward(const TransformerConfig& config, const LayerWeights& layer, const float* x,
                           const uint8_t* key_mask, int n, AttentionScratch* scratch, float* out);
 

@@ -15,85 +15,68 @@
 #include "transformer/self_attention.h"
 #include "util/parallel_chunks.h"
 #include "util/random.h"
+#include "transformer/gelu.h"
 
 namespace ernie_slim {
 namespace transformer {
 
-// What one layer's backward pass reads of its forward pass.
+// What one layer's backward pass reads of its forward pass, for every token row of the batch (the sequences'
+// rows stacked, T in all) and, for the attention weights, every sequence's [heads, n, n] block end to end.
 struct LayerTape {
-  device::Buffer x_in, a;                      // [n, H]: the layer's input, the attention block's output
-  device::Buffer ln1_hat, ln2_hat;             // [n, H]
-  device::Buffer ln1_rstd, ln2_rstd;           // [n]
-  device::Buffer attention_keep, output_keep;  // [n, H]: hidden dropout's {0, 1/(1-p)} per unit
-  AttentionScratch attention;
-  FeedForwardScratch feed_forward;
+  device::Buffer x_in, a;                      // [T, H]: the layer's input, the attention block's output
+  device::Buffer q, k, v, context;             // [T, H]
+  device::Buffer up;                           // [T, intermediate]: before the activation
+  device::Buffer ln1_hat, ln2_hat;             // [T, H]
+  device::Buffer ln1_rstd, ln2_rstd;           // [T]
+  device::Buffer attention_keep, output_keep;  // [T, H]: hidden dropout's {0, 1/(1-p)} per unit
+  device::Buffer probs, keep, dropped;         // the sequences' attention weights (and attention dropout's)
 };
 
-// One thread's buffers and gradients.
+// One thread's per-head scratch for the attention of one sequence at a time.
 struct TrainingState {
-  TrainingState(const TransformerConfig& c) : grad(c), word_seen(c.vocab_size, 0) { grad.Zero(); }
-  TransformerWeights grad;
+  AttentionScratch heads;
+  AttentionGradScratch head_grads;
+};
+
+// The batch's tape and buffers.
+struct BatchTape {
   std::vector<LayerTape> layers;
-  device::Buffer emb_hat, emb_rstd, x, branch, dx, dbranch, dact, pooled, dpooled, dz, logits, dlogits;
-  device::Buffer embedding_keep, pooled_keep, pooled_dropped;
-  std::vector<uint8_t> key_mask;
-  AttentionGradScratch attention_grad;
-  TrainingDropout dropout;
-  double loss = 0.0;
-  // The word-embedding rows this thread's gradient holds, once each.
-  std::vector<int32_t> word_rows;
-  std::vector<uint8_t> word_seen;
+  device::Buffer emb_hat, emb_rstd, x, branch, dx, dbranch, act, dact, dq, dk, dv, dcontext;  // [T, *]
+  device::Buffer embedding_keep;                                                              // [T, H]
+  device::Buffer cls, pooled, pooled_keep, dropped, dpooled, dz, dcls;                        // [B, H]
+  device::Buffer logits, dlogits;                                                             // [B, labels]
+  std::vector<uint8_t> key_mask;                                                              // [T]
+  std::vector<long> start, probs_start;  // per sequence: its first token row, its attention block
+  std::vector<int> length;
+  std::vector<Random> rngs;
 
   // Buffers only grow, so that batches of varying length reuse them as they are.
-  void Reserve(int n, const TransformerConfig& c) {
-    const size_t nh = static_cast<size_t>(n) * c.hidden, ni = static_cast<size_t>(n) * c.intermediate;
-    layers.resize(c.layers);
-    const size_t nh_hidden = dropout.hidden > 0 ? nh : 0;
+  void Reserve(long tokens, long probs, int batch, const TransformerConfig& c, const TrainingDropout& dropout) {
+    const size_t th = static_cast<size_t>(tokens) * c.hidden, ti = static_cast<size_t>(tokens) * c.intermediate;
+    const size_t th_hidden = dropout.hidden > 0 ? th : 0, bh = static_cast<size_t>(batch) * c.hidden;
     auto grow = device::Reserve;
+    layers.resize(c.layers);
     for (LayerTape& t : layers) {
-      for (device::Buffer* b : {&t.x_in, &t.a, &t.ln1_hat, &t.ln2_hat}) grow(b, nh);
-      grow(&t.ln1_rstd, n);
-      grow(&t.ln2_rstd, n);
-      grow(&t.attention_keep, nh_hidden);
-      grow(&t.output_keep, nh_hidden);
-      t.attention.dropout = dropout.attention > 0;
-      t.attention.Reserve(n, c);
-      t.feed_forward.Reserve(n, c);
+      for (device::Buffer* b : {&t.x_in, &t.a, &t.q, &t.k, &t.v, &t.context, &t.ln1_hat, &t.ln2_hat}) grow(b, th);
+      grow(&t.up, ti);
+      grow(&t.ln1_rstd, tokens);
+      grow(&t.ln2_rstd, tokens);
+      grow(&t.attention_keep, th_hidden);
+      grow(&t.output_keep, th_hidden);
+      grow(&t.probs, probs);
+      grow(&t.keep, dropout.attention > 0 ? probs : 0);
+      grow(&t.dropped, dropout.attention > 0 ? probs : 0);
     }
-    for (device::Buffer* b : {&emb_hat, &x, &branch, &dx, &dbranch}) grow(b, nh);
-    grow(&emb_rstd, n);
-    grow(&dact, ni);
-    for (device::Buffer* b : {&pooled, &dpooled, &dz}) grow(b, c.hidden);
-    grow(&logits, c.labels);
-    grow(&dlogits, c.labels);
-    grow(&embedding_keep, nh_hidden);
-    grow(&pooled_keep, dropout.hidden > 0 ? c.hidden : 0);
-    grow(&pooled_dropped, c.hidden);
-    if (key_mask.size() < static_cast<size_t>(n)) key_mask.resize(n);
-    attention_grad.Reserve(n, c);
-  }
-
-  void NoteWordRows(const int32_t* ids, int n) {
-    for (int t = 0; t < n; ++t) {
-      if (!word_seen[ids[t]]) {
-        word_seen[ids[t]] = 1;
-        word_rows.push_back(ids[t]);
-      }
-    }
-  }
-
-  // Every gradient 0 again: the tensors in `names` whole, the word embeddings by the rows used.
-  void ClearGradients(const std::vector<std::string>& names, int hidden) {
-    for (const std::string& name : names) {
-      device::Buffer& v = grad.Values(name);
-      std::fill(v.begin(), v.end(), 0.0f);
-    }
-    for (int32_t row : word_rows) {
-      std::fill_n(grad.word_embeddings.begin() + static_cast<long>(row) * hidden, hidden, 0.0f);
-      word_seen[row] = 0;
-    }
-    word_rows.clear();
-    loss = 0.0;
+    for (device::Buffer* b : {&emb_hat, &x, &branch, &dx, &dbranch, &dq, &dk, &dv, &dcontext}) grow(b, th);
+    grow(&emb_rstd, tokens);
+    grow(&act, ti);
+    grow(&dact, ti);
+    grow(&embedding_keep, th_hidden);
+    for (device::Buffer* b : {&cls, &pooled, &dropped, &dpooled, &dz, &dcls}) grow(b, bh);
+    grow(&pooled_keep, dropout.hidden > 0 ? bh : 0);
+    grow(&logits, static_cast<size_t>(batch) * c.labels);
+    grow(&dlogits, static_cast<size_t>(batch) * c.labels);
+    if (key_mask.size() < static_cast<size_t>(tokens)) key_mask.resize(tokens);
   }
 };
 
@@ -112,82 +95,197 @@ void ApplyKeep(const float* keep, long count, float* x) {
   for (long i = 0; i < count; ++i) x[i] *= keep[i];
 }
 
-void RowLossAndGradients(const TransformerConfig& c, const TransformerWeights& w, const int32_t* ids,
-                         const int32_t* type_ids, const uint8_t* key_mask, int n, int label, float scale,
-                         uint64_t row_seed, const std::vector<LayerTransposes>& transposes, TrainingState* s) {
-  const int H = c.hidden;
-  const long nh = static_cast<long>(n) * H;
-  const float hidden_p = s->dropout.hidden, attention_p = s->dropout.attention;
-  Random rng(row_seed);
-  float* x = s->x.data();
-  float* branch = s->branch.data();
-  EmbeddingsForward(c, w, ids, type_ids, n, x, s->emb_hat.data(), s->emb_rstd.data());
-  if (hidden_p > 0) DrawDropout(&rng, hidden_p, nh, s->embedding_keep.data(), x);
+// work(begin, end) over [0, count) in row blocks shared by the threads.
+template <typename Work>
+void SplitRows(int threads, long count, Work&& work) {
+  constexpr long kBlock = 64;
+  ParallelChunks(
+      static_cast<size_t>(count), kBlock, threads, [] { return 0; },
+      [&](int, size_t begin, size_t end) { work(static_cast<long>(begin), static_cast<long>(end)); });
+}
+
+// Hidden dropout at one site: each sequence's rows [n, width] from its own stream, in sequence order.
+void DrawSequenceDropout(BatchTape* b, int batch, float p, int width, float* keep, float* x) {
+  for (int r = 0; r < batch; ++r) {
+    const long at = b->start[r] * width;
+    DrawDropout(&b->rngs[r], p, static_cast<long>(b->length[r]) * width, keep + at, x + at);
+  }
+}
+
+// The batch's loss (added to *loss) and gradients (added to g): every dense layer is one product over the
+// batch's T token rows; embeddings, attention and the head's loss run sequence by sequence.
+void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights& w, const int32_t* ids,
+                           const int32_t* type_ids, const int32_t* labels, int batch, int seq, int threads,
+                           float hidden_p, float attention_p, const std::vector<LayerTransposes>& transposes,
+                           std::vector<std::unique_ptr<TrainingState>>& states, BatchTape* b, double* loss,
+                           TransformerWeights* g) {
+  const int H = c.hidden, I = c.intermediate;
+  const long T = b->start[batch], th = T * H;
+  const float scale = batch > 0 ? 1.0f / static_cast<float>(batch) : 0.0f;
+  std::atomic<size_t> next_state{0};
+  auto take_state = [&] { return states[next_state.fetch_add(1) % states.size()].get(); };
+  // Sequence by sequence, first come first served, each thread with its own per-head scratch.
+  auto each_sequence = [&](auto&& work) {
+    next_state = 0;
+    ParallelChunks(static_cast<size_t>(batch), 1, threads, take_state, [&](TrainingState* s, size_t r, size_t) {
+      work(s, static_cast<int>(r), b->start[r], b->length[r]);
+    });
+  };
+  float* x = b->x.data();
+  float* branch = b->branch.data();
+
+  each_sequence([&](TrainingState*, int r, long at, int n) {
+    EmbeddingsForward(c, w, ids + static_cast<long>(r) * seq, type_ids + static_cast<long>(r) * seq, n, x + at * H,
+                      b->emb_hat.data() + at * H, b->emb_rstd.data() + at);
+  });
+  if (hidden_p > 0) DrawSequenceDropout(b, batch, hidden_p, H, b->embedding_keep.data(), x);
   for (int l = 0; l < c.layers; ++l) {
     const LayerWeights& layer = w.layers[l];
-    LayerTape& t = s->layers[l];
-    std::copy(x, x + nh, t.x_in.begin());
+    LayerTape& t = b->layers[l];
+    std::copy(x, x + th, t.x_in.begin());
     if (attention_p > 0) {
-      DrawDropout(&rng, attention_p, static_cast<long>(c.heads) * n * n, t.attention.keep.data(), nullptr);
+      for (int r = 0; r < batch; ++r) {
+        const long nn = static_cast<long>(b->length[r]) * b->length[r];
+        DrawDropout(&b->rngs[r], attention_p, c.heads * nn, t.keep.data() + b->probs_start[r], nullptr);
+      }
     }
-    SelfAttentionForward(c, layer, x, key_mask, n, &t.attention, branch);
-    if (hidden_p > 0) DrawDropout(&rng, hidden_p, nh, t.attention_keep.data(), branch);
-    for (long i = 0; i < nh; ++i) x[i] += branch[i];
-    LayerNormForward(x, n, H, layer.attention_norm.gamma.data(), layer.attention_norm.beta.data(), c.layer_norm_eps, x,
-                     t.ln1_hat.data(), t.ln1_rstd.data());
-    std::copy(x, x + nh, t.a.begin());
-    FeedForwardForward(c, layer, x, n, &t.feed_forward, branch);
-    if (hidden_p > 0) DrawDropout(&rng, hidden_p, nh, t.output_keep.data(), branch);
-    for (long i = 0; i < nh; ++i) x[i] += branch[i];
-    LayerNormForward(x, n, H, layer.output_norm.gamma.data(), layer.output_norm.beta.data(), c.layer_norm_eps, x,
-                     t.ln2_hat.data(), t.ln2_rstd.data());
+    DenseRowsForwardThreads(threads, x, T, layer.query, t.q.data());
+    DenseRowsForwardThreads(threads, x, T, layer.key, t.k.data());
+    DenseRowsForwardThreads(threads, x, T, layer.value, t.v.data());
+    each_sequence([&](TrainingState* s, int r, long at, int n) {
+      const long pa = b->probs_start[r];
+      AttentionHeadsForward(c, t.q.data() + at * H, t.k.data() + at * H, t.v.data() + at * H, b->key_mask.data() + at,
+                            n, &s->heads, t.probs.data() + pa, attention_p > 0 ? t.keep.data() + pa : nullptr,
+                            attention_p > 0 ? t.dropped.data() + pa : nullptr, t.context.data() + at * H);
+    });
+    DenseRowsForwardThreads(threads, t.context.data(), T, layer.attention_output, branch);
+    if (hidden_p > 0) DrawSequenceDropout(b, batch, hidden_p, H, t.attention_keep.data(), branch);
+    SplitRows(threads, T, [&](long r0, long r1) {
+      for (long i = r0 * H; i < r1 * H; ++i) x[i] += branch[i];
+      LayerNormForward(x + r0 * H, static_cast<int>(r1 - r0), H, layer.attention_norm.gamma.data(),
+                       layer.attention_norm.beta.data(), c.layer_norm_eps, x + r0 * H, t.ln1_hat.data() + r0 * H,
+                       t.ln1_rstd.data() + r0);
+    });
+    std::copy(x, x + th, t.a.begin());
+    DenseRowsForwardThreads(threads, x, T, layer.intermediate, t.up.data());
+    SplitRows(threads, T, [&](long r0, long r1) {
+      const float* up = t.up.data() + r0 * I;
+      float* act = b->act.data() + r0 * I;
+      const long count = (r1 - r0) * I;
+      if (c.activation == Activation::kRelu) {
+        for (long i = 0; i < count; ++i) act[i] = up[i] > 0.0f ? up[i] : 0.0f;
+      } else {
+        GeluForward(up, count, act);
+      }
+    });
+    DenseRowsForwardThreads(threads, b->act.data(), T, layer.output, branch);
+    if (hidden_p > 0) DrawSequenceDropout(b, batch, hidden_p, H, t.output_keep.data(), branch);
+    SplitRows(threads, T, [&](long r0, long r1) {
+      for (long i = r0 * H; i < r1 * H; ++i) x[i] += branch[i];
+      LayerNormForward(x + r0 * H, static_cast<int>(r1 - r0), H, layer.output_norm.gamma.data(),
+                       layer.output_norm.beta.data(), c.layer_norm_eps, x + r0 * H, t.ln2_hat.data() + r0 * H,
+                       t.ln2_rstd.data() + r0);
+    });
   }
-  float* pooled = s->pooled.data();
-  DenseRowsForward(x, 1, w.pooler, pooled);
-  for (int j = 0; j < H; ++j) pooled[j] = std::tanh(pooled[j]);
-  float* dropped = s->pooled_dropped.data();
-  std::copy(pooled, pooled + H, dropped);
-  if (hidden_p > 0) DrawDropout(&rng, hidden_p, H, s->pooled_keep.data(), dropped);
-  float* logits = s->logits.data();
-  DenseRowsForward(dropped, 1, w.classifier, logits);
+  // The pooler reads each sequence's [CLS] row of the last layer's output.
+  float* cls = b->cls.data();
+  for (int r = 0; r < batch; ++r) std::copy(x + b->start[r] * H, x + (b->start[r] + 1) * H, cls + r * H);
+  float* pooled = b->pooled.data();
+  DenseRowsForward(cls, batch, w.pooler, pooled);
+  for (long j = 0; j < static_cast<long>(batch) * H; ++j) pooled[j] = std::tanh(pooled[j]);
+  float* dropped = b->dropped.data();
+  std::copy(pooled, pooled + static_cast<long>(batch) * H, dropped);
+  if (hidden_p > 0) {
+    for (int r = 0; r < batch; ++r)
+      DrawDropout(&b->rngs[r], hidden_p, H, b->pooled_keep.data() + r * H, dropped + r * H);
+  }
+  float* logits = b->logits.data();
+  DenseRowsForward(dropped, batch, w.classifier, logits);
 
-  // Softmax cross-entropy, from the log-sum-exp.
-  const float top = *std::max_element(logits, logits + c.labels);
-  double z = 0.0;
-  for (int k = 0; k < c.labels; ++k) z += std::exp(static_cast<double>(logits[k] - top));
-  s->loss += (std::log(z) + top - logits[label]) * scale;
-  for (int k = 0; k < c.labels; ++k) {
-    s->dlogits[k] = static_cast<float>((std::exp(static_cast<double>(logits[k] - top)) / z - (k == label)) * scale);
+  // Softmax cross-entropy, from the log-sum-exp, row by row.
+  for (int r = 0; r < batch; ++r) {
+    const float* lr = logits + r * c.labels;
+    float* dl = b->dlogits.data() + r * c.labels;
+    const float top = *std::max_element(lr, lr + c.labels);
+    double z = 0.0;
+    for (int k = 0; k < c.labels; ++k) z += std::exp(static_cast<double>(lr[k] - top));
+    *loss += (std::log(z) + top - lr[labels[r]]) * scale;
+    for (int k = 0; k < c.labels; ++k) {
+      dl[k] = static_cast<float>((std::exp(static_cast<double>(lr[k] - top)) / z - (k == labels[r])) * scale);
+    }
   }
 
-  TransformerWeights& g = s->grad;
-  std::fill(s->dpooled.begin(), s->dpooled.end(), 0.0f);
-  DenseRowsBackward(dropped, 1, w.classifier, s->dlogits.data(), &g.classifier, s->dpooled.data());
-  if (hidden_p > 0) ApplyKeep(s->pooled_keep.data(), H, s->dpooled.data());
-  for (int j = 0; j < H; ++j) s->dz[j] = s->dpooled[j] * (1.0f - pooled[j] * pooled[j]);
-  float* dx = s->dx.data();
-  float* dbranch = s->dbranch.data();
-  std::fill(dx, dx + nh, 0.0f);
-  // The pooler reads the last layer's [CLS] row: x still holds that layer's output.
-  DenseRowsBackward(x, 1, w.pooler, s->dz.data(), &g.pooler, dx);
+  const long bh = static_cast<long>(batch) * H;
+  std::fill(b->dpooled.begin(), b->dpooled.begin() + bh, 0.0f);
+  DenseRowsBackward(dropped, batch, w.classifier, b->dlogits.data(), &g->classifier, b->dpooled.data());
+  if (hidden_p > 0) ApplyKeep(b->pooled_keep.data(), bh, b->dpooled.data());
+  for (long j = 0; j < bh; ++j) b->dz[j] = b->dpooled[j] * (1.0f - pooled[j] * pooled[j]);
+  std::fill(b->dcls.begin(), b->dcls.begin() + bh, 0.0f);
+  DenseRowsBackward(cls, batch, w.pooler, b->dz.data(), &g->pooler, b->dcls.data());
+  float* dx = b->dx.data();
+  float* dbranch = b->dbranch.data();
+  std::fill(dx, dx + th, 0.0f);
+  for (int r = 0; r < batch; ++r) std::copy(b->dcls.data() + r * H, b->dcls.data() + (r + 1) * H, dx + b->start[r] * H);
   for (int l = c.layers - 1; l >= 0; --l) {
     const LayerWeights& layer = w.layers[l];
-    LayerWeights& gl = g.layers[l];
-    LayerTape& t = s->layers[l];
-    LayerNormBackward(t.ln2_hat.data(), t.ln2_rstd.data(), layer.output_norm.gamma.data(), dx, n, H,
+    const LayerTransposes& lt = transposes[l];
+    LayerWeights& gl = g->layers[l];
+    LayerTape& t = b->layers[l];
+    LayerNormBackward(t.ln2_hat.data(), t.ln2_rstd.data(), layer.output_norm.gamma.data(), dx, static_cast<int>(T), H,
                       gl.output_norm.gamma.data(), gl.output_norm.beta.data(), dx);
-    std::copy(dx, dx + nh, dbranch);  // the residual passes dx through; the block adds its own
-    if (hidden_p > 0) ApplyKeep(t.output_keep.data(), nh, dbranch);
-    FeedForwardBackward(c, layer, t.a.data(), n, t.feed_forward, dbranch, s->dact.data(), &gl, dx, &transposes[l]);
-    LayerNormBackward(t.ln1_hat.data(), t.ln1_rstd.data(), layer.attention_norm.gamma.data(), dx, n, H,
-                      gl.attention_norm.gamma.data(), gl.attention_norm.beta.data(), dx);
-    std::copy(dx, dx + nh, dbranch);
-    if (hidden_p > 0) ApplyKeep(t.attention_keep.data(), nh, dbranch);
-    SelfAttentionBackward(c, layer, t.x_in.data(), n, t.attention, dbranch, &s->attention_grad, &gl, dx,
-                          &transposes[l]);
+    std::copy(dx, dx + th, dbranch);  // the residual passes dx through; the block adds its own
+    if (hidden_p > 0) ApplyKeep(t.output_keep.data(), th, dbranch);
+    // The feed-forward block: its activation made again from up (cheaper than keeping it per layer).
+    float* act = b->act.data();
+    float* dact = b->dact.data();
+    SplitRows(threads, T, [&](long r0, long r1) {
+      const float* up = t.up.data() + r0 * I;
+      const long count = (r1 - r0) * I;
+      if (c.activation == Activation::kRelu) {
+        for (long i = 0; i < count; ++i) act[r0 * I + i] = up[i] > 0.0f ? up[i] : 0.0f;
+      } else {
+        GeluForward(up, count, act + r0 * I);
+      }
+      std::fill(dact + r0 * I, dact + r1 * I, 0.0f);
+    });
+    DenseRowsBackwardThreads(threads, act, T, layer.output, dbranch, &gl.output, dact, lt.output.data());
+    SplitRows(threads, T, [&](long r0, long r1) {
+      const float* up = t.up.data() + r0 * I;
+      float* d = dact + r0 * I;
+      const long count = (r1 - r0) * I;
+      if (c.activation == Activation::kRelu) {
+        for (long i = 0; i < count; ++i) d[i] = up[i] > 0.0f ? d[i] : 0.0f;
+      } else {
+        GeluBackward(up, count, d);
+      }
+    });
+    DenseRowsBackwardThreads(threads, t.a.data(), T, layer.intermediate, dact, &gl.intermediate, dx,
+                             lt.intermediate.data());
+    LayerNormBackward(t.ln1_hat.data(), t.ln1_rstd.data(), layer.attention_norm.gamma.data(), dx, static_cast<int>(T),
+                      H, gl.attention_norm.gamma.data(), gl.attention_norm.beta.data(), dx);
+    std::copy(dx, dx + th, dbranch);
+    if (hidden_p > 0) ApplyKeep(t.attention_keep.data(), th, dbranch);
+    // The attention block.
+    std::fill(b->dcontext.begin(), b->dcontext.begin() + th, 0.0f);
+    DenseRowsBackwardThreads(threads, t.context.data(), T, layer.attention_output, dbranch, &gl.attention_output,
+                             b->dcontext.data(), lt.attention_output.data());
+    each_sequence([&](TrainingState* s, int r, long at, int n) {
+      const long pa = b->probs_start[r];
+      AttentionHeadsBackward(c, t.q.data() + at * H, t.k.data() + at * H, t.v.data() + at * H, n, t.probs.data() + pa,
+                             attention_p > 0 ? t.keep.data() + pa : nullptr,
+                             attention_p > 0 ? t.dropped.data() + pa : nullptr, b->dcontext.data() + at * H,
+                             &s->head_grads, b->dq.data() + at * H, b->dk.data() + at * H, b->dv.data() + at * H);
+    });
+    DenseRowsBackwardThreads(threads, t.x_in.data(), T, layer.query, b->dq.data(), &gl.query, dx, lt.query.data());
+    DenseRowsBackwardThreads(threads, t.x_in.data(), T, layer.key, b->dk.data(), &gl.key, dx, lt.key.data());
+    DenseRowsBackwardThreads(threads, t.x_in.data(), T, layer.value, b->dv.data(), &gl.value, dx, lt.value.data());
   }
-  if (hidden_p > 0) ApplyKeep(s->embedding_keep.data(), nh, dx);
-  EmbeddingsBackward(c, w, ids, type_ids, n, s->emb_hat.data(), s->emb_rstd.data(), dx, &g);
+  if (hidden_p > 0) ApplyKeep(b->embedding_keep.data(), th, dx);
+  for (int r = 0; r < batch; ++r) {
+    const long at = b->start[r];
+    EmbeddingsBackward(c, w, ids + static_cast<long>(r) * seq, type_ids + static_cast<long>(r) * seq, b->length[r],
+                       b->emb_hat.data() + at * H, b->emb_rstd.data() + at, dx + at * H, g);
+  }
 }
 
 }  // namespace
@@ -218,11 +316,6 @@ double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, 
   }
   TrainingWorkspace local;
   TrainingWorkspace& w = workspace ? *workspace : local;
-  if (w.names_.empty()) {
-    for (const std::string& name : grad->TensorNames()) {
-      if (name != "embeddings.word_embeddings.weight") w.names_.push_back(name);
-    }
-  }
   w.transposes_.resize(c.layers);
   for (int l = 0; l < c.layers; ++l) {
     const LayerWeights& layer = model.weights().layers[l];
@@ -234,47 +327,38 @@ double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, 
     TransposeWeights(layer.intermediate, &t.intermediate);
     TransposeWeights(layer.output, &t.output);
   }
-  const size_t workers = static_cast<size_t>(std::max(1, std::min(threads, batch)));
-  while (w.states_.size() < workers) w.states_.push_back(std::make_unique<TrainingState>(c));
-  std::atomic<size_t> next_state{0};
-  const float scale = batch > 0 ? 1.0f / static_cast<float>(batch) : 0.0f;
-  ParallelChunks(
-      static_cast<size_t>(batch), 1, threads,
-      [&] {
-        TrainingState* s = w.states_[next_state.fetch_add(1)].get();
-        s->ClearGradients(w.names_, c.hidden);
-        s->dropout = dropout;
-        s->Reserve(seq, c);
-        return s;
-      },
-      [&](TrainingState* s, size_t begin, size_t end) {
-        for (size_t r = begin; r < end; ++r) {
-          const long row = static_cast<long>(r) * seq;
-          const int n = model.RowLength(mask ? mask + row : nullptr, seq);
-          for (int t = 0; t < n; ++t) s->key_mask[t] = mask ? (mask[row + t] != 0) : 1;
-          s->NoteWordRows(ids + row, n);
-          RowLossAndGradients(c, model.weights(), ids + row, type_ids + row, s->key_mask.data(), n, labels[r], scale,
-                              DropoutRowSeed(dropout.seed, static_cast<int>(r)), w.transposes_, s);
-        }
-      });
-  // The states that ran, summed in a fixed order.
+  if (!w.tape_) w.tape_ = std::make_unique<BatchTape>();
+  BatchTape& b = *w.tape_;
+  // The sequences' rows stacked, unpadded: where each starts, and its attention block.
+  b.start.assign(batch + 1, 0);
+  b.probs_start.assign(batch + 1, 0);
+  b.length.assign(batch, 0);
+  b.rngs.clear();
+  int longest = 1;
+  for (int r = 0; r < batch; ++r) {
+    const int n = model.RowLength(mask ? mask + static_cast<long>(r) * seq : nullptr, seq);
+    b.length[r] = n;
+    longest = std::max(longest, n);
+    b.start[r + 1] = b.start[r] + n;
+    b.probs_start[r + 1] = b.probs_start[r] + static_cast<long>(c.heads) * n * n;
+    b.rngs.emplace_back(DropoutRowSeed(dropout.seed, r));
+  }
+  b.Reserve(b.start[batch], b.probs_start[batch], batch, c, dropout);
+  for (int r = 0; r < batch; ++r) {
+    const long row = static_cast<long>(r) * seq;
+    for (int t = 0; t < b.length[r]; ++t) b.key_mask[b.start[r] + t] = mask ? (mask[row + t] != 0) : 1;
+  }
+  const size_t workers = static_cast<size_t>(std::max(1, threads));
+  while (w.states_.size() < workers) w.states_.push_back(std::make_unique<TrainingState>());
+  for (auto& s : w.states_) {
+    s->heads.dropout = false;
+    s->heads.Reserve(longest, c);
+    s->head_grads.Reserve(longest, c);
+  }
   grad->Zero();
   double loss = 0.0;
-  const int H = c.hidden;
-  for (size_t i = 0; i < std::min(next_state.load(), w.states_.size()); ++i) {
-    TrainingState& s = *w.states_[i];
-    loss += s.loss;
-    for (const std::string& name : w.names_) {
-      device::Buffer& total = grad->Values(name);
-      const device::Buffer& part = s.grad.Values(name);
-      for (size_t j = 0; j < total.size(); ++j) total[j] += part[j];
-    }
-    for (int32_t row : s.word_rows) {
-      float* total = grad->word_embeddings.data() + static_cast<long>(row) * H;
-      const float* part = s.grad.word_embeddings.data() + static_cast<long>(row) * H;
-      for (int j = 0; j < H; ++j) total[j] += part[j];
-    }
-  }
+  BatchLossAndGradients(c, model.weights(), ids, type_ids, labels, batch, seq, threads, dropout.hidden,
+                        dropout.attention, w.transposes_, w.states_, &b, &loss, grad);
   return loss;
 }
 

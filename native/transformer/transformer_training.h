@@ -3,7 +3,9 @@
 //   dlogits = (softmax(logits) - onehot(label)) / batch; classifier and pooler dense backward, tanh' = 1 - y^2;
 //   per layer, last first: LayerNorm backward, feed-forward backward plus the residual, LayerNorm backward,
 //   self-attention backward plus the residual; the embeddings' LayerNorm and table rows.
-// Rows run unpadded, each thread into gradients of its own, summed at the end.
+// The batch's sequences run unpadded, their token rows stacked: every dense layer (Q/K/V, attention output,
+// feed-forward in and out, pooler, classifier) forward and backward is one product over all the rows, shared by
+// the threads; embeddings and attention run sequence by sequence.
 // Dropout (training), as BERT has it: hidden dropout on the embeddings' output, on the attention block's and the
 // feed-forward block's outputs (before the residual) and on the pooled vector (before the classifier);
 // attention dropout on the attention weights. Each row draws its masks from its own stream,
@@ -31,10 +33,10 @@ struct TrainingDropout {
 uint64_t DropoutRowSeed(uint64_t seed, int row);
 
 struct TrainingState;
+struct BatchTape;
 
-// The threads' buffers and gradients, kept from one batch to the next so that a step allocates nothing. A
-// thread's word-embedding gradient is cleared and summed by the rows its tokens used, not the whole table; the
-// dense weights' transposes are made once per batch for the backward products.
+// The batch's tape and the threads' attention scratch, kept from one batch to the next so that a step
+// allocates nothing; the dense weights' transposes are made once per batch for the backward products.
 class TrainingWorkspace {
  public:
   TrainingWorkspace();
@@ -44,8 +46,8 @@ class TrainingWorkspace {
   friend double LossAndGradients(const TransformerClassifier&, const int32_t*, const int32_t*, const int32_t*,
                                  const int32_t*, int, int, int, TransformerWeights*, const TrainingDropout&,
                                  TrainingWorkspace*);
+  std::unique_ptr<BatchTape> tape_;
   std::vector<std::unique_ptr<TrainingState>> states_;
-  std::vector<std::string> names_;  // every tensor but the word embeddings
   std::vector<LayerTransposes> transposes_;
 };
 
