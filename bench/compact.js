@@ -3,9 +3,11 @@
 // fastText gets text_a and text_b's words concatenated) from ../shared/data:
 //   - our float student vs our compact student (`quantize --model` defaults, and with --retrain): file size, dev
 //     accuracy, `predict` p50 (one text at a time, segmentation included), `predictBatch` lines/s, load time and
-//     RSS after load (each file loaded in a fresh process after the segmenter's dictionary is in);
+//     RSS after load (each file loaded in a fresh `node --expose-gc` process after the segmenter's dictionary is in,
+//     RSS taken after global.gc() both before and after the load, so garbage does not count);
 //   - Debian's fastText on the same words (the student's own segmentation): `fasttext supervised -wordNgrams 2
-//     -bucket 200000`, then `fasttext quantize -qnorm -retrain -cutoff 100000`: size, accuracy, predict lines/s.
+//     -bucket 200000`, then `fasttext quantize -qnorm -retrain -cutoff 100000`: size, accuracy, predict lines/s, RSS
+//     after load (peak RSS of `fasttext predict` on one line less that of a bare `fasttext`, under /usr/bin/time -v).
 // Speed pairs run back to back (float, compact, compact retrained, three rounds, the median kept); figures are
 // quoted as ratios against the float student measured in the same run.
 //   node bench/compact.js [--only chnsenticorp,tnews,lcqmc] [--no-fasttext] [--no-retrain] [--out DIR]
@@ -140,6 +142,20 @@ function fastTextPredictPerSecond(model, devTxt, lines, oneTxt) {
   return { perSecond: all - one > 0.05 ? lines / (all - one) : null, loadSeconds: one };
 }
 
+// Peak RSS (bytes) of a fasttext command under /usr/bin/time -v.
+function fastTextPeakRss(flags) {
+  const run = spawnSync('/usr/bin/time', ['-v', 'fasttext', ...flags], { maxBuffer: 1 << 28 });
+  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr.toString())?.[1]);
+  return kb * 1024;
+}
+
+// RSS after load of a fastText model: peak RSS of `fasttext predict` on one line less that of a bare `fasttext`
+// (usage only: the process and its libraries), the median of three pairs; null without /usr/bin/time.
+function fastTextRss(model, oneTxt) {
+  if (!fs.existsSync('/usr/bin/time')) return null;
+  return median([0, 1, 2].map(() => fastTextPeakRss(['predict', model, oneTxt]) - fastTextPeakRss([])));
+}
+
 function runFastText(dir, trainTxt, devTxt, devLines) {
   const prefix = path.join(dir, 'fasttext');
   const common = ['-wordNgrams', '2', '-bucket', '200000', '-dim', '100', '-epoch', '10', '-thread', '2'];
@@ -166,6 +182,7 @@ function runFastText(dir, trainTxt, devTxt, devLines) {
       trainSeconds: fit.seconds,
       predictPerSecond: floatSpeed.perSecond,
       loadSeconds: floatSpeed.loadSeconds,
+      rssBytes: fastTextRss(`${prefix}.bin`, oneTxt),
     },
     quantized: {
       bytes: fs.statSync(`${prefix}.ftz`).size,
@@ -173,6 +190,7 @@ function runFastText(dir, trainTxt, devTxt, devLines) {
       quantizeSeconds: quantized.seconds,
       predictPerSecond: ftzSpeed.perSecond,
       loadSeconds: ftzSpeed.loadSeconds,
+      rssBytes: fastTextRss(`${prefix}.ftz`, oneTxt),
     },
   };
 }
@@ -298,7 +316,7 @@ for (const [key, r] of Object.entries(results.sets)) {
   if (r.fasttext) {
     for (const [name, o] of Object.entries(r.fasttext)) {
       lines.push(
-        `${`fastText ${name === 'float' ? 'supervised' : 'quantize'}`.padEnd(26)} ${mb(o.bytes).padStart(10)}  ${pct(o.accuracy).padStart(7)}  ${((o.accuracy - r.fasttext.float.accuracy) * 100).toFixed(2).padStart(8)}  ${'-'.padStart(8)}         ${(o.predictPerSecond === null ? '-' : Math.round(o.predictPerSecond).toString()).padStart(10)} (fasttext predict, load taken out: ${o.loadSeconds.toFixed(2)} s)`,
+        `${`fastText ${name === 'float' ? 'supervised' : 'quantize'}`.padEnd(26)} ${mb(o.bytes).padStart(10)}  ${pct(o.accuracy).padStart(7)}  ${((o.accuracy - r.fasttext.float.accuracy) * 100).toFixed(2).padStart(8)}  ${'-'.padStart(8)}         ${(o.predictPerSecond === null ? '-' : Math.round(o.predictPerSecond).toString()).padStart(10)} (fasttext predict, load taken out: ${o.loadSeconds.toFixed(2)} s)  RSS after load ${o.rssBytes === null ? '-' : `${mb(o.rssBytes)} (${times(o.rssBytes / o.bytes)} the file)`}`,
       );
     }
   }

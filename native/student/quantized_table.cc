@@ -13,14 +13,21 @@ QuantizedTable::QuantizedTable(int64_t rows, int dim, int dsub, const int32_t* k
     problem_ = "dsub must be in 1..dim";
     return;
   }
-  slot_.assign(static_cast<size_t>(rows), -1);
+  const size_t words = static_cast<size_t>((rows + 63) / 64);
+  kept_bits_.assign(words, 0);
+  rank_.assign(words, 0);
   for (int64_t k = 0; k < kept; ++k) {
     const int32_t row = kept_rows[k];
     if (row < 0 || row >= rows || (k > 0 && row <= kept_rows[k - 1])) {
       problem_ = "kept row ids must be ascending ids below the row count";
       return;
     }
-    slot_[row] = static_cast<int32_t>(k);
+    kept_bits_[row >> 6] |= uint64_t{1} << (row & 63);
+  }
+  uint32_t before = 0;
+  for (size_t w = 0; w < words; ++w) {
+    rank_[w] = before;
+    before += static_cast<uint32_t>(__builtin_popcountll(kept_bits_[w]));
   }
   centroids_.assign(centroids, centroids + static_cast<size_t>(kCodebookSize) * dim);
   codes_.assign(codes, codes + static_cast<size_t>(kept) * nsubq_);
@@ -32,8 +39,9 @@ QuantizedTable::QuantizedTable(int64_t rows, int dim, int dsub, const int32_t* k
 
 void QuantizedTable::CopyOut(int32_t* kept_rows, float* centroids, uint8_t* codes, float* norm_centroids,
                              uint8_t* norm_codes) const {
+  int64_t k = 0;
   for (int64_t row = 0; row < rows_; ++row) {
-    if (slot_[row] >= 0) kept_rows[slot_[row]] = static_cast<int32_t>(row);
+    if ((kept_bits_[row >> 6] >> (row & 63)) & 1) kept_rows[k++] = static_cast<int32_t>(row);
   }
   std::copy(centroids_.begin(), centroids_.end(), centroids);
   std::copy(codes_.begin(), codes_.end(), codes);
@@ -55,7 +63,7 @@ void AddSubvectors(const uint8_t* code, const float* book, int count, float norm
 }  // namespace
 
 void QuantizedTable::AddRow(int64_t row, float* out) const {
-  const int32_t k = slot_[row];
+  const int32_t k = Slot(row);
   if (k < 0) return;
   const uint8_t* code = codes_.data() + static_cast<size_t>(k) * nsubq_;
   const float norm = norm_codes_.empty() ? 1.0f : norm_centroids_[norm_codes_[k]];
@@ -139,7 +147,7 @@ void QuantizedTable::AddRows(const int32_t* rows, int n, float* out) const {
     count = 0;
   };
   for (int t = 0; t < n; ++t) {
-    const int32_t k = slot_[rows[t]];
+    const int32_t k = Slot(rows[t]);
     if (k < 0) continue;
     codes[count] = codes_.data() + static_cast<size_t>(k) * nsubq_;
     norms[count] = norm_codes_.empty() ? 1.0f : norm_centroids_[norm_codes_[k]];
@@ -149,8 +157,8 @@ void QuantizedTable::AddRows(const int32_t* rows, int n, float* out) const {
 }
 
 size_t QuantizedTable::bytes() const {
-  return slot_.size() * sizeof(int32_t) + (centroids_.size() + norm_centroids_.size()) * sizeof(float) + codes_.size() +
-         norm_codes_.size();
+  return kept_bits_.size() * sizeof(uint64_t) + rank_.size() * sizeof(uint32_t) +
+         (centroids_.size() + norm_centroids_.size()) * sizeof(float) + codes_.size() + norm_codes_.size();
 }
 
 }  // namespace student

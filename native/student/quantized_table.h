@@ -31,7 +31,7 @@ class QuantizedTable {
   // out[0..dim) += the decoded vectors of rows[0..n), in that order (the same sums as AddRow row by row): sub-space
   // by sub-space, each output sub-vector held in registers while the rows' entries are added to it.
   void AddRows(const int32_t* rows, int n, float* out) const;
-  // Bytes held (codes, codebooks and the row map).
+  // Bytes held (codes, codebooks and the kept-rows bitmap with its rank index).
   size_t bytes() const;
 
   // The table as it came in (for writing it out again): its sizes, then the arrays as laid out above.
@@ -45,7 +45,16 @@ class QuantizedTable {
   int64_t rows_;
   int dim_, dsub_, nsubq_;
   std::string problem_;
-  std::vector<int32_t> slot_;  // row -> kept index, -1 where not kept
+  // Kept index of a row, -1 where not kept: a rank over the kept-rows bitmap.
+  int32_t Slot(int64_t row) const {
+    const uint64_t word = kept_bits_[row >> 6], bit = uint64_t{1} << (row & 63);
+    if ((word & bit) == 0) return -1;
+    return static_cast<int32_t>(rank_[row >> 6] + __builtin_popcountll(word & (bit - 1)));
+  }
+
+  // 1 bit a row, and the kept rows before each 64-row word (1.5 bits a row where a 4-byte map took 32).
+  std::vector<uint64_t> kept_bits_;
+  std::vector<uint32_t> rank_;
   std::vector<float> centroids_, norm_centroids_;
   std::vector<uint8_t> codes_, norm_codes_;
 };
