@@ -14,6 +14,7 @@ import { readLabeledTsv, type LabeledRow } from '../data/tsv-reader.js';
 import { native } from '../native.js';
 import type { NativeCorpusCache, NativeCorpusCacheWriter, NativeTextEncoder } from './native-api.js';
 import { createNativeTextEncoder } from './native-text-encoder.js';
+import { checkDistillRow } from './train-data.js';
 import { pairWordsMany, rowWordsMany, type SegmentationSettings } from './segmentation.js';
 import { PAD_ID, UNK_ID, Vocabulary, WordCounter } from './vocabulary.js';
 
@@ -300,7 +301,7 @@ async function writeTokenCache(file: string, request: TokenCacheRequest): Promis
     numLabels = labelMap.size;
     let distillRows = 0;
     for (const source of request.distill) {
-      const rows = await stream(source, 1, (row) => checkDistillRow(row, labelMap, source, towers));
+      const rows = await stream(source, 1, (row) => checkDistillRowForTowers(row, labelMap, source, towers));
       if (rows === 0) throw new InputError('the distillation set is empty', source);
       distillRows += rows;
     }
@@ -325,21 +326,8 @@ async function writeTokenCache(file: string, request: TokenCacheRequest): Promis
 }
 
 /** Teacher-labeled rows use the training labels, carry one logit per label, and (two towers) have text_b. */
-function checkDistillRow(row: LabeledRow, labelMap: LabelMap, file: string, towers: boolean): void {
-  if (!labelMap.has(row.label)) {
-    throw new InputError(
-      `teacher label ${JSON.stringify(row.label)} is not among the training labels (${labelMap.labels.join(', ')})`,
-      file,
-      row.line,
-    );
-  }
-  if (row.logits && row.logits.length !== labelMap.size) {
-    throw new InputError(
-      `${row.logits.length} logits, but the training set has ${labelMap.size} labels`,
-      file,
-      row.line,
-    );
-  }
+function checkDistillRowForTowers(row: LabeledRow, labelMap: LabelMap, file: string, towers: boolean): void {
+  checkDistillRow(row, labelMap, file);
   if (towers && row.textB === undefined)
     throw new InputError('the training set has text pairs (text_b) but this row has no text_b', file, row.line);
 }

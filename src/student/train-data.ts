@@ -72,22 +72,24 @@ export function hasPairs(rows: TrainingRows): boolean {
 
 /** Teacher-labeled rows must use the training labels, and carry one logit per label. */
 function checkDistillRows(rows: DistillRow[], labelMap: LabelMap): void {
-  for (const row of rows) {
-    const file = row.file;
-    if (!labelMap.has(row.label)) {
-      throw new InputError(
-        `teacher label ${JSON.stringify(row.label)} is not among the training labels (${labelMap.labels.join(', ')})`,
-        file,
-        row.line,
-      );
-    }
-    if (row.logits && row.logits.length !== labelMap.size) {
-      throw new InputError(
-        `${row.logits.length} logits, but the training set has ${labelMap.size} labels`,
-        file,
-        row.line,
-      );
-    }
+  for (const row of rows) checkDistillRow(row, labelMap, row.file);
+}
+
+/** One teacher-labeled row of `file`: a training label, and one logit per label when it has logits. */
+export function checkDistillRow(row: LabeledRow, labelMap: LabelMap, file: string): void {
+  if (!labelMap.has(row.label)) {
+    throw new InputError(
+      `teacher label ${JSON.stringify(row.label)} is not among the training labels (${labelMap.labels.join(', ')})`,
+      file,
+      row.line,
+    );
+  }
+  if (row.logits && row.logits.length !== labelMap.size) {
+    throw new InputError(
+      `${row.logits.length} logits, but the training set has ${labelMap.size} labels`,
+      file,
+      row.line,
+    );
   }
 }
 
