@@ -154,8 +154,8 @@ test('quantize --retrain refusals: flags without --retrain, no --train, bad --ep
     [['--train', trainFile], '--train, --distill, --epochs and --lr go with --retrain'],
     [['--epochs', '2'], '--train, --distill, --epochs and --lr go with --retrain'],
     [['--retrain'], '--retrain needs --train TSV (the data to retrain on)'],
-    [['--retrain', '--train', trainFile, '--epochs', '0'], '--epochs must be a whole number of at least 1'],
-    [['--retrain', '--train', trainFile, '--lr', '-1'], '--lr must be a number above 0'],
+    [['--retrain', '--train', trainFile, '--epochs', '0'], '--epochs must be a positive integer (got 0)'],
+    [['--retrain', '--train', trainFile, '--lr', '-1'], '--lr must be a positive number (got -1)'],
   ]) {
     const run = q(...flags);
     assert.equal(run.status, 2, flags.join(' '));

@@ -67,6 +67,7 @@ export const quantizeCommand = defineCommand({
         default: false,
         describe: 'weights in 7 bits: for AVX2 CPUs without VNNI, whose u8 x s8 kernels can saturate',
       }),
+  numbers: { epochs: { integer: true, min: 1 }, lr: { above: 0 } },
   run: async (args) => {
     if (args.model !== undefined && args.teacher !== undefined)
       throw new UsageError('give --teacher IN.onnx or --model IN.bin, not both');
@@ -130,10 +131,6 @@ async function quantizeStudent(args: {
   if (!args.retrain && [args.train, args.distill, args.epochs, args.lr].some((v) => v !== undefined))
     throw new UsageError('--train, --distill, --epochs and --lr go with --retrain');
   if (args.retrain && !args.train) throw new UsageError('--retrain needs --train TSV (the data to retrain on)');
-  if (args.epochs !== undefined && (!Number.isInteger(args.epochs) || args.epochs < 1))
-    throw new UsageError('--epochs must be a whole number of at least 1');
-  if (args.lr !== undefined && !(Number.isFinite(args.lr) && args.lr > 0))
-    throw new UsageError('--lr must be a number above 0');
   const { quantizeStudentFile } = await import('../student/quantize-student.js');
   const started = performance.now();
   const r = await quantizeStudentFile({
