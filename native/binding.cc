@@ -86,6 +86,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterStudentBinding(env, exports);
   RegisterSegmenterBinding(env, exports);
   RegisterTextEncoderBinding(env, exports);
+  RegisterWordTableBinding(env, exports);
+  RegisterFileBytesBinding(env, exports);
   RegisterCorpusCacheBinding(env, exports);
   RegisterTransformerBinding(env, exports);
   return exports;

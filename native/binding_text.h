@@ -1,5 +1,5 @@
 // What the segmenter, text-encoder and student bindings share: batches of JavaScript strings, and the native
-// objects behind the JiebaDictionary and StudentTextEncoder classes.
+// objects behind the JiebaDictionary, StudentTextEncoder and StudentWordTable classes.
 #pragma once
 #include <napi.h>
 
@@ -8,6 +8,7 @@
 #include "binding_util.h"
 #include "segmenter/dag_segmenter.h"
 #include "student/text_encoder.h"
+#include "student/word_table.h"
 
 namespace ernie_slim {
 
@@ -24,5 +25,8 @@ struct TextEncoderRef {
   student::TextEncoderScratch* scratch;
 };
 TextEncoderRef UnwrapTextEncoder(const Caller& c, const Napi::Value& v);
+
+// The word table of a StudentWordTable object, or one made from an array of words; a TypeError otherwise.
+std::shared_ptr<const student::WordTable> UnwrapWordTable(const Caller& c, const Napi::Value& v);
 
 }  // namespace ernie_slim

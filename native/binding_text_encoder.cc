@@ -28,21 +28,6 @@ bool CodePointsOf(const Caller& c, const Napi::Value& v, const char* name, std::
   return segmenter::DecodeUtf16(buffer->data(), n, out);
 }
 
-student::WordVocabulary ReadVocabulary(const Caller& c, const Napi::Value& v) {
-  if (!v.IsArray()) c.Fail("vocabulary must be an array of strings");
-  Napi::Array words = v.As<Napi::Array>();
-  student::WordVocabulary vocabulary;
-  std::u16string buffer;
-  std::vector<char32_t> word;
-  for (uint32_t i = 0; i < words.Length(); ++i) {
-    // A word with a lone surrogate is reachable only through text that the reference path handles.
-    if (CodePointsOf(c, words.Get(i), "vocabulary words", &buffer, &word)) {
-      vocabulary.Add(word.data(), word.size(), static_cast<int32_t>(i));
-    }
-  }
-  return vocabulary;
-}
-
 std::shared_ptr<const student::LowercaseMap> ReadLowercaseTable(const Caller& c, const Napi::Value& v) {
   if (!v.IsObject()) c.Fail("lowercaseTable must be { codePoints, lowercase }");
   Napi::Object table = v.As<Napi::Object>();
@@ -135,7 +120,7 @@ class TextEncoderWrap : public Napi::ObjectWrap<TextEncoderWrap> {
     if (settings.splitter == student::WordSplitter::kJieba) segmenter = UnwrapJiebaDictionary(c, o.Get("dictionary"));
     auto lowercase = ReadLowercaseTable(c, o.Get("lowercaseTable"));
     encoder_ = std::make_shared<const TextEncoder>(settings, std::move(segmenter), std::move(lowercase),
-                                                   ReadVocabulary(c, o.Get("vocabulary")));
+                                                   UnwrapWordTable(c, o.Get("vocabulary")));
     info.This().As<Napi::Object>().TypeTag(&kTextEncoderTag);
   }
 

@@ -108,7 +108,7 @@ test("distill --quantize writes the compact student (retrained on the run's data
   });
   const c = metrics.compact;
   const studentFile = path.join(out, 'student.bin');
-  assert.equal(fs.readFileSync(studentFile).readUInt32LE(8), 2, 'student.bin is the compact (version-2) file');
+  assert.equal(fs.readFileSync(studentFile).readUInt32LE(8), 3, 'student.bin is the compact (version-3) file');
   assert.equal(c.compact_bytes, fs.statSync(studentFile).size);
   assert.ok(c.float_bytes > 0 && c.embedding_rows > 40, JSON.stringify(c));
   assert.equal(c.kept_rows, 40);

@@ -34,7 +34,7 @@ before(() => {
   assert.equal(run.status, 0, run.stderr);
 });
 
-test('quantize --model: a version-2 file that keeps the touched rows only, both accuracies; eval and predict read it', () => {
+test('quantize --model: a version-3 file that keeps the touched rows only, both accuracies; eval and predict read it', () => {
   const out = path.join(dir, 'c.bin');
   const run = cli(['quantize', '--model', model, '--out', out, '--cutoff', '0', '--dev', devFile, '--json']);
   assert.equal(run.status, 0, run.stderr);
@@ -42,7 +42,7 @@ test('quantize --model: a version-2 file that keeps the touched rows only, both 
   assert.equal(r.output_bytes, fs.statSync(out).size);
   assert.equal(r.input_bytes, fs.statSync(model).size);
   assert.ok(r.output_bytes * 4 < r.input_bytes, JSON.stringify(r));
-  assert.equal(fs.readFileSync(out).readUInt32LE(8), 2);
+  assert.equal(fs.readFileSync(out).readUInt32LE(8), 3);
   assert.ok(r.embedding_rows > 5000, 'vocabulary rows and 5000 bigram buckets');
   assert.ok(r.kept_rows > 0 && r.kept_rows < 1000, `only rows that training touched are kept (${r.kept_rows})`);
   assert.ok(Math.abs(r.output_accuracy - r.input_accuracy) <= 0.03, JSON.stringify(r));
@@ -120,7 +120,7 @@ test('train --quantize writes the compact student and reports both sizes and bot
   assert.equal(run.status, 0, run.stderr);
   const r = lastJson(run.stdout);
   assert.equal(r.compact_bytes, fs.statSync(out).size);
-  assert.equal(fs.readFileSync(out).readUInt32LE(8), 2);
+  assert.equal(fs.readFileSync(out).readUInt32LE(8), 3);
   assert.ok(r.float_bytes > 4 * r.compact_bytes, JSON.stringify(r));
   assert.equal(typeof r.dev_accuracy, 'number');
   assert.equal(

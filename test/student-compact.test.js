@@ -1,4 +1,4 @@
-// Compact students: product quantization (fastText's scheme), pruning by norm, the version-2 model file.
+// Compact students: product quantization (fastText's scheme), pruning by norm, the version-3 model file.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -173,7 +173,7 @@ function sampleModel(kind = 'bow') {
   };
 }
 
-test('compact model file: version 2 round trip (codes, codebooks, norms, kept rows); float files stay version 1', async () => {
+test('compact model file: version 3 round trip (codes, codebooks, norms, kept rows); float files stay version 1', async () => {
   const model = sampleModel();
   assert.equal(encodeModelFile(model).readUInt32LE(8), 1);
   const compact = await compactStudent(model, { cutoff: 100, dsub: 2, qnorm: true, qout: true });
@@ -182,7 +182,7 @@ test('compact model file: version 2 round trip (codes, codebooks, norms, kept ro
   assert.ok(!('embedding' in compact.weights) && !('dense2.weight' in compact.weights));
   assert.equal(compact.quantized.embedding.rows.length, 100);
   const bytes = encodeModelFile(compact);
-  assert.equal(bytes.readUInt32LE(8), 2);
+  assert.equal(bytes.readUInt32LE(8), 3);
   const back = decodeModelFile(bytes, 'c.bin');
   assert.deepEqual(back.config, compact.config);
   for (const [name, q] of Object.entries(compact.quantized)) {
@@ -207,9 +207,9 @@ test('compact model file: version 2 round trip (codes, codebooks, norms, kept ro
     );
   }
   const future = Buffer.from(bytes);
-  future.writeUInt32LE(3, 8);
+  future.writeUInt32LE(4, 8);
   assert.throws(() => decodeModelFile(future, 'c.bin'), {
-    message: 'c.bin: model file format version 3 is not supported (this ernie-slim reads versions 1 and 2)',
+    message: 'c.bin: model file format version 4 is not supported (this ernie-slim reads versions 1 to 3)',
   });
 });
 
@@ -315,7 +315,7 @@ test('decode parity on long rows: the bag sums past its 128-row passes and 256-b
   }
 });
 
-test('a compact student saves and loads as a version-2 file, predicts the same, and is refused for training', async () => {
+test('a compact student saves and loads as a version-3 file, predicts the same, and is refused for training', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ernie-slim-compact-'));
   try {
     const compact = await compactStudent(whitespaceModel(), { cutoff: 150, dsub: 2, qnorm: true, qout: true });

@@ -30,7 +30,7 @@ inline bool IsBlank(const char32_t* word, size_t n) {
 
 // Words looked up in the vocabulary as they come.
 struct IdSink {
-  const WordVocabulary& vocabulary;
+  const WordTable& vocabulary;
   int32_t unk_word_id;
   std::vector<int32_t>* ids;
   size_t size() const { return ids->size(); }
@@ -50,19 +50,19 @@ struct WordSink {
 }  // namespace
 
 TextEncoder::TextEncoder(TextEncoderSettings settings, std::shared_ptr<const segmenter::DagSegmenter> segmenter,
-                         std::shared_ptr<const LowercaseMap> lowercase, WordVocabulary vocabulary)
+                         std::shared_ptr<const LowercaseMap> lowercase, std::shared_ptr<const WordTable> vocabulary)
     : settings_(settings),
       segmenter_(std::move(segmenter)),
       lowercase_(std::move(lowercase)),
       vocabulary_(std::move(vocabulary)) {
   const std::u32string unk = U"[UNK]";
-  unk_word_id_ = vocabulary_.Find(unk.data(), unk.size(), kUnkId);
+  unk_word_id_ = vocabulary_->Find(unk.data(), unk.size(), kUnkId);
 }
 
 bool TextEncoder::Encode(std::u16string_view text_a, const std::u16string_view* text_b, TextEncoderScratch* scratch,
                          std::vector<int32_t>* ids) const {
   ids->clear();
-  IdSink sink{vocabulary_, unk_word_id_, ids};
+  IdSink sink{*vocabulary_, unk_word_id_, ids};
   if (!AppendText(text_a, scratch, &sink)) return false;
   if (text_b != nullptr && !AppendText(*text_b, scratch, &sink)) return false;
   if (ids->empty()) ids->push_back(kUnkId);

@@ -2,7 +2,7 @@
 // cut or whitespace-separated words, a literal [UNK] kept whole, jieba's whitespace tokens dropped, Latin
 // lowercased as `lowercased()` does, maxWords over a text or a pair) and the lookup of
 // src/student/vocabulary.ts (an unknown word is [UNK]; a row without words is one [UNK]). No string is made
-// per word: words are spans of the text's code points, looked up in a native hash map.
+// per word: words are spans of the text's code points, looked up in the student's WordTable (shared, not copied).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +13,7 @@
 
 #include "segmenter/dag_segmenter.h"
 #include "student/lowercase_map.h"
-#include "student/word_vocabulary.h"
+#include "student/word_table.h"
 
 namespace ernie_slim {
 namespace student {
@@ -71,7 +71,7 @@ class TextEncoder {
 
   // `segmenter` may be null for the whitespace splitter.
   TextEncoder(TextEncoderSettings settings, std::shared_ptr<const segmenter::DagSegmenter> segmenter,
-              std::shared_ptr<const LowercaseMap> lowercase, WordVocabulary vocabulary);
+              std::shared_ptr<const LowercaseMap> lowercase, std::shared_ptr<const WordTable> vocabulary);
 
   // Replaces *ids with the word ids of text_a, followed by text_b's when text_b is given. False when the text
   // is left to the reference path (TypeScript): it holds a lone surrogate, or a word whose JavaScript
@@ -108,7 +108,7 @@ class TextEncoder {
   TextEncoderSettings settings_;
   std::shared_ptr<const segmenter::DagSegmenter> segmenter_;
   std::shared_ptr<const LowercaseMap> lowercase_;
-  WordVocabulary vocabulary_;
+  std::shared_ptr<const WordTable> vocabulary_;
   int32_t unk_word_id_;  // the id of the literal word [UNK] (the vocabulary's, like any other word)
 };
 

@@ -4,28 +4,36 @@
 //   u32 count, then per word:  u32 n + UTF-8 bytes          (vocabulary, id order)
 //   u32 count, then per label: u32 n + UTF-8 bytes
 //   u32 count, then per tensor (by name): u32 n + name, u32 rank, u32 dims[rank], pad to 4, float32 LE data
-//   version 2 only (a compact student), then the quantized matrices (quantized-rows.ts), by name:
+//   version 3 (a compact student), then the quantized matrices (quantized-rows.ts), by name:
 //     u32 count, then per matrix: u32 n + name, pad to 4, u32 rows, u32 dim, u32 dsub, u32 kept, u32 flags
-//     (bit 0: norms apart; bit 1: kept rows as a bitmap), the kept rows (bitmap: ceil(rows / 8) bytes, row r at
-//     bit r % 8 of byte r / 8, pad to 4; else int32 ids [kept]), float32 centroids [256 * dim], uint8 codes
-//     [kept * ceil(dim / dsub)], pad to 4, and with norms: float32 norm centroids [256], uint8 norm codes [kept], pad to 4
+//     (bit 0: norms apart), the kept rows as a bitmap (ceil(rows / 8) bytes, row r at bit r % 8 of byte r / 8,
+//     pad to 4), float32 centroids [256 * dim], uint8 codes [kept * ceil(dim / dsub)], pad to 4, and with norms:
+//     float32 norm centroids [256], uint8 norm codes [kept], pad to 4
+//   version 2 (read only): as version 3, but flags bit 1 says whether the kept rows are a bitmap (else int32
+//     ids [kept]); a reader that predates the bitmap misreads nothing only because it refuses the flag
 //   32-byte SHA-256 of everything before it
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../data/atomic-file.js';
+import { native } from '../native.js';
 import type { StudentConfig } from './native-api.js';
 import type { SegmentationSettings } from './segmentation.js';
 import { CODEBOOK_SIZE, subspaceCount } from './product-quantizer.js';
 import { quantizedRowsProblem, type QuantizedRows } from './quantized-rows.js';
+import { NativeVocabulary, withNativeWords, wordTableOfModelBytes } from './native-vocabulary.js';
 
 export const MODEL_MAGIC = Buffer.from('ERNSLIM\0', 'latin1');
 export const MODEL_FORMAT_VERSION = 1;
-/** The version of files that hold quantized matrices (older readers refuse them by version). */
-export const COMPACT_MODEL_FORMAT_VERSION = 2;
+/** The version of files that hold quantized matrices, kept rows as a bitmap (older readers refuse them by version). */
+export const COMPACT_MODEL_FORMAT_VERSION = 3;
+/** The first compact layout, still read: its flags say whether the kept rows are a bitmap or int32 ids. */
+export const FLAGGED_COMPACT_MODEL_FORMAT_VERSION = 2;
+const READ_VERSIONS = [MODEL_FORMAT_VERSION, FLAGGED_COMPACT_MODEL_FORMAT_VERSION, COMPACT_MODEL_FORMAT_VERSION];
 const CHECKSUM_BYTES = 32;
 // A quantized matrix's flags.
 const NORMS_FLAG = 1;
+// Version 2 only: the kept rows are a bitmap (version 3 always has one).
 const BITMAP_FLAG = 2;
 
 export interface Tensor {
@@ -148,8 +156,7 @@ function writeQuantizedRows(w: ByteWriter, name: string, q: QuantizedRows, weigh
   if (problem) throw new Error(`quantized matrix ${name}: ${problem}`);
   w.string(name);
   w.align4();
-  for (const v of [q.shape[0], q.shape[1], q.pq.dsub, q.rows.length, (q.norms ? NORMS_FLAG : 0) | BITMAP_FLAG])
-    w.u32(v);
+  for (const v of [q.shape[0], q.shape[1], q.pq.dsub, q.rows.length, q.norms ? NORMS_FLAG : 0]) w.u32(v);
   // A bit a row rather than 4 bytes a kept row: most of a budget goes to rows, so this buys rows.
   const bitmap = Buffer.alloc(Math.ceil(q.shape[0] / 8));
   for (const row of q.rows) bitmap[row >> 3]! |= 1 << (row & 7);
@@ -182,6 +189,8 @@ class ByteReader {
   constructor(
     private readonly buf: Buffer,
     readonly file: string,
+    // Byte arrays as views of buf rather than copies (for a reader that hands them on to native code at once).
+    private readonly views = false,
   ) {}
 
   need(n: number): void {
@@ -246,7 +255,8 @@ class ByteReader {
 
   bytes(count: number): Uint8Array {
     this.need(count);
-    const out = Uint8Array.from(this.buf.subarray(this.offset, this.offset + count));
+    const view = new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.offset, count);
+    const out = this.views ? view : view.slice();
     this.offset += count;
     return out;
   }
@@ -256,7 +266,7 @@ class ByteReader {
   }
 }
 
-function readQuantizedRows(r: ByteReader): QuantizedRows {
+function readQuantizedRows(r: ByteReader, version: number): QuantizedRows {
   r.align4();
   const [rows, dim, dsub, kept, flags] = [r.u32(), r.u32(), r.u32(), r.u32(), r.u32()] as [
     number,
@@ -265,9 +275,11 @@ function readQuantizedRows(r: ByteReader): QuantizedRows {
     number,
     number,
   ];
-  if (dim === 0 || dsub === 0 || dsub > dim || flags > (NORMS_FLAG | BITMAP_FLAG))
+  const knownFlags = version === FLAGGED_COMPACT_MODEL_FORMAT_VERSION ? NORMS_FLAG | BITMAP_FLAG : NORMS_FLAG;
+  if (dim === 0 || dsub === 0 || dsub > dim || (flags & ~knownFlags) !== 0)
     throw new InputError('model file has a quantized matrix with a bad shape', r.file);
-  const ids = flags & BITMAP_FLAG ? r.bitmapRows(rows, kept) : r.int32s(kept);
+  const bitmap = version === COMPACT_MODEL_FORMAT_VERSION || (flags & BITMAP_FLAG) !== 0;
+  const ids = bitmap ? r.bitmapRows(rows, kept) : r.int32s(kept);
   const pq = { dim, dsub, centroids: r.floats(CODEBOOK_SIZE * dim), codes: r.bytes(kept * subspaceCount(dim, dsub)) };
   r.align4();
   const q: QuantizedRows = { shape: [rows, dim], rows: ids, pq };
@@ -291,15 +303,31 @@ export function isModelFile(bytes: Uint8Array): boolean {
   );
 }
 
-export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
+export interface DecodeOptions {
+  /**
+   * The words stay native (a NativeVocabulary, see nativeVocabularyOf): the data's `vocabulary` is then made
+   * from it when read, and the quantized codes are views of `bytes` (to be copied by whoever keeps them).
+   */
+  nativeWords?: boolean;
+}
+
+// The native vocabulary of data decoded with nativeWords.
+const nativeVocabularies = new WeakMap<object, NativeVocabulary>();
+
+/** The native vocabulary of model data decoded with `nativeWords`, else undefined. */
+export function nativeVocabularyOf(data: object): NativeVocabulary | undefined {
+  return nativeVocabularies.get(data);
+}
+
+export function decodeModelFile(bytes: Buffer, file: string, options: DecodeOptions = {}): StudentModelData {
   if (bytes.length === 0) throw new InputError('model file is empty (0 bytes)', file);
   if (isTruncatedModelFile(bytes)) throw new InputError('model file is truncated', file);
   if (!isModelFile(bytes)) throw new InputError('not an ernie-slim model file (bad magic)', file);
   if (bytes.length < MODEL_MAGIC.length + 4 + CHECKSUM_BYTES) throw new InputError('model file is truncated', file);
   const version = bytes.readUInt32LE(MODEL_MAGIC.length);
-  if (version !== MODEL_FORMAT_VERSION && version !== COMPACT_MODEL_FORMAT_VERSION) {
+  if (!READ_VERSIONS.includes(version)) {
     throw new InputError(
-      `model file format version ${version} is not supported (this ernie-slim reads versions ${MODEL_FORMAT_VERSION} and ${COMPACT_MODEL_FORMAT_VERSION})`,
+      `model file format version ${version} is not supported (this ernie-slim reads versions ${MODEL_FORMAT_VERSION} to ${COMPACT_MODEL_FORMAT_VERSION})`,
       file,
     );
   }
@@ -308,7 +336,7 @@ export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
   if (!createHash('sha256').update(body).digest().equals(stored)) {
     throw new InputError('model file is damaged or truncated (checksum mismatch)', file);
   }
-  const r = new ByteReader(body, file);
+  const r = new ByteReader(body, file, options.nativeWords === true);
   r.offset = MODEL_MAGIC.length + 4;
   let config: ModelFileConfig;
   try {
@@ -317,7 +345,20 @@ export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
     if (err instanceof InputError) throw err;
     throw new InputError('model file has an unreadable config block', file);
   }
-  const vocabulary = Array.from({ length: r.u32() }, () => r.string());
+  const wordCount = r.u32();
+  let vocabulary: string[] | NativeVocabulary;
+  if (options.nativeWords) {
+    try {
+      const table = wordTableOfModelBytes(body, r.offset, wordCount);
+      r.offset = table.end;
+      vocabulary = new NativeVocabulary(table);
+    } catch (err) {
+      if (err instanceof RangeError) throw new InputError('model file is truncated', file);
+      throw err;
+    }
+  } else {
+    vocabulary = Array.from({ length: wordCount }, () => r.string());
+  }
   const labels = Array.from({ length: r.u32() }, () => r.string());
   const weights: Weights = {};
   const count = r.u32();
@@ -328,29 +369,62 @@ export function decodeModelFile(bytes: Buffer, file: string): StudentModelData {
     weights[name] = { shape, data: r.floats(shape.reduce((a, b) => a * b, 1)) };
   }
   let quantized: Record<string, QuantizedRows> | undefined;
-  if (version === COMPACT_MODEL_FORMAT_VERSION) {
+  if (version !== MODEL_FORMAT_VERSION) {
     quantized = {};
     const matrices = r.u32();
     for (let t = 0; t < matrices; t++) {
       const name = r.string();
-      const q = readQuantizedRows(r);
+      const q = readQuantizedRows(r, version);
       const problem = name in weights ? 'it is also a float tensor' : quantizedRowsProblem(q);
       if (problem) throw new InputError(`model file is inconsistent (quantized matrix ${name}: ${problem})`, file);
       quantized[name] = q;
     }
   }
   if (r.offset !== body.length) throw new InputError('model file has trailing bytes before its checksum', file);
-  if (vocabulary.length !== config.model.vocabSize || labels.length !== config.model.numLabels) {
+  if (wordCount !== config.model.vocabSize || labels.length !== config.model.numLabels) {
     throw new InputError('model file is inconsistent (vocabulary or label count differs from its config)', file);
   }
-  return quantized ? { config, vocabulary, labels, weights, quantized } : { config, vocabulary, labels, weights };
+  if (Array.isArray(vocabulary))
+    return quantized ? { config, vocabulary, labels, weights, quantized } : { config, vocabulary, labels, weights };
+  const data = withNativeWords(
+    quantized ? { config, labels, weights, quantized } : { config, labels, weights },
+    vocabulary,
+  );
+  nativeVocabularies.set(data, vocabulary);
+  return data;
 }
 
 export async function writeModelFile(file: string, model: StudentModelData): Promise<void> {
   await writeFileAtomic(file, modelFileChunks(model));
 }
 
-export function readModelFile(file: string): StudentModelData {
+interface FileBytesAddon {
+  readFileBytes?(file: string): ArrayBuffer;
+  releaseFileBytes?(bytes: ArrayBuffer): void;
+}
+
+/**
+ * `use` of the model file's data decoded with nativeWords (its codes are views of the file's bytes, gone once
+ * `use` returns: it copies what it keeps). The bytes are read outside the malloc heap and handed back to the
+ * system on return, so that a load leaves no file-sized hole in the process's memory.
+ */
+export function useModelFile<T>(file: string, use: (data: StudentModelData) => T): T {
+  const addon = native() as FileBytesAddon;
+  let pages: ArrayBuffer | undefined;
+  try {
+    pages = addon.readFileBytes?.(file);
+  } catch {
+    // Anything unusual (missing, a directory, empty): the ordinary read below names it.
+  }
+  if (!pages) return use(readModelFile(file, { nativeWords: true }));
+  try {
+    return use(decodeModelFile(Buffer.from(pages), file, { nativeWords: true }));
+  } finally {
+    addon.releaseFileBytes!(pages);
+  }
+}
+
+export function readModelFile(file: string, options: DecodeOptions = {}): StudentModelData {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -359,5 +433,5 @@ export function readModelFile(file: string): StudentModelData {
       throw new InputError('is a directory, not a model file', file);
     throw new InputError(`cannot read model (${(err as NodeJS.ErrnoException).code ?? 'error'})`, file);
   }
-  return decodeModelFile(bytes, file);
+  return decodeModelFile(bytes, file, options);
 }

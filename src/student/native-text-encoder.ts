@@ -5,6 +5,7 @@ import { jiebaDictionary, type NativeJiebaDictionary } from '../data/jieba-dicti
 import { lowercaseTable, noLowercase, type LowercaseTable } from './lowercase-table.js';
 import type { SegmentationSettings } from './segmentation.js';
 import type { NativeTextEncoder } from './native-api.js';
+import type { NativeWordTable } from './native-vocabulary.js';
 
 export type { EncodedTexts, NativeTextEncoder } from './native-api.js';
 
@@ -13,7 +14,7 @@ interface TextEncoderOptions {
   dictionary: NativeJiebaDictionary | null;
   lowercase: boolean;
   maxWords: number;
-  vocabulary: readonly string[];
+  vocabulary: readonly string[] | NativeWordTable;
   lowercaseTable: LowercaseTable;
 }
 
@@ -26,9 +27,12 @@ export function nativeEncodingCovers(settings: SegmentationSettings): boolean {
   return settings.segmenter === 'whitespace' || (settings.segmenter === 'jieba' && !settings.hmm);
 }
 
-/** A native encoder for a vocabulary and its segmentation settings; null where the settings need TypeScript. */
+/**
+ * A native encoder for a vocabulary (words, or a native table it then shares) and its segmentation settings;
+ * null where the settings need TypeScript.
+ */
 export function createNativeTextEncoder(
-  vocabulary: readonly string[],
+  vocabulary: readonly string[] | NativeWordTable,
   settings: SegmentationSettings,
 ): NativeTextEncoder | null {
   if (!nativeEncodingCovers(settings)) return null;

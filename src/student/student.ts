@@ -7,13 +7,15 @@ import { createNativeModel } from './native-model.js';
 import {
   isModelFile,
   isTruncatedModelFile,
-  readModelFile,
+  nativeVocabularyOf,
+  useModelFile,
   writeModelFile,
   type StudentModelData,
   type Weights,
 } from './model-file.js';
 import { pairWords, pairWordsMany, rowWords, rowWordsMany, type SegmentationSettings } from './segmentation.js';
-import { Vocabulary } from './vocabulary.js';
+import { Vocabulary, type WordIds } from './vocabulary.js';
+import { withNativeWords, type NativeVocabulary } from './native-vocabulary.js';
 import { createNativeTextEncoder, nativeEncodingCovers, type NativeTextEncoder } from './native-text-encoder.js';
 import { jiebaDictionaryAsync } from '../data/jieba-dictionary.js';
 import { packRows } from './token-rows.js';
@@ -22,7 +24,7 @@ import { argmax, softmax } from './metrics.js';
 import { readOnnxStudent } from './onnx-import.js';
 import { OnnxStudentSession } from './onnx-session.js';
 import { isCompact } from './compact-student.js';
-import { decodeQuantizedRows, nativeTable, quantizedRowsOf } from './quantized-rows.js';
+import { decodeQuantizedRows, nativeTable, quantizedRowsOf, type QuantizedRows } from './quantized-rows.js';
 
 export interface Prediction {
   label: string;
@@ -72,6 +74,24 @@ function referenceRows(needsReference: Uint8Array): number[] {
   return rows;
 }
 
+// Quantized rows whose arrays are their own (not views of a larger buffer).
+function ownedRows(q: QuantizedRows): QuantizedRows {
+  const owned: QuantizedRows = { ...q, pq: { ...q.pq, codes: q.pq.codes.slice() } };
+  if (q.norms) owned.norms = { ...q.norms, codes: q.norms.codes.slice() };
+  return owned;
+}
+
+// What a student keeps of its model data (not the weights: the native model holds them); where the words are
+// native, `vocabulary` reads them from there when asked (it is not read here).
+function studentData(
+  data: StudentModelData,
+  words: NativeVocabulary | undefined,
+  quantized?: StudentModelData['quantized'],
+): Omit<StudentModelData, 'weights'> {
+  const fields = { config: data.config, labels: data.labels, ...(quantized ? { quantized } : {}) };
+  return words ? withNativeWords(fields, words) : { ...fields, vocabulary: data.vocabulary };
+}
+
 export interface StudentLoadOptions {
   /**
    * `native` (default): the native model runs everything. `onnxruntime` (an .onnx file only): batch
@@ -97,7 +117,7 @@ export interface PredictBatchOptions {
 
 export class Student {
   readonly labelMap: LabelMap;
-  // Made on first use: the native encoder holds its own lookup, so most students never need this one.
+  // Made on first use where the words are JavaScript strings (a loaded .bin's words stay native, in nativeWords).
   private wordIds: Vocabulary | undefined;
   // Reused by predict(): hold one row's ids (and text_b's), grown only for a longer text.
   private rowIds = new Int32Array(1024);
@@ -114,6 +134,8 @@ export class Student {
     private readonly textEncoderKind: TextEncoderKind = 'native',
     // A compact student's embedding shape, whose quantized rows only the native model holds (not data.quantized).
     private readonly nativeEmbeddingShape: [number, number] | null = null,
+    // The words of a loaded .bin, held once natively and shared with the text encoder (data.vocabulary reads them).
+    private readonly nativeWords: NativeVocabulary | undefined = undefined,
   ) {
     this.labelMap = new LabelMap(data.labels);
     this.rowLogits = new Float32Array(data.labels.length);
@@ -124,17 +146,16 @@ export class Student {
     if (isCompact(data)) return Student.fromCompactData(data, options);
     const model = createNativeModel(data.config.model);
     model.setWeights(data.weights);
-    return new Student(
-      { config: data.config, vocabulary: data.vocabulary, labels: data.labels },
-      model,
-      options.textEncoder,
-    );
+    const words = nativeVocabularyOf(data);
+    return new Student(studentData(data, words), model, options.textEncoder, null, words);
   }
 
   // A compact student: the native bag reads the codes as they are; a quantized head (small) is decoded to floats.
   // The embedding's codes are handed over and not kept here: toData() reads them back from the native model.
   private static fromCompactData(data: StudentModelData, options: Pick<StudentLoadOptions, 'textEncoder'>): Student {
-    const { embedding, ...head } = data.quantized!;
+    const { embedding, ...viewed } = data.quantized!;
+    // The head's codes are kept (for toData), and may be views of the file's bytes: copied, so the bytes can go.
+    const head = Object.fromEntries(Object.entries(viewed).map(([name, q]) => [name, ownedRows(q)]));
     if (!embedding)
       throw new InputError('model file is inconsistent (a compact student without a quantized embedding)', '(model)');
     const model = createNativeModel({ ...data.config.model, quantizedEmbedding: true });
@@ -142,12 +163,13 @@ export class Student {
     const weights = { ...data.weights };
     for (const [name, q] of Object.entries(head)) weights[name] = decodeQuantizedRows(q);
     model.setWeights(weights);
-    const { weights: _, quantized: __, ...rest } = data;
-    return new Student({ ...rest, quantized: head }, model, options.textEncoder, embedding.shape);
+    const words = nativeVocabularyOf(data);
+    return new Student(studentData(data, words, head), model, options.textEncoder, embedding.shape, words);
   }
 
-  /** The word -> id lookup (TypeScript's; the native encoder has its own). */
-  get vocabulary(): Vocabulary {
+  /** The word -> id lookup (the native table of a loaded .bin, shared with its encoder; else a JavaScript Map). */
+  get vocabulary(): WordIds {
+    if (this.nativeWords) return this.nativeWords;
     this.wordIds ??= new Vocabulary(this.data.vocabulary);
     return this.wordIds;
   }
@@ -182,7 +204,7 @@ export class Student {
     if (isModelFile(head)) {
       if (options.runtime === 'onnxruntime')
         throw new UsageError(`runtime onnxruntime needs an .onnx model, ${path} is a .bin file`);
-      student = Student.fromData(readModelFile(path), options);
+      student = useModelFile(path, (data) => Student.fromData(data, options));
     } else {
       student = Student.fromData(await readOnnxStudent(path), options);
       if (options.runtime === 'onnxruntime') student.onnxSession = await OnnxStudentSession.open(path, options.threads);
@@ -236,7 +258,7 @@ export class Student {
       // Pair (two-tower) students encode each side apart, on the TypeScript path.
       this.encoder =
         this.textEncoderKind === 'native' && !this.pair
-          ? createNativeTextEncoder(this.data.vocabulary, this.segmentation)
+          ? createNativeTextEncoder(this.nativeWords?.table ?? this.data.vocabulary, this.segmentation)
           : null;
     }
     return this.encoder;

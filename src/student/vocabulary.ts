@@ -20,7 +20,18 @@ export class WordCounter {
   }
 }
 
-export class Vocabulary {
+/** A word -> id lookup: Vocabulary's (a JavaScript Map) or a loaded student's native one. */
+export interface WordIds {
+  readonly size: number;
+  /** The words in id order. */
+  readonly words: readonly string[];
+  /** The id of `word`; unknown words (and a literal [UNK]) are [UNK]. */
+  idOf(word: string): number;
+  /** Word ids of a row; an empty row becomes one [UNK] so every model sees at least one position. */
+  encode(words: readonly string[], into?: Int32Array): Int32Array;
+}
+
+export class Vocabulary implements WordIds {
   private readonly ids = new Map<string, number>();
 
   constructor(readonly words: readonly string[]) {

@@ -1,0 +1,77 @@
+// A loaded student's vocabulary held once, natively (native/student/word_table.h): the words' UTF-8 bytes in one
+// blob and a hash of ids, shared with the native text encoder; JavaScript holds no string a word, and makes the
+// words only when asked for them (export, save, retrain).
+import { native } from '../native.js';
+import { UNK_ID, type WordIds } from './vocabulary.js';
+
+/** The native table (native/binding_word_table.cc). */
+export interface NativeWordTable {
+  readonly size: number;
+  /** Where the word list ended in the bytes it was read from. */
+  readonly end: number;
+  /** Bytes the table holds. */
+  readonly bytes: number;
+  word(id: number): string;
+  /** Every word, in id order, made on request. */
+  words(): string[];
+  idOf(word: string): number;
+  encode(words: readonly string[], into?: Int32Array): Int32Array;
+}
+
+interface WordTableClass {
+  new (words: readonly string[]): NativeWordTable;
+  new (bytes: Uint8Array, offset: number, count: number): NativeWordTable;
+}
+
+function wordTableClass(): WordTableClass {
+  const addon = native() as { StudentWordTable?: WordTableClass };
+  if (typeof addon.StudentWordTable !== 'function')
+    throw new Error('this build of the native addon has no StudentWordTable (rebuild with `npm run build:native`)');
+  return addon.StudentWordTable;
+}
+
+/**
+ * The `count` words of a model file's word list at `offset` of `bytes` (each a u32 byte count, then UTF-8);
+ * a RangeError where the list runs past the bytes.
+ */
+export function wordTableOfModelBytes(bytes: Uint8Array, offset: number, count: number): NativeWordTable {
+  const WordTable = wordTableClass();
+  return new WordTable(bytes, offset, count);
+}
+
+/** The same lookup as Vocabulary's (src/student/vocabulary.ts), over a native table. */
+export class NativeVocabulary implements WordIds {
+  constructor(readonly table: NativeWordTable) {}
+
+  static ofWords(words: readonly string[]): NativeVocabulary {
+    const WordTable = wordTableClass();
+    return new NativeVocabulary(new WordTable(words));
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** The words in id order, made anew on every call (nothing keeps them). */
+  get words(): readonly string[] {
+    return this.table.words();
+  }
+
+  idOf(word: string): number {
+    return typeof word === 'string' ? this.table.idOf(word) : UNK_ID;
+  }
+
+  encode(words: readonly string[], into?: Int32Array): Int32Array {
+    return this.table.encode(words, into);
+  }
+}
+
+/**
+ * `fields` with a `vocabulary` property that reads the words from the native table when it is read (and keeps
+ * them nowhere): what a student's data looks like when its words live natively.
+ */
+export function withNativeWords<T extends object>(fields: T, words: NativeVocabulary): T & { vocabulary: string[] } {
+  return Object.defineProperty(fields, 'vocabulary', { get: () => words.table.words(), enumerable: true }) as T & {
+    vocabulary: string[];
+  };
+}
