@@ -1,6 +1,7 @@
 // A student's vocabulary as JavaScript sees it (src/student/native-vocabulary.ts): built from a word list or
 // straight from a model file's bytes, so that a loaded student holds its words once, natively; the text encoder
 // shares it.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -102,6 +103,8 @@ class WordTableWrap : public Napi::ObjectWrap<WordTableWrap> {
                            InstanceMethod<&WordTableWrap::Words>("words"),
                            InstanceMethod<&WordTableWrap::IdOf>("idOf"),
                            InstanceMethod<&WordTableWrap::Encode>("encode"),
+                           InstanceMethod<&WordTableWrap::UseScratch>("useScratch"),
+                           InstanceMethod<&WordTableWrap::EncodeJoined>("encodeJoined"),
                        });
   }
 
@@ -172,20 +175,54 @@ class WordTableWrap : public Napi::ObjectWrap<WordTableWrap> {
     Napi::Array words = info[0].As<Napi::Array>();
     const uint32_t count = words.Length();
     const size_t n = count == 0 ? 1 : count;
-    Napi::Int32Array ids;
-    if (!Absent(info[1])) {
-      if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-        c.Fail("into must be an Int32Array");
-      }
-      Napi::Int32Array into = info[1].As<Napi::Int32Array>();
-      if (into.ElementLength() >= n) {
-        ids = Napi::Int32Array::New(c.env, n, into.ArrayBuffer(), into.ByteOffset());
-      }
-    }
-    if (ids.IsEmpty()) ids = Napi::Int32Array::New(c.env, n);
+    Napi::Int32Array ids = Output(c, info[1], n);
     if (count == 0) ids[0] = kUnkId;
     for (uint32_t i = 0; i < count; ++i) ids[i] = Find(c, words.Get(i), kUnkId);
     return ids;
+  }
+
+  // useScratch(lengths, ids): the Int32Arrays that encodeJoined reads word lengths from and writes ids to (held
+  // here, so that a call reads no array: the call's own cost is most of a short row's).
+  Napi::Value UseScratch(const Napi::CallbackInfo& info) {
+    const Caller c = Table(info.Env());
+    Napi::Int32Array lengths = ReadTypedArray<int32_t>(c, info[0], "lengths");
+    Napi::Int32Array ids = ReadTypedArray<int32_t>(c, info[1], "ids");
+    if (ids.ElementLength() < std::max<size_t>(lengths.ElementLength(), 1)) c.FailRange("ids is shorter than lengths");
+    scratch_lengths_ref_ = Napi::Persistent(lengths);
+    scratch_ids_ref_ = Napi::Persistent(ids);
+    scratch_lengths_ = lengths.Data();
+    scratch_ids_ = ids.Data();
+    scratch_size_ = lengths.ElementLength();
+    return info.Env().Undefined();
+  }
+
+  // encodeJoined(joined, count): encode() of `count` words given as one string, word i being the next
+  // scratch lengths[i] UTF-16 units, into the scratch ids[0 .. max(count, 1)).
+  Napi::Value EncodeJoined(const Napi::CallbackInfo& info) {
+    const Caller c = Table(info.Env());
+    const size_t units = ReadUtf16(c, info[0], "joined", &units_);
+    uint32_t count = 0;
+    if (napi_get_value_uint32(c.env, info[1], &count) != napi_ok) c.Fail("count must be a number");
+    if (count > scratch_size_) c.FailRange("count is past the scratch lengths (see useScratch)");
+    if (count == 0) scratch_ids_[0] = kUnkId;
+    size_t at = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+      const size_t n = static_cast<size_t>(scratch_lengths_[i]);
+      if (scratch_lengths_[i] < 0 || at + n > units) c.FailRange("lengths run past the joined words");
+      const bool whole = segmenter::DecodeUtf16(units_.data() + at, n, &chars_);
+      scratch_ids_[i] = whole ? table_->Find(chars_.data(), chars_.size(), kUnkId) : kUnkId;
+      at += n;
+    }
+    if (at != units) c.FailRange("lengths do not cover the joined words");
+    return info.Env().Undefined();
+  }
+
+  // The n ids' array: `into` where it is an Int32Array of at least n, else a new one.
+  static Napi::Int32Array Output(const Caller& c, const Napi::Value& into_value, size_t n) {
+    if (Absent(into_value)) return Napi::Int32Array::New(c.env, n);
+    Napi::Int32Array into = ReadTypedArray<int32_t>(c, into_value, "into");
+    if (into.ElementLength() < n) return Napi::Int32Array::New(c.env, n);
+    return Napi::Int32Array::New(c.env, n, into.ArrayBuffer(), into.ByteOffset());
   }
 
   static constexpr int32_t kUnkId = 1;
@@ -193,6 +230,10 @@ class WordTableWrap : public Napi::ObjectWrap<WordTableWrap> {
   size_t end_ = 0;
   std::u16string units_;
   std::vector<char32_t> chars_;
+  Napi::Reference<Napi::Int32Array> scratch_lengths_ref_, scratch_ids_ref_;
+  const int32_t* scratch_lengths_ = nullptr;
+  int32_t* scratch_ids_ = nullptr;
+  size_t scratch_size_ = 0;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // A loaded student's words held once, natively (native/student/word_table.h): every word maps to the id the
 // JavaScript Map gives it, unknown words are [UNK], ids and predictions equal the reference path's byte for
-// byte; and the model file's versions (3 written for compact students, 2 read, 4 refused).
+// byte; the model file's versions (3 written for compact students, 2 read, 4 refused); and its bytes read outside
+// the heap, released once the load is done.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { defaultSegmentation } from '../dist/student/segmentation.js';
 import { Vocabulary } from '../dist/student/vocabulary.js';
 import { NativeVocabulary } from '../dist/student/native-vocabulary.js';
 import { compactStudent } from '../dist/student/compact-student.js';
-import { decodeModelFile, encodeModelFile, readModelFile } from '../dist/student/model-file.js';
+import { decodeModelFile, encodeModelFile, readModelFile, useModelFile } from '../dist/student/model-file.js';
+import { native } from '../dist/native.js';
 import { adversarialTexts, syntheticStudent } from './segmenter-fixtures.js';
 import { cli, tempDir } from './student-fixtures.js';
 
@@ -64,6 +66,12 @@ for (const [name, segmentation] of Object.entries({
       const row = [...words.slice(2, 40), ...unknownWords.filter(Boolean)];
       assert.deepEqual(loaded.vocabulary.encode(row), map.encode(row));
       assert.deepEqual([...loaded.vocabulary.encode([])], [1]);
+      // A row past the native scratch (256 words), into a given array and into one too short.
+      const long = Array.from({ length: 600 }, (_, i) => (i % 3 ? words[i % words.length] : unknownWords[i % 7]));
+      assert.deepEqual(loaded.vocabulary.encode(long), map.encode(long));
+      assert.deepEqual(loaded.vocabulary.encode(row, new Int32Array(1000)), map.encode(row));
+      assert.deepEqual(loaded.vocabulary.encode(row, new Int32Array(2)), map.encode(row));
+      assert.throws(() => loaded.vocabulary.encode(['好', 3]), TypeError);
       // The words come back as they were, and the file is written again byte for byte.
       assert.deepEqual(loaded.data.vocabulary, words);
       assert.deepEqual(encodeModelFile(loaded.toData()), fs.readFileSync(file));
@@ -171,4 +179,32 @@ test('model file versions: compact students are written as 3, version-2 files (b
   assert.equal(run.status, 1);
   assert.equal(run.stdout, '');
   assert.equal(run.stderr.trim(), `ernie-slim: ${refusal}`);
+});
+
+test('a model file read outside the heap: released (and its views emptied) when the load is done; odd paths read the ordinary way', async () => {
+  const { readFileBytes, releaseFileBytes } = native();
+  const file = path.join(dir, 'bytes.bin');
+  fs.writeFileSync(file, encodeModelFile(syntheticStudent({ texts, segmentation: defaultSegmentation }).toData()));
+  const pages = readFileBytes(file);
+  const view = new Uint8Array(pages);
+  assert.deepEqual(Buffer.from(view), fs.readFileSync(file));
+  releaseFileBytes(pages);
+  assert.equal(pages.byteLength, 0);
+  assert.equal(view.length, 0, 'views of released bytes read as empty');
+  assert.throws(() => releaseFileBytes(pages), {
+    message: 'releaseFileBytes: buffer must be an ArrayBuffer from readFileBytes',
+  });
+  assert.throws(() => releaseFileBytes(new ArrayBuffer(8)), TypeError);
+  let seen;
+  useModelFile(file, (data) => (seen = data.quantized ?? data.weights.embedding.data));
+  assert.ok(seen.length > 0, 'a float model is copied out of the bytes');
+  const empty = path.join(dir, 'empty.bin');
+  fs.writeFileSync(empty, '');
+  for (const [where, message] of [
+    [dir, 'is a directory, not a model file'],
+    [empty, 'model file is empty (0 bytes)'],
+    [path.join(dir, 'missing.bin'), 'cannot read model (ENOENT)'],
+  ]) {
+    assert.throws(() => useModelFile(where, () => null), { message: `${where}: ${message}` });
+  }
 });

@@ -16,6 +16,10 @@ export interface NativeWordTable {
   words(): string[];
   idOf(word: string): number;
   encode(words: readonly string[], into?: Int32Array): Int32Array;
+  /** The arrays encodeJoined reads word lengths from and writes ids to (ids at least as long, and never empty). */
+  useScratch(lengths: Int32Array, ids: Int32Array): void;
+  /** encode() of `count` words joined into one string (word i the next scratch lengths[i] UTF-16 units). */
+  encodeJoined(joined: string, count: number): void;
 }
 
 interface WordTableClass {
@@ -41,7 +45,19 @@ export function wordTableOfModelBytes(bytes: Uint8Array, offset: number, count: 
 
 /** The same lookup as Vocabulary's (src/student/vocabulary.ts), over a native table. */
 export class NativeVocabulary implements WordIds {
-  constructor(readonly table: NativeWordTable) {}
+  // encode()'s scratch, shared with the native table: the words' lengths and their ids, grown for a longer row.
+  private lengths = new Int32Array(0);
+  private ids = new Int32Array(1);
+
+  constructor(readonly table: NativeWordTable) {
+    this.growScratch(256);
+  }
+
+  private growScratch(words: number): void {
+    this.lengths = new Int32Array(words);
+    this.ids = new Int32Array(words);
+    this.table.useScratch(this.lengths, this.ids);
+  }
 
   static ofWords(words: readonly string[]): NativeVocabulary {
     const WordTable = wordTableClass();
@@ -61,8 +77,19 @@ export class NativeVocabulary implements WordIds {
     return typeof word === 'string' ? this.table.idOf(word) : UNK_ID;
   }
 
+  // One string to the native side rather than one a word: a join costs less than the calls it saves.
   encode(words: readonly string[], into?: Int32Array): Int32Array {
-    return this.table.encode(words, into);
+    if (words.length > this.lengths.length) this.growScratch(words.length * 2);
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i];
+      if (typeof word !== 'string') return this.table.encode(words, into); // its TypeError names the problem
+      this.lengths[i] = word.length;
+    }
+    this.table.encodeJoined(words.join(''), words.length);
+    const n = Math.max(1, words.length);
+    const ids = into && into.length >= n ? into.subarray(0, n) : new Int32Array(n);
+    ids.set(n === this.ids.length ? this.ids : this.ids.subarray(0, n));
+    return ids;
   }
 }
 
