@@ -85,11 +85,12 @@ WordTable::WordTable(std::string blob, std::vector<uint32_t> offsets)
   for (size_t id = 0; id < count; ++id) {
     if (!DecodeUtf8(word(id), &chars) || chars.empty()) continue;
     const uint64_t hash = Hash(chars.data(), chars.size());
-    const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+    const uint64_t key = KeyOf(chars.data(), chars.size(), hash);
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       Slot& slot = slots_[i];
-      if (slot.id < 0 || (slot.tag == tag && word(slot.id) == word(id))) {
-        slot.tag = tag;
+      if (slot.id < 0 || (slot.key() == key && word(slot.id) == word(id))) {
+        slot.key_low = static_cast<uint32_t>(key);
+        slot.key_high = static_cast<uint32_t>(key >> 32);
         slot.id = static_cast<int32_t>(id);  // a word listed again takes its later id
         break;
       }

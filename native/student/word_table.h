@@ -1,6 +1,8 @@
 // A student's vocabulary held once, compactly: the words' UTF-8 bytes in one blob (id order), their offsets,
-// and an open-addressing hash of 32-bit ids (with 32 bits of each word's hash, so that a probe rarely reads the
-// blob). About the bytes of the model file's own word list plus 4 bytes a word and 8 a slot; no string a word.
+// and an open-addressing hash of 32-bit ids, each slot with a 64-bit key: a word of one or two code points (most
+// Chinese words) is its own key, so that its lookup reads one slot and no blob; a longer word's key is 62 bits of
+// its hash. About the bytes of the model file's own word list plus 4 bytes a word and 12 a slot (at most 3/4
+// full); no string a word.
 // Lookups take a word's code points (as the text encoder cuts them): a word listed twice keeps its later id, as
 // src/student/vocabulary.ts's Map does; an empty word is no word any text can produce, and is never found.
 #pragma once
@@ -23,11 +25,11 @@ class WordTable {
   int32_t Find(const char32_t* word, size_t n, int32_t missing) const {
     if (n == 0 || slots_.empty()) return missing;
     const uint64_t hash = Hash(word, n);
-    const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+    const uint64_t key = KeyOf(word, n, hash);
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
       if (slot.id < 0) return missing;
-      if (slot.tag == tag && Holds(slot.id, word, n)) return slot.id;
+      if (slot.key() == key && (n <= 2 || Holds(slot.id, word, n))) return slot.id;
     }
   }
 
@@ -41,9 +43,11 @@ class WordTable {
   }
 
  private:
+  // 12 bytes: the key in two halves keeps the slot 4-byte aligned.
   struct Slot {
-    uint32_t tag = 0;  // the high 32 bits of the word's hash
-    int32_t id = -1;   // -1: free
+    uint32_t key_low = 0, key_high = 0;
+    int32_t id = -1;  // -1: free
+    uint64_t key() const { return static_cast<uint64_t>(key_high) << 32 | key_low; }
   };
 
   static uint64_t Hash(const char32_t* word, size_t n) {
@@ -53,6 +57,13 @@ class WordTable {
       h ^= h >> 32;
     }
     return h;
+  }
+  // The top 2 bits are the length class (1, 2, or 3 for longer); below them, a short word's code points (21 bits
+  // each) or a longer word's hash.
+  static uint64_t KeyOf(const char32_t* word, size_t n, uint64_t hash) {
+    if (n == 1) return uint64_t{1} << 62 | word[0];
+    if (n == 2) return uint64_t{2} << 62 | static_cast<uint64_t>(word[0]) << 21 | word[1];
+    return uint64_t{3} << 62 | (hash & ((uint64_t{1} << 62) - 1));
   }
   // Whether word `id`'s UTF-8 bytes are the code points word[0..n).
   bool Holds(int32_t id, const char32_t* word, size_t n) const;
