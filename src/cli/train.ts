@@ -99,7 +99,9 @@ export const trainCommand = defineCommand({
       },
       onNote: (message) => progress.log(`ernie-slim: ${message}`),
     }).finally(() => progress.stop());
-    const compact = args.quantize ? await writeCompact(result.student, args.out, args.dev) : null;
+    const compact = args.quantize
+      ? await writeCompact(result.student, args.out, args.dev, { train: args.train, distill: args.distill })
+      : null;
     const dev =
       result.devAccuracy !== null
         ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})`
@@ -141,7 +143,13 @@ export const trainCommand = defineCommand({
   },
 });
 
-async function writeCompact(student: import('../student/student.js').Student, out: string, dev: string | undefined) {
+// The float layers are refit on the quantized table with the run's own training data.
+async function writeCompact(
+  student: import('../student/student.js').Student,
+  out: string,
+  dev: string | undefined,
+  refit: { train: string; distill?: string[] },
+) {
   const { writeCompactStudent } = await import('../student/quantize-student.js');
-  return writeCompactStudent(student.toData(), { out, dev });
+  return writeCompactStudent(student.toData(), { out, dev, refit });
 }

@@ -140,6 +140,11 @@ export interface RowChoice {
   keptRows?: Int32Array;
   /** Recorded in the file's training record. */
   retrain?: Record<string, unknown>;
+  /**
+   * Trains the float layers again on the quantized table (before a qout head is quantized): the model with them,
+   * and what to record of it.
+   */
+  refit?: (model: StudentModelData) => Promise<{ model: StudentModelData; record: Record<string, unknown> }>;
 }
 
 /** The compact form of a float bow student. */
@@ -156,6 +161,12 @@ export async function compactStudent(
   const initial = choice.initialEmbedding?.length === embedding.data.length ? choice.initialEmbedding : undefined;
   const kept = choice.keptRows ?? rowsByNorm(embedding, options.cutoff, initial);
   quantized.embedding = await quantizeRows(embedding, kept, options);
+  let refit: Record<string, unknown> | undefined;
+  if (choice.refit) {
+    const r = await choice.refit({ ...model, weights: { ...weights }, quantized: { ...quantized } });
+    Object.assign(weights, r.model.weights);
+    refit = r.record;
+  }
   if (options.qout) {
     for (const name of HEAD_WEIGHTS.filter((n) => n in weights)) {
       const w = weights[name]!;
@@ -172,6 +183,7 @@ export async function compactStudent(
       ranking,
       keptRows: quantized.embedding.rows.length,
       ...(choice.retrain ? { retrain: choice.retrain } : {}),
+      ...(refit ? { refit } : {}),
     },
   };
   return { ...model, config: { ...model.config, training }, weights, quantized };
