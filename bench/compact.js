@@ -306,6 +306,7 @@ async function seedsOfDataset(key, seeds, threads, quantizeOptions) {
     log(`${set.name}: ${dataDir} is absent, skipped`);
     return null;
   }
+  const devInputs = readTsv(devFile).map(inputOf);
   const runs = [];
   for (const seed of seeds) {
     const dir = path.join(args.out, 'seeds', key, `seed-${seed}`);
@@ -316,19 +317,25 @@ async function seedsOfDataset(key, seeds, threads, quantizeOptions) {
       await train({ train: trainFile, dev: devFile, out: floatFile, seed, threads, ...set.train });
     }
     const started = performance.now();
+    const compactFile = path.join(dir, 'compact.bin');
     const q = await quantizeStudentFile({
       model: floatFile,
-      out: path.join(dir, 'compact.bin'),
+      out: compactFile,
       dev: devFile,
       threads,
       ...quantizeOptions(trainFile),
     });
     if (q.refit) log(`${set.name} seed ${seed}: refit ${JSON.stringify(q.refit)}`);
+    // How often the compact student says what the float one says on dev (labels unread).
+    const [floatStudent, compactStudent] = await Promise.all([floatFile, compactFile].map((f) => Student.load(f)));
+    const [a, b] = await Promise.all([floatStudent, compactStudent].map((s) => s.predictBatch(devInputs, { threads })));
+    await Promise.all([floatStudent.close(), compactStudent.close()]);
     const run = {
       seed,
       floatAccuracy: q.inputAccuracy,
       compactAccuracy: q.outputAccuracy,
       deltaPoints: (q.outputAccuracy - q.inputAccuracy) * 100,
+      agreement: a.filter((p, i) => p.label === b[i].label).length / a.length,
       bytes: q.outputBytes,
       keptRows: q.keptRows,
       options: q.options,
@@ -342,6 +349,7 @@ async function seedsOfDataset(key, seeds, threads, quantizeOptions) {
     name: set.name,
     runs,
     meanDeltaPoints: deltas.reduce((a, b) => a + b, 0) / deltas.length,
+    meanAgreement: runs.reduce((a, r) => a + r.agreement, 0) / runs.length,
     worstDeltaPoints: Math.min(...deltas),
   };
 }
@@ -372,15 +380,15 @@ async function benchSeeds() {
     `compact vs float students, seeds ${seeds.join(', ')}, ${threads} thread(s), quantize ${args['quantize-options']}`,
   ];
   for (const r of Object.values(results.sets)) {
-    lines.push('', r.name, 'seed  float     compact   Δ points  file       kept rows  dsub');
+    lines.push('', r.name, 'seed  float     compact   Δ points  agree    file       kept rows  dsub');
     for (const s of r.runs) {
       lines.push(
-        `${String(s.seed).padEnd(4)}  ${pct(s.floatAccuracy).padStart(7)}  ${pct(s.compactAccuracy).padStart(7)}  ${signed(s.deltaPoints).padStart(8)}  ${`${(s.bytes / 1e6).toFixed(2)} MB`.padStart(9)}  ${String(s.keptRows).padStart(9)}  ${s.options.dsub}`,
+        `${String(s.seed).padEnd(4)}  ${pct(s.floatAccuracy).padStart(7)}  ${pct(s.compactAccuracy).padStart(7)}  ${signed(s.deltaPoints).padStart(8)}  ${pct(s.agreement).padStart(7)}  ${`${(s.bytes / 1e6).toFixed(2)} MB`.padStart(9)}  ${String(s.keptRows).padStart(9)}  ${s.options.dsub}`,
       );
     }
     const holds = r.worstDeltaPoints >= -GOALS.accuracyPoints;
     lines.push(
-      `mean ${signed(r.meanDeltaPoints)}, worst ${signed(r.worstDeltaPoints)}: within ${GOALS.accuracyPoints} point on every seed ${holds ? 'yes' : 'NO'}`,
+      `mean ${signed(r.meanDeltaPoints)} (agreement ${pct(r.meanAgreement)}), worst ${signed(r.worstDeltaPoints)}: within ${GOALS.accuracyPoints} point on every seed ${holds ? 'yes' : 'NO'}`,
     );
   }
   const report = lines.join('\n') + '\n';

@@ -40,9 +40,9 @@ function budgetModel() {
 }
 const TOUCHED = 3039;
 
-test('defaults: a 2 MB budget, dsub 8 for every touched row or 7 for the rows that fit, norms apart, float head', () => {
+test('defaults: a 2 MB budget, every touched row at the narrowest dsub of 2..8 that fits or the rows that fit at 7, norms apart, float head', () => {
   assert.deepEqual(defaultCompactOptions, { qnorm: true, qout: false, maxBytes: 2_000_000 });
-  assert.deepEqual(BUDGET_DSUB, { allRows: 8, cutRows: 7 });
+  assert.deepEqual(BUDGET_DSUB, { narrowest: 2, widest: 8, cutRows: 7 });
 });
 
 test('compactFileBytes: never under the written file, at most its record slack over it', async () => {
@@ -61,13 +61,25 @@ test('compactFileBytes: never under the written file, at most its record slack o
   }
 });
 
-test('chooseCompactOptions: every touched row at dsub 8 where they fit, else dsub 7 and the top rows that fit', async () => {
+test('chooseCompactOptions: every touched row at the narrowest dsub that fits, else dsub 7 and the top rows that fit', async () => {
   const model = budgetModel();
   const bytes = compactFileBytes(model, { qnorm: true });
   const choose = (given) => chooseCompactOptions(model, given, TOUCHED);
   const all8 = bytes(TOUCHED, 8);
   const base = { qnorm: true, qout: false };
   assert.deepEqual(choose({ maxBytes: all8 }), { ...base, cutoff: TOUCHED, dsub: 8, maxBytes: all8 });
+  // Each narrower width fits with its own budget: 13 bytes a row at dsub 2, 9 at 3, 7 at 4, 6 at 5, 5 at 6 and 7.
+  for (const [dsub, chosen] of [
+    [2, 2],
+    [3, 3],
+    [4, 4],
+    [5, 5],
+    [6, 6],
+    [7, 6],
+  ]) {
+    const maxBytes = bytes(TOUCHED, dsub);
+    assert.deepEqual(choose({ maxBytes }), { ...base, cutoff: TOUCHED, dsub: chosen, maxBytes }, `dsub ${dsub}`);
+  }
   // One byte short at 8: dsub 7 (5 bytes a row) over the top 2,431 rows (bytes(2431, 7) <= all8 < bytes(2432, 7)).
   assert.deepEqual(choose({ maxBytes: all8 - 1 }), { ...base, cutoff: 2431, dsub: 7, maxBytes: all8 - 1 });
   assert.ok(bytes(2431, 7) <= all8 - 1 && bytes(2432, 7) > all8 - 1);
@@ -78,10 +90,11 @@ test('chooseCompactOptions: every touched row at dsub 8 where they fit, else dsu
     dsub: 8,
     maxBytes: all8 - 4000,
   });
-  assert.deepEqual(choose({ maxBytes: all8, cutoff: 2000 }), { ...base, cutoff: 2000, dsub: 8, maxBytes: all8 });
+  // 2,000 rows fit all8 at dsub 5 (6 bytes a row), not at 4 (7 bytes).
+  assert.deepEqual(choose({ maxBytes: all8, cutoff: 2000 }), { ...base, cutoff: 2000, dsub: 5, maxBytes: all8 });
   assert.deepEqual(choose({ maxBytes: 10, cutoff: 5, dsub: 2 }), { ...base, cutoff: 5, dsub: 2, maxBytes: 10 });
-  // The default budget holds this whole model at dsub 8.
-  assert.deepEqual(choose({}), { ...base, cutoff: TOUCHED, dsub: 8, maxBytes: 2_000_000 });
+  // The default budget holds this whole model at dsub 2.
+  assert.deepEqual(choose({}), { ...base, cutoff: TOUCHED, dsub: 2, maxBytes: 2_000_000 });
   assert.throws(() => choose({ maxBytes: 1000 }), {
     message: `--max-bytes 1000 is below the student's size without embedding rows (${bytes(0, 7)} bytes)`,
   });

@@ -26,7 +26,7 @@ export const quantizeCommand = defineCommand({
       })
       .option('dsub', {
         type: 'number',
-        describe: `--model: width of the sub-vectors that share one byte of code (default ${BUDGET_DSUB.allRows} where every kept row fits --max-bytes, else ${BUDGET_DSUB.cutRows})`,
+        describe: `--model: width of the sub-vectors that share one byte of code (default: the narrowest of ${BUDGET_DSUB.narrowest}..${BUDGET_DSUB.widest} at which every kept row fits --max-bytes, else ${BUDGET_DSUB.cutRows})`,
       })
       .option('max-bytes', {
         type: 'number',

@@ -28,10 +28,7 @@ export interface QuantizeStudentOptions extends Partial<CompactOptions> {
    * Training data at hand (labeled TSV, teacher-labeled TSVs): after quantizing, the float layers are refit on it
    * through the quantized table (refit-head.ts), for `epochs` (default REFIT_EPOCHS).
    */
-  refit?: Pick<RefitOptions, 'train' | 'distill' | 'epochs' | 'lr' | 'skipBadLines' | 'note'> & {
-    /** Follow the float student's logits (soft targets) beside the labels. */
-    followFloat?: boolean;
-  };
+  refit?: Pick<RefitOptions, 'train' | 'distill' | 'epochs' | 'lr' | 'skipBadLines' | 'note'>;
 }
 
 export interface QuantizeStudentResult {
@@ -92,13 +89,7 @@ export async function writeCompactStudent(
   let refit: QuantizeStudentResult['refit'] = null;
   const refitOnData = options.refit
     ? async (quantized: StudentModelData) => {
-        const { followFloat, ...given } = options.refit!;
-        const r = await refitHead(quantized, {
-          ...given,
-          dev: options.dev,
-          threads: options.threads,
-          ...(followFloat ? { float: source } : {}),
-        });
+        const r = await refitHead(quantized, { ...options.refit!, dev: options.dev, threads: options.threads });
         const { model: _, ...record } = r;
         refit = record;
         return { model: r.model, record: { epochs: r.epochs, lr: r.lr, bestEpoch: r.bestEpoch } };

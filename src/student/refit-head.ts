@@ -6,17 +6,13 @@ import { createNativeModel } from './native-model.js';
 import { decodedStudent } from './compact-student.js';
 import { encodeStudentData, retrainHyperParameters, type RetrainOptions } from './retrain-pruned.js';
 import { runEpochs } from './train-epochs.js';
-import type { EncodedTrainingData } from './train-data.js';
 
-export type RefitOptions = Omit<RetrainOptions, 'epochs' | 'lr'> & {
-  epochs?: number;
-  lr?: number;
-  /** The float student: its logits are the soft targets of the rows without a teacher's (what the refit follows). */
-  float?: StudentModelData;
-};
+export type RefitOptions = Omit<RetrainOptions, 'epochs' | 'lr'> & { epochs?: number; lr?: number };
 
-// A few epochs of the layers above a frozen table are enough to follow the codes, at the student's own rate.
+// A few epochs of the layers above a frozen table follow the codes; a tenth of the student's learning rate keeps
+// them near what the float student learned.
 export const REFIT_EPOCHS = 2;
+export const REFIT_LR_SCALE = 0.1;
 
 export interface RefitResult {
   model: StudentModelData;
@@ -32,10 +28,10 @@ export async function refitHead(compact: StudentModelData, options: RefitOptions
   const decoded = decodedStudent(compact);
   const { data, trainRows, distillRows } = await encodeStudentData(decoded, options);
   const hyper = retrainHyperParameters(decoded, { ...options, epochs: options.epochs ?? REFIT_EPOCHS });
+  if (options.lr === undefined) hyper.lr *= REFIT_LR_SCALE;
   const native = createNativeModel(decoded.config.model);
   native.setWeights(decoded.weights);
   native.freezeEmbedding();
-  if (options.float) data.set = { ...data.set, teacherLogits: await floatTargets(options.float, data.set, options) };
   const { quantized: _, weights: __, ...modelData } = decoded;
   const run = await runEpochs({
     model: native,
@@ -57,21 +53,4 @@ export async function refitHead(compact: StudentModelData, options: RefitOptions
     trainRows,
     distillRows,
   };
-}
-
-// The float student's logits on the rows, where the rows carry no teacher's own.
-async function floatTargets(
-  float: StudentModelData,
-  set: EncodedTrainingData['set'],
-  options: Pick<RefitOptions, 'threads'>,
-): Promise<Float32Array> {
-  const native = createNativeModel(float.config.model);
-  native.setWeights(float.weights);
-  const logits = await native.predictRows(set, options.threads ?? 2);
-  const labels = float.labels.length;
-  const teacher = set.teacherLogits;
-  if (teacher)
-    for (let r = 0; r < logits.length / labels; r++)
-      if (!Number.isNaN(teacher[r * labels]!)) logits.set(teacher.subarray(r * labels, (r + 1) * labels), r * labels);
-  return logits;
 }
