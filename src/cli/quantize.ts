@@ -26,7 +26,7 @@ export const quantizeCommand = defineCommand({
       })
       .option('dsub', {
         type: 'number',
-        describe: `--model: width of the sub-vectors that share one byte of code (default: the narrowest of ${BUDGET_DSUB.narrowest}..${BUDGET_DSUB.widest} at which every kept row fits --max-bytes, else ${BUDGET_DSUB.cutRows})`,
+        describe: `--model: width of the sub-vectors that share one byte of code (default: the narrowest of ${BUDGET_DSUB.narrowest}..${BUDGET_DSUB.widest} at which ${BUDGET_DSUB.keptShare * 100}% of the touched rows fit --max-bytes)`,
       })
       .option('max-bytes', {
         type: 'number',
