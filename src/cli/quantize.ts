@@ -48,7 +48,7 @@ export const quantizeCommand = defineCommand({
       .option('train', {
         type: 'string',
         describe:
-          '--model: labeled TSV (label, text_a[, text_b]): the dense layers and head are refit on it after quantizing (and --retrain retrains on it before)',
+          '--model: labeled TSV (label, text_a[, text_b]): the dense layers and head are refit on it after quantizing (with --retrain: the data retrained on before)',
       })
       .option('distill', {
         type: 'string',
@@ -164,7 +164,8 @@ async function quantizeStudent(args: {
           },
         }
       : {}),
-    ...(args.train ? { refit: { train: args.train, distill: args.distill } } : {}),
+    // --train alone refits the head; with --retrain it is the data retrained on.
+    ...(args.train && !args.retrain ? { refit: { train: args.train, distill: args.distill } } : {}),
   });
   const seconds = (performance.now() - started) / 1000;
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;

@@ -99,9 +99,7 @@ export const trainCommand = defineCommand({
       },
       onNote: (message) => progress.log(`ernie-slim: ${message}`),
     }).finally(() => progress.stop());
-    const compact = args.quantize
-      ? await writeCompact(result.student, args.out, args.dev, { train: args.train, distill: args.distill })
-      : null;
+    const compact = args.quantize ? await writeCompact(result.student, args.out, args.dev) : null;
     const dev =
       result.devAccuracy !== null
         ? `, dev accuracy ${(result.devAccuracy * 100).toFixed(2)}% (epoch ${result.bestEpoch})`
@@ -143,13 +141,7 @@ export const trainCommand = defineCommand({
   },
 });
 
-// The float layers are refit on the quantized table with the run's own training data.
-async function writeCompact(
-  student: import('../student/student.js').Student,
-  out: string,
-  dev: string | undefined,
-  refit: { train: string; distill?: string[] },
-) {
+async function writeCompact(student: import('../student/student.js').Student, out: string, dev: string | undefined) {
   const { writeCompactStudent } = await import('../student/quantize-student.js');
-  return writeCompactStudent(student.toData(), { out, dev, refit });
+  return writeCompactStudent(student.toData(), { out, dev });
 }

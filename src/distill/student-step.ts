@@ -92,7 +92,6 @@ export async function trainStudents(
         qnorm: options.qnorm,
         qout: options.qout,
         ...(options.retrain ? { retrain: { train: options.train, distill: labels.distillFiles } } : {}),
-        refit: { train: options.train, distill: labels.distillFiles },
       }),
     );
     shipped = Student.fromData(readModelFile(studentFile));
