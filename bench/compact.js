@@ -11,6 +11,11 @@
 // Speed pairs run back to back (float, compact, compact retrained, three rounds, the median kept); figures are
 // quoted as ratios against the float student measured in the same run.
 //   node bench/compact.js [--only chnsenticorp,tnews,lcqmc] [--no-fasttext] [--no-retrain] [--out DIR]
+// Seeds mode: how much of the accuracy change is quantization, apart from run-to-run noise. For each seed the float
+// student is trained deterministically (one thread, --seed S), quantized with the defaults, and both are scored on
+// dev; per-seed figures, then the mean and the worst delta (--quantize-options adds quantize options as JSON;
+// --reuse keeps float students already trained under --out):
+//   node bench/compact.js --seeds 3 [--first-seed 1] [--threads 1] [--only …] [--quantize-options JSON] [--reuse]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +35,11 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'chnsenticorp,tnews,lcqmc' },
     'no-fasttext': { type: 'boolean', default: false },
     'no-retrain': { type: 'boolean', default: false },
+    seeds: { type: 'string' },
+    'first-seed': { type: 'string', default: '1' },
+    threads: { type: 'string', default: '1' },
+    'quantize-options': { type: 'string', default: '{}' },
+    reuse: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(here, '..', '.bench-out', 'compact') },
     'data-root': { type: 'string', default: path.join(here, '..', '..', 'shared', 'data') },
     // Internal: load one student in this fresh process and print its load time and RSS growth.
@@ -279,6 +289,114 @@ async function benchDataset(key) {
     log(`${set.name} fastText: ${JSON.stringify(result.fasttext)}`);
   }
   return result;
+}
+
+if (args.seeds) {
+  await benchSeeds();
+  process.exit(0);
+}
+
+// One dataset's seeds: float and compact dev accuracy per seed (training deterministic on one thread).
+async function seedsOfDataset(key, seeds, threads, quantizeOptions) {
+  const set = DATASETS[key];
+  if (!set) throw new Error(`unknown data set ${key} (${Object.keys(DATASETS).join(', ')})`);
+  const dataDir = path.join(args['data-root'], key);
+  const [trainFile, devFile] = ['train.tsv', 'dev.tsv'].map((f) => path.join(dataDir, f));
+  if (!fs.existsSync(trainFile) || !fs.existsSync(devFile)) {
+    log(`${set.name}: ${dataDir} is absent, skipped`);
+    return null;
+  }
+  const devInputs = readTsv(devFile).map(inputOf);
+  const runs = [];
+  for (const seed of seeds) {
+    const dir = path.join(args.out, 'seeds', key, `seed-${seed}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const floatFile = path.join(dir, 'float.bin');
+    if (!(args.reuse && fs.existsSync(floatFile))) {
+      log(`${set.name} seed ${seed}: training the float student (${threads} thread${threads === 1 ? '' : 's'})`);
+      await train({ train: trainFile, dev: devFile, out: floatFile, seed, threads, ...set.train });
+    }
+    const started = performance.now();
+    const compactFile = path.join(dir, 'compact.bin');
+    const q = await quantizeStudentFile({
+      model: floatFile,
+      out: compactFile,
+      dev: devFile,
+      threads,
+      ...quantizeOptions(trainFile),
+    });
+    if (q.refit) log(`${set.name} seed ${seed}: refit ${JSON.stringify(q.refit)}`);
+    // How often the compact student says what the float one says on dev (labels unread).
+    const [floatStudent, compactStudent] = await Promise.all([floatFile, compactFile].map((f) => Student.load(f)));
+    const [a, b] = await Promise.all([floatStudent, compactStudent].map((s) => s.predictBatch(devInputs, { threads })));
+    await Promise.all([floatStudent.close(), compactStudent.close()]);
+    const run = {
+      seed,
+      floatAccuracy: q.inputAccuracy,
+      compactAccuracy: q.outputAccuracy,
+      deltaPoints: (q.outputAccuracy - q.inputAccuracy) * 100,
+      agreement: a.filter((p, i) => p.label === b[i].label).length / a.length,
+      bytes: q.outputBytes,
+      keptRows: q.keptRows,
+      options: q.options,
+      quantizeSeconds: (performance.now() - started) / 1000,
+    };
+    log(`${set.name} seed ${seed}: ${JSON.stringify(run)}`);
+    runs.push(run);
+  }
+  const deltas = runs.map((r) => r.deltaPoints);
+  return {
+    name: set.name,
+    runs,
+    meanDeltaPoints: deltas.reduce((a, b) => a + b, 0) / deltas.length,
+    meanAgreement: runs.reduce((a, r) => a + r.agreement, 0) / runs.length,
+    worstDeltaPoints: Math.min(...deltas),
+  };
+}
+
+async function benchSeeds() {
+  const count = Number(args.seeds);
+  const first = Number(args['first-seed']);
+  const threads = Number(args.threads);
+  const seeds = Array.from({ length: count }, (_, i) => first + i);
+  const extra = JSON.parse(args['quantize-options']);
+  // "TRAIN" anywhere in the options stands for the data set's training file.
+  const withTrain = (value, trainFile) =>
+    value === 'TRAIN'
+      ? trainFile
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTrain(v, trainFile)]))
+        : value;
+  const quantizeOptions = (trainFile) => withTrain(extra, trainFile);
+  const results = { seeds, threads, quantizeOptions: extra, started: new Date().toISOString(), sets: {} };
+  for (const key of args.only.split(',')) {
+    const r = await seedsOfDataset(key, seeds, threads, quantizeOptions);
+    if (r) results.sets[key] = r;
+  }
+  const pct = (x) => `${(x * 100).toFixed(2)}%`;
+  const signed = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+  const lines = [
+    '',
+    `compact vs float students, seeds ${seeds.join(', ')}, ${threads} thread(s), quantize ${args['quantize-options']}`,
+  ];
+  for (const r of Object.values(results.sets)) {
+    lines.push('', r.name, 'seed  float     compact   Δ points  agree    file       kept rows  dsub');
+    for (const s of r.runs) {
+      lines.push(
+        `${String(s.seed).padEnd(4)}  ${pct(s.floatAccuracy).padStart(7)}  ${pct(s.compactAccuracy).padStart(7)}  ${signed(s.deltaPoints).padStart(8)}  ${pct(s.agreement).padStart(7)}  ${`${(s.bytes / 1e6).toFixed(2)} MB`.padStart(9)}  ${String(s.keptRows).padStart(9)}  ${s.options.dsub}`,
+      );
+    }
+    const holds = r.worstDeltaPoints >= -GOALS.accuracyPoints;
+    lines.push(
+      `mean ${signed(r.meanDeltaPoints)} (agreement ${pct(r.meanAgreement)}), worst ${signed(r.worstDeltaPoints)}: within ${GOALS.accuracyPoints} point on every seed ${holds ? 'yes' : 'NO'}`,
+    );
+  }
+  const report = lines.join('\n') + '\n';
+  process.stdout.write(report);
+  fs.mkdirSync(args.out, { recursive: true });
+  fs.writeFileSync(path.join(args.out, 'seeds.json'), JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(path.join(args.out, 'seeds.txt'), report);
+  log(`wrote ${path.join(args.out, 'seeds.json')}`);
 }
 
 fs.mkdirSync(args.out, { recursive: true });

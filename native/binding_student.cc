@@ -277,6 +277,7 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
                            InstanceMethod<&StudentModelWrap::SetQuantizedEmbedding>("setQuantizedEmbedding"),
                            InstanceMethod<&StudentModelWrap::GetQuantizedEmbedding>("getQuantizedEmbedding"),
                            InstanceMethod<&StudentModelWrap::PruneEmbedding>("pruneEmbedding"),
+                           InstanceMethod<&StudentModelWrap::FreezeEmbedding>("freezeEmbedding"),
                            InstanceMethod<&StudentModelWrap::PredictRow>("predictRow"),
                            InstanceMethod<&StudentModelWrap::PredictRows>("predictRows"),
                            InstanceMethod<&StudentModelWrap::PredictText>("predictText"),
@@ -397,6 +398,16 @@ class StudentModelWrap : public Napi::ObjectWrap<StudentModelWrap> {
       std::memcpy(params[i].value.data(), arrays[i].Data(), params[i].size() * sizeof(float));
     }
     model_->ZeroPrunedRows();
+    if (gpu_) gpu_->HostWeightsChanged();
+    return info.Env().Undefined();
+  }
+
+  // freezeEmbedding(): every embedding row keeps its value and training moves only the layers above (model.h).
+  Napi::Value FreezeEmbedding(const Napi::CallbackInfo& info) {
+    const Caller c = Student(info.Env());
+    RefuseWhileTraining(c, "freezeEmbedding");
+    RefuseCompact(c, "freezeEmbedding");
+    model_->FreezeEmbedding();
     if (gpu_) gpu_->HostWeightsChanged();
     return info.Env().Undefined();
   }

@@ -40,9 +40,9 @@ function budgetModel() {
 }
 const TOUCHED = 3039;
 
-test('defaults: a 2 MB budget, dsub 8 for every touched row or 7 for the rows that fit, norms apart, float head', () => {
+test('defaults: a 2 MB budget, the narrowest dsub of 2..8 that holds 70% of the touched rows, norms apart, float head', () => {
   assert.deepEqual(defaultCompactOptions, { qnorm: true, qout: false, maxBytes: 2_000_000 });
-  assert.deepEqual(BUDGET_DSUB, { allRows: 8, cutRows: 7 });
+  assert.deepEqual(BUDGET_DSUB, { narrowest: 2, widest: 8, keptShare: 0.7 });
 });
 
 test('compactFileBytes: never under the written file, at most its record slack over it', async () => {
@@ -61,34 +61,52 @@ test('compactFileBytes: never under the written file, at most its record slack o
   }
 });
 
-test('chooseCompactOptions: every touched row at dsub 8 where they fit, else dsub 7 and the top rows that fit', async () => {
+test('chooseCompactOptions: the narrowest dsub at which 70% of the touched rows fit, the top rows that fit there', async () => {
   const model = budgetModel();
   const bytes = compactFileBytes(model, { qnorm: true });
   const choose = (given) => chooseCompactOptions(model, given, TOUCHED);
-  const all8 = bytes(TOUCHED, 8);
+  const fit = (dsub, maxBytes) => {
+    let k = TOUCHED;
+    while (bytes(k, dsub) > maxBytes) k--;
+    return k;
+  };
   const base = { qnorm: true, qout: false };
-  assert.deepEqual(choose({ maxBytes: all8 }), { ...base, cutoff: TOUCHED, dsub: 8, maxBytes: all8 });
-  // One byte short at 8: dsub 7 (5 bytes a row) over the top 2,431 rows (bytes(2431, 7) <= all8 < bytes(2432, 7)).
-  assert.deepEqual(choose({ maxBytes: all8 - 1 }), { ...base, cutoff: 2431, dsub: 7, maxBytes: all8 - 1 });
-  assert.ok(bytes(2431, 7) <= all8 - 1 && bytes(2432, 7) > all8 - 1);
+  // A row costs 13 bytes at dsub 2, 9 at 3, 7 at 4, 6 at 5, 5 at 6 and 7, 4 at 8.
+  for (const dsub of [2, 3]) {
+    const maxBytes = bytes(TOUCHED, dsub);
+    assert.deepEqual(choose({ maxBytes }), { ...base, cutoff: TOUCHED, dsub, maxBytes }, `all rows at ${dsub}`);
+  }
+  // Where every row fits at dsub 4 (7 bytes), 78% of them fit at dsub 3 (9 bytes): the top 78% at 3.
+  const all4 = bytes(TOUCHED, 4);
+  assert.deepEqual(choose({ maxBytes: all4 }), { ...base, cutoff: fit(3, all4), dsub: 3, maxBytes: all4 });
+  assert.ok(fit(3, all4) >= 0.7 * TOUCHED && fit(3, all4) < TOUCHED && fit(2, all4) < 0.7 * TOUCHED);
+  const all5 = bytes(TOUCHED, 5);
+  assert.deepEqual(choose({ maxBytes: all5 }), { ...base, cutoff: fit(4, all5), dsub: 4, maxBytes: all5 });
+  assert.ok(fit(4, all5) < TOUCHED && fit(3, all5) < 0.7 * TOUCHED);
+  // Under 70% even at the widest: the rows that fit at dsub 8.
+  const tight = bytes(1500, 8);
+  assert.deepEqual(choose({ maxBytes: tight }), { ...base, cutoff: 1500, dsub: 8, maxBytes: tight });
   // A given dsub keeps the rows that fit at it; a given cutoff picks the dsub; given both, the budget is not used.
+  const all8 = bytes(TOUCHED, 8);
   assert.deepEqual(choose({ maxBytes: all8 - 4000, dsub: 8 }), {
     ...base,
     cutoff: 2040,
     dsub: 8,
     maxBytes: all8 - 4000,
   });
-  assert.deepEqual(choose({ maxBytes: all8, cutoff: 2000 }), { ...base, cutoff: 2000, dsub: 8, maxBytes: all8 });
+  // 2,000 rows fit all8 at dsub 5 (6 bytes a row), not at 4 (7 bytes); 0 means every touched row.
+  assert.deepEqual(choose({ maxBytes: all8, cutoff: 2000 }), { ...base, cutoff: 2000, dsub: 5, maxBytes: all8 });
+  assert.deepEqual(choose({ maxBytes: all5, cutoff: 0 }), { ...base, cutoff: 0, dsub: 5, maxBytes: all5 });
   assert.deepEqual(choose({ maxBytes: 10, cutoff: 5, dsub: 2 }), { ...base, cutoff: 5, dsub: 2, maxBytes: 10 });
-  // The default budget holds this whole model at dsub 8.
-  assert.deepEqual(choose({}), { ...base, cutoff: TOUCHED, dsub: 8, maxBytes: 2_000_000 });
+  // The default budget holds this whole model at dsub 2.
+  assert.deepEqual(choose({}), { ...base, cutoff: TOUCHED, dsub: 2, maxBytes: 2_000_000 });
   assert.throws(() => choose({ maxBytes: 1000 }), {
-    message: `--max-bytes 1000 is below the student's size without embedding rows (${bytes(0, 7)} bytes)`,
+    message: `--max-bytes 1000 is below the student's size without embedding rows (${bytes(0, 2)} bytes)`,
   });
   assert.throws(() => choose({ maxBytes: 0 }), { message: '--max-bytes must be a positive whole number' });
   // The file written with the chosen options is within the budget.
-  const chosen = choose({ maxBytes: all8 - 1 });
-  assert.ok(encodeModelFile(await compactStudent(model, chosen)).length <= all8 - 1);
+  const chosen = choose({ maxBytes: all5 });
+  assert.ok(encodeModelFile(await compactStudent(model, chosen)).length <= all5);
 });
 
 test('a loaded compact student keeps no codes of its own: toData() reads them back from the native model, byte for byte', async () => {

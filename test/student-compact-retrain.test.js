@@ -151,8 +151,8 @@ test('quantize --retrain refusals: flags without --retrain, no --train, bad --ep
   const out = path.join(dir, 'x.bin');
   const q = (...flags) => cli(['quantize', '--model', model, '--out', out, ...flags]);
   for (const [flags, message] of [
-    [['--train', trainFile], '--train, --distill, --epochs and --lr go with --retrain'],
-    [['--epochs', '2'], '--train, --distill, --epochs and --lr go with --retrain'],
+    [['--epochs', '2'], '--epochs and --lr go with --retrain'],
+    [['--lr', '0.1'], '--epochs and --lr go with --retrain'],
     [['--retrain'], '--retrain needs --train TSV (the data to retrain on)'],
     [['--retrain', '--train', trainFile, '--epochs', '0'], '--epochs must be a positive integer (got 0)'],
     [['--retrain', '--train', trainFile, '--lr', '-1'], '--lr must be a positive number (got -1)'],

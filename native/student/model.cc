@@ -187,13 +187,19 @@ bool Model::ApplyAdamW(const State& state, int64_t step, float lr, float weight_
 }
 
 void Model::PruneEmbedding(const std::vector<int32_t>& kept) {
+  embedding_frozen_ = false;
   pruned_.assign(static_cast<size_t>(config_.embedding_rows()), 1);
   for (int32_t row : kept) pruned_[row] = 0;
   ZeroPrunedRows();
 }
 
+void Model::FreezeEmbedding() {
+  embedding_frozen_ = true;
+  pruned_.assign(static_cast<size_t>(config_.embedding_rows()), 1);
+}
+
 void Model::ZeroPrunedRows() {
-  if (pruned_.empty()) return;
+  if (pruned_.empty() || embedding_frozen_) return;
   Parameter& embedding = params_[0];
   const size_t dim = static_cast<size_t>(config_.embed_dim);
   for (size_t row = 0; row < pruned_.size(); ++row) {

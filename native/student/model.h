@@ -94,9 +94,13 @@ class Model {
   // through training (its gradient is dropped), as a compact student reads a row it did not keep. For
   // retraining a pruned student; States made before this call do not see it.
   void PruneEmbedding(const std::vector<int32_t>& kept);
-  // Zeroes the pruned rows again (after new weights were copied in); nothing when the embedding is not pruned.
+  // Keeps every embedding row as it is and drops its gradient, so that training moves only the layers above it:
+  // refitting them on a compact student's decoded table. Undone by PruneEmbedding.
+  void FreezeEmbedding();
+  // Zeroes the pruned rows again (after new weights were copied in); nothing when the embedding is not pruned
+  // (or only frozen).
   void ZeroPrunedRows();
-  // 1 per pruned embedding row, or null when none is pruned.
+  // 1 per embedding row whose gradient is dropped (pruned or frozen), or null when none is.
   const uint8_t* pruned_rows() const { return pruned_.empty() ? nullptr : pruned_.data(); }
 
  private:
@@ -115,8 +119,9 @@ class Model {
   std::unique_ptr<Encoder> encoder_;
   Head head_;
   std::vector<Parameter> params_;
-  int head_first_ = 0;           // index of the head's first parameter
-  std::vector<uint8_t> pruned_;  // per embedding row, 1 = pruned; empty: none
+  int head_first_ = 0;             // index of the head's first parameter
+  std::vector<uint8_t> pruned_;    // per embedding row, 1 = pruned (or frozen); empty: none
+  bool embedding_frozen_ = false;  // pruned_ marks rows frozen at their values, not zeroed
 };
 
 }  // namespace student

@@ -26,7 +26,7 @@ export const quantizeCommand = defineCommand({
       })
       .option('dsub', {
         type: 'number',
-        describe: `--model: width of the sub-vectors that share one byte of code (default ${BUDGET_DSUB.allRows} where every kept row fits --max-bytes, else ${BUDGET_DSUB.cutRows})`,
+        describe: `--model: width of the sub-vectors that share one byte of code (default: the narrowest of ${BUDGET_DSUB.narrowest}..${BUDGET_DSUB.widest} at which ${BUDGET_DSUB.keptShare * 100}% of the touched rows fit --max-bytes)`,
       })
       .option('max-bytes', {
         type: 'number',
@@ -45,11 +45,15 @@ export const quantizeCommand = defineCommand({
         type: 'boolean',
         describe: '--model: retrain the kept rows, dense layers and head on --train/--distill before quantizing',
       })
-      .option('train', { type: 'string', describe: '--retrain: labeled TSV (label, text_a[, text_b])' })
+      .option('train', {
+        type: 'string',
+        describe:
+          '--model: labeled TSV (label, text_a[, text_b]): the dense layers and head are refit on it after quantizing (with --retrain: the data retrained on before)',
+      })
       .option('distill', {
         type: 'string',
         array: true,
-        describe: '--retrain: teacher-labeled TSVs (text_a[, text_b], label[, logits])',
+        describe: '--train: teacher-labeled TSVs (text_a[, text_b], label[, logits]) added to it',
       })
       .option('epochs', { type: 'number', describe: '--retrain: epochs (default: those the student was trained for)' })
       .option('lr', {
@@ -128,9 +132,10 @@ async function quantizeStudent(args: {
 }): Promise<Record<string, unknown>> {
   if (!args.model) throw new UsageError('--model needs a .bin student');
   if (!args.out) throw new UsageError('--out is required (the compact .bin file)');
-  if (!args.retrain && [args.train, args.distill, args.epochs, args.lr].some((v) => v !== undefined))
-    throw new UsageError('--train, --distill, --epochs and --lr go with --retrain');
+  if (!args.retrain && [args.epochs, args.lr].some((v) => v !== undefined))
+    throw new UsageError('--epochs and --lr go with --retrain');
   if (args.retrain && !args.train) throw new UsageError('--retrain needs --train TSV (the data to retrain on)');
+  if (args.distill !== undefined && !args.train) throw new UsageError('--distill goes with --train');
   const { quantizeStudentFile } = await import('../student/quantize-student.js');
   const started = performance.now();
   const r = await quantizeStudentFile({
@@ -159,6 +164,8 @@ async function quantizeStudent(args: {
           },
         }
       : {}),
+    // --train alone refits the head; with --retrain it is the data retrained on.
+    ...(args.train && !args.retrain ? { refit: { train: args.train, distill: args.distill } } : {}),
   });
   const seconds = (performance.now() - started) / 1000;
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
@@ -167,7 +174,7 @@ async function quantizeStudent(args: {
     const accuracy =
       r.inputAccuracy === null ? '' : `, dev accuracy ${pct(r.inputAccuracy)} -> ${pct(r.outputAccuracy)}`;
     process.stderr.write(
-      `wrote ${args.out}: ${r.keptRows} of ${r.embeddingRows} embedding rows kept${r.retrain ? ` and retrained (${r.retrain.epochs} epochs)` : ''}, dsub ${r.options.dsub}${r.options.qnorm ? ', norms apart' : ''}` +
+      `wrote ${args.out}: ${r.keptRows} of ${r.embeddingRows} embedding rows kept${r.retrain ? ` and retrained (${r.retrain.epochs} epochs)` : ''}${r.refit ? `, head refit (${r.refit.epochs} epochs)` : ''}, dsub ${r.options.dsub}${r.options.qnorm ? ', norms apart' : ''}` +
         `${r.options.qout ? ', head quantized' : ''}, ${mb(r.inputBytes)} -> ${mb(r.outputBytes)}${accuracy}, ${seconds.toFixed(1)} s\n`,
     );
   }
@@ -191,6 +198,15 @@ async function quantizeStudent(args: {
           best_epoch: r.retrain.bestEpoch,
           train_rows: r.retrain.trainRows,
           distill_rows: r.retrain.distillRows,
+        }
+      : null,
+    refit: r.refit
+      ? {
+          epochs: r.refit.epochs,
+          lr: r.refit.lr,
+          best_epoch: r.refit.bestEpoch,
+          train_rows: r.refit.trainRows,
+          distill_rows: r.refit.distillRows,
         }
       : null,
     seconds,

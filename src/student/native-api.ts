@@ -129,6 +129,11 @@ export interface NativeStudentModel {
    * are dropped; setWeights zeroes them again), as the compact student made from this one reads them. CPU only.
    */
   pruneEmbedding(kept: Int32Array): void;
+  /**
+   * Keeps every embedding row as it is and drops its gradients, so that training moves only the layers above
+   * (refitting them on a compact student's decoded table); pruneEmbedding undoes it. CPU only.
+   */
+  freezeEmbedding(): void;
   /** Logits of one row (and its text_b for a pair model), synchronously, with no allocation of weights-sized buffers. */
   predictRow(ids: Int32Array, idsB?: Int32Array): Float32Array;
   /** Logits of many rows (rows x numLabels), over `threads` threads, off the event loop. */

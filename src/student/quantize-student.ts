@@ -11,6 +11,7 @@ import {
   type CompactOptions,
 } from './compact-student.js';
 import { evaluate } from './evaluate.js';
+import { refitHead, type RefitOptions } from './refit-head.js';
 import { retrainPruned, type RetrainOptions } from './retrain-pruned.js';
 import { Student } from './student.js';
 import { createNativeModel } from './native-model.js';
@@ -23,6 +24,11 @@ export interface QuantizeStudentOptions extends Partial<CompactOptions> {
   threads?: number;
   /** Retrain the kept rows and the rest of the student on this data before quantizing. */
   retrain?: Omit<RetrainOptions, 'dev' | 'threads'>;
+  /**
+   * Training data at hand (labeled TSV, teacher-labeled TSVs): after quantizing, the float layers are refit on it
+   * through the quantized table (refit-head.ts), for `epochs` (default REFIT_EPOCHS).
+   */
+  refit?: Pick<RefitOptions, 'train' | 'distill' | 'epochs' | 'lr' | 'skipBadLines' | 'note'>;
 }
 
 export interface QuantizeStudentResult {
@@ -36,6 +42,8 @@ export interface QuantizeStudentResult {
   outputAccuracy: number | null;
   /** What retraining did (null without --retrain). */
   retrain: { epochs: number; lr: number; bestEpoch: number; trainRows: number; distillRows: number } | null;
+  /** What refitting the float layers on the quantized table did (null without training data). */
+  refit: { epochs: number; lr: number; bestEpoch: number; trainRows: number; distillRows: number } | null;
 }
 
 export async function quantizeStudentFile(options: QuantizeStudentOptions): Promise<QuantizeStudentResult> {
@@ -44,8 +52,8 @@ export async function quantizeStudentFile(options: QuantizeStudentOptions): Prom
     {
       '--model': options.model,
       '--dev': options.dev,
-      '--train': options.retrain?.train,
-      '--distill': options.retrain?.distill,
+      '--train': options.retrain?.train ?? options.refit?.train,
+      '--distill': options.retrain?.distill ?? options.refit?.distill,
     },
   );
   const result = await writeCompactStudent(readModelFile(options.model), options);
@@ -78,10 +86,20 @@ export async function writeCompactStudent(
       distillRows: r.distillRows,
     };
   }
+  let refit: QuantizeStudentResult['refit'] = null;
+  const refitOnData = options.refit
+    ? async (quantized: StudentModelData) => {
+        const r = await refitHead(quantized, { ...options.refit!, dev: options.dev, threads: options.threads });
+        const { model: _, ...record } = r;
+        refit = record;
+        return { model: r.model, record: { epochs: r.epochs, lr: r.lr, bestEpoch: r.bestEpoch } };
+      }
+    : undefined;
   const compact = await compactStudent(source, compactOptions, {
     initialEmbedding,
     keptRows,
     ...(retrain ? { retrain } : {}),
+    ...(refitOnData ? { refit: refitOnData } : {}),
   });
   await writeModelFile(options.out, compact);
   const score = async (student: Student) =>
@@ -95,5 +113,6 @@ export async function writeCompactStudent(
     inputAccuracy: await score(Student.fromData(model)),
     outputAccuracy: await score(Student.fromData(compact)),
     retrain,
+    refit,
   };
 }

@@ -46,6 +46,42 @@ export async function retrainPruned(
   options: RetrainOptions,
 ): Promise<RetrainResult> {
   const note = options.note ?? (() => {});
+  const { data, trainRows, distillRows } = await encodeStudentData(model, options);
+  const hyper = retrainHyperParameters(model, options);
+  const native = createNativeModel(model.config.model);
+  native.setWeights(model.weights);
+  native.pruneEmbedding(kept);
+  const { quantized: _, weights: __, ...modelData } = model;
+  const run = await runEpochs({
+    model: native,
+    data,
+    numLabels: model.labels.length,
+    settings: { hyper, temperatureSchedule: 'constant' },
+    device: 'cpu',
+    modelData,
+    trainFile: options.train,
+    onEpoch: options.onEpoch,
+    note,
+  });
+  return {
+    model: { ...model, weights: run.best.weights },
+    epochs: hyper.epochs,
+    lr: hyper.lr,
+    bestEpoch: run.best.epoch,
+    trainRows,
+    distillRows,
+  };
+}
+
+/**
+ * The training (and distill, dev) rows as `model`'s predict reads them: its segmentation, its vocabulary, its
+ * empty-row handling; refused when the labels or the pairing are not the student's.
+ */
+export async function encodeStudentData(
+  model: StudentModelData,
+  options: Pick<RetrainOptions, 'train' | 'distill' | 'dev' | 'threads' | 'skipBadLines' | 'note'>,
+): Promise<{ data: EncodedTrainingData; trainRows: number; distillRows: number }> {
+  const note = options.note ?? (() => {});
   const rows = await readTrainingRows(
     { train: options.train, dev: options.dev, distill: options.distill },
     options.skipBadLines ?? false,
@@ -99,34 +135,14 @@ export async function retrainPruned(
         : null,
   };
 
-  const hyper = retrainHyperParameters(model, options);
-  const native = createNativeModel(model.config.model);
-  native.setWeights(model.weights);
-  native.pruneEmbedding(kept);
-  const { quantized: _, weights: __, ...modelData } = model;
-  const run = await runEpochs({
-    model: native,
-    data,
-    numLabels,
-    settings: { hyper, temperatureSchedule: 'constant' },
-    device: 'cpu',
-    modelData,
-    trainFile: options.train,
-    onEpoch: options.onEpoch,
-    note,
-  });
-  return {
-    model: { ...model, weights: run.best.weights },
-    epochs: hyper.epochs,
-    lr: hyper.lr,
-    bestEpoch: run.best.epoch,
-    trainRows: rows.train.length,
-    distillRows: rows.distill.length,
-  };
+  return { data, trainRows: rows.train.length, distillRows: rows.distill.length };
 }
 
 // The student's own training settings (as its file records them), with the epochs and learning rate asked for.
-function retrainHyperParameters(model: StudentModelData, options: RetrainOptions): TrainHyperParameters {
+export function retrainHyperParameters(
+  model: StudentModelData,
+  options: Pick<RetrainOptions, 'train' | 'epochs' | 'lr' | 'threads'>,
+): TrainHyperParameters {
   const defaults = resolveTrainSettings({ train: options.train, model: model.config.model.kind }, null).hyper;
   const recorded = model.config.training ?? {};
   const hyper = { ...defaults };
