@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "transformer/dense_rows.h"
@@ -319,7 +320,8 @@ TrainingWorkspace::~TrainingWorkspace() = default;
 
 double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, const int32_t* type_ids,
                         const int32_t* mask, const int32_t* labels, int batch, int seq, int threads,
-                        TransformerWeights* grad, const TrainingDropout& dropout, TrainingWorkspace* workspace) {
+                        TransformerWeights* grad, const TrainingDropout& dropout, TrainingWorkspace* workspace,
+                        bool grad_zeroed) {
   const TransformerConfig& c = model.config();
   if (!(dropout.hidden >= 0 && dropout.hidden < 1 && dropout.attention >= 0 && dropout.attention < 1)) {
     throw std::invalid_argument("dropout probabilities must be in [0, 1)");
@@ -334,16 +336,21 @@ double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, 
   TrainingWorkspace local;
   TrainingWorkspace& w = workspace ? *workspace : local;
   w.transposes_.resize(c.layers);
-  for (int l = 0; l < c.layers; ++l) {
-    const LayerWeights& layer = model.weights().layers[l];
-    LayerTransposes& t = w.transposes_[l];
-    TransposeWeights(layer.query, &t.query);
-    TransposeWeights(layer.key, &t.key);
-    TransposeWeights(layer.value, &t.value);
-    TransposeWeights(layer.attention_output, &t.attention_output);
-    TransposeWeights(layer.intermediate, &t.intermediate);
-    TransposeWeights(layer.output, &t.output);
-  }
+  // Six weights a layer, shared by the threads.
+  ParallelChunks(
+      static_cast<size_t>(c.layers) * 6, 1, threads, [] { return 0; },
+      [&](int, size_t job, size_t) {
+        const LayerWeights& layer = model.weights().layers[job / 6];
+        LayerTransposes& t = w.transposes_[job / 6];
+        const std::pair<const DenseWeights*, device::Buffer*> which[6] = {
+            {&layer.query, &t.query},
+            {&layer.key, &t.key},
+            {&layer.value, &t.value},
+            {&layer.attention_output, &t.attention_output},
+            {&layer.intermediate, &t.intermediate},
+            {&layer.output, &t.output}};
+        TransposeWeights(*which[job % 6].first, which[job % 6].second);
+      });
   if (!w.tape_) w.tape_ = std::make_unique<BatchTape>();
   BatchTape& b = *w.tape_;
   // The sequences' rows stacked, unpadded: where each starts, and its attention block.
@@ -372,7 +379,7 @@ double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, 
     s->heads.Reserve(longest, c);
     s->head_grads.Reserve(longest, c);
   }
-  grad->Zero();
+  if (!grad_zeroed) grad->Zero();
   double loss = 0.0;
   BatchLossAndGradients(c, model.weights(), ids, type_ids, labels, batch, seq, threads, dropout.hidden,
                         dropout.attention, w.transposes_, w.states_, &b, &loss, grad);
