@@ -19,8 +19,39 @@ namespace ernie_slim {
 namespace transformer {
 namespace device {
 
+// Allocates 2 MiB or more 2 MiB-aligned and advised to huge pages: the weights, their gradients and AdamW's
+// moments are swept whole every step, and on a virtual machine 4 KiB pages fault again and again under it.
+template <typename T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+  T* allocate(size_t n) {
+    constexpr size_t kHuge = size_t{2} << 20;
+    size_t bytes = n * sizeof(T);
+    const bool huge = bytes >= kHuge;
+    bytes = huge ? (bytes + kHuge - 1) / kHuge * kHuge : (bytes + 63) / 64 * 64;
+    void* p = std::aligned_alloc(huge ? kHuge : 64, bytes);
+    if (!p) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (huge) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
+#endif
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  template <typename U>
+  bool operator==(const HugePageAllocator<U>&) const {
+    return true;
+  }
+  template <typename U>
+  bool operator!=(const HugePageAllocator<U>&) const {
+    return false;
+  }
+};
+
 // A tensor's storage: zero-filled host memory on the CPU.
-using Buffer = std::vector<float>;
+using Buffer = std::vector<float, HugePageAllocator<float>>;
 
 // Grows b to at least count values (never shrinks: batches of varying length reuse it as it is).
 inline void Reserve(Buffer* b, size_t count) {
