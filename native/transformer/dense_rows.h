@@ -17,11 +17,20 @@ inline void DenseRowsForward(const float* x, int rows, const DenseWeights& d, fl
   device::MatMulAcc(rows, d.out, d.in, x, d.in, 1, d.w.data(), y);
 }
 
-// W^T [out, in].
+// W^T [out, in], in 32 x 32 blocks (a block's rows and columns both stay in cache).
 inline void TransposeWeights(const DenseWeights& d, device::Buffer* w_t) {
+  constexpr int kBlock = 32;
   w_t->resize(d.w.size());
-  for (int i = 0; i < d.in; ++i) {
-    for (int o = 0; o < d.out; ++o) (*w_t)[static_cast<long>(o) * d.in + i] = d.w[static_cast<long>(i) * d.out + o];
+  const float* w = d.w.data();
+  float* t = w_t->data();
+  for (int i0 = 0; i0 < d.in; i0 += kBlock) {
+    const int i1 = std::min(d.in, i0 + kBlock);
+    for (int o0 = 0; o0 < d.out; o0 += kBlock) {
+      const int o1 = std::min(d.out, o0 + kBlock);
+      for (int o = o0; o < o1; ++o) {
+        for (int i = i0; i < i1; ++i) t[static_cast<long>(o) * d.in + i] = w[static_cast<long>(i) * d.out + o];
+      }
+    }
   }
 }
 

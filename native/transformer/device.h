@@ -2,7 +2,14 @@
 // memory, the students' AVX-512/AVX2/baseline kernels). The layers allocate through Buffer and multiply
 // through these calls only, so CUDA kernels (a later issue) slot in here without touching them.
 #pragma once
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <utility>
 #include <vector>
 
 #include "student/gemm.h"
@@ -12,13 +19,93 @@ namespace ernie_slim {
 namespace transformer {
 namespace device {
 
+// Allocates 2 MiB or more 2 MiB-aligned and advised to huge pages: the weights, their gradients and AdamW's
+// moments are swept whole every step, and on a virtual machine 4 KiB pages fault again and again under it.
+template <typename T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+  T* allocate(size_t n) {
+    constexpr size_t kHuge = size_t{2} << 20;
+    size_t bytes = n * sizeof(T);
+    const bool huge = bytes >= kHuge;
+    bytes = huge ? (bytes + kHuge - 1) / kHuge * kHuge : (bytes + 63) / 64 * 64;
+    void* p = std::aligned_alloc(huge ? kHuge : 64, bytes);
+    if (!p) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (huge) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
+#endif
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { std::free(p); }
+  template <typename U>
+  bool operator==(const HugePageAllocator<U>&) const {
+    return true;
+  }
+  template <typename U>
+  bool operator!=(const HugePageAllocator<U>&) const {
+    return false;
+  }
+};
+
 // A tensor's storage: zero-filled host memory on the CPU.
-using Buffer = std::vector<float>;
+using Buffer = std::vector<float, HugePageAllocator<float>>;
 
 // Grows b to at least count values (never shrinks: batches of varying length reuse it as it is).
 inline void Reserve(Buffer* b, size_t count) {
   if (b->size() < count) b->resize(count);
 }
+
+// Working storage that is written before it is read (a batch's activations, the backward pass's buffers):
+// growing it drops the old values instead of copying them and leaves the new ones unset, and storage of
+// 2 MiB or more is advised to huge pages, so that its first touch faults 512 times less often.
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  Scratch(Scratch&& other) noexcept { *this = std::move(other); }
+  Scratch& operator=(Scratch&& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    return *this;
+  }
+  ~Scratch() { std::free(data_); }
+
+  // At least count values, the old ones dropped when it grows; an eighth more than asked, so that a batch
+  // slightly longer than the longest so far finds room.
+  void Grow(size_t count) {
+    if (count <= size_) return;
+    std::free(data_);
+    data_ = nullptr;
+    size_ = 0;
+    constexpr size_t kHuge = size_t{2} << 20;
+    size_t bytes = (count + count / 8) * sizeof(float);
+    const bool huge = bytes >= kHuge;
+    bytes = huge ? (bytes + kHuge - 1) / kHuge * kHuge : (bytes + 63) / 64 * 64;
+    void* p = std::aligned_alloc(huge ? kHuge : 64, bytes);
+    if (!p) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (huge) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
+#endif
+    data_ = static_cast<float*>(p);
+    size_ = bytes / sizeof(float);
+  }
+
+  float* data() { return data_; }
+  const float* data() const { return data_; }
+  float* begin() { return data_; }
+  size_t size() const { return size_; }
+  float& operator[](size_t i) { return data_[i]; }
+
+ private:
+  float* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+inline void Reserve(Scratch* b, size_t count) { b->Grow(count); }
 
 // C[M, N] += A[M, K] @ B[K, N], A(i, p) = a[i * a_row + p * a_col] (A may be a transposed view).
 inline void MatMulAcc(int m, int n, int k, const float* a, long a_row, long a_col, const float* b, float* c) {

@@ -24,6 +24,7 @@ TransformerTrainer::TransformerTrainer(const TransformerConfig& config)
     : m_(config), v_(config), grad_(config), names_(grad_.TensorNames()) {
   m_.Zero();
   v_.Zero();
+  grad_.Zero();  // made as weights, its LayerNorm gammas are 1
 }
 
 bool TransformerTrainer::Decays(const std::string& name) {
@@ -39,14 +40,16 @@ TrainStepResult TransformerTrainer::Step(TransformerClassifier* model, const int
   const std::string problem = options.Validate();
   if (!problem.empty()) throw std::invalid_argument(problem);
   TrainStepResult result;
-  result.loss =
-      LossAndGradients(*model, ids, type_ids, mask, labels, batch, seq, threads, &grad_, options.dropout, &workspace_);
+  // The update pass leaves grad_ zero for the next step, unless a step stopped before it.
+  const bool zeroed = grad_zeroed_;
+  grad_zeroed_ = false;
+  result.loss = LossAndGradients(*model, ids, type_ids, mask, labels, batch, seq, threads, &grad_, options.dropout,
+                                 &workspace_, zeroed);
   // The norm and the update in slices of every tensor, shared by the threads (the word-embedding table is
   // most of it); the slices' sums of squares add up in a fixed order.
   TransformerWeights* w = model->mutable_weights();
   struct Slice {
-    float *w, *m, *v;
-    const float* g;
+    float *w, *m, *v, *g;
     size_t count;
     bool decay;
   };
@@ -92,8 +95,10 @@ TrainStepResult TransformerTrainer::Step(TransformerClassifier* model, const int
         for (size_t i = begin; i < end; ++i) {
           const Slice& s = slices[i];
           if (!student::AdamWUpdate(s.w, s.m, s.v, s.g, s.count, step, s.decay)) finite = false;
+          std::fill(s.g, s.g + s.count, 0.0f);  // while it is in cache: the next step's gradients start at zero
         }
       });
+  grad_zeroed_ = true;
   if (!finite) throw std::runtime_error("an update was not finite (lower the learning rate)");
   return result;
 }

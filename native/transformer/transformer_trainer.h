@@ -46,6 +46,7 @@ class TransformerTrainer {
   TrainingWorkspace workspace_;
   std::vector<std::string> names_;
   int64_t steps_ = 0;
+  bool grad_zeroed_ = true;  // grad_ holds zeros (it starts so; each update clears it)
 };
 
 }  // namespace transformer

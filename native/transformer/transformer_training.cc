@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "transformer/dense_rows.h"
@@ -22,14 +23,15 @@ namespace transformer {
 
 // What one layer's backward pass reads of its forward pass, for every token row of the batch (the sequences'
 // rows stacked, T in all) and, for the attention weights, every sequence's [heads, n, n] block end to end.
+// Scratch: written before read, grown without copying.
 struct LayerTape {
-  device::Buffer x_in, a;                      // [T, H]: the layer's input, the attention block's output
-  device::Buffer q, k, v, context;             // [T, H]
-  device::Buffer up;                           // [T, intermediate]: before the activation
-  device::Buffer ln1_hat, ln2_hat;             // [T, H]
-  device::Buffer ln1_rstd, ln2_rstd;           // [T]
-  device::Buffer attention_keep, output_keep;  // [T, H]: hidden dropout's {0, 1/(1-p)} per unit
-  device::Buffer probs, keep, dropped;         // the sequences' attention weights (and attention dropout's)
+  device::Scratch x_in, a;                      // [T, H]: the layer's input, the attention block's output
+  device::Scratch q, k, v, context;             // [T, H]
+  device::Scratch up;                           // [T, intermediate]: before the activation
+  device::Scratch ln1_hat, ln2_hat;             // [T, H]
+  device::Scratch ln1_rstd, ln2_rstd;           // [T]
+  device::Scratch attention_keep, output_keep;  // [T, H]: hidden dropout's {0, 1/(1-p)} per unit
+  device::Scratch probs, keep, dropped;         // the sequences' attention weights (and attention dropout's)
 };
 
 // One thread's per-head scratch for the attention of one sequence at a time.
@@ -41,23 +43,23 @@ struct TrainingState {
 // The batch's tape and buffers.
 struct BatchTape {
   std::vector<LayerTape> layers;
-  device::Buffer emb_hat, emb_rstd, x, branch, dx, dbranch, act, dact, dq, dk, dv, dcontext;  // [T, *]
-  device::Buffer embedding_keep;                                                              // [T, H]
-  device::Buffer cls, pooled, pooled_keep, dropped, dpooled, dz, dcls;                        // [B, H]
-  device::Buffer logits, dlogits;                                                             // [B, labels]
-  std::vector<uint8_t> key_mask;                                                              // [T]
+  device::Scratch emb_hat, emb_rstd, x, branch, dx, dbranch, act, dact, dq, dk, dv, dcontext;  // [T, *]
+  device::Scratch embedding_keep;                                                              // [T, H]
+  device::Scratch cls, pooled, pooled_keep, dropped, dpooled, dz, dcls;                        // [B, H]
+  device::Scratch logits, dlogits;                                                             // [B, labels]
+  std::vector<uint8_t> key_mask;                                                               // [T]
   std::vector<long> start, probs_start;  // per sequence: its first token row, its attention block
   std::vector<int> length;
   std::vector<Random> rngs;
 
-  // Buffers only grow, so that batches of varying length reuse them as they are.
+  // Buffers only grow (dropping their values), so that batches of varying length reuse them as they are.
   void Reserve(long tokens, long probs, int batch, const TransformerConfig& c, const TrainingDropout& dropout) {
     const size_t th = static_cast<size_t>(tokens) * c.hidden, ti = static_cast<size_t>(tokens) * c.intermediate;
     const size_t th_hidden = dropout.hidden > 0 ? th : 0, bh = static_cast<size_t>(batch) * c.hidden;
-    auto grow = device::Reserve;
+    auto grow = [](device::Scratch* b, size_t count) { b->Grow(count); };
     layers.resize(c.layers);
     for (LayerTape& t : layers) {
-      for (device::Buffer* b : {&t.x_in, &t.a, &t.q, &t.k, &t.v, &t.context, &t.ln1_hat, &t.ln2_hat}) grow(b, th);
+      for (device::Scratch* b : {&t.x_in, &t.a, &t.q, &t.k, &t.v, &t.context, &t.ln1_hat, &t.ln2_hat}) grow(b, th);
       grow(&t.up, ti);
       grow(&t.ln1_rstd, tokens);
       grow(&t.ln2_rstd, tokens);
@@ -67,12 +69,12 @@ struct BatchTape {
       grow(&t.keep, dropout.attention > 0 ? probs : 0);
       grow(&t.dropped, dropout.attention > 0 ? probs : 0);
     }
-    for (device::Buffer* b : {&emb_hat, &x, &branch, &dx, &dbranch, &dq, &dk, &dv, &dcontext}) grow(b, th);
+    for (device::Scratch* b : {&emb_hat, &x, &branch, &dx, &dbranch, &dq, &dk, &dv, &dcontext}) grow(b, th);
     grow(&emb_rstd, tokens);
     grow(&act, ti);
     grow(&dact, ti);
     grow(&embedding_keep, th_hidden);
-    for (device::Buffer* b : {&cls, &pooled, &dropped, &dpooled, &dz, &dcls}) grow(b, bh);
+    for (device::Scratch* b : {&cls, &pooled, &dropped, &dpooled, &dz, &dcls}) grow(b, bh);
     grow(&pooled_keep, dropout.hidden > 0 ? bh : 0);
     grow(&logits, static_cast<size_t>(batch) * c.labels);
     grow(&dlogits, static_cast<size_t>(batch) * c.labels);
@@ -104,12 +106,21 @@ void SplitRows(int threads, long count, Work&& work) {
       [&](int, size_t begin, size_t end) { work(static_cast<long>(begin), static_cast<long>(end)); });
 }
 
-// Hidden dropout at one site: each sequence's rows [n, width] from its own stream, in sequence order.
-void DrawSequenceDropout(BatchTape* b, int batch, float p, int width, float* keep, float* x) {
-  for (int r = 0; r < batch; ++r) {
+// work(r) for every sequence r of the batch, shared by the threads (each sequence's dropout stream is its own,
+// so the draws do not depend on which thread makes them).
+template <typename Work>
+void EachRow(int threads, int batch, Work&& work) {
+  ParallelChunks(
+      static_cast<size_t>(batch), 1, threads, [] { return 0; },
+      [&](int, size_t r, size_t) { work(static_cast<int>(r)); });
+}
+
+// Hidden dropout at one site: each sequence's rows [n, width] from its own stream.
+void DrawSequenceDropout(BatchTape* b, int batch, int threads, float p, int width, float* keep, float* x) {
+  EachRow(threads, batch, [&](int r) {
     const long at = b->start[r] * width;
     DrawDropout(&b->rngs[r], p, static_cast<long>(b->length[r]) * width, keep + at, x + at);
-  }
+  });
 }
 
 // The batch's loss (added to *loss) and gradients (added to g): every dense layer is one product over the
@@ -138,16 +149,16 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
     EmbeddingsForward(c, w, ids + static_cast<long>(r) * seq, type_ids + static_cast<long>(r) * seq, n, x + at * H,
                       b->emb_hat.data() + at * H, b->emb_rstd.data() + at);
   });
-  if (hidden_p > 0) DrawSequenceDropout(b, batch, hidden_p, H, b->embedding_keep.data(), x);
+  if (hidden_p > 0) DrawSequenceDropout(b, batch, threads, hidden_p, H, b->embedding_keep.data(), x);
   for (int l = 0; l < c.layers; ++l) {
     const LayerWeights& layer = w.layers[l];
     LayerTape& t = b->layers[l];
     std::copy(x, x + th, t.x_in.begin());
     if (attention_p > 0) {
-      for (int r = 0; r < batch; ++r) {
+      EachRow(threads, batch, [&](int r) {
         const long nn = static_cast<long>(b->length[r]) * b->length[r];
         DrawDropout(&b->rngs[r], attention_p, c.heads * nn, t.keep.data() + b->probs_start[r], nullptr);
-      }
+      });
     }
     DenseRowsForwardThreads(threads, x, T, layer.query, t.q.data());
     DenseRowsForwardThreads(threads, x, T, layer.key, t.k.data());
@@ -159,7 +170,7 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
                             attention_p > 0 ? t.dropped.data() + pa : nullptr, t.context.data() + at * H);
     });
     DenseRowsForwardThreads(threads, t.context.data(), T, layer.attention_output, branch);
-    if (hidden_p > 0) DrawSequenceDropout(b, batch, hidden_p, H, t.attention_keep.data(), branch);
+    if (hidden_p > 0) DrawSequenceDropout(b, batch, threads, hidden_p, H, t.attention_keep.data(), branch);
     SplitRows(threads, T, [&](long r0, long r1) {
       for (long i = r0 * H; i < r1 * H; ++i) x[i] += branch[i];
       LayerNormForward(x + r0 * H, static_cast<int>(r1 - r0), H, layer.attention_norm.gamma.data(),
@@ -179,7 +190,7 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
       }
     });
     DenseRowsForwardThreads(threads, b->act.data(), T, layer.output, branch);
-    if (hidden_p > 0) DrawSequenceDropout(b, batch, hidden_p, H, t.output_keep.data(), branch);
+    if (hidden_p > 0) DrawSequenceDropout(b, batch, threads, hidden_p, H, t.output_keep.data(), branch);
     SplitRows(threads, T, [&](long r0, long r1) {
       for (long i = r0 * H; i < r1 * H; ++i) x[i] += branch[i];
       LayerNormForward(x + r0 * H, static_cast<int>(r1 - r0), H, layer.output_norm.gamma.data(),
@@ -234,7 +245,10 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
     LayerNormBackward(t.ln2_hat.data(), t.ln2_rstd.data(), layer.output_norm.gamma.data(), dx, static_cast<int>(T), H,
                       gl.output_norm.gamma.data(), gl.output_norm.beta.data(), dx);
     std::copy(dx, dx + th, dbranch);  // the residual passes dx through; the block adds its own
-    if (hidden_p > 0) ApplyKeep(t.output_keep.data(), th, dbranch);
+    if (hidden_p > 0) {
+      SplitRows(threads, T,
+                [&](long r0, long r1) { ApplyKeep(t.output_keep.data() + r0 * H, (r1 - r0) * H, dbranch + r0 * H); });
+    }
     // The feed-forward block: its activation made again from up (cheaper than keeping it per layer).
     float* act = b->act.data();
     float* dact = b->dact.data();
@@ -264,7 +278,11 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
     LayerNormBackward(t.ln1_hat.data(), t.ln1_rstd.data(), layer.attention_norm.gamma.data(), dx, static_cast<int>(T),
                       H, gl.attention_norm.gamma.data(), gl.attention_norm.beta.data(), dx);
     std::copy(dx, dx + th, dbranch);
-    if (hidden_p > 0) ApplyKeep(t.attention_keep.data(), th, dbranch);
+    if (hidden_p > 0) {
+      SplitRows(threads, T, [&](long r0, long r1) {
+        ApplyKeep(t.attention_keep.data() + r0 * H, (r1 - r0) * H, dbranch + r0 * H);
+      });
+    }
     // The attention block.
     std::fill(b->dcontext.begin(), b->dcontext.begin() + th, 0.0f);
     DenseRowsBackwardThreads(threads, t.context.data(), T, layer.attention_output, dbranch, &gl.attention_output,
@@ -302,7 +320,8 @@ TrainingWorkspace::~TrainingWorkspace() = default;
 
 double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, const int32_t* type_ids,
                         const int32_t* mask, const int32_t* labels, int batch, int seq, int threads,
-                        TransformerWeights* grad, const TrainingDropout& dropout, TrainingWorkspace* workspace) {
+                        TransformerWeights* grad, const TrainingDropout& dropout, TrainingWorkspace* workspace,
+                        bool grad_zeroed) {
   const TransformerConfig& c = model.config();
   if (!(dropout.hidden >= 0 && dropout.hidden < 1 && dropout.attention >= 0 && dropout.attention < 1)) {
     throw std::invalid_argument("dropout probabilities must be in [0, 1)");
@@ -317,16 +336,21 @@ double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, 
   TrainingWorkspace local;
   TrainingWorkspace& w = workspace ? *workspace : local;
   w.transposes_.resize(c.layers);
-  for (int l = 0; l < c.layers; ++l) {
-    const LayerWeights& layer = model.weights().layers[l];
-    LayerTransposes& t = w.transposes_[l];
-    TransposeWeights(layer.query, &t.query);
-    TransposeWeights(layer.key, &t.key);
-    TransposeWeights(layer.value, &t.value);
-    TransposeWeights(layer.attention_output, &t.attention_output);
-    TransposeWeights(layer.intermediate, &t.intermediate);
-    TransposeWeights(layer.output, &t.output);
-  }
+  // Six weights a layer, shared by the threads.
+  ParallelChunks(
+      static_cast<size_t>(c.layers) * 6, 1, threads, [] { return 0; },
+      [&](int, size_t job, size_t) {
+        const LayerWeights& layer = model.weights().layers[job / 6];
+        LayerTransposes& t = w.transposes_[job / 6];
+        const std::pair<const DenseWeights*, device::Buffer*> which[6] = {
+            {&layer.query, &t.query},
+            {&layer.key, &t.key},
+            {&layer.value, &t.value},
+            {&layer.attention_output, &t.attention_output},
+            {&layer.intermediate, &t.intermediate},
+            {&layer.output, &t.output}};
+        TransposeWeights(*which[job % 6].first, which[job % 6].second);
+      });
   if (!w.tape_) w.tape_ = std::make_unique<BatchTape>();
   BatchTape& b = *w.tape_;
   // The sequences' rows stacked, unpadded: where each starts, and its attention block.
@@ -355,7 +379,7 @@ double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, 
     s->heads.Reserve(longest, c);
     s->head_grads.Reserve(longest, c);
   }
-  grad->Zero();
+  if (!grad_zeroed) grad->Zero();
   double loss = 0.0;
   BatchLossAndGradients(c, model.weights(), ids, type_ids, labels, batch, seq, threads, dropout.hidden,
                         dropout.attention, w.transposes_, w.states_, &b, &loss, grad);

@@ -45,19 +45,20 @@ class TrainingWorkspace {
  private:
   friend double LossAndGradients(const TransformerClassifier&, const int32_t*, const int32_t*, const int32_t*,
                                  const int32_t*, int, int, int, TransformerWeights*, const TrainingDropout&,
-                                 TrainingWorkspace*);
+                                 TrainingWorkspace*, bool);
   std::unique_ptr<BatchTape> tape_;
   std::vector<std::unique_ptr<TrainingState>> states_;
   std::vector<LayerTransposes> transposes_;
 };
 
 // Returns the mean loss; grad (shaped for the model's config) receives the gradients, overwritten.
-// Throws std::invalid_argument for a label outside [0, labels) and for what ForwardBatch refuses.
-// workspace (null: one for this call) must serve one model's config at a time.
+// Throws std::invalid_argument for a label outside [0, labels) and for what ForwardBatch refuses (grad
+// untouched then). workspace (null: one for this call) must serve one model's config at a time.
+// grad_zeroed: grad holds zeros already (a trainer that clears it as it updates), so it is not cleared again.
 double LossAndGradients(const TransformerClassifier& model, const int32_t* ids, const int32_t* type_ids,
                         const int32_t* mask, const int32_t* labels, int batch, int seq, int threads,
                         TransformerWeights* grad, const TrainingDropout& dropout = {},
-                        TrainingWorkspace* workspace = nullptr);
+                        TrainingWorkspace* workspace = nullptr, bool grad_zeroed = false);
 
 }  // namespace transformer
 }  // namespace ernie_slim
