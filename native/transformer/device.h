@@ -19,7 +19,21 @@ namespace ernie_slim {
 namespace transformer {
 namespace device {
 
-// Allocates 2 MiB or more 2 MiB-aligned and advised to huge pages: the weights, their gradients and AdamW's
+// Host memory for *bytes (rounded up in place): 2 MiB or more 2 MiB-aligned and advised to huge pages, less
+// 64-byte aligned. Freed with std::free.
+inline void* AllocateHost(size_t* bytes) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  const bool huge = *bytes >= kHuge;
+  *bytes = huge ? (*bytes + kHuge - 1) / kHuge * kHuge : (*bytes + 63) / 64 * 64;
+  void* p = std::aligned_alloc(huge ? kHuge : 64, *bytes);
+  if (!p) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (huge) madvise(p, *bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
+#endif
+  return p;
+}
+
+// std::vector's storage by AllocateHost: the weights, their gradients and AdamW's
 // moments are swept whole every step, and on a virtual machine 4 KiB pages fault again and again under it.
 template <typename T>
 struct HugePageAllocator {
@@ -28,16 +42,8 @@ struct HugePageAllocator {
   template <typename U>
   HugePageAllocator(const HugePageAllocator<U>&) {}
   T* allocate(size_t n) {
-    constexpr size_t kHuge = size_t{2} << 20;
     size_t bytes = n * sizeof(T);
-    const bool huge = bytes >= kHuge;
-    bytes = huge ? (bytes + kHuge - 1) / kHuge * kHuge : (bytes + 63) / 64 * 64;
-    void* p = std::aligned_alloc(huge ? kHuge : 64, bytes);
-    if (!p) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (huge) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
-#endif
-    return static_cast<T*>(p);
+    return static_cast<T*>(AllocateHost(&bytes));
   }
   void deallocate(T* p, size_t) { std::free(p); }
   template <typename U>
@@ -81,16 +87,8 @@ class Scratch {
     std::free(data_);
     data_ = nullptr;
     size_ = 0;
-    constexpr size_t kHuge = size_t{2} << 20;
     size_t bytes = (count + count / 8) * sizeof(float);
-    const bool huge = bytes >= kHuge;
-    bytes = huge ? (bytes + kHuge - 1) / kHuge * kHuge : (bytes + 63) / 64 * 64;
-    void* p = std::aligned_alloc(huge ? kHuge : 64, bytes);
-    if (!p) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (huge) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
-#endif
-    data_ = static_cast<float*>(p);
+    data_ = static_cast<float*>(AllocateHost(&bytes));
     size_ = bytes / sizeof(float);
   }
 
