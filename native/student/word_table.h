@@ -74,8 +74,5 @@ class WordTable {
   size_t mask_ = 0;
 };
 
-// Appends the code points of well-formed UTF-8 to *out; false (with *out cleared) where it is not well formed.
-bool DecodeUtf8(std::string_view utf8, std::u32string* out);
-
 }  // namespace student
 }  // namespace ernie_slim

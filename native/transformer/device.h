@@ -2,10 +2,6 @@
 // memory, the students' AVX-512/AVX2/baseline kernels). The layers allocate through Buffer and multiply
 // through these calls only, so CUDA kernels (a later issue) slot in here without touching them.
 #pragma once
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include <cstddef>
 #include <cstdlib>
 #include <new>
@@ -13,27 +9,14 @@
 #include <vector>
 
 #include "student/gemm.h"
+#include "util/huge_page_array.h"
 #include "util/parallel_chunks.h"
 
 namespace ernie_slim {
 namespace transformer {
 namespace device {
 
-// Host memory for *bytes (rounded up in place): 2 MiB or more 2 MiB-aligned and advised to huge pages, less
-// 64-byte aligned. Freed with std::free.
-inline void* AllocateHost(size_t* bytes) {
-  constexpr size_t kHuge = size_t{2} << 20;
-  const bool huge = *bytes >= kHuge;
-  *bytes = huge ? (*bytes + kHuge - 1) / kHuge * kHuge : (*bytes + 63) / 64 * 64;
-  void* p = std::aligned_alloc(huge ? kHuge : 64, *bytes);
-  if (!p) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (huge) madvise(p, *bytes, MADV_HUGEPAGE);  // advice only: without huge pages it still works
-#endif
-  return p;
-}
-
-// std::vector's storage by AllocateHost: the weights, their gradients and AdamW's
+// std::vector's storage by AllocateHugePageAligned: the weights, their gradients and AdamW's
 // moments are swept whole every step, and on a virtual machine 4 KiB pages fault again and again under it.
 template <typename T>
 struct HugePageAllocator {
@@ -43,7 +26,7 @@ struct HugePageAllocator {
   HugePageAllocator(const HugePageAllocator<U>&) {}
   T* allocate(size_t n) {
     size_t bytes = n * sizeof(T);
-    return static_cast<T*>(AllocateHost(&bytes));
+    return static_cast<T*>(AllocateHugePageAligned(&bytes));
   }
   void deallocate(T* p, size_t) { std::free(p); }
   template <typename U>
@@ -88,7 +71,7 @@ class Scratch {
     data_ = nullptr;
     size_ = 0;
     size_t bytes = (count + count / 8) * sizeof(float);
-    data_ = static_cast<float*>(AllocateHost(&bytes));
+    data_ = static_cast<float*>(AllocateHugePageAligned(&bytes));
     size_ = bytes / sizeof(float);
   }
 

@@ -1,5 +1,6 @@
-// A fixed-size array for large tables read at random (the segmenter's trie): 2 MiB-aligned and, where Linux
-// allows it, backed by huge pages, so that a random read misses the TLB far less often.
+// Large host memory backed by huge pages where Linux allows it, so that random reads miss the TLB, and sweeps
+// fault, far less often: the one allocation rule (also the transformer's tensors), and a fixed-size array over
+// it for large tables read at random (the segmenter's trie).
 #pragma once
 #include <cstddef>
 #include <cstdlib>
@@ -11,6 +12,20 @@
 #endif
 
 namespace ernie_slim {
+
+// *bytes of uninitialised memory (rounded up in place), freed with std::free: from 2 MiB up 2 MiB-aligned and
+// advised to huge pages, below that 64-byte aligned.
+inline void* AllocateHugePageAligned(size_t* bytes) {
+  constexpr size_t kHugePage = size_t{2} << 20;
+  const bool huge = *bytes >= kHugePage;
+  *bytes = huge ? (*bytes + kHugePage - 1) / kHugePage * kHugePage : (*bytes + 63) / 64 * 64;
+  void* memory = std::aligned_alloc(huge ? kHugePage : 64, *bytes);
+  if (memory == nullptr) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (huge) madvise(memory, *bytes, MADV_HUGEPAGE);  // advice only: without huge pages the memory still works
+#endif
+  return memory;
+}
 
 template <typename T>
 class HugePageArray {
@@ -28,18 +43,12 @@ class HugePageArray {
 
   // n copies of value (the old contents are dropped).
   void Assign(size_t n, const T& value) {
-    constexpr size_t kHugePage = size_t{2} << 20;
     std::free(data_);
     data_ = nullptr;
     size_ = 0;
     if (n == 0) return;
-    const size_t bytes = (n * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
-    void* memory = std::aligned_alloc(kHugePage, bytes);
-    if (memory == nullptr) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    madvise(memory, bytes, MADV_HUGEPAGE);  // advice only: without huge pages the table still works
-#endif
-    data_ = static_cast<T*>(memory);
+    size_t bytes = n * sizeof(T);
+    data_ = static_cast<T*>(AllocateHugePageAligned(&bytes));
     size_ = n;
     for (size_t i = 0; i < n; ++i) new (data_ + i) T(value);
   }
