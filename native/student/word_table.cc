@@ -19,7 +19,7 @@ WordTable::WordTable(std::string blob, std::vector<uint32_t> offsets)
     chars.clear();
     const auto* utf8 = reinterpret_cast<const unsigned char*>(bytes.data());
     for (size_t i = 0; i < bytes.size();) chars.push_back(static_cast<char32_t>(DecodeUtf8(utf8, i)));
-    const uint64_t hash = Hash(chars.data(), chars.size());
+    const uint64_t hash = HashCodePoints(chars.data(), chars.size());
     const uint64_t key = KeyOf(chars.data(), chars.size(), hash);
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       Slot& slot = slots_[i];

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "student/code_point_hash.h"
+
 namespace ernie_slim {
 namespace student {
 
@@ -24,7 +26,7 @@ class WordTable {
   // The id of the word, or `missing`.
   int32_t Find(const char32_t* word, size_t n, int32_t missing) const {
     if (n == 0 || slots_.empty()) return missing;
-    const uint64_t hash = Hash(word, n);
+    const uint64_t hash = HashCodePoints(word, n);
     const uint64_t key = KeyOf(word, n, hash);
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
@@ -50,14 +52,6 @@ class WordTable {
     uint64_t key() const { return static_cast<uint64_t>(key_high) << 32 | key_low; }
   };
 
-  static uint64_t Hash(const char32_t* word, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-    for (size_t i = 0; i < n; ++i) {
-      h = (h ^ word[i]) * 0xFF51AFD7ED558CCDull;
-      h ^= h >> 32;
-    }
-    return h;
-  }
   // The top 2 bits are the length class (1, 2, or 3 for longer); below them, a short word's code points (21 bits
   // each) or a longer word's hash.
   static uint64_t KeyOf(const char32_t* word, size_t n, uint64_t hash) {

@@ -6,7 +6,7 @@ namespace student {
 void WordVocabulary::Add(const char32_t* word, size_t n, int32_t id) {
   if (n == 0) return;
   if ((count_ + 1) * 2 > slots_.size()) Grow();  // at most half full: probes stay short
-  const uint64_t hash = Hash(word, n);
+  const uint64_t hash = HashCodePoints(word, n);
   const uint32_t tag = TagOf(hash, n);
   for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
@@ -41,7 +41,7 @@ void WordVocabulary::Grow() {
     char32_t inline_word[2] = {slot.a, slot.b};
     const size_t n = slot.tag >> 30 == 3 ? slot.b : slot.tag >> 30;
     const char32_t* word = n <= 2 ? inline_word : pool_.data() + slot.a;
-    size_t i = Hash(word, n) & mask_;
+    size_t i = HashCodePoints(word, n) & mask_;
     while (slots_[i].id >= 0) i = (i + 1) & mask_;
     slots_[i] = slot;
   }

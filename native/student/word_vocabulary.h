@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "student/code_point_hash.h"
+
 namespace ernie_slim {
 namespace student {
 
@@ -16,7 +18,7 @@ class WordVocabulary {
   // The id of the word, or `missing`.
   int32_t Find(const char32_t* word, size_t n, int32_t missing) const {
     if (slots_.empty() || n == 0) return missing;
-    const uint64_t hash = Hash(word, n);
+    const uint64_t hash = HashCodePoints(word, n);
     const uint32_t tag = TagOf(hash, n);
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
@@ -37,14 +39,6 @@ class WordVocabulary {
     uint32_t b = 0;    // second code point, or the length of a longer word
   };
 
-  static uint64_t Hash(const char32_t* word, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-    for (size_t i = 0; i < n; ++i) {
-      h = (h ^ word[i]) * 0xFF51AFD7ED558CCDull;
-      h ^= h >> 32;
-    }
-    return h;
-  }
   static uint32_t TagOf(uint64_t hash, size_t n) {
     const uint32_t length_class = n < 3 ? static_cast<uint32_t>(n) : 3;
     return (length_class << 30) | static_cast<uint32_t>((hash >> 32) & 0x3FFFFFFF);

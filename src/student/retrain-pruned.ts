@@ -11,7 +11,7 @@ import type { EpochReport } from './train-options.js';
 import { resolveTrainSettings, type TrainHyperParameters } from './train-settings.js';
 import { Vocabulary } from './vocabulary.js';
 import { packStudentRows } from './token-rows.js';
-import type { TokenRows } from './native-api.js';
+import type { NativeStudentModel, TokenRows } from './native-api.js';
 
 export interface RetrainOptions {
   /** Labeled TSV (label, text_a[, text_b]). */
@@ -45,12 +45,24 @@ export async function retrainPruned(
   kept: Int32Array,
   options: RetrainOptions,
 ): Promise<RetrainResult> {
-  const note = options.note ?? (() => {});
+  const r = await trainAgain(model, options, retrainHyperParameters(model, options), (n) => n.pruneEmbedding(kept));
+  return { ...r, model: { ...model, weights: r.weights } };
+}
+
+/**
+ * `model` trained again on `options`' data (read as its predict reads them) with `hyper`, its embedding held as
+ * `hold` says (pruned rows at zero, or frozen); the best epoch's weights.
+ */
+export async function trainAgain(
+  model: StudentModelData,
+  options: RetrainOptions,
+  hyper: TrainHyperParameters,
+  hold: (native: NativeStudentModel) => void,
+): Promise<Omit<RetrainResult, 'model'> & { weights: StudentModelData['weights'] }> {
   const { data, trainRows, distillRows } = await encodeStudentData(model, options);
-  const hyper = retrainHyperParameters(model, options);
   const native = createNativeModel(model.config.model);
   native.setWeights(model.weights);
-  native.pruneEmbedding(kept);
+  hold(native);
   const { quantized: _, weights: __, ...modelData } = model;
   const run = await runEpochs({
     model: native,
@@ -61,10 +73,10 @@ export async function retrainPruned(
     modelData,
     trainFile: options.train,
     onEpoch: options.onEpoch,
-    note,
+    note: options.note ?? (() => {}),
   });
   return {
-    model: { ...model, weights: run.best.weights },
+    weights: run.best.weights,
     epochs: hyper.epochs,
     lr: hyper.lr,
     bestEpoch: run.best.epoch,
