@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { StudentModel, epochOptions, permutation, separableData } from './student-native-helpers.js';
-import { cli, generateReviews, tempDir, writeLabeledTsv } from './student-fixtures.js';
+import { cli, lastJson, smallBigramStudent, tempDir } from './student-fixtures.js';
 import { readModelFile } from '../dist/student/model-file.js';
 import { compactStudent, decodedStudent } from '../dist/student/compact-student.js';
 import { refitHead, REFIT_EPOCHS } from '../dist/student/refit-head.js';
@@ -52,15 +52,10 @@ test('freezeEmbedding: no embedding gradient, the table unchanged through an epo
 
 const dir = tempDir('ernie-slim-compact-refit-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
-const trainFile = writeLabeledTsv(dir, 'train.tsv', generateReviews(400, 41));
-const devFile = writeLabeledTsv(dir, 'dev.tsv', generateReviews(100, 42));
-const model = path.join(dir, 'm.bin');
-const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
-const trainFlags = ['--epochs', '3', '--lr', '0.01', '--emb-dim', '16', '--hidden', '8', '--ngrams', '2'];
+const { trainFile, devFile, model, train } = smallBigramStudent(dir, 41);
 
 before(() => {
-  const flags = [...trainFlags, '--buckets', '5000', '--threads', '1'];
-  const run = cli(['train', '--train', trainFile, '--dev', devFile, '--out', model, ...flags, '--json']);
+  const run = train();
   assert.equal(run.status, 0, run.stderr);
 });
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { StudentModel, epochOptions, permutation, separableData } from './student-native-helpers.js';
-import { cli, generateReviews, tempDir, writeLabeledTsv } from './student-fixtures.js';
+import { cli, generateReviews, lastJson, smallBigramStudent, tempDir, writeLabeledTsv } from './student-fixtures.js';
 import { readModelFile } from '../dist/student/model-file.js';
 import { retrainPruned } from '../dist/student/retrain-pruned.js';
 
@@ -66,15 +66,10 @@ test('pruneEmbedding: the other rows read zero, get no gradient, stay zero throu
 
 const dir = tempDir('ernie-slim-compact-retrain-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
-const trainFile = writeLabeledTsv(dir, 'train.tsv', generateReviews(400, 31));
-const devFile = writeLabeledTsv(dir, 'dev.tsv', generateReviews(100, 32));
-const model = path.join(dir, 'm.bin');
-const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
-const trainFlags = ['--epochs', '3', '--lr', '0.01', '--emb-dim', '16', '--hidden', '8', '--ngrams', '2'];
+const { trainFile, devFile, model, train } = smallBigramStudent(dir, 31);
 
 before(() => {
-  const flags = [...trainFlags, '--buckets', '5000', '--threads', '1'];
-  const run = cli(['train', '--train', trainFile, '--dev', devFile, '--out', model, ...flags, '--json']);
+  const run = train();
   assert.equal(run.status, 0, run.stderr);
 });
 

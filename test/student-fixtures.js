@@ -91,3 +91,34 @@ export function writePairTsv(dir, name, rows) {
   fs.writeFileSync(file, 'text_a\ttext_b\tlabel\n' + rows.map((r) => `${r.a}\t${r.b}\t${r.label}\n`).join(''));
   return file;
 }
+
+/** The last line of a command's stdout, as JSON (the `--json` summary). */
+export const lastJson = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
+
+/**
+ * Generated reviews in dir (400 to train on, from seed; 100 to pick epochs with, from seed + 1) and `train()`, which
+ * trains a small bigram bow student on them into `model` by the CLI (one thread): the compact tests' float student.
+ */
+export function smallBigramStudent(dir, seed) {
+  const trainFile = writeLabeledTsv(dir, 'train.tsv', generateReviews(400, seed));
+  const devFile = writeLabeledTsv(dir, 'dev.tsv', generateReviews(100, seed + 1));
+  const model = path.join(dir, 'm.bin');
+  const flags = ['--epochs', '3', '--lr', '0.01', '--emb-dim', '16', '--hidden', '8', '--ngrams', '2'];
+  const train = () =>
+    cli([
+      'train',
+      '--train',
+      trainFile,
+      '--dev',
+      devFile,
+      '--out',
+      model,
+      ...flags,
+      '--buckets',
+      '5000',
+      '--threads',
+      '1',
+      '--json',
+    ]);
+  return { trainFile, devFile, model, train };
+}
