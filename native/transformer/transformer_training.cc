@@ -144,6 +144,14 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
   };
   float* x = b->x.data();
   float* branch = b->branch.data();
+  // x += branch, then LayerNorm over x in place (the post-norm residual), keeping what the backward pass reads.
+  auto add_and_norm = [&](const auto& norm, float* hat, float* rstd) {
+    SplitRows(threads, T, [&](long r0, long r1) {
+      for (long i = r0 * H; i < r1 * H; ++i) x[i] += branch[i];
+      LayerNormForward(x + r0 * H, static_cast<int>(r1 - r0), H, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps,
+                       x + r0 * H, hat + r0 * H, rstd + r0);
+    });
+  };
 
   each_sequence([&](TrainingState*, int r, long at, int n) {
     EmbeddingsForward(c, w, ids + static_cast<long>(r) * seq, type_ids + static_cast<long>(r) * seq, n, x + at * H,
@@ -171,12 +179,7 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
     });
     DenseRowsForwardThreads(threads, t.context.data(), T, layer.attention_output, branch);
     if (hidden_p > 0) DrawSequenceDropout(b, batch, threads, hidden_p, H, t.attention_keep.data(), branch);
-    SplitRows(threads, T, [&](long r0, long r1) {
-      for (long i = r0 * H; i < r1 * H; ++i) x[i] += branch[i];
-      LayerNormForward(x + r0 * H, static_cast<int>(r1 - r0), H, layer.attention_norm.gamma.data(),
-                       layer.attention_norm.beta.data(), c.layer_norm_eps, x + r0 * H, t.ln1_hat.data() + r0 * H,
-                       t.ln1_rstd.data() + r0);
-    });
+    add_and_norm(layer.attention_norm, t.ln1_hat.data(), t.ln1_rstd.data());
     std::copy(x, x + th, t.a.begin());
     DenseRowsForwardThreads(threads, x, T, layer.intermediate, t.up.data());
     SplitRows(threads, T, [&](long r0, long r1) {
@@ -191,12 +194,7 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
     });
     DenseRowsForwardThreads(threads, b->act.data(), T, layer.output, branch);
     if (hidden_p > 0) DrawSequenceDropout(b, batch, threads, hidden_p, H, t.output_keep.data(), branch);
-    SplitRows(threads, T, [&](long r0, long r1) {
-      for (long i = r0 * H; i < r1 * H; ++i) x[i] += branch[i];
-      LayerNormForward(x + r0 * H, static_cast<int>(r1 - r0), H, layer.output_norm.gamma.data(),
-                       layer.output_norm.beta.data(), c.layer_norm_eps, x + r0 * H, t.ln2_hat.data() + r0 * H,
-                       t.ln2_rstd.data() + r0);
-    });
+    add_and_norm(layer.output_norm, t.ln2_hat.data(), t.ln2_rstd.data());
   }
   // The pooler reads each sequence's [CLS] row of the last layer's output.
   float* cls = b->cls.data();
