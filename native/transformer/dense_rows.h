@@ -57,18 +57,14 @@ inline void DenseRowsBackward(const float* x, int rows, const DenseWeights& d, c
 
 // The same over many rows (a batch's sequences stacked), each product shared by `threads` threads.
 inline void DenseRowsForwardThreads(int threads, const float* x, int rows, const DenseWeights& d, float* y) {
-  for (int r = 0; r < rows; ++r) std::copy(d.b.begin(), d.b.end(), y + static_cast<long>(r) * d.out);
-  device::MatMulAccThreads(threads, rows, d.out, d.in, x, d.in, 1, d.w.data(), y);
+  device::MatMulAccThreads(threads, rows, d.out, d.in, x, d.in, 1, d.w.data(), y, d.b.data());
 }
 
 // w_t: W^T [out, in] (needed when dx is wanted).
 inline void DenseRowsBackwardThreads(int threads, const float* x, int rows, const DenseWeights& d, const float* dy,
                                      DenseWeights* grad, float* dx, const float* w_t) {
   device::MatMulAccThreads(threads, d.in, d.out, rows, x, 1, d.in, dy, grad->w.data());
-  for (int r = 0; r < rows; ++r) {
-    const float* dyr = dy + static_cast<long>(r) * d.out;
-    for (int j = 0; j < d.out; ++j) grad->b[j] += dyr[j];
-  }
+  device::AddColumnSumsThreads(threads, dy, rows, d.out, grad->b.data());
   if (dx) device::MatMulAccThreads(threads, rows, d.in, d.out, dy, d.out, 1, w_t, dx);
 }
 

@@ -2,6 +2,7 @@
 // memory, the students' AVX-512/AVX2/baseline kernels). The layers allocate through Buffer and multiply
 // through these calls only, so CUDA kernels (a later issue) slot in here without touching them.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
@@ -100,17 +101,38 @@ inline void MatMulTransposedAcc(int m, int n, int k, const float* a, const float
 
 // MatMulAcc with C's rows shared out among `threads` threads in whole blocks of register tiles (each thread
 // packs B for its own rows; a block of rows is one product, so the split changes no sum's order).
+// row_init [N] (a bias), when given, is first copied into each row of C by the thread that owns it.
 inline void MatMulAccThreads(int threads, int m, int n, int k, const float* a, long a_row, long a_col, const float* b,
-                             float* c) {
+                             float* c, const float* row_init = nullptr) {
   constexpr int kBlock = 48;
-  if (threads <= 1 || m < 2 * kBlock) return MatMulAcc(m, n, k, a, a_row, a_col, b, c);
+  auto rows = [&](long i0, long i1) {
+    if (row_init) {
+      for (long i = i0; i < i1; ++i) std::copy(row_init, row_init + n, c + i * n);
+    }
+    MatMulAcc(static_cast<int>(i1 - i0), n, k, a + i0 * a_row, a_row, a_col, b, c + i0 * n);
+  };
+  if (threads <= 1 || m < 2 * kBlock) return rows(0, m);
   const int per_thread = (m + threads - 1) / threads;
   const int chunk = (per_thread + kBlock - 1) / kBlock * kBlock;
   ParallelChunks(
       static_cast<size_t>(m), static_cast<size_t>(chunk), threads, [] { return 0; },
-      [&](int, size_t begin, size_t end) {
-        const long i0 = static_cast<long>(begin);
-        MatMulAcc(static_cast<int>(end - begin), n, k, a + i0 * a_row, a_row, a_col, b, c + i0 * n);
+      [&](int, size_t begin, size_t end) { rows(static_cast<long>(begin), static_cast<long>(end)); });
+}
+
+// sums[j] += the sum over rows of x[r, j] (x row-major [rows, n]): columns in blocks shared by the threads, each
+// column summed in row order (the same sums for any thread count).
+inline void AddColumnSumsThreads(int threads, const float* x, long rows, int n, float* sums) {
+  constexpr size_t kColumns = 64;
+  ParallelChunks(
+      static_cast<size_t>(n), kColumns, threads, [] { return 0; },
+      [&](int, size_t j0, size_t j1) {
+        float acc[kColumns] = {};
+        const int w = static_cast<int>(j1 - j0);
+        for (long r = 0; r < rows; ++r) {
+          const float* xr = x + r * n + j0;
+          for (int j = 0; j < w; ++j) acc[j] += xr[j];
+        }
+        for (int j = 0; j < w; ++j) sums[j0 + j] += acc[j];
       });
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "transformer/cls_attention.h"
 #include "transformer/dense_rows.h"
 #include "transformer/embeddings.h"
 #include "transformer/feed_forward.h"
@@ -45,7 +46,7 @@ struct BatchTape {
   std::vector<LayerTape> layers;
   device::Scratch emb_hat, emb_rstd, x, branch, dx, dbranch, act, dact, dq, dk, dv, dcontext;  // [T, *]
   device::Scratch embedding_keep;                                                              // [T, H]
-  device::Scratch cls, pooled, pooled_keep, dropped, dpooled, dz, dcls;                        // [B, H]
+  device::Scratch cls, pooled, pooled_keep, dropped, dpooled, dz, dcls, xq, dxq;               // [B, H]
   device::Scratch logits, dlogits;                                                             // [B, labels]
   std::vector<uint8_t> key_mask;                                                               // [T]
   std::vector<long> start, probs_start;  // per sequence: its first token row, its attention block
@@ -74,7 +75,7 @@ struct BatchTape {
     grow(&act, ti);
     grow(&dact, ti);
     grow(&embedding_keep, th_hidden);
-    for (device::Scratch* b : {&cls, &pooled, &dropped, &dpooled, &dz, &dcls}) grow(b, bh);
+    for (device::Scratch* b : {&cls, &pooled, &dropped, &dpooled, &dz, &dcls, &xq, &dxq}) grow(b, bh);
     grow(&pooled_keep, dropout.hidden > 0 ? bh : 0);
     grow(&logits, static_cast<size_t>(batch) * c.labels);
     grow(&dlogits, static_cast<size_t>(batch) * c.labels);
@@ -115,16 +116,38 @@ void EachRow(int threads, int batch, Work&& work) {
       [&](int, size_t r, size_t) { work(static_cast<int>(r)); });
 }
 
-// Hidden dropout at one site: each sequence's rows [n, width] from its own stream.
-void DrawSequenceDropout(BatchTape* b, int batch, int threads, float p, int width, float* keep, float* x) {
+// Draws and drops nothing for `count` units of a row's stream (the units of rows a layer does not compute).
+void SkipDraws(Random* rng, long count) {
+  for (long i = 0; i < count; ++i) rng->Next();
+}
+
+// Hidden dropout at one site, each sequence's units [n, width] from its own stream: every row of the sequence
+// (x [T, width]), or its first row alone (x [batch, width], a [CLS] row a sequence; the others' draws skipped).
+void DrawSiteDropout(BatchTape* b, int batch, int threads, float p, int width, bool cls_only, float* keep, float* x) {
   EachRow(threads, batch, [&](int r) {
-    const long at = b->start[r] * width;
-    DrawDropout(&b->rngs[r], p, static_cast<long>(b->length[r]) * width, keep + at, x + at);
+    const long n = b->length[r];
+    if (cls_only) {
+      DrawDropout(&b->rngs[r], p, width, keep + static_cast<long>(r) * width, x + static_cast<long>(r) * width);
+      SkipDraws(&b->rngs[r], (n - 1) * width);
+    } else {
+      const long at = b->start[r] * width;
+      DrawDropout(&b->rngs[r], p, n * width, keep + at, x + at);
+    }
+  });
+}
+
+// Copies count floats, shared by the threads.
+void CopyThreads(int threads, const float* from, long count, float* to) {
+  SplitRows(threads, count / 64 + 1, [&](long r0, long r1) {
+    const long i0 = std::min(count, r0 * 64), i1 = std::min(count, r1 * 64);
+    std::copy(from + i0, from + i1, to + i0);
   });
 }
 
 // The batch's loss (added to *loss) and gradients (added to g): every dense layer is one product over the
-// batch's T token rows; embeddings, attention and the head's loss run sequence by sequence.
+// batch's T token rows; embeddings, attention and the head's loss run sequence by sequence. The last layer
+// computes its keys and values over every row and the rest over each sequence's [CLS] row alone (the pooler
+// reads nothing else; the other rows' dropout draws are skipped, so every stream stays as documented).
 void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights& w, const int32_t* ids,
                            const int32_t* type_ids, const int32_t* labels, int batch, int seq, int threads,
                            float hidden_p, float attention_p, const std::vector<LayerTransposes>& transposes,
@@ -142,63 +165,103 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
       work(s, static_cast<int>(r), b->start[r], b->length[r]);
     });
   };
-  float* x = b->x.data();
-  float* branch = b->branch.data();
-  // x += branch, then LayerNorm over x in place (the post-norm residual), keeping what the backward pass reads.
-  auto add_and_norm = [&](const auto& norm, float* hat, float* rstd) {
-    SplitRows(threads, T, [&](long r0, long r1) {
+  // Each sequence's [CLS] row of x [T, H] into rows [batch, H] (and back, added).
+  auto gather_cls = [&](const float* x, float* rows) {
+    for (int r = 0; r < batch; ++r) std::copy(x + b->start[r] * H, x + (b->start[r] + 1) * H, rows + r * H);
+  };
+  auto add_cls = [&](const float* rows, float* x) {
+    for (int r = 0; r < batch; ++r) {
+      float* xr = x + b->start[r] * H;
+      for (int j = 0; j < H; ++j) xr[j] += rows[static_cast<long>(r) * H + j];
+    }
+  };
+  // x += branch over R rows, then LayerNorm over x in place (the post-norm residual), keeping what the backward
+  // pass reads.
+  auto add_and_norm = [&](const auto& norm, long R, float* x, const float* branch, float* hat, float* rstd) {
+    SplitRows(threads, R, [&](long r0, long r1) {
       for (long i = r0 * H; i < r1 * H; ++i) x[i] += branch[i];
       LayerNormForward(x + r0 * H, static_cast<int>(r1 - r0), H, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps,
                        x + r0 * H, hat + r0 * H, rstd + r0);
     });
   };
+  // act = the activation of up, R rows of I.
+  auto activate = [&](const float* up, long R, float* act) {
+    SplitRows(threads, R, [&](long r0, long r1) {
+      const long count = (r1 - r0) * I;
+      const float* u = up + r0 * I;
+      float* a = act + r0 * I;
+      if (c.activation == Activation::kRelu) {
+        for (long i = 0; i < count; ++i) a[i] = u[i] > 0.0f ? u[i] : 0.0f;
+      } else {
+        GeluForward(u, count, a);
+      }
+    });
+  };
 
+  float* x = b->x.data();
+  float* branch = b->branch.data();
+  float* xq = b->xq.data();  // the last layer's [CLS] rows [batch, H]
   each_sequence([&](TrainingState*, int r, long at, int n) {
     EmbeddingsForward(c, w, ids + static_cast<long>(r) * seq, type_ids + static_cast<long>(r) * seq, n, x + at * H,
                       b->emb_hat.data() + at * H, b->emb_rstd.data() + at);
   });
-  if (hidden_p > 0) DrawSequenceDropout(b, batch, threads, hidden_p, H, b->embedding_keep.data(), x);
+  if (hidden_p > 0) DrawSiteDropout(b, batch, threads, hidden_p, H, false, b->embedding_keep.data(), x);
   for (int l = 0; l < c.layers; ++l) {
     const LayerWeights& layer = w.layers[l];
     LayerTape& t = b->layers[l];
-    std::copy(x, x + th, t.x_in.begin());
+    // The rows the layer computes past its keys and values: every row, or in the last layer the [CLS] rows.
+    const bool cls_only = l == c.layers - 1;
+    const long R = cls_only ? batch : T;
+    float* rows = cls_only ? xq : x;
+    CopyThreads(threads, x, th, t.x_in.data());
+    if (cls_only) gather_cls(x, xq);
     if (attention_p > 0) {
       EachRow(threads, batch, [&](int r) {
-        const long nn = static_cast<long>(b->length[r]) * b->length[r];
-        DrawDropout(&b->rngs[r], attention_p, c.heads * nn, t.keep.data() + b->probs_start[r], nullptr);
+        const long n = b->length[r];
+        if (!cls_only)
+          return DrawDropout(&b->rngs[r], attention_p, c.heads * n * n, t.keep.data() + b->probs_start[r], nullptr);
+        // The [CLS] query's weights of each head: the first row of its [n, n] block.
+        for (int h = 0; h < c.heads; ++h) {
+          DrawDropout(&b->rngs[r], attention_p, n, t.keep.data() + (c.heads * b->start[r] + h * n), nullptr);
+          SkipDraws(&b->rngs[r], (n - 1) * n);
+        }
       });
     }
-    DenseRowsForwardThreads(threads, x, T, layer.query, t.q.data());
+    DenseRowsForwardThreads(threads, rows, R, layer.query, t.q.data());
     DenseRowsForwardThreads(threads, x, T, layer.key, t.k.data());
     DenseRowsForwardThreads(threads, x, T, layer.value, t.v.data());
-    each_sequence([&](TrainingState* s, int r, long at, int n) {
-      const long pa = b->probs_start[r];
-      AttentionHeadsForward(c, t.q.data() + at * H, t.k.data() + at * H, t.v.data() + at * H, b->key_mask.data() + at,
-                            n, &s->heads, t.probs.data() + pa, attention_p > 0 ? t.keep.data() + pa : nullptr,
-                            attention_p > 0 ? t.dropped.data() + pa : nullptr, t.context.data() + at * H);
-    });
-    DenseRowsForwardThreads(threads, t.context.data(), T, layer.attention_output, branch);
-    if (hidden_p > 0) DrawSequenceDropout(b, batch, threads, hidden_p, H, t.attention_keep.data(), branch);
-    add_and_norm(layer.attention_norm, t.ln1_hat.data(), t.ln1_rstd.data());
-    std::copy(x, x + th, t.a.begin());
-    DenseRowsForwardThreads(threads, x, T, layer.intermediate, t.up.data());
-    SplitRows(threads, T, [&](long r0, long r1) {
-      const float* up = t.up.data() + r0 * I;
-      float* act = b->act.data() + r0 * I;
-      const long count = (r1 - r0) * I;
-      if (c.activation == Activation::kRelu) {
-        for (long i = 0; i < count; ++i) act[i] = up[i] > 0.0f ? up[i] : 0.0f;
-      } else {
-        GeluForward(up, count, act);
-      }
-    });
-    DenseRowsForwardThreads(threads, b->act.data(), T, layer.output, branch);
-    if (hidden_p > 0) DrawSequenceDropout(b, batch, threads, hidden_p, H, t.output_keep.data(), branch);
-    add_and_norm(layer.output_norm, t.ln2_hat.data(), t.ln2_rstd.data());
+    const float* keep = attention_p > 0 ? t.keep.data() : nullptr;
+    if (cls_only) {
+      each_sequence([&](TrainingState*, int r, long at, int n) {
+        const long pa = static_cast<long>(c.heads) * at;
+        ClsAttentionForward(c, t.q.data() + r * H, t.k.data() + at * H, t.v.data() + at * H, b->key_mask.data() + at, n,
+                            t.probs.data() + pa, keep ? keep + pa : nullptr, t.context.data() + r * H);
+      });
+    } else {
+      each_sequence([&](TrainingState* s, int r, long at, int n) {
+        const long pa = b->probs_start[r];
+        AttentionHeadsForward(c, t.q.data() + at * H, t.k.data() + at * H, t.v.data() + at * H, b->key_mask.data() + at,
+                              n, &s->heads, t.probs.data() + pa, keep ? keep + pa : nullptr,
+                              keep ? t.dropped.data() + pa : nullptr, t.context.data() + at * H);
+      });
+    }
+    DenseRowsForwardThreads(threads, t.context.data(), R, layer.attention_output, branch);
+    if (hidden_p > 0) DrawSiteDropout(b, batch, threads, hidden_p, H, cls_only, t.attention_keep.data(), branch);
+    add_and_norm(layer.attention_norm, R, rows, branch, t.ln1_hat.data(), t.ln1_rstd.data());
+    CopyThreads(threads, rows, R * H, t.a.data());
+    DenseRowsForwardThreads(threads, rows, R, layer.intermediate, t.up.data());
+    activate(t.up.data(), R, b->act.data());
+    DenseRowsForwardThreads(threads, b->act.data(), R, layer.output, branch);
+    if (hidden_p > 0) DrawSiteDropout(b, batch, threads, hidden_p, H, cls_only, t.output_keep.data(), branch);
+    add_and_norm(layer.output_norm, R, rows, branch, t.ln2_hat.data(), t.ln2_rstd.data());
   }
   // The pooler reads each sequence's [CLS] row of the last layer's output.
   float* cls = b->cls.data();
-  for (int r = 0; r < batch; ++r) std::copy(x + b->start[r] * H, x + (b->start[r] + 1) * H, cls + r * H);
+  if (c.layers > 0) {
+    std::copy(xq, xq + static_cast<long>(batch) * H, cls);
+  } else {
+    gather_cls(x, cls);
+  }
   float* pooled = b->pooled.data();
   DenseRowsForward(cls, batch, w.pooler, pooled);
   for (long j = 0; j < static_cast<long>(batch) * H; ++j) pooled[j] = std::tanh(pooled[j]);
@@ -232,25 +295,33 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
   std::fill(b->dcls.begin(), b->dcls.begin() + bh, 0.0f);
   DenseRowsBackward(cls, batch, w.pooler, b->dz.data(), &g->pooler, b->dcls.data());
   float* dx = b->dx.data();
+  float* dxq = b->dxq.data();  // the gradient at the last layer's [CLS] rows
   float* dbranch = b->dbranch.data();
-  std::fill(dx, dx + th, 0.0f);
-  for (int r = 0; r < batch; ++r) std::copy(b->dcls.data() + r * H, b->dcls.data() + (r + 1) * H, dx + b->start[r] * H);
+  if (c.layers > 0) {
+    std::copy(b->dcls.data(), b->dcls.data() + bh, dxq);
+  } else {
+    std::fill(dx, dx + th, 0.0f);
+    add_cls(b->dcls.data(), dx);
+  }
   for (int l = c.layers - 1; l >= 0; --l) {
     const LayerWeights& layer = w.layers[l];
     const LayerTransposes& lt = transposes[l];
     LayerWeights& gl = g->layers[l];
     LayerTape& t = b->layers[l];
-    LayerNormBackward(t.ln2_hat.data(), t.ln2_rstd.data(), layer.output_norm.gamma.data(), dx, static_cast<int>(T), H,
-                      gl.output_norm.gamma.data(), gl.output_norm.beta.data(), dx);
-    std::copy(dx, dx + th, dbranch);  // the residual passes dx through; the block adds its own
-    if (hidden_p > 0) {
-      SplitRows(threads, T,
-                [&](long r0, long r1) { ApplyKeep(t.output_keep.data() + r0 * H, (r1 - r0) * H, dbranch + r0 * H); });
-    }
+    const bool cls_only = l == c.layers - 1;
+    const long R = cls_only ? batch : T, rh = R * H;
+    float* drows = cls_only ? dxq : dx;
+    LayerNormBackward(t.ln2_hat.data(), t.ln2_rstd.data(), layer.output_norm.gamma.data(), drows, static_cast<int>(R),
+                      H, gl.output_norm.gamma.data(), gl.output_norm.beta.data(), drows);
+    // The residual passes drows through; the block adds its own.
+    SplitRows(threads, R, [&](long r0, long r1) {
+      std::copy(drows + r0 * H, drows + r1 * H, dbranch + r0 * H);
+      if (hidden_p > 0) ApplyKeep(t.output_keep.data() + r0 * H, (r1 - r0) * H, dbranch + r0 * H);
+    });
     // The feed-forward block: its activation made again from up (cheaper than keeping it per layer).
     float* act = b->act.data();
     float* dact = b->dact.data();
-    SplitRows(threads, T, [&](long r0, long r1) {
+    SplitRows(threads, R, [&](long r0, long r1) {
       const float* up = t.up.data() + r0 * I;
       const long count = (r1 - r0) * I;
       if (c.activation == Activation::kRelu) {
@@ -260,8 +331,9 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
       }
       std::fill(dact + r0 * I, dact + r1 * I, 0.0f);
     });
-    DenseRowsBackwardThreads(threads, act, T, layer.output, dbranch, &gl.output, dact, lt.output.data());
-    SplitRows(threads, T, [&](long r0, long r1) {
+    DenseRowsBackwardThreads(threads, act, static_cast<int>(R), layer.output, dbranch, &gl.output, dact,
+                             lt.output.data());
+    SplitRows(threads, R, [&](long r0, long r1) {
       const float* up = t.up.data() + r0 * I;
       float* d = dact + r0 * I;
       const long count = (r1 - r0) * I;
@@ -271,30 +343,43 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
         GeluBackward(up, count, d);
       }
     });
-    DenseRowsBackwardThreads(threads, t.a.data(), T, layer.intermediate, dact, &gl.intermediate, dx,
-                             lt.intermediate.data());
-    LayerNormBackward(t.ln1_hat.data(), t.ln1_rstd.data(), layer.attention_norm.gamma.data(), dx, static_cast<int>(T),
-                      H, gl.attention_norm.gamma.data(), gl.attention_norm.beta.data(), dx);
-    std::copy(dx, dx + th, dbranch);
-    if (hidden_p > 0) {
-      SplitRows(threads, T, [&](long r0, long r1) {
-        ApplyKeep(t.attention_keep.data() + r0 * H, (r1 - r0) * H, dbranch + r0 * H);
-      });
-    }
-    // The attention block.
-    std::fill(b->dcontext.begin(), b->dcontext.begin() + th, 0.0f);
-    DenseRowsBackwardThreads(threads, t.context.data(), T, layer.attention_output, dbranch, &gl.attention_output,
-                             b->dcontext.data(), lt.attention_output.data());
-    each_sequence([&](TrainingState* s, int r, long at, int n) {
-      const long pa = b->probs_start[r];
-      AttentionHeadsBackward(c, t.q.data() + at * H, t.k.data() + at * H, t.v.data() + at * H, n, t.probs.data() + pa,
-                             attention_p > 0 ? t.keep.data() + pa : nullptr,
-                             attention_p > 0 ? t.dropped.data() + pa : nullptr, b->dcontext.data() + at * H,
-                             &s->head_grads, b->dq.data() + at * H, b->dk.data() + at * H, b->dv.data() + at * H);
+    DenseRowsBackwardThreads(threads, t.a.data(), static_cast<int>(R), layer.intermediate, dact, &gl.intermediate,
+                             drows, lt.intermediate.data());
+    LayerNormBackward(t.ln1_hat.data(), t.ln1_rstd.data(), layer.attention_norm.gamma.data(), drows,
+                      static_cast<int>(R), H, gl.attention_norm.gamma.data(), gl.attention_norm.beta.data(), drows);
+    SplitRows(threads, R, [&](long r0, long r1) {
+      std::copy(drows + r0 * H, drows + r1 * H, dbranch + r0 * H);
+      if (hidden_p > 0) ApplyKeep(t.attention_keep.data() + r0 * H, (r1 - r0) * H, dbranch + r0 * H);
     });
-    DenseRowsBackwardThreads(threads, t.x_in.data(), T, layer.query, b->dq.data(), &gl.query, dx, lt.query.data());
+    // The attention block.
+    std::fill(b->dcontext.begin(), b->dcontext.begin() + rh, 0.0f);
+    DenseRowsBackwardThreads(threads, t.context.data(), static_cast<int>(R), layer.attention_output, dbranch,
+                             &gl.attention_output, b->dcontext.data(), lt.attention_output.data());
+    const float* keep = attention_p > 0 ? t.keep.data() : nullptr;
+    if (cls_only) {
+      each_sequence([&](TrainingState*, int r, long at, int n) {
+        const long pa = static_cast<long>(c.heads) * at;
+        ClsAttentionBackward(c, t.q.data() + r * H, t.k.data() + at * H, t.v.data() + at * H, n, t.probs.data() + pa,
+                             keep ? keep + pa : nullptr, b->dcontext.data() + r * H, b->dq.data() + r * H,
+                             b->dk.data() + at * H, b->dv.data() + at * H);
+      });
+      // The query's input is the [CLS] rows; the keys' and values' every row, whose gradient starts here.
+      gather_cls(t.x_in.data(), xq);
+      DenseRowsBackwardThreads(threads, xq, batch, layer.query, b->dq.data(), &gl.query, dxq, lt.query.data());
+      std::fill(dx, dx + th, 0.0f);
+    } else {
+      each_sequence([&](TrainingState* s, int r, long at, int n) {
+        const long pa = b->probs_start[r];
+        AttentionHeadsBackward(c, t.q.data() + at * H, t.k.data() + at * H, t.v.data() + at * H, n, t.probs.data() + pa,
+                               keep ? keep + pa : nullptr, keep ? t.dropped.data() + pa : nullptr,
+                               b->dcontext.data() + at * H, &s->head_grads, b->dq.data() + at * H,
+                               b->dk.data() + at * H, b->dv.data() + at * H);
+      });
+      DenseRowsBackwardThreads(threads, t.x_in.data(), T, layer.query, b->dq.data(), &gl.query, dx, lt.query.data());
+    }
     DenseRowsBackwardThreads(threads, t.x_in.data(), T, layer.key, b->dk.data(), &gl.key, dx, lt.key.data());
     DenseRowsBackwardThreads(threads, t.x_in.data(), T, layer.value, b->dv.data(), &gl.value, dx, lt.value.data());
+    if (cls_only) add_cls(dxq, dx);
   }
   if (hidden_p > 0) ApplyKeep(b->embedding_keep.data(), th, dx);
   for (int r = 0; r < batch; ++r) {

@@ -5,13 +5,16 @@
 //   self-attention backward plus the residual; the embeddings' LayerNorm and table rows.
 // The batch's sequences run unpadded, their token rows stacked: every dense layer (Q/K/V, attention output,
 // feed-forward in and out, pooler, classifier) forward and backward is one product over all the rows, shared by
-// the threads; embeddings and attention run sequence by sequence.
+// the threads; embeddings and attention run sequence by sequence. The last layer computes its keys and values
+// over every row and everything else over each sequence's [CLS] row alone (cls_attention.h): the pooler reads
+// nothing more, so the loss and the gradients are those of the whole layer.
 // Dropout (training), as BERT has it: hidden dropout on the embeddings' output, on the attention block's and the
 // feed-forward block's outputs (before the residual) and on the pooled vector (before the classifier);
 // attention dropout on the attention weights. Each row draws its masks from its own stream,
 // Random(DropoutRowSeed(seed, row)), one Unit() per unit, in this order: embeddings [n, H]; per layer the
 // attention weights [heads, n, n], the attention output [n, H], the feed-forward output [n, H]; pooled [H]
 // (a site whose probability is 0 draws nothing). A unit is dropped when Unit() < p, else scaled by 1/(1-p).
+// The units the last layer does not compute still take their draws (skipped), so the masks do not depend on it.
 #pragma once
 #include <cstdint>
 #include <memory>
