@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "transformer/cls_attention.h"
 #include "transformer/dense_rows.h"
 #include "transformer/embeddings.h"
 #include "transformer/layer_norm.h"
@@ -33,15 +34,29 @@ void TransformerClassifier::ForwardRow(const int32_t* ids, const int32_t* type_i
   float* x = s->x.data();
   float* branch = s->branch.data();
   EmbeddingsForward(c, weights_, ids, type_ids, n, x);
-  auto add_and_norm = [&](const LayerNormWeights& norm) {
-    for (long i = 0; i < static_cast<long>(n) * H; ++i) x[i] += branch[i];
-    LayerNormForward(x, n, H, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps, x);
+  auto add_and_norm = [&](const LayerNormWeights& norm, int rows) {
+    for (long i = 0; i < static_cast<long>(rows) * H; ++i) x[i] += branch[i];
+    LayerNormForward(x, rows, H, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps, x);
   };
-  for (const LayerWeights& layer : weights_.layers) {
-    SelfAttentionForward(c, layer, x, key_mask, n, &s->attention, branch);
-    add_and_norm(layer.attention_norm);
-    FeedForwardForward(c, layer, x, n, &s->feed_forward, branch);
-    add_and_norm(layer.output_norm);
+  for (size_t l = 0; l < weights_.layers.size(); ++l) {
+    const LayerWeights& layer = weights_.layers[l];
+    if (l + 1 < weights_.layers.size()) {
+      SelfAttentionForward(c, layer, x, key_mask, n, &s->attention, branch);
+      add_and_norm(layer.attention_norm, n);
+      FeedForwardForward(c, layer, x, n, &s->feed_forward, branch);
+      add_and_norm(layer.output_norm, n);
+      continue;
+    }
+    // The last layer past its keys and values for the [CLS] row alone: the pooler reads nothing else.
+    AttentionScratch& a = s->attention;
+    DenseRowsForward(x, 1, layer.query, a.q.data());
+    DenseRowsForward(x, n, layer.key, a.k.data());
+    DenseRowsForward(x, n, layer.value, a.v.data());
+    ClsAttentionForward(c, a.q.data(), a.k.data(), a.v.data(), key_mask, n, a.probs.data(), nullptr, a.context.data());
+    DenseRowsForward(a.context.data(), 1, layer.attention_output, branch);
+    add_and_norm(layer.attention_norm, 1);
+    FeedForwardForward(c, layer, x, 1, &s->feed_forward, branch);
+    add_and_norm(layer.output_norm, 1);
   }
   float* pooled = s->pooled.data();
   DenseRowsForward(x, 1, weights_.pooler, pooled);

@@ -1,7 +1,8 @@
 // A BERT/ERNIE sequence classifier on the CPU: embeddings, `layers` encoder layers
 //   a = LayerNorm(x + SelfAttention(x)),  x' = LayerNorm(a + FeedForward(a)),
 // then the pooler tanh(x[CLS] Wp + bp) and the classifier (pooled Wc + bc). Each row of a padded batch runs
-// alone up to its last unmasked token, so padding costs nothing; threads share only the weights.
+// alone up to its last unmasked token, so padding costs nothing; threads share only the weights. The last
+// layer runs past its keys and values for the [CLS] row alone (cls_attention.h), all the pooler reads.
 #pragma once
 #include <cstdint>
 #include <vector>
