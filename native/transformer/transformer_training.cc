@@ -136,14 +136,6 @@ void DrawSiteDropout(BatchTape* b, int batch, int threads, float p, int width, b
   });
 }
 
-// Copies count floats, shared by the threads.
-void CopyThreads(int threads, const float* from, long count, float* to) {
-  SplitRows(threads, count / 64 + 1, [&](long r0, long r1) {
-    const long i0 = std::min(count, r0 * 64), i1 = std::min(count, r1 * 64);
-    std::copy(from + i0, from + i1, to + i0);
-  });
-}
-
 // The batch's loss (added to *loss) and gradients (added to g): every dense layer is one product over the
 // batch's T token rows; embeddings, attention and the head's loss run sequence by sequence. The last layer
 // computes its keys and values over every row and the rest over each sequence's [CLS] row alone (the pooler
@@ -175,13 +167,14 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
       for (int j = 0; j < H; ++j) xr[j] += rows[static_cast<long>(r) * H + j];
     }
   };
-  // x += branch over R rows, then LayerNorm over x in place (the post-norm residual), keeping what the backward
-  // pass reads.
-  auto add_and_norm = [&](const auto& norm, long R, float* x, const float* branch, float* hat, float* rstd) {
+  // out = LayerNorm(in + branch) over R rows (the post-norm residual), keeping what the backward pass reads; out
+  // is where the tape keeps it, so that nothing is copied there.
+  auto add_and_norm = [&](const auto& norm, long R, const float* in, const float* branch, float* out, float* hat,
+                          float* rstd) {
     SplitRows(threads, R, [&](long r0, long r1) {
-      for (long i = r0 * H; i < r1 * H; ++i) x[i] += branch[i];
-      LayerNormForward(x + r0 * H, static_cast<int>(r1 - r0), H, norm.gamma.data(), norm.beta.data(), c.layer_norm_eps,
-                       x + r0 * H, hat + r0 * H, rstd + r0);
+      for (long i = r0 * H; i < r1 * H; ++i) out[i] = in[i] + branch[i];
+      LayerNormForward(out + r0 * H, static_cast<int>(r1 - r0), H, norm.gamma.data(), norm.beta.data(),
+                       c.layer_norm_eps, out + r0 * H, hat + r0 * H, rstd + r0);
     });
   };
   // act = the activation of up, R rows of I.
@@ -198,7 +191,8 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
     });
   };
 
-  float* x = b->x.data();
+  // Each layer reads its input from its tape's x_in, where the embeddings or the layer before write it.
+  float* x = c.layers > 0 ? b->layers[0].x_in.data() : b->x.data();
   float* branch = b->branch.data();
   float* xq = b->xq.data();  // the last layer's [CLS] rows [batch, H]
   each_sequence([&](TrainingState*, int r, long at, int n) {
@@ -212,8 +206,8 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
     // The rows the layer computes past its keys and values: every row, or in the last layer the [CLS] rows.
     const bool cls_only = l == c.layers - 1;
     const long R = cls_only ? batch : T;
+    x = t.x_in.data();
     float* rows = cls_only ? xq : x;
-    CopyThreads(threads, x, th, t.x_in.data());
     if (cls_only) gather_cls(x, xq);
     if (attention_p > 0) {
       EachRow(threads, batch, [&](int r) {
@@ -247,13 +241,13 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
     }
     DenseRowsForwardThreads(threads, t.context.data(), R, layer.attention_output, branch);
     if (hidden_p > 0) DrawSiteDropout(b, batch, threads, hidden_p, H, cls_only, t.attention_keep.data(), branch);
-    add_and_norm(layer.attention_norm, R, rows, branch, t.ln1_hat.data(), t.ln1_rstd.data());
-    CopyThreads(threads, rows, R * H, t.a.data());
-    DenseRowsForwardThreads(threads, rows, R, layer.intermediate, t.up.data());
+    add_and_norm(layer.attention_norm, R, rows, branch, t.a.data(), t.ln1_hat.data(), t.ln1_rstd.data());
+    DenseRowsForwardThreads(threads, t.a.data(), R, layer.intermediate, t.up.data());
     activate(t.up.data(), R, b->act.data());
     DenseRowsForwardThreads(threads, b->act.data(), R, layer.output, branch);
     if (hidden_p > 0) DrawSiteDropout(b, batch, threads, hidden_p, H, cls_only, t.output_keep.data(), branch);
-    add_and_norm(layer.output_norm, R, rows, branch, t.ln2_hat.data(), t.ln2_rstd.data());
+    add_and_norm(layer.output_norm, R, t.a.data(), branch, cls_only ? xq : b->layers[l + 1].x_in.data(),
+                 t.ln2_hat.data(), t.ln2_rstd.data());
   }
   // The pooler reads each sequence's [CLS] row of the last layer's output.
   float* cls = b->cls.data();
