@@ -7,9 +7,13 @@
 
 #include "binding_registry.h"
 #include "binding_util.h"
+#include "transformer/dropout_mask.h"
+#include "transformer/gelu.h"
+#include "transformer/layer_norm.h"
 #include "transformer/transformer_classifier.h"
 #include "transformer/transformer_trainer.h"
 #include "transformer/transformer_training.h"
+#include "transformer/vector_kernel.h"
 
 namespace ernie_slim {
 namespace {
@@ -278,10 +282,105 @@ class NativeTransformerWrap : public Napi::ObjectWrap<NativeTransformerWrap> {
   bool training_ = false;
 };
 
+// The element-wise kernels one by one, on a named build, so that tests check each against a reference: every
+// function takes the kernel (avx512 or portable) first and returns false when the CPU cannot run it.
+bool ReadVectorKernel(const Caller& c, const Napi::Value& v, transformer::VectorKernel* kernel) {
+  const std::string name = ReadString(c, v, "kernel");
+  if (name != "avx512" && name != "portable") c.Fail("kernel must be avx512 or portable");
+  *kernel = name == "avx512" ? transformer::VectorKernel::kAvx512 : transformer::VectorKernel::kPortable;
+  return transformer::VectorKernelSupported(*kernel);
+}
+
+Napi::Float32Array ReadFloats(const Caller& c, const Napi::Value& v, const char* name, size_t length) {
+  Napi::Float32Array a = ReadTypedArray<float>(c, v, name);
+  if (a.ElementLength() < length) c.FailRange(std::string(name) + " is too short");
+  return a;
+}
+
+// elementwiseKernel(kernel, op, input, out, slope?): op geluForward (out = GELU(input)), geluBackward
+// (out *= GELU'(input)), geluForwardAndSlope (out = GELU(input), slope = GELU'(input)) or multiplyBy
+// (out *= input).
+Napi::Value ElementwiseKernel(const Napi::CallbackInfo& info) {
+  const Caller c{info.Env(), "elementwiseKernel"};
+  transformer::VectorKernel kernel;
+  if (!ReadVectorKernel(c, info[0], &kernel)) return Napi::Boolean::New(info.Env(), false);
+  const std::string op = ReadString(c, info[1], "op");
+  const Napi::Float32Array input = ReadTypedArray<float>(c, info[2], "input");
+  const long count = static_cast<long>(input.ElementLength());
+  float* out = ReadFloats(c, info[3], "out", count).Data();
+  if (op == "geluForward") {
+    transformer::GeluForwardWith(kernel, input.Data(), count, out);
+  } else if (op == "geluBackward") {
+    transformer::GeluBackwardWith(kernel, input.Data(), count, out);
+  } else if (op == "geluForwardAndSlope") {
+    transformer::GeluForwardAndSlopeWith(kernel, input.Data(), count, out,
+                                         ReadFloats(c, info[4], "slope", count).Data());
+  } else if (op == "multiplyBy") {
+    transformer::MultiplyByWith(kernel, input.Data(), count, out);
+  } else {
+    c.Fail("op must be geluForward, geluBackward, geluForwardAndSlope or multiplyBy");
+  }
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+// dropoutKernel(kernel, seed, row, skip, p, keep, x | null) -> BigInt: the trainer's stream of (seed, row), skip
+// draws skipped, keep (all of it) filled and x multiplied by it; returns the stream's next 64-bit draw.
+Napi::Value DropoutKernel(const Napi::CallbackInfo& info) {
+  const Caller c{info.Env(), "dropoutKernel"};
+  transformer::VectorKernel kernel;
+  if (!ReadVectorKernel(c, info[0], &kernel)) return Napi::Boolean::New(info.Env(), false);
+  const uint64_t seed = static_cast<uint64_t>(ReadInteger(c, info[1], "seed", 0, kMaxSafeInteger));
+  const int row = static_cast<int>(ReadInteger(c, info[2], "row", 0, 1000000000));
+  const uint64_t skip = static_cast<uint64_t>(ReadInteger(c, info[3], "skip", 0, kMaxSafeInteger));
+  const float p = static_cast<float>(ReadNumber(c, info[4], "p"));
+  Napi::Float32Array keep = ReadTypedArray<float>(c, info[5], "keep");
+  const long count = static_cast<long>(keep.ElementLength());
+  float* x = Absent(info[6]) ? nullptr : ReadFloats(c, info[6], "x", count).Data();
+  Random rng(transformer::DropoutRowSeed(seed, row));
+  rng.Skip(skip);
+  transformer::DrawDropoutWith(kernel, &rng, p, count, keep.Data(), x);
+  return Napi::BigInt::New(info.Env(), rng.Next());
+}
+
+// layerNormKernel(kernel, threads, x, rows, h, gamma, beta, eps, dy) -> { y, xHat, rstd, dgamma, dbeta, dx }:
+// the forward pass over x [rows, h], then the backward pass of dy with dgamma and dbeta from zero.
+Napi::Value LayerNormKernel(const Napi::CallbackInfo& info) {
+  const Caller c{info.Env(), "layerNormKernel"};
+  Napi::Env env = info.Env();
+  transformer::VectorKernel kernel;
+  if (!ReadVectorKernel(c, info[0], &kernel)) return Napi::Boolean::New(env, false);
+  const int threads = ReadThreads(c, info[1], 1);
+  const int rows = ReadInteger<int>(c, info[3], "rows"), h = ReadInteger<int>(c, info[4], "h");
+  if (rows < 0 || h < 1) c.FailRange("rows must be >= 0 and h >= 1");
+  const size_t cells = static_cast<size_t>(rows) * h;
+  const float* x = ReadFloats(c, info[2], "x", cells).Data();
+  const float* gamma = ReadFloats(c, info[5], "gamma", h).Data();
+  const float* beta = ReadFloats(c, info[6], "beta", h).Data();
+  const float eps = static_cast<float>(ReadNumber(c, info[7], "eps"));
+  const float* dy = ReadFloats(c, info[8], "dy", cells).Data();
+  Napi::Float32Array y = Napi::Float32Array::New(env, cells), x_hat = Napi::Float32Array::New(env, cells);
+  Napi::Float32Array rstd = Napi::Float32Array::New(env, rows), dx = Napi::Float32Array::New(env, cells);
+  Napi::Float32Array dgamma = Napi::Float32Array::New(env, h), dbeta = Napi::Float32Array::New(env, h);
+  transformer::LayerNormForwardWith(kernel, x, rows, h, gamma, beta, eps, y.Data(), x_hat.Data(), rstd.Data());
+  transformer::LayerNormBackwardWith(kernel, threads, x_hat.Data(), rstd.Data(), gamma, dy, rows, h, dgamma.Data(),
+                                     dbeta.Data(), dx.Data());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("y", y);
+  out.Set("xHat", x_hat);
+  out.Set("rstd", rstd);
+  out.Set("dgamma", dgamma);
+  out.Set("dbeta", dbeta);
+  out.Set("dx", dx);
+  return out;
+}
+
 }  // namespace
 
 void RegisterTransformerBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTransformer", NativeTransformerWrap::Define(env));
+  exports.Set("elementwiseKernel", Napi::Function::New(env, ElementwiseKernel, "elementwiseKernel"));
+  exports.Set("dropoutKernel", Napi::Function::New(env, DropoutKernel, "dropoutKernel"));
+  exports.Set("layerNormKernel", Napi::Function::New(env, LayerNormKernel, "layerNormKernel"));
 }
 
 }  // namespace ernie_slim

@@ -77,16 +77,22 @@ function mix64(z) {
  * a function giving successive uniforms in [0, 1) of 24 bits.
  */
 export function dropoutStream(seed, row) {
+  const next = dropoutDraws(seed, row);
+  return () => Number(next() >> 40n) / 16777216;
+}
+
+/** The same stream's raw draws: a function giving successive 64-bit BigInts (SplitMix64's Next()). */
+export function dropoutDraws(seed, row) {
   const rowSeed = mix64((BigInt(seed) + BigInt(row + 1) * GOLDEN) & MASK64);
   let state = (rowSeed * GOLDEN + 0x632be59bd9b4e019n) & MASK64;
   return () => {
     state = (state + GOLDEN) & MASK64;
-    return Number(mix64(state) >> 40n) / 16777216;
+    return mix64(state);
   };
 }
 
 // count keep factors: 0 with probability p, else 1 / (1 - p) (p and the scale in float32, as drawn natively).
-function keepFactors(unit, p, count) {
+export function keepFactors(unit, p, count) {
   const pf = Math.fround(p);
   const scale = Math.fround(1 / Math.fround(1 - pf));
   return Array.from({ length: count }, () => (unit() < pf ? 0 : scale));

@@ -11,6 +11,7 @@
 
 #include "transformer/cls_attention.h"
 #include "transformer/dense_rows.h"
+#include "transformer/dropout_mask.h"
 #include "transformer/embeddings.h"
 #include "transformer/feed_forward.h"
 #include "transformer/layer_norm.h"
@@ -84,19 +85,6 @@ struct BatchTape {
 };
 
 namespace {
-
-// Fills keep[0, count) with {0, 1/(1-p)} from rng and multiplies x by it (x may be null).
-void DrawDropout(Random* rng, float p, long count, float* keep, float* x) {
-  const float scale = 1.0f / (1.0f - p);
-  for (long i = 0; i < count; ++i) keep[i] = rng->Unit() < p ? 0.0f : scale;
-  if (x) {
-    for (long i = 0; i < count; ++i) x[i] *= keep[i];
-  }
-}
-
-void ApplyKeep(const float* keep, long count, float* x) {
-  for (long i = 0; i < count; ++i) x[i] *= keep[i];
-}
 
 // work(begin, end) over [0, count) in row blocks shared by the threads.
 template <typename Work>
