@@ -10,6 +10,7 @@
 #include "transformer/dropout_mask.h"
 #include "transformer/gelu.h"
 #include "transformer/layer_norm.h"
+#include "transformer/self_attention.h"
 #include "transformer/transformer_classifier.h"
 #include "transformer/transformer_trainer.h"
 #include "transformer/transformer_training.h"
@@ -374,6 +375,55 @@ Napi::Value LayerNormKernel(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// attentionHeads(path, heads, headDim, n, q, k, v, keyMask, keep, dcontext): the heads of one sequence forward
+// and back on the named path (avx512 or portable), so that tests check each against a reference; q, k, v and
+// dcontext are [n, heads * headDim], keyMask [n], keep [heads, n, n] or null. Returns { probs, dropped, context,
+// dq, dk, dv }, or false when the CPU cannot run the path.
+Napi::Value AttentionHeads(const Napi::CallbackInfo& info) {
+  const Caller c{info.Env(), "attentionHeads"};
+  const std::string name = ReadString(c, info[0], "path");
+  if (name != "avx512" && name != "portable") c.Fail("path must be avx512 or portable");
+  const auto path = name == "avx512" ? transformer::AttentionPath::kAvx512 : transformer::AttentionPath::kPortable;
+  if (!transformer::AttentionPathSupported(path)) return Napi::Boolean::New(info.Env(), false);
+  TransformerConfig config;
+  config.heads = ReadInteger<int>(c, info[1], "heads");
+  config.hidden = config.heads * ReadInteger<int>(c, info[2], "headDim");
+  const int n = ReadInteger<int>(c, info[3], "n");
+  if (config.heads < 1 || config.hidden < 1 || n < 1) c.FailRange("heads, headDim and n must be positive");
+  const size_t nh = static_cast<size_t>(n) * config.hidden, hnn = static_cast<size_t>(config.heads) * n * n;
+  auto floats = [&](int at, const char* what, size_t length) {
+    Napi::Float32Array a = ReadTypedArray<float>(c, info[at], what);
+    if (a.ElementLength() != length) c.FailRange(std::string(what) + " has the wrong length");
+    return a.Data();
+  };
+  const float *q = floats(4, "q", nh), *k = floats(5, "k", nh), *v = floats(6, "v", nh);
+  Napi::Uint8Array key_mask = ReadTypedArray<uint8_t>(c, info[7], "keyMask");
+  if (key_mask.ElementLength() != static_cast<size_t>(n)) c.FailRange("keyMask has the wrong length");
+  const float* keep = Absent(info[8]) ? nullptr : floats(8, "keep", hnn);
+  const float* dcontext = floats(9, "dcontext", nh);
+  transformer::AttentionScratch s;
+  transformer::AttentionGradScratch g;
+  s.dropout = keep != nullptr;
+  s.Reserve(n, config);
+  g.Reserve(n, config);
+  Napi::Env env = info.Env();
+  Napi::Float32Array probs = Napi::Float32Array::New(env, hnn), dropped = Napi::Float32Array::New(env, keep ? hnn : 0);
+  Napi::Float32Array context = Napi::Float32Array::New(env, nh), dq = Napi::Float32Array::New(env, nh);
+  Napi::Float32Array dk = Napi::Float32Array::New(env, nh), dv = Napi::Float32Array::New(env, nh);
+  transformer::AttentionHeadsForwardOn(path, config, q, k, v, key_mask.Data(), n, &s, probs.Data(), keep,
+                                       keep ? dropped.Data() : nullptr, context.Data());
+  transformer::AttentionHeadsBackwardOn(path, config, q, k, v, n, probs.Data(), keep, keep ? dropped.Data() : nullptr,
+                                        dcontext, &g, dq.Data(), dk.Data(), dv.Data());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("probs", probs);
+  out.Set("dropped", keep ? Napi::Value(dropped) : env.Null());
+  out.Set("context", context);
+  out.Set("dq", dq);
+  out.Set("dk", dk);
+  out.Set("dv", dv);
+  return out;
+}
+
 }  // namespace
 
 void RegisterTransformerBinding(Napi::Env env, Napi::Object exports) {
@@ -381,6 +431,7 @@ void RegisterTransformerBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("elementwiseKernel", Napi::Function::New(env, ElementwiseKernel, "elementwiseKernel"));
   exports.Set("dropoutKernel", Napi::Function::New(env, DropoutKernel, "dropoutKernel"));
   exports.Set("layerNormKernel", Napi::Function::New(env, LayerNormKernel, "layerNormKernel"));
+  exports.Set("attentionHeads", Napi::Function::New(env, AttentionHeads, "attentionHeads"));
 }
 
 }  // namespace ernie_slim

@@ -5,11 +5,34 @@
 #include <cstring>
 
 #include "student/activations.h"
+#include "student/gemm.h"
+#include "transformer/attention_avx512.h"
 #include "transformer/device.h"
 #include "transformer/dense_rows.h"
 
 namespace ernie_slim {
 namespace transformer {
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define ERNIE_SLIM_ATTENTION_AVX512 1
+#endif
+
+bool AttentionPathSupported(AttentionPath path) {
+#ifdef ERNIE_SLIM_ATTENTION_AVX512
+  if (path == AttentionPath::kAvx512) return student::GemmKernelSupported(student::GemmKernel::kAvx512);
+  return true;
+#else
+  return path == AttentionPath::kPortable;
+#endif
+}
+
+AttentionPath ActiveAttentionPath() {
+  static const AttentionPath active =
+      AttentionPathSupported(AttentionPath::kAvx512) && student::ActiveGemmKernel() == student::GemmKernel::kAvx512
+          ? AttentionPath::kAvx512
+          : AttentionPath::kPortable;
+  return active;
+}
 
 void AttentionScratch::Reserve(int n, const TransformerConfig& c) {
   const size_t nh = static_cast<size_t>(n) * c.hidden, nd = static_cast<size_t>(n) * c.head_dim();
@@ -19,6 +42,7 @@ void AttentionScratch::Reserve(int n, const TransformerConfig& c) {
   for (device::Buffer* b : {&qh, &kh, &vh, &ch}) {
     device::Reserve(b, nd);
   }
+  device::Reserve(&kh, static_cast<size_t>(c.head_dim()) * KeysStride(n));
   const size_t heads_nn = static_cast<size_t>(c.heads) * n * n;
   device::Reserve(&probs, heads_nn);
   if (dropout && keep.size() < heads_nn) keep.resize(heads_nn);
@@ -33,6 +57,7 @@ void AttentionGradScratch::Reserve(int n, const TransformerConfig& c) {
   for (device::Buffer* b : {&qh, &kh, &vh, &dch, &dqh, &dkh, &dvh}) {
     device::Reserve(b, nd);
   }
+  device::Reserve(&vh, static_cast<size_t>(c.head_dim()) * KeysStride(n));
   if (dp.size() < static_cast<size_t>(n) * n) dp.resize(static_cast<size_t>(n) * n);
 }
 
@@ -108,12 +133,27 @@ void MaskedSoftmax(float* scores, int n, const uint8_t* key_mask) {
 
 }  // namespace
 
-void AttentionHeadsForward(const TransformerConfig& c, const float* q, const float* k, const float* v,
-                           const uint8_t* key_mask, int n, AttentionScratch* s, float* probs, const float* keep,
-                           float* dropped, float* context) {
+void AttentionHeadsForwardOn(AttentionPath path, const TransformerConfig& c, const float* q, const float* k,
+                             const float* v, const uint8_t* key_mask, int n, AttentionScratch* s, float* probs,
+                             const float* keep, float* dropped, float* context) {
   const int H = c.hidden, d = c.head_dim();
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   const long nn = static_cast<long>(n) * n;
+#ifdef ERNIE_SLIM_ATTENTION_AVX512
+  if (path == AttentionPath::kAvx512) {
+    bool any = false, all = true;
+    for (int j = 0; j < n; ++j) {
+      any |= key_mask[j] != 0;
+      all &= key_mask[j] != 0;
+    }
+    for (int h = 0; h < c.heads; ++h) {
+      AttentionHeadForwardAvx512(n, d, H, q + h * d, k + h * d, v + h * d, key_mask, any && !all, scale, probs + h * nn,
+                                 keep ? keep + h * nn : nullptr, keep ? dropped + h * nn : nullptr, s->kh.data(),
+                                 context + h * d);
+    }
+    return;
+  }
+#endif
   for (int h = 0; h < c.heads; ++h) {
     GatherColumns(q, n, H, h * d, d, s->qh.data());
     GatherColumnsTransposed(k, n, H, h * d, d, s->kh.data());
@@ -135,12 +175,22 @@ void AttentionHeadsForward(const TransformerConfig& c, const float* q, const flo
   }
 }
 
-void AttentionHeadsBackward(const TransformerConfig& c, const float* q, const float* k, const float* v, int n,
-                            const float* probs, const float* keep, const float* dropped, const float* dcontext,
-                            AttentionGradScratch* g, float* dq, float* dk, float* dv) {
+void AttentionHeadsBackwardOn(AttentionPath path, const TransformerConfig& c, const float* q, const float* k,
+                              const float* v, int n, const float* probs, const float* keep, const float* dropped,
+                              const float* dcontext, AttentionGradScratch* g, float* dq, float* dk, float* dv) {
   const int H = c.hidden, d = c.head_dim();
   const long nd = static_cast<long>(n) * d, nn = static_cast<long>(n) * n;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+#ifdef ERNIE_SLIM_ATTENTION_AVX512
+  if (path == AttentionPath::kAvx512) {
+    for (int h = 0; h < c.heads; ++h) {
+      AttentionHeadBackwardAvx512(n, d, H, q + h * d, k + h * d, v + h * d, scale, probs + h * nn,
+                                  keep ? keep + h * nn : nullptr, keep ? dropped + h * nn : nullptr, dcontext + h * d,
+                                  g->dp.data(), g->vh.data(), dq + h * d, dk + h * d, dv + h * d);
+    }
+    return;
+  }
+#endif
   for (int h = 0; h < c.heads; ++h) {
     const float* p = probs + h * nn;
     GatherColumns(dcontext, n, H, h * d, d, g->dch.data());
@@ -175,6 +225,18 @@ void AttentionHeadsBackward(const TransformerConfig& c, const float* q, const fl
     ScatterColumns(g->dkh.data(), n, H, h * d, d, dk);
     ScatterColumns(g->dvh.data(), n, H, h * d, d, dv);
   }
+}
+
+void AttentionHeadsForward(const TransformerConfig& c, const float* q, const float* k, const float* v,
+                           const uint8_t* key_mask, int n, AttentionScratch* s, float* probs, const float* keep,
+                           float* dropped, float* context) {
+  AttentionHeadsForwardOn(ActiveAttentionPath(), c, q, k, v, key_mask, n, s, probs, keep, dropped, context);
+}
+
+void AttentionHeadsBackward(const TransformerConfig& c, const float* q, const float* k, const float* v, int n,
+                            const float* probs, const float* keep, const float* dropped, const float* dcontext,
+                            AttentionGradScratch* g, float* dq, float* dk, float* dv) {
+  AttentionHeadsBackwardOn(ActiveAttentionPath(), c, q, k, v, n, probs, keep, dropped, dcontext, g, dq, dk, dv);
 }
 
 void SelfAttentionForward(const TransformerConfig& c, const LayerWeights& layer, const float* x,
