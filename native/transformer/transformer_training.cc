@@ -45,11 +45,11 @@ struct TrainingState {
 // The batch's tape and buffers.
 struct BatchTape {
   std::vector<LayerTape> layers;
-  device::Scratch emb_hat, emb_rstd, x, branch, dx, dbranch, act, dact, dq, dk, dv, dcontext;  // [T, *]
-  device::Scratch embedding_keep;                                                              // [T, H]
-  device::Scratch cls, pooled, pooled_keep, dropped, dpooled, dz, dcls, xq, dxq;               // [B, H]
-  device::Scratch logits, dlogits;                                                             // [B, labels]
-  std::vector<uint8_t> key_mask;                                                               // [T]
+  device::Scratch emb_hat, emb_rstd, x, branch, dx, dbranch, act, dact, slope, dq, dk, dv, dcontext;  // [T, *]
+  device::Scratch embedding_keep;                                                                     // [T, H]
+  device::Scratch cls, pooled, pooled_keep, dropped, dpooled, dz, dcls, xq, dxq;                      // [B, H]
+  device::Scratch logits, dlogits;                                                                    // [B, labels]
+  std::vector<uint8_t> key_mask;                                                                      // [T]
   std::vector<long> start, probs_start;  // per sequence: its first token row, its attention block
   std::vector<int> length;
   std::vector<Random> rngs;
@@ -75,6 +75,7 @@ struct BatchTape {
     grow(&emb_rstd, tokens);
     grow(&act, ti);
     grow(&dact, ti);
+    grow(&slope, c.activation == Activation::kRelu ? 0 : ti);
     grow(&embedding_keep, th_hidden);
     for (device::Scratch* b : {&cls, &pooled, &dropped, &dpooled, &dz, &dcls, &xq, &dxq}) grow(b, bh);
     grow(&pooled_keep, dropout.hidden > 0 ? bh : 0);
@@ -104,11 +105,6 @@ void EachRow(int threads, int batch, Work&& work) {
       [&](int, size_t r, size_t) { work(static_cast<int>(r)); });
 }
 
-// Draws and drops nothing for `count` units of a row's stream (the units of rows a layer does not compute).
-void SkipDraws(Random* rng, long count) {
-  for (long i = 0; i < count; ++i) rng->Next();
-}
-
 // Hidden dropout at one site, each sequence's units [n, width] from its own stream: every row of the sequence
 // (x [T, width]), or its first row alone (x [batch, width], a [CLS] row a sequence; the others' draws skipped).
 void DrawSiteDropout(BatchTape* b, int batch, int threads, float p, int width, bool cls_only, float* keep, float* x) {
@@ -116,7 +112,7 @@ void DrawSiteDropout(BatchTape* b, int batch, int threads, float p, int width, b
     const long n = b->length[r];
     if (cls_only) {
       DrawDropout(&b->rngs[r], p, width, keep + static_cast<long>(r) * width, x + static_cast<long>(r) * width);
-      SkipDraws(&b->rngs[r], (n - 1) * width);
+      b->rngs[r].Skip((n - 1) * width);
     } else {
       const long at = b->start[r] * width;
       DrawDropout(&b->rngs[r], p, n * width, keep + at, x + at);
@@ -205,7 +201,7 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
         // The [CLS] query's weights of each head: the first row of its [n, n] block.
         for (int h = 0; h < c.heads; ++h) {
           DrawDropout(&b->rngs[r], attention_p, n, t.keep.data() + (c.heads * b->start[r] + h * n), nullptr);
-          SkipDraws(&b->rngs[r], (n - 1) * n);
+          b->rngs[r].Skip((n - 1) * n);
         }
       });
     }
@@ -293,23 +289,25 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
     const bool cls_only = l == c.layers - 1;
     const long R = cls_only ? batch : T, rh = R * H;
     float* drows = cls_only ? dxq : dx;
-    LayerNormBackward(t.ln2_hat.data(), t.ln2_rstd.data(), layer.output_norm.gamma.data(), drows, static_cast<int>(R),
-                      H, gl.output_norm.gamma.data(), gl.output_norm.beta.data(), drows);
+    LayerNormBackwardThreads(threads, t.ln2_hat.data(), t.ln2_rstd.data(), layer.output_norm.gamma.data(), drows,
+                             static_cast<int>(R), H, gl.output_norm.gamma.data(), gl.output_norm.beta.data(), drows);
     // The residual passes drows through; the block adds its own.
     SplitRows(threads, R, [&](long r0, long r1) {
       std::copy(drows + r0 * H, drows + r1 * H, dbranch + r0 * H);
       if (hidden_p > 0) ApplyKeep(t.output_keep.data() + r0 * H, (r1 - r0) * H, dbranch + r0 * H);
     });
-    // The feed-forward block: its activation made again from up (cheaper than keeping it per layer).
+    // The feed-forward block: its activation made again from up (cheaper than keeping it per layer), with
+    // GELU's slope from the same erf.
     float* act = b->act.data();
     float* dact = b->dact.data();
+    float* slope = b->slope.data();
     SplitRows(threads, R, [&](long r0, long r1) {
       const float* up = t.up.data() + r0 * I;
       const long count = (r1 - r0) * I;
       if (c.activation == Activation::kRelu) {
         for (long i = 0; i < count; ++i) act[r0 * I + i] = up[i] > 0.0f ? up[i] : 0.0f;
       } else {
-        GeluForward(up, count, act + r0 * I);
+        GeluForwardAndSlope(up, count, act + r0 * I, slope + r0 * I);
       }
       std::fill(dact + r0 * I, dact + r1 * I, 0.0f);
     });
@@ -322,13 +320,14 @@ void BatchLossAndGradients(const TransformerConfig& c, const TransformerWeights&
       if (c.activation == Activation::kRelu) {
         for (long i = 0; i < count; ++i) d[i] = up[i] > 0.0f ? d[i] : 0.0f;
       } else {
-        GeluBackward(up, count, d);
+        MultiplyBy(slope + r0 * I, count, d);
       }
     });
     DenseRowsBackwardThreads(threads, t.a.data(), static_cast<int>(R), layer.intermediate, dact, &gl.intermediate,
                              drows, lt.intermediate.data());
-    LayerNormBackward(t.ln1_hat.data(), t.ln1_rstd.data(), layer.attention_norm.gamma.data(), drows,
-                      static_cast<int>(R), H, gl.attention_norm.gamma.data(), gl.attention_norm.beta.data(), drows);
+    LayerNormBackwardThreads(threads, t.ln1_hat.data(), t.ln1_rstd.data(), layer.attention_norm.gamma.data(), drows,
+                             static_cast<int>(R), H, gl.attention_norm.gamma.data(), gl.attention_norm.beta.data(),
+                             drows);
     SplitRows(threads, R, [&](long r0, long r1) {
       std::copy(drows + r0 * H, drows + r1 * H, dbranch + r0 * H);
       if (hidden_p > 0) ApplyKeep(t.attention_keep.data() + r0 * H, (r1 - r0) * H, dbranch + r0 * H);
