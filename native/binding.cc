@@ -7,6 +7,7 @@
 #include "binding_util.h"
 #include "cuda/cuda_devices.h"
 #include "student/gemm.h"
+#include "transformer/vector_kernel.h"
 
 namespace ernie_slim {
 
@@ -17,6 +18,8 @@ static Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   out.Set("cudaSetting", Napi::String::New(env, ERNIE_SLIM_CUDA_SETTING));  // AUTO, ON or OFF at build time
   out.Set("hardwareThreads", Napi::Number::New(env, std::thread::hardware_concurrency()));
   out.Set("gemmKernel", Napi::String::New(env, student::GemmKernelName(student::ActiveGemmKernel())));
+  const bool avx512 = transformer::ActiveVectorKernel() == transformer::VectorKernel::kAvx512;
+  out.Set("elementwiseKernel", Napi::String::New(env, avx512 ? "avx512" : "portable"));
 #if defined(__clang__)
   out.Set("compiler", Napi::String::New(env, "clang " __clang_version__));
 #elif defined(__GNUC__)

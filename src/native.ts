@@ -12,6 +12,8 @@ export interface NativeBuildInfo {
   hardwareThreads: number;
   /** The matrix-product kernel this CPU runs: avx512, avx2 or baseline. */
   gemmKernel: string;
+  /** The fine-tuner's element-wise kernels (GELU, dropout masks, LayerNorm) on this CPU: avx512 or portable. */
+  elementwiseKernel: string;
   compiler?: string;
 }
 

@@ -4,6 +4,7 @@
 // backward against float64, the backward's sums the same for every thread count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { native } from '../dist/native.js';
 import { dropoutDraws, dropoutStream, erf, gelu, keepFactors } from './transformer-reference.js';
 
@@ -119,6 +120,20 @@ test('unknown kernels and ops are refused with one line', () => {
   assert.throws(() => elementwiseKernel('portable', 'tanh', f, f), {
     message: 'elementwiseKernel: op must be geluForward, geluBackward, geluForwardAndSlope or multiplyBy',
   });
+});
+
+test('the trainer takes the AVX-512 kernels where the CPU has them, and ERNIE_SLIM_NO_AVX512=1 keeps the portable ones', () => {
+  const { buildInfo } = native();
+  const expected = process.env.ERNIE_SLIM_NO_AVX512 || process.env.ERNIE_SLIM_NO_AVX2 ? 'portable' : null;
+  assert.equal(buildInfo().elementwiseKernel, expected ?? (supported('avx512') ? 'avx512' : 'portable'));
+  // The choice is made once per process, so the variable is tried in a child.
+  const script = `import { native } from ${JSON.stringify(new URL('../dist/native.js', import.meta.url).href)};
+    process.stdout.write(native().buildInfo().elementwiseKernel);`;
+  const child = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, ERNIE_SLIM_NO_AVX512: '1' },
+    encoding: 'utf8',
+  });
+  assert.equal(child, 'portable');
 });
 
 /** LayerNorm of rows [rows, h] and its backward pass of dy, in float64. */
