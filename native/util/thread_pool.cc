@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <memory>
 
 namespace ernie_slim {
@@ -26,26 +25,8 @@ ThreadPool& ThreadPool::Shared() {
   return *pool;
 }
 
-namespace {
-
-// Spins (yielding the core to any other runnable thread) until ready() or about kSpin has passed: loops come
-// back to back in a training step, and sleeping on a condition variable costs more than many of them take.
-template <typename Ready>
-bool SpinUntil(Ready&& ready) {
-  constexpr auto kSpin = std::chrono::microseconds(100);
-  const auto until = std::chrono::steady_clock::now() + kSpin;
-  for (int i = 0;; ++i) {
-    if (ready()) return true;
-    if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::yield();
-  }
-}
-
-}  // namespace
-
 void ThreadPool::WorkerLoop() {
   for (;;) {
-    SpinUntil([this] { return queued_.load(std::memory_order_acquire) > 0; });
     std::function<void()> job;
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -53,7 +34,6 @@ void ThreadPool::WorkerLoop() {
       if (stopping_ && queue_.empty()) return;
       job = std::move(queue_.front());
       queue_.pop_front();
-      queued_.fetch_sub(1, std::memory_order_release);
     }
     job();
   }
@@ -84,11 +64,9 @@ void ThreadPool::ParallelFor(size_t count, size_t parallelism, const std::functi
   if (helpers) {
     std::lock_guard<std::mutex> lock(mutex_);
     for (size_t h = 0; h < helpers; h++) queue_.emplace_back(run);
-    queued_.fetch_add(helpers, std::memory_order_release);
   }
   wake_.notify_all();
   run();
-  if (SpinUntil([&] { return loop->finished.load() == count; })) return;
   std::unique_lock<std::mutex> lock(loop->mutex);
   loop->done.wait(lock, [&] { return loop->finished.load() == count; });
 }

@@ -1,7 +1,6 @@
 // A fixed set of worker threads for data-parallel loops; the calling thread works too, so a loop
 // finishes even while the workers are busy with another caller's loop.
 #pragma once
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -34,7 +33,6 @@ class ThreadPool {
   std::deque<std::function<void()>> queue_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::atomic<size_t> queued_{0};  // queue_.size(), read without the lock by spinning workers
   bool stopping_ = false;
 };
 
