@@ -24,11 +24,13 @@ __mmask16 LowLanes(int count) {
 }
 
 // C[r, 0..16 W) = alpha * sum_p A(r, p) B[p, 0..16 W) for R rows, with A(r, p) = a[r * a_row + p * a_col],
-// B's rows ldb apart and the last of the W vectors (loaded and stored) limited to the lanes of `last`. The
-// loops are unrolled before GCC's scalar replacement, else s[][] lives in memory and is stored every step.
+// B's rows ldb apart and the last of the W vectors (loaded and stored) limited to the lanes of `last`; with
+// accumulate, C += instead. The loops are unrolled before GCC's scalar replacement, else s[][] lives in memory
+// and is stored every step.
 template <int R, int W>
 __attribute__((target("avx512f"))) inline void Tile(const float* a, long a_row, long a_col, int depth, const float* b,
-                                                    long ldb, float alpha, float* c, long ldc, __mmask16 last) {
+                                                    long ldb, float alpha, bool accumulate, float* c, long ldc,
+                                                    __mmask16 last) {
   __mmask16 lanes[W];
   ERNIE_SLIM_UNROLL for (int w = 0; w < W; ++w) lanes[w] = w + 1 < W ? static_cast<__mmask16>(0xFFFF) : last;
   __m512 s[R][W];
@@ -48,41 +50,50 @@ __attribute__((target("avx512f"))) inline void Tile(const float* a, long a_row, 
   const __m512 scale = _mm512_set1_ps(alpha);
   ERNIE_SLIM_UNROLL for (int r = 0; r < R; ++r) {
     ERNIE_SLIM_UNROLL for (int w = 0; w < W; ++w) {
-      _mm512_mask_storeu_ps(c + r * ldc + 16 * w, lanes[w], _mm512_mul_ps(s[r][w], scale));
+      float* cw = c + r * ldc + 16 * w;
+      const __m512 out = accumulate ? _mm512_fmadd_ps(s[r][w], scale, _mm512_maskz_loadu_ps(lanes[w], cw))
+                                    : _mm512_mul_ps(s[r][w], scale);
+      _mm512_mask_storeu_ps(cw, lanes[w], out);
     }
   }
 }
 
-// R rows of C = alpha * A @ B over all `cols` columns, kVectors vectors at a time.
+// R rows of C = alpha * A @ B (or C +=) over all `cols` columns, at most kVectors vectors at a time (and
+// never a lone vector after a full tile: 5 go as 3 + 2).
 template <int R>
 __attribute__((target("avx512f"))) void RowTile(int cols, int depth, const float* a, long a_row, long a_col,
-                                                const float* b, long ldb, float alpha, float* c, long ldc) {
-  for (int j0 = 0; j0 < cols; j0 += 16 * kVectors) {
-    const int width = std::min(16 * kVectors, cols - j0), vectors = (width + 15) / 16;
+                                                const float* b, long ldb, float alpha, bool accumulate, float* c,
+                                                long ldc) {
+  const int total = (cols + 15) / 16;
+  for (int v0 = 0; v0 < total;) {
+    const int vectors = total - v0 == kVectors + 1 ? kVectors - 1 : std::min(kVectors, total - v0);
+    const int j0 = 16 * v0, width = std::min(16 * vectors, cols - j0);
     const __mmask16 last = LowLanes(width - 16 * (vectors - 1));
     switch (vectors) {
-      case 1: Tile<R, 1>(a, a_row, a_col, depth, b + j0, ldb, alpha, c + j0, ldc, last); break;
-      case 2: Tile<R, 2>(a, a_row, a_col, depth, b + j0, ldb, alpha, c + j0, ldc, last); break;
-      case 3: Tile<R, 3>(a, a_row, a_col, depth, b + j0, ldb, alpha, c + j0, ldc, last); break;
-      default: Tile<R, 4>(a, a_row, a_col, depth, b + j0, ldb, alpha, c + j0, ldc, last); break;
+      case 1: Tile<R, 1>(a, a_row, a_col, depth, b + j0, ldb, alpha, accumulate, c + j0, ldc, last); break;
+      case 2: Tile<R, 2>(a, a_row, a_col, depth, b + j0, ldb, alpha, accumulate, c + j0, ldc, last); break;
+      case 3: Tile<R, 3>(a, a_row, a_col, depth, b + j0, ldb, alpha, accumulate, c + j0, ldc, last); break;
+      default: Tile<R, 4>(a, a_row, a_col, depth, b + j0, ldb, alpha, accumulate, c + j0, ldc, last); break;
     }
+    v0 += vectors;
   }
 }
 
-// C[m, cols] (rows ldc apart) = alpha * A[m, depth] @ B[depth, cols] (rows ldb apart), A(i, p) =
-// a[i * a_row + p * a_col] so that A may be a transposed view.
+// C[m, cols] (rows ldc apart) = alpha * A[m, depth] @ B[depth, cols] (rows ldb apart), or C += with accumulate;
+// A(i, p) = a[i * a_row + p * a_col], so that A may be a transposed view.
 __attribute__((target("avx512f"))) void Product(int m, int cols, int depth, const float* a, long a_row, long a_col,
-                                                const float* b, long ldb, float alpha, float* c, long ldc) {
+                                                const float* b, long ldb, float alpha, bool accumulate, float* c,
+                                                long ldc) {
   for (int i0 = 0; i0 < m; i0 += kRows) {
     const float* ai = a + i0 * a_row;
     float* ci = c + i0 * ldc;
     switch (std::min(kRows, m - i0)) {
-      case 1: RowTile<1>(cols, depth, ai, a_row, a_col, b, ldb, alpha, ci, ldc); break;
-      case 2: RowTile<2>(cols, depth, ai, a_row, a_col, b, ldb, alpha, ci, ldc); break;
-      case 3: RowTile<3>(cols, depth, ai, a_row, a_col, b, ldb, alpha, ci, ldc); break;
-      case 4: RowTile<4>(cols, depth, ai, a_row, a_col, b, ldb, alpha, ci, ldc); break;
-      case 5: RowTile<5>(cols, depth, ai, a_row, a_col, b, ldb, alpha, ci, ldc); break;
-      default: RowTile<6>(cols, depth, ai, a_row, a_col, b, ldb, alpha, ci, ldc); break;
+      case 1: RowTile<1>(cols, depth, ai, a_row, a_col, b, ldb, alpha, accumulate, ci, ldc); break;
+      case 2: RowTile<2>(cols, depth, ai, a_row, a_col, b, ldb, alpha, accumulate, ci, ldc); break;
+      case 3: RowTile<3>(cols, depth, ai, a_row, a_col, b, ldb, alpha, accumulate, ci, ldc); break;
+      case 4: RowTile<4>(cols, depth, ai, a_row, a_col, b, ldb, alpha, accumulate, ci, ldc); break;
+      case 5: RowTile<5>(cols, depth, ai, a_row, a_col, b, ldb, alpha, accumulate, ci, ldc); break;
+      default: RowTile<6>(cols, depth, ai, a_row, a_col, b, ldb, alpha, accumulate, ci, ldc); break;
     }
   }
 }
@@ -128,6 +139,20 @@ __attribute__((target("avx512f"))) void TransposeColumns(const float* x, int n, 
       ERNIE_SLIM_UNROLL for (int m = 0; m < 16; ++m) {
         if (m < cols) _mm512_mask_storeu_ps(xt + static_cast<long>(c0 + m) * ldt + j0, row_lanes, out[m]);
       }
+    }
+  }
+}
+
+// Asks for the cache lines of x[0, count) ahead of use (for writing when `write`): the attention weights of a
+// batch are tens of megabytes, so the next block's rows come from memory.
+inline void PrefetchSpan(const float* x, long count, bool write) {
+  const char* begin = reinterpret_cast<const char*>(x);
+  const char* end = reinterpret_cast<const char*>(x + count);
+  for (const char* line = begin; line < end; line += 64) {
+    if (write) {
+      __builtin_prefetch(line, 1, 3);
+    } else {
+      __builtin_prefetch(line, 0, 3);
     }
   }
 }
@@ -190,8 +215,10 @@ __attribute__((target("avx512f"))) void SoftmaxRow(float* row, int n, const uint
   }
 }
 
-// One row of dP (times keep, when given) in place into dS = P * (dP - rowsum(P * dP)).
-__attribute__((target("avx512f"))) void SoftmaxBackwardRow(const float* p, const float* keep, int n, float* dp) {
+// One row of dP (times keep, when given) in place into dS = P * (dP - rowsum(P * dP)); with keep, used
+// receives P * keep (the weights the forward pass applied).
+__attribute__((target("avx512f"))) void SoftmaxBackwardRow(const float* p, const float* keep, int n, float* dp,
+                                                           float* used) {
   __m512 dot = _mm512_setzero_ps();
   for (int j0 = 0; j0 < n; j0 += 16) {
     const __mmask16 tail = LowLanes(n - j0);
@@ -202,9 +229,14 @@ __attribute__((target("avx512f"))) void SoftmaxBackwardRow(const float* p, const
   const __m512 shift = _mm512_set1_ps(_mm512_reduce_add_ps(dot));
   for (int j0 = 0; j0 < n; j0 += 16) {
     const __mmask16 tail = LowLanes(n - j0);
+    const __m512 pv = _mm512_maskz_loadu_ps(tail, p + j0);
     __m512 g = _mm512_maskz_loadu_ps(tail, dp + j0);
-    if (keep) g = _mm512_mul_ps(g, _mm512_maskz_loadu_ps(tail, keep + j0));
-    _mm512_mask_storeu_ps(dp + j0, tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, p + j0), _mm512_sub_ps(g, shift)));
+    if (keep) {
+      const __m512 kv = _mm512_maskz_loadu_ps(tail, keep + j0);
+      g = _mm512_mul_ps(g, kv);
+      _mm512_mask_storeu_ps(used + j0, tail, _mm512_mul_ps(pv, kv));
+    }
+    _mm512_mask_storeu_ps(dp + j0, tail, _mm512_mul_ps(pv, _mm512_sub_ps(g, shift)));
   }
 }
 
@@ -221,36 +253,47 @@ __attribute__((target("avx512f"))) void AttentionHeadForwardAvx512(int n, int d,
   for (int i0 = 0; i0 < n; i0 += kRows) {
     const int rows = std::min(kRows, n - i0);
     const long at = static_cast<long>(i0) * n;
-    Product(rows, n, d, q + i0 * ld, ld, 1, kt, ldt, scale, probs + at, n);
+    const long next = std::min(static_cast<long>(kRows) * n, static_cast<long>(n - i0 - rows) * n);
+    PrefetchSpan(probs + at + rows * n, next, true);
+    if (keep) {
+      PrefetchSpan(keep + at + rows * n, next, false);
+      PrefetchSpan(dropped + at + rows * n, next, true);
+    }
+    Product(rows, n, d, q + i0 * ld, ld, 1, kt, ldt, scale, false, probs + at, n);
     for (int i = 0; i < rows; ++i) {
       const long row = at + static_cast<long>(i) * n;
       SoftmaxRow(probs + row, n, key_mask, masked, keep ? keep + row : nullptr, keep ? dropped + row : nullptr);
     }
-    Product(rows, d, n, (keep ? dropped : probs) + at, n, 1, v, ld, 1.0f, context + i0 * ld, ld);
+    Product(rows, d, n, (keep ? dropped : probs) + at, n, 1, v, ld, 1.0f, false, context + i0 * ld, ld);
   }
 }
 
 __attribute__((target("avx512f"))) void AttentionHeadBackwardAvx512(int n, int d, long ld, const float* q,
                                                                     const float* k, const float* v, float scale,
                                                                     const float* probs, const float* keep,
-                                                                    const float* dropped, const float* dcontext,
-                                                                    float* ds, float* vt, float* dq, float* dk,
-                                                                    float* dv) {
+                                                                    const float* dcontext, float* scratch, float* vt,
+                                                                    float* dq, float* dk, float* dv) {
   const int ldt = KeysStride(n);
   TransposeColumns(v, n, ld, d, vt, ldt);
-  // dP, dS and dq a block of rows at a time; dk and dv need every row of dS and P.
-  for (int i0 = 0; i0 < n; i0 += kRows) {
-    const int rows = std::min(kRows, n - i0);
+  // One pass over blocks of query rows, each read from the tape once: dP, dS and dq of the block, and its
+  // share of dv = (P * keep)^T dcontext and dk = dS^T q.
+  float* ds = scratch;
+  float* used = scratch + static_cast<long>(kBackwardRows) * n;
+  for (int i0 = 0; i0 < n; i0 += kBackwardRows) {
+    const int rows = std::min(kBackwardRows, n - i0);
     const long at = static_cast<long>(i0) * n;
-    Product(rows, n, d, dcontext + i0 * ld, ld, 1, vt, ldt, 1.0f, ds + at, n);
+    const long next = std::min(static_cast<long>(kBackwardRows) * n, static_cast<long>(n - i0 - rows) * n);
+    PrefetchSpan(probs + at + rows * n, next, false);
+    if (keep) PrefetchSpan(keep + at + rows * n, next, false);
+    Product(rows, n, d, dcontext + i0 * ld, ld, 1, vt, ldt, 1.0f, false, ds, n);
     for (int i = 0; i < rows; ++i) {
-      const long row = at + static_cast<long>(i) * n;
-      SoftmaxBackwardRow(probs + row, keep ? keep + row : nullptr, n, ds + row);
+      const long row = static_cast<long>(i) * n;
+      SoftmaxBackwardRow(probs + at + row, keep ? keep + at + row : nullptr, n, ds + row, used + row);
     }
-    Product(rows, d, n, ds + at, n, 1, k, ld, scale, dq + i0 * ld, ld);
+    Product(rows, d, n, ds, n, 1, k, ld, scale, false, dq + i0 * ld, ld);
+    Product(n, d, rows, keep ? used : probs + at, 1, n, dcontext + i0 * ld, ld, 1.0f, i0 > 0, dv, ld);
+    Product(n, d, rows, ds, 1, n, q + i0 * ld, ld, scale, i0 > 0, dk, ld);
   }
-  Product(n, d, n, keep ? dropped : probs, 1, n, dcontext, ld, 1.0f, dv, ld);
-  Product(n, d, n, ds, 1, n, q, ld, scale, dk, ld);
 }
 
 }  // namespace transformer

@@ -20,11 +20,17 @@ void AttentionHeadForwardAvx512(int n, int d, long ld, const float* q, const flo
                                 const uint8_t* key_mask, bool masked, float scale, float* probs, const float* keep,
                                 float* dropped, float* kt, float* context);
 
-// Its backward pass (AttentionHeadsBackward): dq, dk, dv (the head's columns, rows `ld` apart) are overwritten;
-// ds [n, n] and vt (d * KeysStride(n) values) are scratch.
+// Query rows per block of the backward pass.
+constexpr int kBackwardRows = 16;
+// Values of the backward pass's scratch: two blocks of rows.
+inline long BackwardScratchSize(int n) { return 2L * kBackwardRows * n; }
+
+// Its backward pass (AttentionHeadsBackward): dq, dk, dv (the head's columns, rows `ld` apart) are overwritten.
+// P * keep is formed again from probs and keep, so the forward pass's dropped is not read. scratch
+// (BackwardScratchSize(n) values) and vt (d * KeysStride(n)) are scratch.
 void AttentionHeadBackwardAvx512(int n, int d, long ld, const float* q, const float* k, const float* v, float scale,
-                                 const float* probs, const float* keep, const float* dropped, const float* dcontext,
-                                 float* ds, float* vt, float* dq, float* dk, float* dv);
+                                 const float* probs, const float* keep, const float* dcontext, float* scratch,
+                                 float* vt, float* dq, float* dk, float* dv);
 
 }  // namespace transformer
 }  // namespace ernie_slim

@@ -58,10 +58,21 @@ void AttentionGradScratch::Reserve(int n, const TransformerConfig& c) {
     device::Reserve(b, nd);
   }
   device::Reserve(&vh, static_cast<size_t>(c.head_dim()) * KeysStride(n));
-  if (dp.size() < static_cast<size_t>(n) * n) dp.resize(static_cast<size_t>(n) * n);
+  const size_t dp_size = std::max(static_cast<size_t>(n) * n, static_cast<size_t>(BackwardScratchSize(n)));
+  if (dp.size() < dp_size) dp.resize(dp_size);
 }
 
 namespace {
+
+// Asks for the cache lines of x[0, count) in L2: the heads then read their columns of each row from there,
+// where each head's strided walk over rows fresh from memory would wait on every line.
+void PrefetchRows(const float* x, long count) {
+#if defined(__GNUC__)
+  const char* begin = reinterpret_cast<const char*>(x);
+  const char* end = reinterpret_cast<const char*>(x + count);
+  for (const char* line = begin; line < end; line += 64) __builtin_prefetch(line, 0, 2);
+#endif
+}
 
 // Columns [c0, c0 + d) of rows of width h, into a contiguous [n, d] block (and back).
 void GatherColumns(const float* src, int n, int h, int c0, int d, float* dst) {
@@ -141,6 +152,7 @@ void AttentionHeadsForwardOn(AttentionPath path, const TransformerConfig& c, con
   const long nn = static_cast<long>(n) * n;
 #ifdef ERNIE_SLIM_ATTENTION_AVX512
   if (path == AttentionPath::kAvx512) {
+    for (const float* x : {q, k, v}) PrefetchRows(x, static_cast<long>(n) * H);
     bool any = false, all = true;
     for (int j = 0; j < n; ++j) {
       any |= key_mask[j] != 0;
@@ -183,10 +195,11 @@ void AttentionHeadsBackwardOn(AttentionPath path, const TransformerConfig& c, co
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
 #ifdef ERNIE_SLIM_ATTENTION_AVX512
   if (path == AttentionPath::kAvx512) {
+    for (const float* x : {q, k, v, dcontext}) PrefetchRows(x, static_cast<long>(n) * H);
     for (int h = 0; h < c.heads; ++h) {
       AttentionHeadBackwardAvx512(n, d, H, q + h * d, k + h * d, v + h * d, scale, probs + h * nn,
-                                  keep ? keep + h * nn : nullptr, keep ? dropped + h * nn : nullptr, dcontext + h * d,
-                                  g->dp.data(), g->vh.data(), dq + h * d, dk + h * d, dv + h * d);
+                                  keep ? keep + h * nn : nullptr, dcontext + h * d, g->dp.data(), g->vh.data(),
+                                  dq + h * d, dk + h * d, dv + h * d);
     }
     return;
   }
