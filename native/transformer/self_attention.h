@@ -55,7 +55,8 @@ void AttentionHeadsForward(const TransformerConfig& config, const float* q, cons
                            const uint8_t* key_mask, int n, AttentionScratch* s, float* probs, const float* keep,
                            float* dropped, float* context);
 
-// Its backward pass: dq, dk, dv [n, H] are overwritten; g supplies the per-head scratch and dp.
+// Its backward pass: dq, dk, dv [n, H] are overwritten; g supplies the per-head scratch and dp. Under kAvx512,
+// dropped is not read (P * keep is formed again from probs and keep, one tape stream fewer from memory).
 void AttentionHeadsBackward(const TransformerConfig& config, const float* q, const float* k, const float* v, int n,
                             const float* probs, const float* keep, const float* dropped, const float* dcontext,
                             AttentionGradScratch* g, float* dq, float* dk, float* dv);
