@@ -1,6 +1,8 @@
 // Fine-tuning figures, side by side in one run:
 //  1. throughput: `finetune` lines/s (forward + backward + AdamW, one epoch, no dev) against `label` lines/s
-//     (the same weights converted to ONNX, scored by Teacher over the same lines) — 0.33x is the ideal;
+//     (the same weights converted to ONNX, scored by Teacher over the same lines) — 0.33x were the ideal if the
+//     trainer computed every row the graph does (its last layer computes only the [CLS] rows past its keys and
+//     values, all the pooler reads);
 //  2. learning: a 2-layer/128-hidden checkpoint with random weights fine-tuned from scratch on ChnSentiCorp
 //     (--lr 5e-4 --epochs 3 by default): dev accuracy (goal >= 83%) and teacher.onnx's dev accuracy beside it.
 // Usage: node bench/finetune.js [--lines 1000] [--rounds 3] [--epochs 3] [--lr 5e-4] [--skip-learning] [--threads N]

@@ -3,7 +3,7 @@
 #if defined(__GNUC__) && defined(__x86_64__)
 // GCC 12's AVX-512 headers start some intrinsics from _mm512_undefined_*() and warn about it where they inline.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
+#include "transformer/avx512_math.h"
 
 #include <algorithm>
 #include <cmath>
@@ -155,24 +155,6 @@ inline void PrefetchSpan(const float* x, long count, bool write) {
       __builtin_prefetch(line, 0, 3);
     }
   }
-}
-
-// exp(x), 16 lanes: the students' polynomial (vec::Exp in student/activations.h) with FMA and scalef.
-__attribute__((target("avx512f"))) inline __m512 Exp16(__m512 x) {
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
-  const __m512 n =
-      _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
 }
 
 // The lanes of the (up to) 16 keys from key_mask whose mask is not 0.

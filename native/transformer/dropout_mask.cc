@@ -5,13 +5,7 @@
 
 #include "transformer/gelu.h"
 
-#ifdef ERNIE_SLIM_AVX512_KERNELS
-// GCC 12 takes the headers' _mm512_undefined_*() operands for uninitialized values.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#endif
+#include "transformer/avx512_math.h"
 
 namespace ernie_slim {
 namespace transformer {

@@ -7,13 +7,7 @@
 
 #include "util/parallel_chunks.h"
 
-#ifdef ERNIE_SLIM_AVX512_KERNELS
-// GCC 12 takes the headers' _mm512_undefined_ps() operands for uninitialized values.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#endif
+#include "transformer/avx512_math.h"
 
 namespace ernie_slim {
 namespace transformer {
