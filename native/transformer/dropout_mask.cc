@@ -3,9 +3,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "transformer/gelu.h"
-
 #include "transformer/avx512_math.h"
+#include "transformer/gelu.h"
 
 namespace ernie_slim {
 namespace transformer {

@@ -4,7 +4,6 @@
 #include <cstring>
 
 #include "student/activations.h"
-
 #include "transformer/avx512_math.h"
 
 namespace ernie_slim {

@@ -5,9 +5,8 @@
 #include <cstring>
 #include <vector>
 
-#include "util/parallel_chunks.h"
-
 #include "transformer/avx512_math.h"
+#include "util/parallel_chunks.h"
 
 namespace ernie_slim {
 namespace transformer {
