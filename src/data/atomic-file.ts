@@ -34,7 +34,10 @@ export async function writeFileAtomic(
   const temporary = temporaryPathFor(target);
   registerTemporary(temporary);
   try {
-    const handle = await fs.promises.open(temporary, 'w');
+    // Made before the first await, so that a process.exit from here on finds it to remove; the open that follows
+    // cannot create it (no O_CREAT), so one still in flight when the exit handler removed it makes nothing again.
+    fs.closeSync(fs.openSync(temporary, 'w'));
+    const handle = await fs.promises.open(temporary, 'r+');
     try {
       if (typeof data === 'string' || data instanceof Uint8Array) {
         await handle.writeFile(data);
