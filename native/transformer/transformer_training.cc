@@ -71,7 +71,8 @@ struct BatchTape {
       grow(&t.keep, dropout.attention > 0 ? probs : 0);
       grow(&t.dropped, dropout.attention > 0 ? probs : 0);
     }
-    for (device::Scratch* b : {&emb_hat, &x, &branch, &dx, &dbranch, &dq, &dk, &dv, &dcontext}) grow(b, th);
+    for (device::Scratch* b : {&emb_hat, &branch, &dx, &dbranch, &dq, &dk, &dv, &dcontext}) grow(b, th);
+    grow(&x, c.layers == 0 ? th : 0);  // the embeddings' output, where no layer's tape takes it
     grow(&emb_rstd, tokens);
     grow(&act, ti);
     grow(&dact, ti);
